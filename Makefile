@@ -1,0 +1,67 @@
+# FlowPilot — `make run` to start, `make test` to test. Everything installs itself.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PYTHON ?= python3
+WEB := frontend
+STAMP_PY := $(VENV)/.installed
+STAMP_WEB := $(WEB)/node_modules/.installed
+STATIC := flowpilot/static/index.html
+PYTEST_WORKERS ?= 2
+
+.PHONY: run dev test test-py test-web test-e2e lint bench web api-types clean install
+
+run: install web ## Start FlowPilot on http://127.0.0.1:8000
+	$(VENV)/bin/flowpilot serve
+
+dev: install ## API with reload + Vite dev server (http://127.0.0.1:5173)
+	@trap 'kill 0' EXIT; \
+	(cd $(WEB) && npx vite --host 127.0.0.1) & \
+	$(VENV)/bin/uvicorn --factory flowpilot.app:create_app --reload --host 127.0.0.1 --port 8000
+
+install: $(STAMP_PY) $(STAMP_WEB)
+
+$(STAMP_PY): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[dev]'
+	touch $@
+
+$(STAMP_WEB): $(WEB)/package.json $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+web: $(STATIC)
+
+$(STATIC): $(STAMP_WEB) $(shell find $(WEB)/src -type f 2>/dev/null) $(WEB)/index.html $(WEB)/vite.config.ts
+	cd $(WEB) && npm run build --silent
+
+api-types: $(STAMP_PY) $(STAMP_WEB) ## Regenerate the typed API client from the OpenAPI schema
+	$(PY) -m flowpilot.openapi > $(WEB)/openapi.json
+	cd $(WEB) && npx openapi-typescript openapi.json -o src/api/schema.d.ts
+
+test: install web ## Every test: Python (API, units, browser) and web unit tests
+	cd $(WEB) && npx vitest run
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile -q
+
+test-py: install
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile -q -m "not e2e"
+
+test-web: $(STAMP_WEB)
+	cd $(WEB) && npx vitest run
+
+test-e2e: install web
+	$(VENV)/bin/pytest -q -m e2e
+
+lint: install ## ruff + mypy + TypeScript
+	$(VENV)/bin/ruff check flowpilot tests bench
+	$(VENV)/bin/ruff format --check flowpilot tests bench
+	$(VENV)/bin/mypy flowpilot
+	cd $(WEB) && npx tsc -b
+
+bench: install ## Benchmarks (print numbers; not tests)
+	$(PY) -m bench.turn_overhead
+
+clean:
+	rm -rf $(VENV) $(WEB)/node_modules flowpilot/static .flowpilot/test

@@ -1,0 +1,148 @@
+"""Anthropic Messages API via the official SDK: streaming, prompt caching, vision, tools."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anthropic
+
+from flowpilot.ai.base import (
+    ChatEvent,
+    ChatMessage,
+    ChatRequest,
+    Completed,
+    ProviderError,
+    StructuredRequest,
+    StructuredResult,
+    TextDelta,
+    Usage,
+    flatten_for_wire,
+)
+from flowpilot.ai.wire import friendly_status, merge_consecutive, outbound
+
+EPHEMERAL = {"type": "ephemeral"}
+
+
+class AnthropicProvider:
+    name = "anthropic"
+    supports_images = True
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        model: str,
+        base_url: str | None = None,
+        timeout: float = 60.0,
+        max_retries: int = 3,
+        redact: bool = True,
+    ) -> None:
+        self.model = model
+        self.redact = redact
+        self.client = anthropic.AsyncAnthropic(
+            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
+        )
+
+    def build_payload(self, request: ChatRequest) -> dict[str, Any]:
+        """System blocks then history; breakpoints end the stable system text and the history
+        before the new turn, so the next turn reads both from the cache."""
+        system: list[dict[str, Any]] = []
+        for block in request.system:
+            system.append({"type": "text", "text": outbound(block.text, self.redact)})
+        stable = [i for i, b in enumerate(request.system) if b.stable]
+        if stable:
+            system[stable[-1]]["cache_control"] = EPHEMERAL
+        messages = [self._message(m) for m in merge_consecutive(flatten_for_wire(request))]
+        if len(messages) >= 2:
+            messages[-2]["content"][-1]["cache_control"] = EPHEMERAL
+        return {
+            "model": self.model,
+            "max_tokens": request.max_tokens,
+            "system": system,
+            "messages": messages,
+        }
+
+    def _message(self, msg: ChatMessage) -> dict[str, Any]:
+        content: list[dict[str, Any]] = [
+            {
+                "type": "image",
+                "source": {"type": "base64", "media_type": img.media_type, "data": img.data_b64},
+            }
+            for img in msg.images
+        ]
+        content.append({"type": "text", "text": outbound(msg.text, self.redact) or "(empty)"})
+        return {"role": msg.role, "content": content}
+
+    async def stream_chat(self, request: ChatRequest) -> AsyncIterator[ChatEvent]:
+        payload = self.build_payload(request)
+        try:
+            async with self.client.messages.stream(**payload) as stream:
+                async for text in stream.text_stream:
+                    yield TextDelta(text)
+                final = await stream.get_final_message()
+        except anthropic.APIStatusError as exc:
+            raise ProviderError(
+                friendly_status("Anthropic", exc.status_code, _message(exc)),
+                status=exc.status_code,
+                retryable=exc.status_code in (408, 409, 429) or exc.status_code >= 500,
+            ) from exc
+        except anthropic.APITimeoutError as exc:
+            raise ProviderError("Anthropic did not answer in time. Try again.") from exc
+        except anthropic.APIConnectionError as exc:
+            raise ProviderError(f"Could not reach Anthropic: {exc}") from exc
+        yield Completed(
+            usage=_usage(final.usage),
+            meta={"stop_reason": final.stop_reason, "model": final.model},
+        )
+
+    async def structured(self, request: StructuredRequest) -> StructuredResult:
+        content: list[dict[str, Any]] = [
+            {
+                "type": "image",
+                "source": {"type": "base64", "media_type": i.media_type, "data": i.data_b64},
+            }
+            for i in request.images
+        ]
+        content.append({"type": "text", "text": outbound(request.prompt, self.redact)})
+        try:
+            message = await self.client.messages.create(
+                model=self.model,
+                max_tokens=request.max_tokens,
+                system=outbound(request.system, self.redact),
+                messages=[{"role": "user", "content": content}],  # type: ignore[typeddict-item]
+                tools=[
+                    {
+                        "name": request.name,
+                        "description": f"Record the {request.name} result.",
+                        "input_schema": request.schema,
+                    }
+                ],
+                tool_choice={"type": "tool", "name": request.name},
+            )
+        except anthropic.APIStatusError as exc:
+            raise ProviderError(
+                friendly_status("Anthropic", exc.status_code, _message(exc)),
+                status=exc.status_code,
+            ) from exc
+        except (anthropic.APITimeoutError, anthropic.APIConnectionError) as exc:
+            raise ProviderError(f"Could not reach Anthropic: {exc}") from exc
+        for block in message.content:
+            if block.type == "tool_use":
+                return StructuredResult(data=dict(block.input), usage=_usage(message.usage))  # type: ignore[arg-type]
+        raise ProviderError("Anthropic returned no structured result", retryable=True)
+
+
+def _message(exc: anthropic.APIStatusError) -> str:
+    body = exc.body if isinstance(exc.body, dict) else {}
+    error = body.get("error") if isinstance(body.get("error"), dict) else {}
+    return str(error.get("message") or exc.message)
+
+
+def _usage(usage: Any) -> Usage:
+    return Usage(
+        input_tokens=usage.input_tokens or 0,
+        output_tokens=usage.output_tokens or 0,
+        cache_read_tokens=getattr(usage, "cache_read_input_tokens", None) or 0,
+        cache_write_tokens=getattr(usage, "cache_creation_input_tokens", None) or 0,
+    )

@@ -1,0 +1,106 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+
+from flowpilot.ai.base import ChatProvider
+from flowpilot.ai.registry import build_provider
+from flowpilot.auth.router import auth_router, teams_router, users_router
+from flowpilot.config import Settings, get_settings
+from flowpilot.db.engine import Database
+from flowpilot.errors import install_error_handlers
+from flowpilot.library.router import router as library_router
+from flowpilot.logs import BodySizeLimitMiddleware, RequestIdMiddleware, configure_logging
+from flowpilot.sessions.router import router as sessions_router
+
+log = structlog.get_logger(__name__)
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    provider: ChatProvider | None = None,
+    run_worker: bool | None = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from flowpilot.db.url import libpq_url
+        from flowpilot.jobs.worker import start_in_process_worker
+
+        db = database or Database(libpq_url(settings))
+        app.state.database = db
+        app.state.sessionmaker = db.sessionmaker
+        app.state.provider = provider or build_provider(settings)
+        worker = None
+        if run_worker if run_worker is not None else settings.worker_in_process:
+            worker = await start_in_process_worker(db, app.state.provider)
+        log.info("started", provider=app.state.provider.name, model=app.state.provider.model)
+        try:
+            yield
+        finally:
+            if worker is not None:
+                await worker.stop()
+            if database is None:
+                await db.dispose()
+
+    app = FastAPI(title="FlowPilot", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    for router in (auth_router, users_router, teams_router, sessions_router, library_router):
+        app.include_router(router)
+    _add_health(app)
+    _add_frontend(app)
+    return app
+
+
+def _add_health(app: FastAPI) -> None:
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False, response_model=None)
+    async def readyz(request: Request) -> JSONResponse:
+        try:
+            async with request.app.state.sessionmaker() as db:
+                await asyncio.wait_for(db.execute(text("SELECT 1")), timeout=3)
+        except Exception as exc:  # any failure means "not ready", reported, not raised
+            return JSONResponse({"status": "unavailable", "detail": str(exc)[:200]}, 503)
+        return JSONResponse({"status": "ready"})
+
+
+def _add_frontend(app: FastAPI) -> None:
+    """Serve the built web app; unknown non-API paths get index.html (client-side routing)."""
+    assets = STATIC_DIR / "assets"
+    if assets.is_dir():
+        app.mount("/assets", StaticFiles(directory=assets), name="assets")
+
+    @app.get("/{path:path}", include_in_schema=False, response_model=None)
+    async def spa(path: str) -> FileResponse | JSONResponse:
+        if path.startswith("api/"):
+            return JSONResponse({"detail": "Not found", "code": "not_found"}, 404)
+        index = STATIC_DIR / "index.html"
+        if not index.exists():
+            return JSONResponse(
+                {"detail": "The web app is not built: run `make web`", "code": "no_frontend"}, 503
+            )
+        candidate = (STATIC_DIR / path).resolve()
+        if path and candidate.is_file() and STATIC_DIR.resolve() in candidate.parents:
+            return FileResponse(candidate)
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})

@@ -1,0 +1,94 @@
+"""Tenants (accounts), teams, users and their API tokens."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from flowpilot.db.base import Base, CreatedMixin, IdMixin
+
+PLANS = ("free", "pro", "team", "enterprise")
+ROLES = ("engineer", "lead", "admin")
+
+
+class Account(IdMixin, CreatedMixin, Base):
+    __tablename__ = "accounts"
+    __table_args__ = (CheckConstraint(f"plan IN {PLANS}", name="plan"),)
+
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    plan: Mapped[str] = mapped_column(String(20), default="free")
+
+
+class Team(IdMixin, CreatedMixin, Base):
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("account_id", "name"),)
+
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class User(IdMixin, CreatedMixin, Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(f"role IN {ROLES}", name="role"),)
+
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    # Login is by e-mail alone, so an address belongs to one account.
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20), default="engineer")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class TeamMembership(Base):
+    __tablename__ = "team_memberships"
+
+    team_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class AuthToken(IdMixin, CreatedMixin, Base):
+    """Opaque bearer/cookie tokens; only a hash is stored so a database leak is not a login."""
+
+    __tablename__ = "auth_tokens"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class LoginAttempt(IdMixin, CreatedMixin, Base):
+    """Kept in PostgreSQL so throttling holds across app processes."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_email_created", "email", "created_at"),
+        Index("ix_login_attempts_ip_created", "ip", "created_at"),
+    )
+
+    email: Mapped[str] = mapped_column(String(320))
+    ip: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(Boolean)

@@ -1,0 +1,228 @@
+"""Accounts, users, teams and logins. Every read is scoped to the caller's account."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Select, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flowpilot.auth.models import Account, AuthToken, LoginAttempt, Team, TeamMembership, User
+from flowpilot.auth.security import hash_password, new_token, token_digest, verify_password
+from flowpilot.errors import Conflict, NotFound, TooManyRequests, Unauthorized
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: loaded once per request from the token."""
+
+    user_id: uuid.UUID
+    account_id: uuid.UUID
+    role: str
+    email: str
+    team_ids: tuple[uuid.UUID, ...] = field(default=())
+    via_cookie: bool = False
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role in ("lead", "admin")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+# ── login ────────────────────────────────────────────────────────────────────────────────
+
+
+async def check_throttle(
+    db: AsyncSession, email: str, ip: str, *, max_failures: int, window_seconds: int
+) -> None:
+    since = datetime.now(UTC) - timedelta(seconds=window_seconds)
+    failures = await db.scalar(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.email == email, ~LoginAttempt.succeeded, LoginAttempt.created_at > since)
+    )
+    ip_failures = await db.scalar(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.ip == ip, ~LoginAttempt.succeeded, LoginAttempt.created_at > since)
+    )
+    # An IP gets more room than one address: an office shares one public IP.
+    if (failures or 0) >= max_failures or (ip_failures or 0) >= max_failures * 4:
+        raise TooManyRequests(
+            "Too many failed sign-in attempts. Wait a few minutes and try again.",
+            retry_after=window_seconds,
+        )
+
+
+async def record_attempt(db: AsyncSession, email: str, ip: str, succeeded: bool) -> None:
+    db.add(LoginAttempt(email=email, ip=ip, succeeded=succeeded))
+    await db.flush()
+
+
+async def authenticate(db: AsyncSession, email: str, password: str) -> User | None:
+    user = await db.scalar(select(User).where(User.email == email))
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_active:
+        return None
+    return user
+
+
+async def issue_token(db: AsyncSession, user: User, ttl_hours: int) -> tuple[str, datetime]:
+    token = new_token()
+    expires = datetime.now(UTC) + timedelta(hours=ttl_hours)
+    db.add(AuthToken(user_id=user.id, token_hash=token_digest(token), expires_at=expires))
+    await db.flush()
+    return token, expires
+
+
+async def revoke_token(db: AsyncSession, token: str) -> None:
+    row = await db.scalar(select(AuthToken).where(AuthToken.token_hash == token_digest(token)))
+    if row and row.revoked_at is None:
+        row.revoked_at = datetime.now(UTC)
+        await db.flush()
+
+
+async def principal_for_token(db: AsyncSession, token: str, via_cookie: bool) -> Principal:
+    teams = (
+        select(func.coalesce(func.array_agg(TeamMembership.team_id), []))
+        .where(TeamMembership.user_id == User.id)
+        .scalar_subquery()
+    )
+    row = (
+        await db.execute(
+            select(User.id, User.account_id, User.role, User.email, teams)
+            .join(AuthToken, AuthToken.user_id == User.id)
+            .where(
+                AuthToken.token_hash == token_digest(token),
+                AuthToken.revoked_at.is_(None),
+                AuthToken.expires_at > func.now(),
+                User.is_active,
+            )
+        )
+    ).first()
+    if row is None:
+        raise Unauthorized("Not signed in or the session has expired")
+    return Principal(row[0], row[1], row[2], row[3], tuple(row[4] or ()), via_cookie)
+
+
+# ── scoping queries ──────────────────────────────────────────────────────────────────────
+
+
+def users_of(principal: Principal) -> Select[tuple[User]]:
+    return select(User).where(User.account_id == principal.account_id)
+
+
+def teams_of(principal: Principal) -> Select[tuple[Team]]:
+    return select(Team).where(Team.account_id == principal.account_id)
+
+
+async def get_user(db: AsyncSession, principal: Principal, user_id: uuid.UUID) -> User:
+    user = await db.scalar(users_of(principal).where(User.id == user_id))
+    if user is None:
+        raise NotFound("User not found")
+    return user
+
+
+async def get_team(db: AsyncSession, principal: Principal, team_id: uuid.UUID) -> Team:
+    team = await db.scalar(teams_of(principal).where(Team.id == team_id))
+    if team is None:
+        raise NotFound("Team not found")
+    return team
+
+
+async def get_account(db: AsyncSession, principal: Principal) -> Account:
+    account = await db.get(Account, principal.account_id)
+    assert account is not None
+    return account
+
+
+async def team_refs(db: AsyncSession, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Team]]:
+    rows = await db.execute(
+        select(TeamMembership.user_id, Team)
+        .join(Team, Team.id == TeamMembership.team_id)
+        .where(TeamMembership.user_id.in_(user_ids))
+        .order_by(Team.name)
+    )
+    out: dict[uuid.UUID, list[Team]] = {uid: [] for uid in user_ids}
+    for uid, team in rows:
+        out[uid].append(team)
+    return out
+
+
+# ── management (admins) ──────────────────────────────────────────────────────────────────
+
+
+async def set_memberships(
+    db: AsyncSession, principal: Principal, user: User, team_ids: list[uuid.UUID]
+) -> None:
+    for team_id in set(team_ids):
+        await get_team(db, principal, team_id)  # 404 for a team of another account
+    await db.execute(delete(TeamMembership).where(TeamMembership.user_id == user.id))
+    for team_id in set(team_ids):
+        db.add(TeamMembership(team_id=team_id, user_id=user.id))
+    await db.flush()
+
+
+async def create_user(
+    db: AsyncSession,
+    account_id: uuid.UUID,
+    *,
+    email: str,
+    password: str,
+    role: str,
+    full_name: str = "",
+) -> User:
+    email = normalise_email(email)
+    if await db.scalar(select(User.id).where(User.email == email)):
+        raise Conflict("A user with this e-mail already exists", code="email_taken")
+    user = User(
+        account_id=account_id,
+        email=email,
+        full_name=full_name,
+        password_hash=hash_password(password),
+        role=role,
+    )
+    db.add(user)
+    await db.flush()
+    return user
+
+
+async def ensure_account(db: AsyncSession, name: str, plan: str | None) -> Account:
+    account = await db.scalar(select(Account).where(Account.name == name))
+    if account is None:
+        account = Account(name=name, plan=plan or "free")
+        db.add(account)
+        await db.flush()
+    elif plan and account.plan != plan:
+        account.plan = plan
+        await db.flush()
+    return account
+
+
+async def ensure_team(db: AsyncSession, account: Account, name: str) -> Team:
+    team = await db.scalar(select(Team).where(Team.account_id == account.id, Team.name == name))
+    if team is None:
+        team = Team(account_id=account.id, name=name)
+        db.add(team)
+        await db.flush()
+    return team
+
+
+async def ensure_membership(db: AsyncSession, team: Team, user: User) -> None:
+    exists = await db.scalar(
+        select(TeamMembership.team_id).where(
+            TeamMembership.team_id == team.id, TeamMembership.user_id == user.id
+        )
+    )
+    if not exists:
+        db.add(TeamMembership(team_id=team.id, user_id=user.id))
+        await db.flush()

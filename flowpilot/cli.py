@@ -1,0 +1,171 @@
+"""`flowpilot serve | worker | migrate | user create | demo`."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from flowpilot.config import get_settings
+
+app = typer.Typer(help="FlowPilot: AI troubleshooting workspace for MSP engineers.", no_args_is_help=True)
+user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+console = Console()
+
+
+def _prepare() -> str:
+    """Database up (embedded unless DATABASE_URL), schema migrated, starter library loaded."""
+    from flowpilot.db.engine import Database
+    from flowpilot.db.migrate import load_library, upgrade_schema
+    from flowpilot.db.url import libpq_url
+    from flowpilot.logs import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    settings.resolved_secret_key()
+    libpq = libpq_url(settings)
+    upgrade_schema(libpq)
+
+    async def library() -> int:
+        db = Database(libpq, pool_size=1)
+        try:
+            async with db.sessionmaker() as session:
+                return await load_library(session)
+        finally:
+            await db.dispose()
+
+    asyncio.run(library())
+    return libpq
+
+
+async def _with_session(libpq: str, fn):  # type: ignore[no-untyped-def]
+    from flowpilot.db.engine import Database
+
+    db = Database(libpq, pool_size=1)
+    try:
+        async with db.sessionmaker() as session:
+            return await fn(session)
+    finally:
+        await db.dispose()
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations and load the starter playbooks."""
+    _prepare()
+    console.print("[green]Database is up to date.[/green]")
+
+
+@app.command()
+def demo() -> None:
+    """Create the demo account (once) and print its login."""
+    from flowpilot.demo import seed_demo
+
+    libpq = _prepare()
+    created = asyncio.run(_with_session(libpq, seed_demo))
+    _print_demo_login(created)
+
+
+def _print_demo_login(created: bool) -> None:
+    from flowpilot.demo import DEMO_EMAIL, DEMO_PASSWORD
+
+    state = "created" if created else "ready"
+    console.print(
+        f"[bold]Demo login ({state}):[/bold] {DEMO_EMAIL} / {DEMO_PASSWORD}  "
+        "(also sam@… engineer, lee@… lead, same password)"
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="Port")] = None,
+    worker: Annotated[bool, typer.Option(help="Run a job worker in this process")] = True,
+) -> None:
+    """Start FlowPilot (web app + API + in-process worker)."""
+    import uvicorn
+
+    from flowpilot.app import create_app
+    from flowpilot.demo import seed_demo
+
+    settings = get_settings()
+    libpq = _prepare()
+    created = asyncio.run(_with_session(libpq, seed_demo))
+    settings.worker_in_process = worker
+    bind_host, bind_port = host or settings.host, port or settings.port
+    console.print(f"[bold green]FlowPilot[/bold green] on http://{bind_host}:{bind_port}  "
+                  f"(AI provider: {settings.resolved_provider})")
+    _print_demo_login(created)
+    uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level="warning")
+
+
+@app.command("worker")
+def worker_cmd(
+    concurrency: Annotated[int, typer.Option(help="Jobs run at once")] = 4,
+) -> None:
+    """Run a dedicated job worker (scale out: several on one PostgreSQL)."""
+    from flowpilot.ai.registry import build_provider
+    from flowpilot.db.engine import Database
+    from flowpilot.jobs.worker import run_dedicated_worker
+
+    libpq = _prepare()
+    settings = get_settings()
+
+    async def main() -> None:
+        db = Database(libpq)
+        try:
+            await run_dedicated_worker(db, build_provider(settings), concurrency)
+        finally:
+            await db.dispose()
+
+    asyncio.run(main())
+
+
+@user_app.command("create")
+def user_create(
+    account: Annotated[str, typer.Option(help="Account (tenant) name; created if missing")],
+    email: Annotated[str, typer.Option()],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
+    team: Annotated[str | None, typer.Option(help="Team name; created if missing")] = None,
+    role: Annotated[str, typer.Option(help="engineer | lead | admin")] = "engineer",
+    plan: Annotated[str | None, typer.Option(help="free | pro | team | enterprise")] = None,
+    name: Annotated[str, typer.Option(help="Full name")] = "",
+) -> None:
+    """Create a user (and the account/team if they do not exist)."""
+    from flowpilot.auth import service as auth
+    from flowpilot.auth.models import PLANS, ROLES
+    from flowpilot.errors import DomainError
+
+    if role not in ROLES:
+        raise typer.BadParameter(f"role must be one of {', '.join(ROLES)}")
+    if plan is not None and plan not in PLANS:
+        raise typer.BadParameter(f"plan must be one of {', '.join(PLANS)}")
+    if len(password) < 8:
+        raise typer.BadParameter("password must be at least 8 characters")
+    libpq = _prepare()
+
+    async def create(db):  # type: ignore[no-untyped-def]
+        acct = await auth.ensure_account(db, account, plan)
+        user = await auth.create_user(db, acct.id, email=email, password=password, role=role, full_name=name)
+        if team:
+            await auth.ensure_membership(db, await auth.ensure_team(db, acct, team), user)
+        await db.commit()
+        return user
+
+    try:
+        user = asyncio.run(_with_session(libpq, create))
+    except DomainError as exc:
+        console.print(f"[red]{exc.detail}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"Created {user.email} ({role}) in account '{account}'.")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

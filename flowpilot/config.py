@@ -1,0 +1,76 @@
+"""Configuration from environment variables and `.env` (pydantic-settings)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ProviderName = Literal["anthropic", "openai", "offline"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    data_dir: Path = Field(default=Path(".flowpilot"), alias="FLOWPILOT_DATA_DIR")
+    host: str = Field(default="127.0.0.1", alias="FLOWPILOT_HOST")
+    port: int = Field(default=8000, alias="FLOWPILOT_PORT")
+    secret_key: str | None = Field(default=None, alias="FLOWPILOT_SECRET_KEY")
+    log_format: Literal["console", "json"] = Field(default="console", alias="FLOWPILOT_LOG_FORMAT")
+    log_level: str = Field(default="INFO", alias="FLOWPILOT_LOG_LEVEL")
+    cookie_secure: bool = Field(default=False, alias="FLOWPILOT_COOKIE_SECURE")
+    token_ttl_hours: int = Field(default=12, alias="FLOWPILOT_TOKEN_TTL_HOURS")
+    login_max_failures: int = Field(default=5, alias="FLOWPILOT_LOGIN_MAX_FAILURES")
+    login_window_seconds: int = Field(default=900, alias="FLOWPILOT_LOGIN_WINDOW_SECONDS")
+    max_body_bytes: int = Field(default=1_000_000, alias="FLOWPILOT_MAX_BODY_BYTES")
+    worker_in_process: bool = Field(default=True, alias="FLOWPILOT_IN_PROCESS_WORKER")
+
+    provider: ProviderName | None = Field(default=None, alias="FLOWPILOT_PROVIDER")
+    anthropic_api_key: str | None = Field(default=None, alias="ANTHROPIC_API_KEY")
+    anthropic_base_url: str | None = Field(default=None, alias="ANTHROPIC_BASE_URL")
+    anthropic_model: str = Field(default="claude-sonnet-4-5", alias="FLOWPILOT_ANTHROPIC_MODEL")
+    openai_api_key: str | None = Field(default=None, alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
+    openai_model: str = Field(default="gpt-4o-mini", alias="FLOWPILOT_OPENAI_MODEL")
+    ai_timeout_seconds: float = Field(default=60.0, alias="FLOWPILOT_AI_TIMEOUT_SECONDS")
+    ai_max_retries: int = Field(default=3, alias="FLOWPILOT_AI_MAX_RETRIES")
+    ai_max_output_tokens: int = Field(default=1500, alias="FLOWPILOT_AI_MAX_OUTPUT_TOKENS")
+    redact_secrets: bool = Field(
+        default=True, validation_alias=AliasChoices("FLOWPILOT_REDACT_SECRETS", "redact_secrets")
+    )
+    offline_stream_delay_ms: int = Field(default=12, alias="FLOWPILOT_OFFLINE_STREAM_DELAY_MS")
+    history_token_budget: int = Field(default=60_000, alias="FLOWPILOT_HISTORY_TOKEN_BUDGET")
+
+    @property
+    def resolved_provider(self) -> ProviderName:
+        """Explicit choice wins; otherwise the first vendor with a key; otherwise offline."""
+        if self.provider:
+            return self.provider
+        if self.anthropic_api_key:
+            return "anthropic"
+        if self.openai_api_key or self.openai_base_url:
+            return "openai"
+        return "offline"
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, or one generated once and kept in the data dir."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,21 @@
+"""The process's engine and session factory."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from flowpilot.db.url import sqlalchemy_url
+
+
+class Database:
+    def __init__(self, libpq: str, *, pool_size: int = 10) -> None:
+        self.libpq = libpq
+        self.engine: AsyncEngine = create_async_engine(
+            sqlalchemy_url(libpq), pool_size=pool_size, max_overflow=20, pool_pre_ping=True
+        )
+        self.sessionmaker: async_sessionmaker[AsyncSession] = async_sessionmaker(
+            self.engine, expire_on_commit=False
+        )
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,32 @@
+"""Apply Alembic migrations and load the starter library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flowpilot.db.url import sqlalchemy_url
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def alembic_config(libpq: str) -> Config:
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", sqlalchemy_url(libpq).replace("%", "%%"))
+    return cfg
+
+
+def upgrade_schema(libpq: str) -> None:
+    command.upgrade(alembic_config(libpq), "head")
+
+
+async def load_library(db: AsyncSession) -> int:
+    from flowpilot.library.loader import sync_starter_library
+
+    written = await sync_starter_library(db)
+    await db.commit()
+    return written

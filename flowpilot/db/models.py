@@ -1,0 +1,21 @@
+"""Every domain's models, imported so Base.metadata is complete (Alembic, tests)."""
+
+from flowpilot.auth.models import Account, AuthToken, LoginAttempt, Team, TeamMembership, User
+from flowpilot.db.base import Base
+from flowpilot.library.models import LibraryEntry
+from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
+
+__all__ = [
+    "Account",
+    "AISession",
+    "AISessionStep",
+    "AuthToken",
+    "Base",
+    "LibraryEntry",
+    "LoginAttempt",
+    "SessionBranch",
+    "SessionMessage",
+    "Team",
+    "TeamMembership",
+    "User",
+]

