@@ -10,7 +10,9 @@ from rich.console import Console
 
 from flowpilot.config import get_settings
 
-app = typer.Typer(help="FlowPilot: AI troubleshooting workspace for MSP engineers.", no_args_is_help=True)
+app = typer.Typer(
+    help="FlowPilot: AI troubleshooting workspace for MSP engineers.", no_args_is_help=True
+)
 user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 console = Console()
@@ -96,8 +98,10 @@ def serve(
     created = asyncio.run(_with_session(libpq, seed_demo))
     settings.worker_in_process = worker
     bind_host, bind_port = host or settings.host, port or settings.port
-    console.print(f"[bold green]FlowPilot[/bold green] on http://{bind_host}:{bind_port}  "
-                  f"(AI provider: {settings.resolved_provider})")
+    console.print(
+        f"[bold green]FlowPilot[/bold green] on http://{bind_host}:{bind_port}  "
+        f"(AI provider: {settings.resolved_provider})"
+    )
     _print_demo_login(created)
     uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level="warning")
 
@@ -149,7 +153,9 @@ def user_create(
 
     async def create(db):  # type: ignore[no-untyped-def]
         acct = await auth.ensure_account(db, account, plan)
-        user = await auth.create_user(db, acct.id, email=email, password=password, role=role, full_name=name)
+        user = await auth.create_user(
+            db, acct.id, email=email, password=password, role=role, full_name=name
+        )
         if team:
             await auth.ensure_membership(db, await auth.ensure_team(db, acct, team), user)
         await db.commit()

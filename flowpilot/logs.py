@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import uuid
@@ -94,14 +95,17 @@ class _BodyTooLarge(Exception):
 
 
 async def _reject_too_large(send: Send, limit: int) -> None:
-    body = (
-        '{"detail":"Request body exceeds %d bytes","code":"payload_too_large"}' % limit
+    body = json.dumps(
+        {"detail": f"Request body exceeds {limit} bytes", "code": "payload_too_large"}
     ).encode()
     await send(
         {
             "type": "http.response.start",
             "status": 413,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": body})

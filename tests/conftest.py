@@ -162,8 +162,12 @@ def make_tenant(maker: async_sessionmaker[AsyncSession]):  # type: ignore[no-unt
             members = {}
             for role in ("admin", "engineer"):
                 user = await auth.create_user(
-                    db, account.id, email=f"{role}-{suffix}@example.com", password=PASSWORD,
-                    role=role, full_name=f"{role.title()} {suffix}",
+                    db,
+                    account.id,
+                    email=f"{role}-{suffix}@example.com",
+                    password=PASSWORD,
+                    role=role,
+                    full_name=f"{role.title()} {suffix}",
                 )
                 await auth.ensure_membership(db, team, user)
                 token, _ = await auth.issue_token(db, user, 1)
@@ -179,8 +183,11 @@ async def add_member(
 ) -> Member:
     async with maker() as db:
         user = await auth.create_user(
-            db, tenant.account.id, email=f"{role}-{uuid.uuid4().hex[:8]}@example.com",
-            password=PASSWORD, role=role,
+            db,
+            tenant.account.id,
+            email=f"{role}-{uuid.uuid4().hex[:8]}@example.com",
+            password=PASSWORD,
+            role=role,
         )
         if team:
             await auth.ensure_membership(db, tenant.team, user)

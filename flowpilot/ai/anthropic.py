@@ -106,7 +106,7 @@ class AnthropicProvider:
         ]
         content.append({"type": "text", "text": outbound(request.prompt, self.redact)})
         try:
-            message = await self.client.messages.create(
+            message = await self.client.messages.create(  # type: ignore[call-overload]
                 model=self.model,
                 max_tokens=request.max_tokens,
                 system=outbound(request.system, self.redact),
@@ -135,8 +135,10 @@ class AnthropicProvider:
 
 def _message(exc: anthropic.APIStatusError) -> str:
     body = exc.body if isinstance(exc.body, dict) else {}
-    error = body.get("error") if isinstance(body.get("error"), dict) else {}
-    return str(error.get("message") or exc.message)
+    error = body.get("error")
+    if isinstance(error, dict) and error.get("message"):
+        return str(error["message"])
+    return str(exc.message)
 
 
 def _usage(usage: Any) -> Usage:

@@ -117,7 +117,10 @@ def compose_reply(
             continue
         index, step = found
         meta.update(
-            playbook=ref.slug, step_index=index, step_type=step.get("kind", "action"), title=ref.title
+            playbook=ref.slug,
+            step_index=index,
+            step_type=step.get("kind", "action"),
+            title=ref.title,
         )
         lines += [
             f"Playbook: **{ref.title}** ({ref.domain})",

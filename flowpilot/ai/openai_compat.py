@@ -68,7 +68,7 @@ class OpenAIProvider:
         usage = Usage()
         finish: str | None = None
         try:
-            stream = await self.client.chat.completions.create(
+            stream = await self.client.chat.completions.create(  # type: ignore[call-overload]
                 model=self.model,
                 messages=self.build_messages(request),  # type: ignore[arg-type]
                 max_tokens=request.max_tokens,
@@ -96,12 +96,14 @@ class OpenAIProvider:
         yield Completed(usage=usage, meta={"stop_reason": finish, "model": self.model})
 
     async def structured(self, request: StructuredRequest) -> StructuredResult:
-        content: list[dict[str, Any]] = [{"type": "text", "text": outbound(request.prompt, self.redact)}]
+        content: list[dict[str, Any]] = [
+            {"type": "text", "text": outbound(request.prompt, self.redact)}
+        ]
         for img in request.images:
             url = f"data:{img.media_type};base64,{img.data_b64}"
             content.append({"type": "image_url", "image_url": {"url": url}})
         try:
-            response = await self.client.chat.completions.create(
+            response = await self.client.chat.completions.create(  # type: ignore[call-overload]
                 model=self.model,
                 max_tokens=request.max_tokens,
                 messages=[
@@ -110,7 +112,11 @@ class OpenAIProvider:
                 ],
                 response_format={
                     "type": "json_schema",
-                    "json_schema": {"name": request.name, "schema": request.schema, "strict": False},
+                    "json_schema": {
+                        "name": request.name,
+                        "schema": request.schema,
+                        "strict": False,
+                    },
                 },
             )
         except openai.APIStatusError as exc:
@@ -124,7 +130,9 @@ class OpenAIProvider:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ProviderError("The model returned malformed JSON for a structured answer") from exc
+            raise ProviderError(
+                "The model returned malformed JSON for a structured answer"
+            ) from exc
         if not isinstance(data, dict):
             raise ProviderError("The model returned a structured answer of the wrong shape")
         return StructuredResult(

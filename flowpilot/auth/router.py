@@ -84,7 +84,9 @@ async def login(
 
 
 @auth_router.post("/logout", status_code=204)
-async def logout(request: Request, response: Response, principal: CurrentUser, db: DBSession) -> None:
+async def logout(
+    request: Request, response: Response, principal: CurrentUser, db: DBSession
+) -> None:
     auth = request.headers.get("authorization", "")
     token = auth[7:] if auth.lower().startswith("bearer ") else request.cookies.get(SESSION_COOKIE)
     if token:
@@ -160,7 +162,9 @@ async def update_user(
     user_id: uuid.UUID, body: UserUpdate, principal: AdminUser, db: DBSession
 ) -> UserOut:
     user = await service.get_user(db, principal, user_id)
-    if user.id == principal.user_id and (body.role not in (None, "admin") or body.is_active is False):
+    if user.id == principal.user_id and (
+        body.role not in (None, "admin") or body.is_active is False
+    ):
         raise Conflict("You cannot demote or deactivate yourself", code="self_lockout")
     if body.full_name is not None:
         user.full_name = body.full_name
@@ -195,9 +199,7 @@ async def list_teams(principal: CurrentUser, db: DBSession) -> list[TeamOut]:
         .scalar_subquery()
     )
     rows = await db.execute(service.teams_of(principal).add_columns(members).order_by(Team.name))
-    return [
-        TeamOut(id=t.id, name=t.name, member_count=n, created_at=t.created_at) for t, n in rows
-    ]
+    return [TeamOut(id=t.id, name=t.name, member_count=n, created_at=t.created_at) for t, n in rows]
 
 
 @teams_router.post("", response_model=TeamOut, status_code=201)
@@ -223,7 +225,9 @@ async def rename_team(
 ) -> TeamOut:
     team = await service.get_team(db, principal, team_id)
     name = body.name.strip()
-    clash = await db.scalar(service.teams_of(principal).where(Team.name == name, Team.id != team.id))
+    clash = await db.scalar(
+        service.teams_of(principal).where(Team.name == name, Team.id != team.id)
+    )
     if clash:
         raise Conflict("A team with this name already exists", code="team_exists")
     team.name = name

@@ -48,7 +48,9 @@ async def check_throttle(
     failures = await db.scalar(
         select(func.count())
         .select_from(LoginAttempt)
-        .where(LoginAttempt.email == email, ~LoginAttempt.succeeded, LoginAttempt.created_at > since)
+        .where(
+            LoginAttempt.email == email, ~LoginAttempt.succeeded, LoginAttempt.created_at > since
+        )
     )
     ip_failures = await db.scalar(
         select(func.count())
@@ -117,11 +119,11 @@ async def principal_for_token(db: AsyncSession, token: str, via_cookie: bool) ->
 # ── scoping queries ──────────────────────────────────────────────────────────────────────
 
 
-def users_of(principal: Principal) -> Select[tuple[User]]:
+def users_of(principal: Principal) -> Select[User]:
     return select(User).where(User.account_id == principal.account_id)
 
 
-def teams_of(principal: Principal) -> Select[tuple[Team]]:
+def teams_of(principal: Principal) -> Select[Team]:
     return select(Team).where(Team.account_id == principal.account_id)
 
 

@@ -32,9 +32,13 @@ def start_embedded(data_dir: Path, database: str = "flowpilot") -> str:
 
 def ensure_database(admin_uri: str, database: str, template: str | None = None) -> None:
     with psycopg.connect(admin_uri, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (database,)
+        ).fetchone()
         if not exists:
-            tmpl = f" TEMPLATE {psycopg.sql.Identifier(template).as_string(conn)}" if template else ""
+            tmpl = (
+                f" TEMPLATE {psycopg.sql.Identifier(template).as_string(conn)}" if template else ""
+            )
             ident = psycopg.sql.Identifier(database).as_string(conn)
             conn.execute(f"CREATE DATABASE {ident}{tmpl}")  # type: ignore[arg-type]
             log.info("created database %s", database)

@@ -57,7 +57,8 @@ def _body(data: dict[str, Any]) -> str:
 async def sync_starter_library(db: AsyncSession) -> int:
     """Insert or update changed playbooks; returns how many rows were written."""
     existing = {
-        e.slug: e for e in await db.scalars(select(LibraryEntry).where(LibraryEntry.account_id.is_(None)))
+        e.slug: e
+        for e in await db.scalars(select(LibraryEntry).where(LibraryEntry.account_id.is_(None)))
     }
     written = 0
     for data in read_playbooks():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, Text, cast, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +14,7 @@ from flowpilot.errors import NotFound
 from flowpilot.library.models import LibraryEntry
 
 
-def readable_entries(account_id: uuid.UUID) -> Select[tuple[LibraryEntry]]:
+def readable_entries(account_id: uuid.UUID) -> Select[LibraryEntry]:
     return select(LibraryEntry).where(
         or_(LibraryEntry.account_id.is_(None), LibraryEntry.account_id == account_id)
     )
@@ -32,7 +33,7 @@ async def search(
     if not text:
         return []
     # plainto_tsquery ANDs every word; a problem description needs OR semantics, ranked.
-    english = literal_column("'english'::regconfig")
+    english: Any = literal_column("'english'::regconfig")
     any_word = func.replace(cast(func.plainto_tsquery(english, text), Text), "&", "|")
     query = func.to_tsquery(english, any_word)
     score = func.ts_rank_cd(LibraryEntry.search, query, 1).label("score")

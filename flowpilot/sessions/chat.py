@@ -17,7 +17,15 @@ import structlog
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from flowpilot.ai.base import ChatMessage, ChatProvider, Completed, ProviderError, Reference, TextDelta, Usage
+from flowpilot.ai.base import (
+    ChatMessage,
+    ChatProvider,
+    Completed,
+    ProviderError,
+    Reference,
+    TextDelta,
+    Usage,
+)
 from flowpilot.auth.service import Principal
 from flowpilot.config import Settings
 from flowpilot.errors import Conflict, NotFound
@@ -38,7 +46,9 @@ class Turn:
     user_message_id: uuid.UUID
 
 
-async def _locked_branch(db: AsyncSession, session: AISession, branch_id: uuid.UUID | None) -> SessionBranch:
+async def _locked_branch(
+    db: AsyncSession, session: AISession, branch_id: uuid.UUID | None
+) -> SessionBranch:
     branch = await service.get_branch(db, session, branch_id)
     locked = await db.scalar(
         select(SessionBranch).where(SessionBranch.id == branch.id).with_for_update()
@@ -106,23 +116,29 @@ async def turn_for_retry(
     return Turn(session.id, session.account_id, message.branch_id, message.id)
 
 
-def _as_chat(messages: list[SessionMessage]) -> list[ChatMessage]:
+def _as_chat(rows: list[tuple[str, str, dict[str, Any]]]) -> list[ChatMessage]:
     return [
-        ChatMessage(role=m.role, text=m.content, meta=m.meta or {})  # type: ignore[arg-type]
-        for m in messages
-        if m.role in ("user", "assistant")
+        ChatMessage(role=role, text=content, meta=meta)  # type: ignore[arg-type]
+        for role, content, meta in rows
+        if role in ("user", "assistant")
     ]
 
 
 async def _references(
-    db: AsyncSession, session: AISession, history: list[SessionMessage]
+    db: AsyncSession, session: AISession, history: list[ChatMessage]
 ) -> list[Reference]:
-    last_user = next((m.content for m in reversed(history) if m.role == "user"), "")
-    hits = await library.search(db, session.account_id, f"{session.problem_summary}\n{last_user}", 3)
+    last_user = next((m.text for m in reversed(history) if m.role == "user"), "")
+    hits = await library.search(
+        db, session.account_id, f"{session.problem_summary}\n{last_user}", 3
+    )
     refs = [library.as_reference(h.entry, h.score) for h in hits]
     # Keep the playbook this branch is working through, even if the last message drifted.
     in_progress = next(
-        (m.meta.get("playbook") for m in reversed(history) if m.role == "assistant" and m.meta.get("playbook")),
+        (
+            m.meta.get("playbook")
+            for m in reversed(history)
+            if m.role == "assistant" and m.meta.get("playbook")
+        ),
         None,
     )
     if in_progress and all(r.slug != in_progress for r in refs):
@@ -162,7 +178,9 @@ class ChatRunner:
                 else:
                     completed = event
         except ProviderError as exc:
-            log.warning("provider_failed", provider=self.provider.name, detail=exc.detail, status=exc.status)
+            log.warning(
+                "provider_failed", provider=self.provider.name, detail=exc.detail, status=exc.status
+            )
             yield _error(exc.detail, "provider_error", turn, retryable=exc.retryable)
             return
         text = "".join(parts).strip()
@@ -171,19 +189,22 @@ class ChatRunner:
             return
         latency_ms = int((time.monotonic() - started) * 1000)
         reply, step = await self._save_reply(turn, text, completed, latency_ms)
-        yield {"event": "done", "data": {"assistant_message": reply, "step": step, "usage": completed.usage}}
+        yield {
+            "event": "done",
+            "data": {"assistant_message": reply, "step": step, "usage": completed.usage},
+        }
 
     async def _build_request(self, turn: Turn):  # type: ignore[no-untyped-def]
         async with self.maker() as db:
             session = await db.get(AISession, turn.session_id)
             assert session is not None and session.account_id == turn.account_id
-            path = await service.message_path(db, session.id, turn.user_message_id)
-            references = await _references(db, session, path)
+            history = _as_chat(await service.path_for_prompt(db, session.id, turn.user_message_id))
+            references = await _references(db, session, history)
             return build_chat_request(
                 title=session.title,
                 problem_summary=session.problem_summary,
                 problem_domain=session.problem_domain,
-                history=_as_chat(path),
+                history=history,
                 references=references,
                 history_budget_tokens=self.settings.history_token_budget,
                 max_tokens=self.settings.ai_max_output_tokens,
@@ -200,7 +221,11 @@ class ChatRunner:
                 select(SessionBranch).where(SessionBranch.id == turn.branch_id).with_for_update()
             )
             assert branch is not None
-            head = await db.get(SessionMessage, branch.head_message_id) if branch.head_message_id else None
+            head = (
+                await db.get(SessionMessage, branch.head_message_id)
+                if branch.head_message_id
+                else None
+            )
             reply = SessionMessage(
                 session_id=turn.session_id,
                 account_id=turn.account_id,
@@ -230,7 +255,9 @@ class ChatRunner:
                 step_type=step_type_for(text, meta),
                 title=str(meta.get("title") or _first_line(text)),
                 content=text,
-                data={k: meta[k] for k in ("playbook", "step_index", "fork_suggestions") if k in meta},
+                data={
+                    k: meta[k] for k in ("playbook", "step_index", "fork_suggestions") if k in meta
+                },
                 provider=self.provider.name,
                 model=str(meta.get("model", "")),
                 latency_ms=latency_ms,

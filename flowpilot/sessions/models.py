@@ -104,14 +104,17 @@ class SessionBranch(IdMixin, CreatedMixin, Base):
     account_id: Mapped[uuid.UUID] = _fk("accounts.id")
     parent_branch_id: Mapped[uuid.UUID | None] = _fk("session_branches.id", nullable=True)
     fork_point_step_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("ai_session_steps.id", ondelete="SET NULL", use_alter=True),
+        UUID(as_uuid=True),
+        ForeignKey("ai_session_steps.id", ondelete="SET NULL", use_alter=True),
         nullable=True,
     )
     branch_order: Mapped[int] = mapped_column(Integer, default=1)
     label: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20), default="active")
     status_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    status_changed_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
     status_changed_by: Mapped[uuid.UUID | None] = _fk("users.id", "SET NULL", nullable=True)
     context_summary: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
     summary_generated_at: Mapped[datetime | None] = mapped_column(
@@ -176,7 +179,9 @@ class AISessionStep(IdMixin, CreatedMixin, Base):
 
     session_id: Mapped[uuid.UUID] = _fk("ai_sessions.id", index=True)
     account_id: Mapped[uuid.UUID] = _fk("accounts.id")
-    branch_id: Mapped[uuid.UUID | None] = _fk("session_branches.id", "SET NULL", nullable=True, index=True)
+    branch_id: Mapped[uuid.UUID | None] = _fk(
+        "session_branches.id", "SET NULL", nullable=True, index=True
+    )
     message_id: Mapped[uuid.UUID | None] = _fk("session_messages.id", "SET NULL", nullable=True)
     step_number: Mapped[int] = mapped_column(Integer)
     step_type: Mapped[str] = mapped_column(String(30))

@@ -139,7 +139,9 @@ async def list_steps(session_id: uuid.UUID, principal: CurrentUser, db: DBSessio
     session = await service.get_session(db, principal, session_id)
     rows = await db.scalars(
         select(AISessionStep)
-        .where(AISessionStep.session_id == session.id, AISessionStep.account_id == session.account_id)
+        .where(
+            AISessionStep.session_id == session.id, AISessionStep.account_id == session.account_id
+        )
         .order_by(AISessionStep.step_number)
     )
     return [StepOut.model_validate(r) for r in rows]
@@ -153,9 +155,10 @@ def _message_out(message: SessionMessage, awaiting: bool = False) -> MessageOut:
 
 SSE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
+        "model": TurnResult,
         "description": "text/event-stream (default): events `message`, `delta`*, then `done` or "
         "`error`. With `Accept: application/json`, one TurnResult.",
-        "content": {"text/event-stream": {}, "application/json": {"schema": {"$ref": "#/components/schemas/TurnResult"}}},
+        "content": {"text/event-stream": {}},
     }
 }
 
@@ -233,7 +236,9 @@ def _frame(event: str, data: Any) -> bytes:
     return f"event: {event}\ndata: {json.dumps(_jsonable(data))}\n\n".encode()
 
 
-async def _sse(user_message: MessageOut, events: AsyncIterator[dict[str, Any]]) -> AsyncIterator[bytes]:
+async def _sse(
+    user_message: MessageOut, events: AsyncIterator[dict[str, Any]]
+) -> AsyncIterator[bytes]:
     yield _frame("message", {"user_message": user_message.model_dump(mode="json")})
     async for item in events:
         yield _frame(item["event"], item["data"])

@@ -6,6 +6,7 @@ import uuid
 from typing import Any, Literal
 
 from sqlalchemy import Select, and_, false, func, literal, or_, select, text, update
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.auth.models import Team, User
@@ -25,15 +26,13 @@ TRANSITIONS: dict[str, set[str]] = {
 PARKED = ("paused", "escalated")
 
 
-def readable_sessions(principal: Principal) -> Select[tuple[AISession]]:
+def readable_sessions(principal: Principal) -> Select[AISession]:
     """The one query every session read goes through: same account, and the caller owns it,
     is assigned to it, shares its team, or is a lead/admin of the account."""
     in_account = AISession.account_id == principal.account_id
     if principal.is_lead:
         return select(AISession).where(in_account)
-    team_clause = (
-        AISession.team_id.in_(principal.team_ids) if principal.team_ids else false()
-    )
+    team_clause = AISession.team_id.in_(principal.team_ids) if principal.team_ids else false()
     return select(AISession).where(
         and_(
             in_account,
@@ -71,7 +70,9 @@ async def get_writable_session(
     return session
 
 
-async def _resolve_team(db: AsyncSession, principal: Principal, team_id: uuid.UUID | None) -> uuid.UUID | None:
+async def _resolve_team(
+    db: AsyncSession, principal: Principal, team_id: uuid.UUID | None
+) -> uuid.UUID | None:
     if team_id is None:
         return principal.team_ids[0] if principal.team_ids else None
     allowed = principal.is_lead or team_id in principal.team_ids
@@ -201,21 +202,41 @@ async def list_sessions(
     return list(rows), total
 
 
-async def names_for(db: AsyncSession, sessions: list[AISession]) -> tuple[dict[Any, str], dict[Any, str]]:
+async def names_for(
+    db: AsyncSession, sessions: list[AISession]
+) -> tuple[dict[Any, str], dict[Any, str]]:
     user_ids = {s.owner_id for s in sessions}
     team_ids = {s.team_id for s in sessions if s.team_id}
-    users = dict(
-        (await db.execute(select(User.id, func.coalesce(func.nullif(User.full_name, ""), User.email)).where(User.id.in_(user_ids)))).tuples().all()
-    ) if user_ids else {}
-    teams = dict(
-        (await db.execute(select(Team.id, Team.name).where(Team.id.in_(team_ids)))).tuples().all()
-    ) if team_ids else {}
+    users = (
+        dict(
+            (
+                await db.execute(
+                    select(
+                        User.id, func.coalesce(func.nullif(User.full_name, ""), User.email)
+                    ).where(User.id.in_(user_ids))
+                )
+            )
+            .tuples()
+            .all()
+        )
+        if user_ids
+        else {}
+    )
+    teams = (
+        dict(
+            (await db.execute(select(Team.id, Team.name).where(Team.id.in_(team_ids))))
+            .tuples()
+            .all()
+        )
+        if team_ids
+        else {}
+    )
     return users, teams
 
 
 # ── the message tree ─────────────────────────────────────────────────────────────────────
 
-_PATH_SQL = text(
+_PATH_IDS = text(
     """
     WITH RECURSIVE path AS (
         SELECT id, parent_id FROM session_messages WHERE id = :head AND session_id = :sid
@@ -224,27 +245,47 @@ _PATH_SQL = text(
     )
     SELECT id FROM path
     """
-)
+).columns(id=UUID(as_uuid=True))
+
+
+def _path(session_id: uuid.UUID, head_id: uuid.UUID) -> Any:
+    return _PATH_IDS.bindparams(head=head_id, sid=session_id).subquery("path")
+
+
+async def path_for_prompt(
+    db: AsyncSession, session_id: uuid.UUID, head_id: uuid.UUID
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """(role, content, meta) root → head: only the columns a prompt needs, no ORM objects."""
+    path = _path(session_id, head_id)
+    rows = await db.execute(
+        select(SessionMessage.role, SessionMessage.content, SessionMessage.meta)
+        .join(path, path.c.id == SessionMessage.id)
+        .where(SessionMessage.session_id == session_id)
+        .order_by(SessionMessage.depth)
+    )
+    return [(r, c, m or {}) for r, c, m in rows.tuples()]
 
 
 async def message_path(
     db: AsyncSession, session_id: uuid.UUID, head_id: uuid.UUID | None
 ) -> list[SessionMessage]:
-    """The branch's history: root → head, one recursive query plus one fetch."""
+    """The branch's history, root → head: one recursive walk up the parent links, joined
+    back to the rows (the tree is never copied per branch)."""
     if head_id is None:
         return []
-    ids = list((await db.execute(_PATH_SQL, {"head": head_id, "sid": session_id})).scalars())
-    if not ids:
-        return []
+    path = _path(session_id, head_id)
     rows = await db.scalars(
         select(SessionMessage)
-        .where(SessionMessage.id.in_(ids), SessionMessage.session_id == session_id)
+        .join(path, path.c.id == SessionMessage.id)
+        .where(SessionMessage.session_id == session_id)
         .order_by(SessionMessage.depth)
     )
     return list(rows)
 
 
-async def get_branch(db: AsyncSession, session: AISession, branch_id: uuid.UUID | None) -> SessionBranch:
+async def get_branch(
+    db: AsyncSession, session: AISession, branch_id: uuid.UUID | None
+) -> SessionBranch:
     branch = await db.scalar(
         select(SessionBranch).where(
             SessionBranch.session_id == session.id,

@@ -21,32 +21,72 @@ async def committed_member(database):  # type: ignore[no-untyped-def]
     suffix = uuid.uuid4().hex[:8]
     async with database.sessionmaker() as db:
         account = await auth.ensure_account(db, f"Concurrency {suffix}", "team")
-        user = await auth.create_user(db, account.id, email=f"c-{suffix}@example.com", password="pw-long-enough", role="engineer")
+        user = await auth.create_user(
+            db,
+            account.id,
+            email=f"c-{suffix}@example.com",
+            password="pw-long-enough",
+            role="engineer",
+        )
         token, _ = await auth.issue_token(db, user, 1)
         await db.commit()
     return {"Authorization": f"Bearer {token}"}
 
 
-async def test_twenty_concurrent_messages_leave_exact_totals(database, vendors, committed_member) -> None:  # type: ignore[no-untyped-def]
-    vendors.anthropic.reset(anthropic_ok("Noted.", input_tokens=25, output_tokens=15, cache_read=5, cache_write=3))
+async def test_twenty_concurrent_messages_leave_exact_totals(
+    database, vendors, committed_member
+) -> None:  # type: ignore[no-untyped-def]
+    vendors.anthropic.reset(
+        anthropic_ok("Noted.", input_tokens=25, output_tokens=15, cache_read=5, cache_write=3)
+    )
     app = create_app(make_settings(), run_worker=False)
     app.state.sessionmaker = database.sessionmaker
-    app.state.provider = AnthropicProvider(api_key="k", model="claude-test", base_url=vendors.url, max_retries=0)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
-        s = (await client.post("/api/v1/ai-sessions", json={"problem_summary": "Slow PC at reception"}, headers=committed_member)).json()
+    app.state.provider = AnthropicProvider(
+        api_key="k", model="claude-test", base_url=vendors.url, max_retries=0
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as client:
+        s = (
+            await client.post(
+                "/api/v1/ai-sessions",
+                json={"problem_summary": "Slow PC at reception"},
+                headers=committed_member,
+            )
+        ).json()
         url = f"/api/v1/ai-sessions/{s['id']}/messages"
         headers = {**committed_member, "Accept": "application/json"}
-        results = await asyncio.gather(*[client.post(url, json={"content": f"observation {i}"}, headers=headers) for i in range(20)])
+        results = await asyncio.gather(
+            *[
+                client.post(url, json={"content": f"observation {i}"}, headers=headers)
+                for i in range(20)
+            ]
+        )
         assert [r.status_code for r in results] == [200] * 20
         got = (await client.get(f"/api/v1/ai-sessions/{s['id']}", headers=committed_member)).json()
-        assert got["usage"] == {"input_tokens": 500, "output_tokens": 300, "cache_read_tokens": 100, "cache_write_tokens": 60}
+        assert got["usage"] == {
+            "input_tokens": 500,
+            "output_tokens": 300,
+            "cache_read_tokens": 100,
+            "cache_write_tokens": 60,
+        }
         assert got["turn_count"] == 20 and got["step_count"] == 20
         history = (await client.get(url, headers=committed_member)).json()
         # Every message is on the branch's single path; every reply names its question.
         assert len(history) == 40
-        assert sorted(m["content"] for m in history if m["role"] == "user") == sorted(f"observation {i}" for i in range(20))
+        assert sorted(m["content"] for m in history if m["role"] == "user") == sorted(
+            f"observation {i}" for i in range(20)
+        )
         user_ids = {m["id"] for m in history if m["role"] == "user"}
         assert {m["reply_to_id"] for m in history if m["role"] == "assistant"} == user_ids
     async with database.sessionmaker() as db:
-        steps = (await db.execute(text("SELECT array_agg(step_number ORDER BY step_number) FROM ai_session_steps WHERE session_id = :s"), {"s": s["id"]})).scalar()
+        steps = (
+            await db.execute(
+                text(
+                    "SELECT array_agg(step_number ORDER BY step_number)"
+                    " FROM ai_session_steps WHERE session_id = :s"
+                ),
+                {"s": s["id"]},
+            )
+        ).scalar()
         assert steps == list(range(1, 21))

@@ -35,15 +35,36 @@ async def test_search_validates_input(client: httpx.AsyncClient, tenant: Tenant)
     assert (await client.get("/api/v1/library/search?q=a&limit=500", headers=h)).status_code == 422
 
 
-async def test_account_articles_stay_in_their_account(client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant, db) -> None:  # type: ignore[no-untyped-def]
-    entry = LibraryEntry(account_id=tenant.account.id, kind="kb_article", slug="acme-fortigate-quirk", title="Acme FortiGate quirk",
-                         domain="Network / VPN", summary="Acme's FortiGate drops IPsec on rekey", keywords_text="fortigate rekey ipsec",
-                         body="", steps=[], content_hash="x")
+async def test_account_articles_stay_in_their_account(
+    client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant, db
+) -> None:  # type: ignore[no-untyped-def]
+    entry = LibraryEntry(
+        account_id=tenant.account.id,
+        kind="kb_article",
+        slug="acme-fortigate-quirk",
+        title="Acme FortiGate quirk",
+        domain="Network / VPN",
+        summary="Acme's FortiGate drops IPsec on rekey",
+        keywords_text="fortigate rekey ipsec",
+        body="",
+        steps=[],
+        content_hash="x",
+    )
     db.add(entry)
     await db.commit()
-    mine = await client.get("/api/v1/library/search", params={"q": "fortigate rekey"}, headers=tenant.engineer.headers)
+    mine = await client.get(
+        "/api/v1/library/search", params={"q": "fortigate rekey"}, headers=tenant.engineer.headers
+    )
     assert mine.json()[0]["entry"]["slug"] == "acme-fortigate-quirk"
-    assert (await client.get(f"/api/v1/library/entries/{entry.id}", headers=tenant.engineer.headers)).status_code == 200
-    theirs = await client.get("/api/v1/library/search", params={"q": "fortigate rekey"}, headers=other_tenant.engineer.headers)
+    assert (
+        await client.get(f"/api/v1/library/entries/{entry.id}", headers=tenant.engineer.headers)
+    ).status_code == 200
+    theirs = await client.get(
+        "/api/v1/library/search",
+        params={"q": "fortigate rekey"},
+        headers=other_tenant.engineer.headers,
+    )
     assert all(h["entry"]["slug"] != "acme-fortigate-quirk" for h in theirs.json())
-    await assert_cross_tenant_404(client, "GET", f"/api/v1/library/entries/{entry.id}", other_tenant.engineer)
+    await assert_cross_tenant_404(
+        client, "GET", f"/api/v1/library/entries/{entry.id}", other_tenant.engineer
+    )

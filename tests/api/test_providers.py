@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-
 import httpx
 import pytest
 
 from flowpilot.ai.anthropic import AnthropicProvider
-from flowpilot.ai.base import ChatMessage, ChatRequest, ProviderError, StructuredRequest, SystemBlock, TextDelta
+from flowpilot.ai.base import (
+    ChatMessage,
+    ChatRequest,
+    ProviderError,
+    StructuredRequest,
+    SystemBlock,
+    TextDelta,
+)
 from flowpilot.ai.openai_compat import OpenAIProvider
 from tests.conftest import Tenant, parse_sse
 from tests.fakes.llm import anthropic_error, anthropic_tool_message, openai_error
@@ -17,17 +23,34 @@ FAST_RETRY = {"retry-after-ms": "5"}
 
 
 def anthropic_provider(vendors, max_retries: int = 2) -> AnthropicProvider:  # type: ignore[no-untyped-def]
-    return AnthropicProvider(api_key="sk-ant-test", model="claude-test", base_url=vendors.url, max_retries=max_retries, timeout=5)
+    return AnthropicProvider(
+        api_key="sk-ant-test",
+        model="claude-test",
+        base_url=vendors.url,
+        max_retries=max_retries,
+        timeout=5,
+    )
 
 
 def openai_provider(vendors, max_retries: int = 2) -> OpenAIProvider:  # type: ignore[no-untyped-def]
-    return OpenAIProvider(api_key=None, model="local-model", base_url=f"{vendors.url}/v1", max_retries=max_retries, timeout=5)
+    return OpenAIProvider(
+        api_key=None,
+        model="local-model",
+        base_url=f"{vendors.url}/v1",
+        max_retries=max_retries,
+        timeout=5,
+    )
 
 
 def request(*texts: str) -> ChatRequest:
-    history = [ChatMessage(role="user" if i % 2 == 0 else "assistant", text=t) for i, t in enumerate(texts)]
-    return ChatRequest(system=[SystemBlock("You are FlowPilot."), SystemBlock("Session: VPN")], history=history,
-                       volatile_context="Relevant playbooks: VPN will not connect")
+    history = [
+        ChatMessage(role="user" if i % 2 == 0 else "assistant", text=t) for i, t in enumerate(texts)
+    ]
+    return ChatRequest(
+        system=[SystemBlock("You are FlowPilot."), SystemBlock("Session: VPN")],
+        history=history,
+        volatile_context="Relevant playbooks: VPN will not connect",
+    )
 
 
 async def collect(provider, req):  # type: ignore[no-untyped-def]
@@ -41,10 +64,27 @@ async def collect(provider, req):  # type: ignore[no-untyped-def]
 
 
 async def test_anthropic_streams_text_and_usage_with_cache_breakpoints(vendors) -> None:  # type: ignore[no-untyped-def]
-    vendors.anthropic.push(anthropic_ok("Check ", "the VPN log.", input_tokens=30, output_tokens=9, cache_read=120, cache_write=40))
-    text, done = await collect(anthropic_provider(vendors), request("VPN fails", "Which client?", "FortiClient, password: hunter2"))
+    vendors.anthropic.push(
+        anthropic_ok(
+            "Check ",
+            "the VPN log.",
+            input_tokens=30,
+            output_tokens=9,
+            cache_read=120,
+            cache_write=40,
+        )
+    )
+    text, done = await collect(
+        anthropic_provider(vendors),
+        request("VPN fails", "Which client?", "FortiClient, password: hunter2"),
+    )
     assert text == "Check the VPN log."
-    assert (done.usage.input_tokens, done.usage.output_tokens, done.usage.cache_read_tokens, done.usage.cache_write_tokens) == (30, 9, 120, 40)
+    assert (
+        done.usage.input_tokens,
+        done.usage.output_tokens,
+        done.usage.cache_read_tokens,
+        done.usage.cache_write_tokens,
+    ) == (30, 9, 120, 40)
     sent = vendors.anthropic.requests[-1]
     assert sent["stream"] is True and sent["model"] == "claude-test"
     # Breakpoints: end of the stable system text, and end of the history before the new turn.
@@ -70,29 +110,53 @@ async def test_anthropic_retries_overloaded_then_succeeds(vendors) -> None:  # t
 
 
 async def test_anthropic_errors_become_clear_messages(vendors) -> None:  # type: ignore[no-untyped-def]
-    vendors.anthropic.push(Canned(401, anthropic_error("authentication_error", "invalid x-api-key")))
+    vendors.anthropic.push(
+        Canned(401, anthropic_error("authentication_error", "invalid x-api-key"))
+    )
     with pytest.raises(ProviderError) as err:
         await collect(anthropic_provider(vendors), request("hi"))
     assert "rejected the API key" in err.value.detail and err.value.retryable is False
 
 
 async def test_anthropic_structured_output_uses_a_forced_tool(vendors) -> None:  # type: ignore[no-untyped-def]
-    vendors.anthropic.push(Canned(200, anthropic_tool_message("intake_analysis", {"problem_domain": "VPN", "summary": "s", "first_checks": []})))
+    vendors.anthropic.push(
+        Canned(
+            200,
+            anthropic_tool_message(
+                "intake_analysis", {"problem_domain": "VPN", "summary": "s", "first_checks": []}
+            ),
+        )
+    )
     result = await anthropic_provider(vendors).structured(
-        StructuredRequest(system="sys", prompt="VPN down", schema={"type": "object"}, name="intake_analysis")
+        StructuredRequest(
+            system="sys", prompt="VPN down", schema={"type": "object"}, name="intake_analysis"
+        )
     )
     assert result.data["problem_domain"] == "VPN" and result.usage.input_tokens == 40
-    assert vendors.anthropic.requests[-1]["tool_choice"] == {"type": "tool", "name": "intake_analysis"}
+    assert vendors.anthropic.requests[-1]["tool_choice"] == {
+        "type": "tool",
+        "name": "intake_analysis",
+    }
 
 
 async def test_openai_compatible_streams_with_usage(vendors) -> None:  # type: ignore[no-untyped-def]
-    vendors.openai.push(openai_ok("Run ", "ipconfig /all", prompt_tokens=50, completion_tokens=7, cached=20))
-    text, done = await collect(openai_provider(vendors), request("DNS fails", "What OS?", "Windows 11"))
+    vendors.openai.push(
+        openai_ok("Run ", "ipconfig /all", prompt_tokens=50, completion_tokens=7, cached=20)
+    )
+    text, done = await collect(
+        openai_provider(vendors), request("DNS fails", "What OS?", "Windows 11")
+    )
     assert text == "Run ipconfig /all"
-    assert (done.usage.input_tokens, done.usage.cache_read_tokens, done.usage.output_tokens) == (30, 20, 7)
+    assert (done.usage.input_tokens, done.usage.cache_read_tokens, done.usage.output_tokens) == (
+        30,
+        20,
+        7,
+    )
     sent = vendors.openai.requests[-1]
     assert sent["stream"] is True and sent["stream_options"] == {"include_usage": True}
-    assert sent["messages"][0]["role"] == "system" and sent["messages"][-1]["content"].endswith("Windows 11")
+    assert sent["messages"][0]["role"] == "system" and sent["messages"][-1]["content"].endswith(
+        "Windows 11"
+    )
 
 
 async def test_openai_retries_5xx_then_reports_failure(vendors) -> None:  # type: ignore[no-untyped-def]
@@ -106,7 +170,13 @@ async def test_openai_retries_5xx_then_reports_failure(vendors) -> None:  # type
 async def test_openai_connection_refused_is_clear() -> None:
     from tests.fakes.server import _free_port
 
-    provider = OpenAIProvider(api_key=None, model="m", base_url=f"http://127.0.0.1:{_free_port()}/v1", max_retries=0, timeout=2)
+    provider = OpenAIProvider(
+        api_key=None,
+        model="m",
+        base_url=f"http://127.0.0.1:{_free_port()}/v1",
+        max_retries=0,
+        timeout=2,
+    )
     with pytest.raises(ProviderError) as err:
         await collect(provider, request("hi"))
     assert "Could not reach the model server" in err.value.detail
@@ -120,11 +190,21 @@ def provider(vendors):  # type: ignore[no-untyped-def]
     return anthropic_provider(vendors, max_retries=1)
 
 
-async def test_failed_turn_keeps_message_and_retry_answers(client: httpx.AsyncClient, tenant: Tenant, vendors) -> None:  # type: ignore[no-untyped-def]
+async def test_failed_turn_keeps_message_and_retry_answers(
+    client: httpx.AsyncClient, tenant: Tenant, vendors
+) -> None:  # type: ignore[no-untyped-def]
     h = tenant.engineer.headers
     vendors.anthropic.reset(Canned(500, anthropic_error("api_error", "boom"), FAST_RETRY))
-    s = (await client.post("/api/v1/ai-sessions", json={"problem_summary": "VPN drops every hour"}, headers=h)).json()
-    r = await client.post(f"/api/v1/ai-sessions/{s['id']}/messages", json={"content": "VPN drops every hour"}, headers=h)
+    s = (
+        await client.post(
+            "/api/v1/ai-sessions", json={"problem_summary": "VPN drops every hour"}, headers=h
+        )
+    ).json()
+    r = await client.post(
+        f"/api/v1/ai-sessions/{s['id']}/messages",
+        json={"content": "VPN drops every hour"},
+        headers=h,
+    )
     events = parse_sse(r.text)
     assert [e for e, _ in events] == ["message", "error"]
     error = events[-1][1]
@@ -133,15 +213,32 @@ async def test_failed_turn_keeps_message_and_retry_answers(client: httpx.AsyncCl
     assert [m["role"] for m in msgs] == ["user"] and msgs[0]["awaiting_reply"] is True
 
     # JSON clients get a 502 that names the saved message.
-    j = await client.post(f"/api/v1/ai-sessions/{s['id']}/messages/{msgs[0]['id']}/retry", headers={**h, "Accept": "application/json"})
+    j = await client.post(
+        f"/api/v1/ai-sessions/{s['id']}/messages/{msgs[0]['id']}/retry",
+        headers={**h, "Accept": "application/json"},
+    )
     assert j.status_code == 502 and j.json()["user_message_id"] == msgs[0]["id"]
 
-    vendors.anthropic.reset(anthropic_ok("Check ", "the tunnel lifetime.", input_tokens=11, output_tokens=5))
-    retry = await client.post(f"/api/v1/ai-sessions/{s['id']}/messages/{msgs[0]['id']}/retry", headers=h)
+    vendors.anthropic.reset(
+        anthropic_ok("Check ", "the tunnel lifetime.", input_tokens=11, output_tokens=5)
+    )
+    retry = await client.post(
+        f"/api/v1/ai-sessions/{s['id']}/messages/{msgs[0]['id']}/retry", headers=h
+    )
     done = parse_sse(retry.text)[-1]
-    assert done[0] == "done" and done[1]["assistant_message"]["content"] == "Check the tunnel lifetime."
-    assert done[1]["usage"] == {"input_tokens": 11, "output_tokens": 5, "cache_read_tokens": 0, "cache_write_tokens": 0}
-    again = await client.post(f"/api/v1/ai-sessions/{s['id']}/messages/{msgs[0]['id']}/retry", headers=h)
+    assert (
+        done[0] == "done"
+        and done[1]["assistant_message"]["content"] == "Check the tunnel lifetime."
+    )
+    assert done[1]["usage"] == {
+        "input_tokens": 11,
+        "output_tokens": 5,
+        "cache_read_tokens": 0,
+        "cache_write_tokens": 0,
+    }
+    again = await client.post(
+        f"/api/v1/ai-sessions/{s['id']}/messages/{msgs[0]['id']}/retry", headers=h
+    )
     assert again.status_code == 409
     got = (await client.get(f"/api/v1/ai-sessions/{s['id']}", headers=h)).json()
     assert got["usage"]["input_tokens"] == 11 and got["turn_count"] == 1

@@ -45,7 +45,11 @@ def anthropic_stream(
         ),
         _sse(
             "content_block_start",
-            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+            {
+                "type": "content_block_start",
+                "index": 0,
+                "content_block": {"type": "text", "text": ""},
+            },
         ),
         _sse("ping", {"type": "ping"}),
     ]
@@ -53,7 +57,11 @@ def anthropic_stream(
         out.append(
             _sse(
                 "content_block_delta",
-                {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}},
+                {
+                    "type": "content_block_delta",
+                    "index": 0,
+                    "delta": {"type": "text_delta", "text": piece},
+                },
             )
         )
     out += [

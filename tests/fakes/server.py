@@ -31,7 +31,6 @@ class Canned:
     delay: float = 0.0
 
 
-
 @dataclass
 class Script:
     """Responses for one endpoint: queued ones first, then the default."""
@@ -58,11 +57,19 @@ class Script:
 
 
 def anthropic_ok(*pieces: str, **usage: int) -> Canned:
-    return Canned(200, anthropic_stream(list(pieces) or ["Fake ", "Anthropic ", "reply."], **usage), {"content-type": "text/event-stream"})
+    return Canned(
+        200,
+        anthropic_stream(list(pieces) or ["Fake ", "Anthropic ", "reply."], **usage),
+        {"content-type": "text/event-stream"},
+    )
 
 
 def openai_ok(*pieces: str, **usage: int) -> Canned:
-    return Canned(200, openai_stream(list(pieces) or ["Fake ", "OpenAI ", "reply."], **usage), {"content-type": "text/event-stream"})
+    return Canned(
+        200,
+        openai_stream(list(pieces) or ["Fake ", "OpenAI ", "reply."], **usage),
+        {"content-type": "text/event-stream"},
+    )
 
 
 class FakeVendors:
@@ -77,7 +84,9 @@ class FakeVendors:
                 Route("/v1/chat/completions", self._handler(self.openai), methods=["POST"]),
             ]
         )
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def _handler(self, script: Script):  # type: ignore[no-untyped-def]

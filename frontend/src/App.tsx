@@ -1,0 +1,33 @@
+import { useEffect } from "react";
+import { Header } from "./components/layout/Header";
+import { matchSession, navigate, usePath } from "./lib/router";
+import { LoginPage } from "./pages/LoginPage";
+import { SessionPage } from "./pages/SessionPage";
+import { SessionsPage } from "./pages/SessionsPage";
+import { useAuth } from "./stores/auth";
+
+export function App() {
+  const { me, loading, load } = useAuth();
+  const path = usePath();
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  useEffect(() => {
+    if (!loading && !me && path !== "/login") navigate("/login");
+    if (!loading && me && path === "/login") navigate("/");
+  }, [loading, me, path]);
+
+  if (loading) return <p className="p-8 text-slate-500">Loading…</p>;
+  if (!me) return <LoginPage />;
+  const sessionId = matchSession(path);
+  return (
+    <div className="min-h-screen flex flex-col">
+      <Header me={me} />
+      <main className="flex-1 mx-auto w-full max-w-5xl px-4 py-6">
+        {sessionId ? <SessionPage key={sessionId} id={sessionId} /> : <SessionsPage />}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,66 @@
+// Typed API client: shapes come from schema.d.ts, generated from the server's OpenAPI schema.
+import axios, { AxiosError } from "axios";
+import type { components } from "./schema";
+
+export type Schemas = components["schemas"];
+export type Me = Schemas["MeResponse"];
+export type Session = Schemas["SessionOut"];
+export type SessionPage = Schemas["SessionPage"];
+export type Message = Schemas["MessageOut"];
+export type Step = Schemas["StepOut"];
+export type Usage = Schemas["UsageOut"];
+export type SessionStatus = Session["status"];
+
+export function csrfToken(): string {
+  const match = document.cookie.match(/(?:^|;\s*)fp_csrf=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+export const http = axios.create({ baseURL: "/api/v1", withCredentials: true });
+http.interceptors.request.use((config) => {
+  const method = (config.method ?? "get").toUpperCase();
+  if (!["GET", "HEAD", "OPTIONS"].includes(method)) config.headers.set("X-CSRF-Token", csrfToken());
+  return config;
+});
+
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof AxiosError) {
+    const body = err.response?.data as { detail?: unknown; code?: string } | undefined;
+    const detail = typeof body?.detail === "string" ? body.detail : err.message;
+    return new ApiError(detail, err.response?.status ?? 0, body?.code ?? "network_error");
+  }
+  return new ApiError(String(err), 0, "unknown");
+}
+
+async function call<T>(p: Promise<{ data: T }>): Promise<T> {
+  try {
+    return (await p).data;
+  } catch (err) {
+    throw toApiError(err);
+  }
+}
+
+export const api = {
+  login: (email: string, password: string) =>
+    call<Schemas["TokenResponse"]>(http.post("/auth/login", { email, password })),
+  logout: () => call<void>(http.post("/auth/logout")),
+  me: () => call<Me>(http.get("/auth/me")),
+  listSessions: (params: { scope?: "mine" | "team" | "all"; status?: SessionStatus; q?: string; limit?: number; offset?: number }) =>
+    call<SessionPage>(http.get("/ai-sessions", { params })),
+  createSession: (body: Schemas["SessionCreate"]) => call<Session>(http.post("/ai-sessions", body)),
+  getSession: (id: string) => call<Session>(http.get(`/ai-sessions/${id}`)),
+  updateSession: (id: string, body: Schemas["SessionUpdate"]) =>
+    call<Session>(http.patch(`/ai-sessions/${id}`, body)),
+  messages: (id: string) => call<Message[]>(http.get(`/ai-sessions/${id}/messages`)),
+};

@@ -1,0 +1,48 @@
+import { LogOut, Plane, WifiOff } from "lucide-react";
+import type { Me } from "../../api/client";
+import { navigate } from "../../lib/router";
+import { useAuth } from "../../stores/auth";
+
+export function Header({ me }: { me: Me }) {
+  const logout = useAuth((s) => s.logout);
+  return (
+    <header className="border-b border-slate-200 bg-white">
+      <div className="mx-auto flex max-w-5xl items-center gap-4 px-4 py-3">
+        <a
+          href="/"
+          onClick={(e) => {
+            e.preventDefault();
+            navigate("/");
+          }}
+          className="flex items-center gap-2 font-semibold text-slate-900"
+        >
+          <Plane aria-hidden="true" className="h-5 w-5 text-blue-600" /> FlowPilot
+        </a>
+        <span className="text-sm text-slate-500">{me.account.name}</span>
+        <div className="ml-auto flex items-center gap-3">
+          {me.offline ? (
+            <span
+              className="inline-flex items-center gap-1 rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-800"
+              title="No AI model is configured: answers come from the playbook library"
+              data-testid="offline-badge"
+            >
+              <WifiOff aria-hidden="true" className="h-3 w-3" /> Offline mode
+            </span>
+          ) : (
+            <span className="rounded-full bg-emerald-100 px-2 py-0.5 text-xs text-emerald-800">
+              {me.provider} · {me.model}
+            </span>
+          )}
+          <span className="text-sm text-slate-700">{me.full_name || me.email}</span>
+          <button
+            type="button"
+            onClick={() => void logout()}
+            className="inline-flex items-center gap-1 rounded px-2 py-1 text-sm text-slate-600 hover:bg-slate-100"
+          >
+            <LogOut aria-hidden="true" className="h-4 w-4" /> Sign out
+          </button>
+        </div>
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,26 @@
+// A tiny client-side router: the app has four screens, a dependency is not worth it.
+import { useSyncExternalStore } from "react";
+
+const listeners = new Set<() => void>();
+window.addEventListener("popstate", () => listeners.forEach((l) => l()));
+
+export function navigate(path: string): void {
+  if (path === window.location.pathname + window.location.search) return;
+  window.history.pushState({}, "", path);
+  listeners.forEach((l) => l());
+}
+
+export function usePath(): string {
+  return useSyncExternalStore(
+    (cb) => {
+      listeners.add(cb);
+      return () => listeners.delete(cb);
+    },
+    () => window.location.pathname,
+  );
+}
+
+export function matchSession(path: string): string | null {
+  const m = path.match(/^\/sessions\/([0-9a-f-]{36})$/);
+  return m ? m[1] : null;
+}

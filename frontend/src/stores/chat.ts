@@ -1,0 +1,98 @@
+// One store for the open session's conversation, including the in-flight streamed reply.
+import { create } from "zustand";
+import { api, type Message, type Session } from "../api/client";
+import { streamTurn, type TurnEvent } from "../api/stream";
+
+type ChatState = {
+  session: Session | null;
+  messages: Message[];
+  streamingText: string;
+  streaming: boolean;
+  error: { detail: string; messageId?: string; retryable: boolean } | null;
+  controller: AbortController | null;
+  open: (id: string) => Promise<void>;
+  refreshSession: () => Promise<void>;
+  send: (content: string) => Promise<void>;
+  retry: (messageId: string) => Promise<void>;
+  stop: () => void;
+};
+
+export const useChat = create<ChatState>((set, get) => {
+  async function run(url: string, body: unknown): Promise<void> {
+    const controller = new AbortController();
+    set({ streaming: true, streamingText: "", error: null, controller });
+    const onEvent = (e: TurnEvent) => {
+      if (e.event === "message") {
+        const incoming = e.data.user_message;
+        set((s) => ({ messages: [...s.messages.filter((m) => m.id !== incoming.id), incoming] }));
+      } else if (e.event === "delta") {
+        set((s) => ({ streamingText: s.streamingText + e.data.text }));
+      } else if (e.event === "done") {
+        const reply = e.data.assistant_message;
+        set((s) => ({
+          messages: [
+            ...s.messages.map((m) => (m.id === reply.reply_to_id ? { ...m, awaiting_reply: false } : m)),
+            reply,
+          ],
+          streamingText: "",
+        }));
+      } else if (e.event === "error") {
+        set({ error: { detail: e.data.detail, messageId: e.data.user_message_id, retryable: e.data.retryable }, streamingText: "" });
+      }
+    };
+    try {
+      await streamTurn(url, body, onEvent, controller.signal);
+    } catch (err) {
+      if ((err as Error).name !== "AbortError") {
+        set({ error: { detail: "Connection lost while the answer was streaming.", retryable: true } });
+      }
+    } finally {
+      set({ streaming: false, controller: null });
+      void get().refreshSession();
+    }
+  }
+
+  return {
+    session: null,
+    messages: [],
+    streamingText: "",
+    streaming: false,
+    error: null,
+    controller: null,
+    open: async (id) => {
+      get().controller?.abort();
+      set({ session: null, messages: [], streamingText: "", error: null });
+      const [session, messages] = await Promise.all([api.getSession(id), api.messages(id)]);
+      const waiting = [...messages].reverse().find((m) => m.role === "user" && m.awaiting_reply);
+      set({
+        session,
+        messages,
+        error: waiting ? { detail: "This message has no answer yet.", messageId: waiting.id, retryable: true } : null,
+      });
+    },
+    refreshSession: async () => {
+      const current = get().session;
+      if (current) set({ session: await api.getSession(current.id) });
+    },
+    send: async (content) => {
+      const session = get().session;
+      if (!session || get().streaming) return;
+      await run(`/api/v1/ai-sessions/${session.id}/messages`, { content });
+    },
+    retry: async (messageId) => {
+      const session = get().session;
+      if (!session || get().streaming) return;
+      await run(`/api/v1/ai-sessions/${session.id}/messages/${messageId}/retry`, undefined);
+    },
+    stop: () => {
+      const { controller, messages } = get();
+      controller?.abort();
+      const last = [...messages].reverse().find((m) => m.role === "user");
+      set({
+        streaming: false,
+        streamingText: "",
+        error: last ? { detail: "Generation stopped.", messageId: last.id, retryable: true } : null,
+      });
+    },
+  };
+});

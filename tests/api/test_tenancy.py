@@ -1,0 +1,112 @@
+"""Tenancy by construction: every route that takes an id answers 404 to another account.
+
+ROUTES is the table; test_every_id_route_is_in_the_table fails when a new route is added
+without a line here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute
+
+from flowpilot.library.models import LibraryEntry
+from tests.conftest import Tenant, assert_cross_tenant_404
+
+# (method, path template, JSON body). Ids come from objects owned by tenant A.
+ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
+    ("GET", "/api/v1/users/{user_id}", None),
+    ("PATCH", "/api/v1/users/{user_id}", {"full_name": "x"}),
+    ("GET", "/api/v1/teams/{team_id}", None),
+    ("PATCH", "/api/v1/teams/{team_id}", {"name": "x"}),
+    ("DELETE", "/api/v1/teams/{team_id}", None),
+    ("GET", "/api/v1/ai-sessions/{session_id}", None),
+    ("PATCH", "/api/v1/ai-sessions/{session_id}", {"title": "pwned"}),
+    ("GET", "/api/v1/ai-sessions/{session_id}/messages", None),
+    ("POST", "/api/v1/ai-sessions/{session_id}/messages", {"content": "hi"}),
+    ("POST", "/api/v1/ai-sessions/{session_id}/messages/{message_id}/retry", None),
+    ("GET", "/api/v1/ai-sessions/{session_id}/steps", None),
+    ("GET", "/api/v1/library/entries/{entry_id}", None),
+]
+
+
+@pytest.fixture
+async def owned(client: httpx.AsyncClient, tenant: Tenant, db) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    h = tenant.engineer.headers
+    s = (
+        await client.post(
+            "/api/v1/ai-sessions", json={"problem_summary": "DNS broken at HQ"}, headers=h
+        )
+    ).json()
+    turn = await client.post(
+        f"/api/v1/ai-sessions/{s['id']}/messages",
+        json={"content": "DNS broken"},
+        headers={**h, "Accept": "application/json"},
+    )
+    entry = LibraryEntry(
+        account_id=tenant.account.id,
+        kind="kb_article",
+        slug="private-article",
+        title="Private",
+        domain="DNS",
+        summary="",
+        keywords_text="",
+        body="",
+        steps=[],
+        content_hash="",
+    )
+    db.add(entry)
+    await db.commit()
+    return {
+        "user_id": str(tenant.engineer.user.id),
+        "team_id": str(tenant.team.id),
+        "session_id": s["id"],
+        "message_id": turn.json()["user_message"]["id"],
+        "entry_id": str(entry.id),
+    }
+
+
+@pytest.mark.parametrize(
+    ("method", "template", "body"), ROUTES, ids=[f"{m} {p}" for m, p, _ in ROUTES]
+)
+async def test_other_account_gets_404(
+    client: httpx.AsyncClient,
+    other_tenant: Tenant,
+    owned: dict[str, str],
+    method: str,
+    template: str,
+    body: dict[str, Any] | None,
+) -> None:
+    kwargs = {"json": body} if body is not None else {}
+    await assert_cross_tenant_404(
+        client, method, template.format(**owned), other_tenant.admin, **kwargs
+    )
+
+
+async def test_lists_never_show_another_account(
+    client: httpx.AsyncClient, other_tenant: Tenant, owned: dict[str, str]
+) -> None:
+    h = other_tenant.admin.headers
+    body = " ".join(
+        [
+            (await client.get("/api/v1/users", headers=h)).text,
+            (await client.get("/api/v1/teams", headers=h)).text,
+            (await client.get("/api/v1/ai-sessions?scope=all", headers=h)).text,
+            (await client.get("/api/v1/library/search?q=private", headers=h)).text,
+        ]
+    )
+    for value in owned.values():
+        assert value not in body
+
+
+def test_every_id_route_is_in_the_table(app) -> None:  # type: ignore[no-untyped-def]
+    declared = {(m, p) for m, p, _ in ROUTES}
+    missing = []
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.path.startswith("/api/") and "{" in route.path:
+            for method in route.methods - {"HEAD"}:
+                if (method, route.path) not in declared:
+                    missing.append(f"{method} {route.path}")
+    assert not missing, f"add a cross-tenant line to ROUTES for: {missing}"

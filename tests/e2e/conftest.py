@@ -1,0 +1,116 @@
+"""Browser tests: FlowPilot served by uvicorn on a real port, driven in Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from flowpilot.app import STATIC_DIR, create_app
+from flowpilot.auth import service as auth
+from tests.conftest import PASSWORD, make_settings
+from tests.fakes.server import _free_port
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    for candidate in (
+        os.environ.get("CHROMIUM_PATH"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+    ):
+        if candidate and Path(candidate).exists():
+            return candidate
+    pytest.fail("Chromium not found: install Debian's chromium (apt-get install chromium)")
+
+
+@dataclass
+class LiveServer:
+    url: str
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def start_server(**settings: object) -> LiveServer:
+    if not (STATIC_DIR / "index.html").exists():
+        pytest.fail("The web app is not built: run `make web` (make test does it)")
+    app = create_app(make_settings(**settings), run_worker=False)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 15
+    while not server.started:
+        if time.time() > deadline:
+            raise RuntimeError("FlowPilot test server did not start")
+        time.sleep(0.05)
+    return LiveServer(f"http://127.0.0.1:{port}", server, thread)
+
+
+@pytest.fixture(scope="module")
+def offline_server(worker_database_uri: str) -> Iterator[LiveServer]:
+    live = start_server(DATABASE_URL=worker_database_uri, FLOWPILOT_OFFLINE_STREAM_DELAY_MS=15)
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="module")
+def openai_server(worker_database_uri: str, vendors_server) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+    live = start_server(
+        DATABASE_URL=worker_database_uri,
+        FLOWPILOT_PROVIDER="openai",
+        OPENAI_BASE_URL=f"{vendors_server.url}/v1",
+        FLOWPILOT_AI_MAX_RETRIES=0,
+    )
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+async def login_user(database) -> str:  # type: ignore[no-untyped-def]
+    """A committed user (the live server uses its own connections)."""
+    suffix = uuid.uuid4().hex[:8]
+    async with database.sessionmaker() as db:
+        account = await auth.ensure_account(db, f"E2E {suffix}", "team")
+        team = await auth.ensure_team(db, account, "Service Desk")
+        user = await auth.create_user(
+            db, account.id, email=f"e2e-{suffix}@example.com", password=PASSWORD, role="engineer"
+        )
+        await auth.ensure_membership(db, team, user)
+        await db.commit()
+    return user.email
+
+
+@pytest.fixture
+async def page() -> AsyncIterator[object]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(
+            executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
+        )
+        context = await browser.new_context(viewport={"width": 1200, "height": 900})
+        pg = await context.new_page()
+        yield pg
+        await browser.close()

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.conftest import PASSWORD
+from tests.fakes.llm import openai_error
+from tests.fakes.server import Canned, openai_ok
+
+pytestmark = pytest.mark.e2e
+OUTLOOK = "Outlook keeps asking for a password on one laptop"
+
+
+async def sign_in(page: Page, base: str, email: str) -> None:
+    await page.goto(base + "/")
+    await page.get_by_label("E-mail").fill(email)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("heading", name="New troubleshooting session")).to_be_visible()
+
+
+async def start_session(page: Page, problem: str) -> None:
+    await page.get_by_label("What is the problem?").fill(problem)
+    await page.get_by_role("button", name="Start session").click()
+
+
+async def test_login_create_session_and_see_streamed_offline_answer(
+    page: Page, offline_server, login_user: str
+) -> None:  # type: ignore[no-untyped-def]
+    await sign_in(page, offline_server.url, login_user)
+    await expect(page.get_by_test_id("offline-badge")).to_be_visible()
+    await start_session(page, OUTLOOK)
+    # The reply streams: the in-progress bubble shows partial text before the final message lands.
+    await expect(page.get_by_test_id("streaming")).to_be_visible()
+    answer = page.locator("article[data-role=assistant]").last
+    await expect(answer).to_contain_text("Outlook keeps asking for a password", timeout=15_000)
+    await expect(answer).to_contain_text("Offline mode")
+    await expect(answer).to_contain_text("Step 1 of 6")
+    await expect(page.get_by_test_id("streaming")).to_have_count(0)
+
+    # A follow-up gets the next playbook step, and the page survives a reload.
+    await page.get_by_role("textbox", name="Message").fill("Only this laptop; OWA works")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("article[data-role=assistant]").last).to_contain_text(
+        "Step 2 of 6", timeout=15_000
+    )
+    await expect(page.get_by_test_id("streaming")).to_have_count(0, timeout=15_000)
+    await page.reload()
+    await expect(page.locator("article[data-role=assistant]")).to_have_count(2)
+    if os.environ.get("FLOWPILOT_SCREENSHOTS"):
+        await page.screenshot(path="test-results/session-offline.png", full_page=True)
+
+
+async def test_provider_failure_then_retry_succeeds(
+    page: Page, openai_server, vendors, login_user: str
+) -> None:  # type: ignore[no-untyped-def]
+    vendors.openai.push(Canned(500, openai_error("upstream exploded")))
+    vendors.openai.push(openai_ok("Check ", "the DNS ", "suffix first."))
+    await sign_in(page, openai_server.url, login_user)
+    await start_session(page, "Users at the branch office cannot resolve intranet names")
+    alert = page.get_by_role("alert")
+    await expect(alert).to_contain_text("unavailable or overloaded (500)", timeout=15_000)
+    # The user's message is still there, and one click retries it.
+    await expect(page.locator("article[data-role=user]")).to_have_count(1)
+    await alert.get_by_role("button", name="Retry").click()
+    await expect(page.locator("article[data-role=assistant]").last).to_contain_text(
+        "Check the DNS suffix first.", timeout=15_000
+    )
+    await expect(page.get_by_role("alert")).to_have_count(0)
+    await expect(page.get_by_test_id("usage")).to_contain_text("30 / 12")
