@@ -7,6 +7,7 @@ database connection is held while the model is talking.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -23,7 +24,6 @@ from flowpilot.ai.base import (
     Completed,
     ProviderError,
     Reference,
-    TextDelta,
     Usage,
 )
 from flowpilot.auth.service import Principal
@@ -36,6 +36,10 @@ from flowpilot.sessions.prompt import build_chat_request
 
 log = structlog.get_logger(__name__)
 CHATTABLE = ("active", "paused")
+# How often a streaming turn checks for a stop request (any app process may receive it).
+STOP_POLL_SECONDS = 0.5
+# Turns keep running when the client disconnects; a strong reference keeps the task alive.
+_RUNNING: set[asyncio.Task[None]] = set()
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,9 @@ async def turn_for_retry(
         raise NotFound("Message not found")
     if not await service.unanswered_ids(db, [message]):
         raise Conflict("This message already has an answer", code="already_answered")
+    if message.meta.get("stop_requested"):
+        message.meta = {k: v for k, v in message.meta.items() if k != "stop_requested"}
+        await db.flush()
     return Turn(session.id, session.account_id, message.branch_id, message.id)
 
 
@@ -170,19 +177,30 @@ class ChatRunner:
             return
         parts: list[str] = []
         completed: Completed | None = None
+        last_check = time.monotonic()
+        stream = self.provider.stream_chat(request)
         try:
-            async for event in self.provider.stream_chat(request):
-                if isinstance(event, TextDelta):
-                    parts.append(event.text)
-                    yield {"event": "delta", "data": {"text": event.text}}
-                else:
+            async for event in stream:
+                if isinstance(event, Completed):
                     completed = event
+                    continue
+                parts.append(event.text)
+                yield {"event": "delta", "data": {"text": event.text}}
+                if time.monotonic() - last_check >= STOP_POLL_SECONDS:
+                    last_check = time.monotonic()
+                    if await self._stop_requested(turn):
+                        # What the model wrote so far is kept; its usage is not reported
+                        # for an interrupted stream.
+                        completed = Completed(usage=Usage(), meta={"stopped": True})
+                        break
         except ProviderError as exc:
             log.warning(
                 "provider_failed", provider=self.provider.name, detail=exc.detail, status=exc.status
             )
             yield _error(exc.detail, "provider_error", turn, retryable=exc.retryable)
             return
+        finally:
+            await stream.aclose()  # type: ignore[attr-defined]
         text = "".join(parts).strip()
         if completed is None or not text:
             yield _error("The model returned an empty answer. Try again.", "provider_error", turn)
@@ -193,6 +211,15 @@ class ChatRunner:
             "event": "done",
             "data": {"assistant_message": reply, "step": step, "usage": completed.usage},
         }
+
+    async def _stop_requested(self, turn: Turn) -> bool:
+        async with self.maker() as db:
+            flag = await db.scalar(
+                select(SessionMessage.meta["stop_requested"].as_boolean()).where(
+                    SessionMessage.id == turn.user_message_id
+                )
+            )
+        return bool(flag)
 
     async def _build_request(self, turn: Turn):  # type: ignore[no-untyped-def]
         async with self.maker() as db:
@@ -270,6 +297,57 @@ class ChatRunner:
             await db.flush()
             await db.commit()
             return reply, step
+
+
+def start_detached(runner: ChatRunner, turn: Turn) -> AsyncIterator[dict[str, Any]]:
+    """Run the turn in its own task and relay its events.
+
+    A client that disconnects (closed tab, network blip) stops receiving events, but the reply
+    is still generated and saved; only an explicit stop request ends it early.
+    """
+    queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+
+    async def drive() -> None:
+        try:
+            async for item in runner.run(turn):
+                queue.put_nowait(item)
+        except Exception:
+            log.exception("turn_failed", session_id=str(turn.session_id))
+            queue.put_nowait(
+                _error("The answer could not be saved. Try again.", "internal_error", turn)
+            )
+        finally:
+            queue.put_nowait(None)
+
+    task = asyncio.create_task(drive())
+    _RUNNING.add(task)
+    task.add_done_callback(_RUNNING.discard)
+
+    async def relay() -> AsyncIterator[dict[str, Any]]:
+        while (item := await queue.get()) is not None:
+            yield item
+
+    return relay()
+
+
+async def request_stop(
+    db: AsyncSession, principal: Principal, session_id: uuid.UUID, message_id: uuid.UUID
+) -> None:
+    session = await service.get_writable_session(db, principal, session_id)
+    message = await db.scalar(
+        select(SessionMessage).where(
+            SessionMessage.id == message_id,
+            SessionMessage.session_id == session.id,
+            SessionMessage.account_id == session.account_id,
+            SessionMessage.role == "user",
+        )
+    )
+    if message is None:
+        raise NotFound("Message not found")
+    if not await service.unanswered_ids(db, [message]):
+        raise Conflict("This message already has an answer", code="already_answered")
+    message.meta = {**(message.meta or {}), "stop_requested": True}
+    await db.flush()
 
 
 async def add_usage(db: AsyncSession, session_id: uuid.UUID, usage: Usage) -> int:

@@ -194,6 +194,15 @@ async def retry_message(
     return await _respond(request, turn, _message_out(message, awaiting=True))
 
 
+@router.post("/{session_id}/messages/{message_id}/stop", status_code=202)
+async def stop_message(
+    session_id: uuid.UUID, message_id: uuid.UUID, principal: CurrentUser, db: DBSession
+) -> dict[str, bool]:
+    """Ask the turn answering this message to stop; the text so far is kept."""
+    await chat.request_stop(db, principal, session_id, message_id)
+    return {"stop_requested": True}
+
+
 def _runner(request: Request) -> chat.ChatRunner:
     return chat.ChatRunner(
         request.app.state.sessionmaker, request.app.state.provider, request.app.state.settings
@@ -208,7 +217,7 @@ def _wants_json(request: Request) -> bool:
 async def _respond(
     request: Request, turn: chat.Turn, user_message: MessageOut
 ) -> StreamingResponse | JSONResponse:
-    events = _runner(request).run(turn)
+    events = chat.start_detached(_runner(request), turn)
     if _wants_json(request):
         return await _collect(events, user_message)
     return StreamingResponse(

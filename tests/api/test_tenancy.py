@@ -27,6 +27,7 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/ai-sessions/{session_id}/messages", None),
     ("POST", "/api/v1/ai-sessions/{session_id}/messages", {"content": "hi"}),
     ("POST", "/api/v1/ai-sessions/{session_id}/messages/{message_id}/retry", None),
+    ("POST", "/api/v1/ai-sessions/{session_id}/messages/{message_id}/stop", None),
     ("GET", "/api/v1/ai-sessions/{session_id}/steps", None),
     ("GET", "/api/v1/library/entries/{entry_id}", None),
 ]

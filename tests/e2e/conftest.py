@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from flowpilot.app import STATIC_DIR, create_app
+from flowpilot.app import STATIC_DIR
 from flowpilot.auth import service as auth
-from tests.conftest import PASSWORD, make_settings
-from tests.fakes.server import _free_port
+from tests.conftest import PASSWORD
+from tests.live import LiveServer, start_server
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -41,35 +37,10 @@ def chromium_path() -> str:
     pytest.fail("Chromium not found: install Debian's chromium (apt-get install chromium)")
 
 
-@dataclass
-class LiveServer:
-    url: str
-    server: uvicorn.Server
-    thread: threading.Thread
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
-def start_server(**settings: object) -> LiveServer:
-    if not (STATIC_DIR / "index.html").exists():
-        pytest.fail("The web app is not built: run `make web` (make test does it)")
-    app = create_app(make_settings(**settings), run_worker=False)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 15
-    while not server.started:
-        if time.time() > deadline:
-            raise RuntimeError("FlowPilot test server did not start")
-        time.sleep(0.05)
-    return LiveServer(f"http://127.0.0.1:{port}", server, thread)
-
-
 @pytest.fixture(scope="module")
 def offline_server(worker_database_uri: str) -> Iterator[LiveServer]:
+    if not (STATIC_DIR / "index.html").exists():
+        pytest.fail("The web app is not built: run `make web` (make test does it)")
     live = start_server(DATABASE_URL=worker_database_uri, FLOWPILOT_OFFLINE_STREAM_DELAY_MS=15)
     yield live
     live.stop()

@@ -63,4 +63,6 @@ export const api = {
   updateSession: (id: string, body: Schemas["SessionUpdate"]) =>
     call<Session>(http.patch(`/ai-sessions/${id}`, body)),
   messages: (id: string) => call<Message[]>(http.get(`/ai-sessions/${id}/messages`)),
+  stopTurn: (id: string, messageId: string) =>
+    call<{ stop_requested: boolean }>(http.post(`/ai-sessions/${id}/messages/${messageId}/stop`)),
 };

@@ -67,7 +67,7 @@ export function SessionPage({ id }: { id: string }) {
         </div>
       </dl>
       <section aria-label="Conversation" aria-live="polite" className="flex flex-col gap-4">
-        {messages.map((m) => <ChatMessage key={m.id} role={m.role} content={m.content} />)}
+        {messages.map((m) => <ChatMessage key={m.id} role={m.role} content={m.content} stopped={m.meta?.stopped === true} />)}
         {streaming && (
           <div data-testid="streaming">
             <ChatMessage role="assistant" content={streamingText || "…"} />

@@ -10,6 +10,7 @@ type ChatState = {
   streaming: boolean;
   error: { detail: string; messageId?: string; retryable: boolean } | null;
   controller: AbortController | null;
+  pendingMessageId: string | null;
   open: (id: string) => Promise<void>;
   refreshSession: () => Promise<void>;
   send: (content: string) => Promise<void>;
@@ -24,7 +25,10 @@ export const useChat = create<ChatState>((set, get) => {
     const onEvent = (e: TurnEvent) => {
       if (e.event === "message") {
         const incoming = e.data.user_message;
-        set((s) => ({ messages: [...s.messages.filter((m) => m.id !== incoming.id), incoming] }));
+        set((s) => ({
+          messages: [...s.messages.filter((m) => m.id !== incoming.id), incoming],
+          pendingMessageId: incoming.id,
+        }));
       } else if (e.event === "delta") {
         set((s) => ({ streamingText: s.streamingText + e.data.text }));
       } else if (e.event === "done") {
@@ -47,7 +51,7 @@ export const useChat = create<ChatState>((set, get) => {
         set({ error: { detail: "Connection lost while the answer was streaming.", retryable: true } });
       }
     } finally {
-      set({ streaming: false, controller: null });
+      set({ streaming: false, controller: null, pendingMessageId: null });
       void get().refreshSession();
     }
   }
@@ -59,6 +63,7 @@ export const useChat = create<ChatState>((set, get) => {
     streaming: false,
     error: null,
     controller: null,
+    pendingMessageId: null,
     open: async (id) => {
       get().controller?.abort();
       set({ session: null, messages: [], streamingText: "", error: null });
@@ -84,15 +89,15 @@ export const useChat = create<ChatState>((set, get) => {
       if (!session || get().streaming) return;
       await run(`/api/v1/ai-sessions/${session.id}/messages/${messageId}/retry`, undefined);
     },
+    // Stopping is a request to the server (the turn keeps running if only the tab closes);
+    // the stream then ends with the partial answer, marked as stopped.
     stop: () => {
-      const { controller, messages } = get();
-      controller?.abort();
-      const last = [...messages].reverse().find((m) => m.role === "user");
-      set({
-        streaming: false,
-        streamingText: "",
-        error: last ? { detail: "Generation stopped.", messageId: last.id, retryable: true } : null,
-      });
+      const { session, pendingMessageId, controller } = get();
+      if (!session || !pendingMessageId) {
+        controller?.abort();
+        return;
+      }
+      api.stopTurn(session.id, pendingMessageId).catch(() => controller?.abort());
     },
   };
 });

@@ -2,7 +2,7 @@ import { Bot, User } from "lucide-react";
 import type { Message } from "../../api/client";
 import { renderMarkdown } from "../../lib/markdown";
 
-export function ChatMessage({ role, content }: Pick<Message, "role" | "content">) {
+export function ChatMessage({ role, content, stopped = false }: Pick<Message, "role" | "content"> & { stopped?: boolean }) {
   const isUser = role === "user";
   return (
     <article aria-label={isUser ? "Your message" : "Assistant message"} data-role={role}
@@ -16,6 +16,7 @@ export function ChatMessage({ role, content }: Pick<Message, "role" | "content">
         ) : (
           <div className="prose-chat" dangerouslySetInnerHTML={{ __html: renderMarkdown(content) }} />
         )}
+        {stopped && <p className="mt-1 text-xs italic text-slate-500">Stopped before the end.</p>}
       </div>
     </article>
   );

@@ -1,0 +1,120 @@
+"""Stop and disconnect semantics of a streamed turn (real commits, separate connections)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from flowpilot.ai.base import ChatEvent, ChatRequest, Completed, TextDelta, Usage
+from flowpilot.ai.offline import OfflineProvider
+from flowpilot.app import create_app
+from flowpilot.auth import service as auth
+from tests.conftest import make_settings, parse_sse
+from tests.live import start_server
+
+PIECES = 60
+
+
+class SlowProvider(OfflineProvider):
+    name = "slow"
+    model = "slow-test"
+
+    async def stream_chat(self, request: ChatRequest) -> AsyncIterator[ChatEvent]:
+        for i in range(PIECES):
+            await asyncio.sleep(0.03)
+            yield TextDelta(f"w{i} ")
+        yield Completed(usage=Usage(input_tokens=7, output_tokens=PIECES))
+
+
+@pytest.fixture
+async def committed(database):  # type: ignore[no-untyped-def]
+    suffix = uuid.uuid4().hex[:8]
+    async with database.sessionmaker() as db:
+        account = await auth.ensure_account(db, f"Stream {suffix}", "team")
+        user = await auth.create_user(
+            db,
+            account.id,
+            email=f"s-{suffix}@example.com",
+            password="pw-long-enough",
+            role="engineer",
+        )
+        token, _ = await auth.issue_token(db, user, 1)
+        await db.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def _messages(client: httpx.AsyncClient, sid: str, headers: dict[str, str]) -> list[dict]:  # type: ignore[type-arg]
+    return (await client.get(f"/api/v1/ai-sessions/{sid}/messages", headers=headers)).json()  # type: ignore[no-any-return]
+
+
+async def test_stop_keeps_partial_text(database, committed) -> None:  # type: ignore[no-untyped-def]
+    app = create_app(make_settings(), run_worker=False)
+    app.state.sessionmaker = database.sessionmaker
+    app.state.provider = SlowProvider()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        sid = (
+            await client.post(
+                "/api/v1/ai-sessions", json={"problem_summary": "Slow answer"}, headers=committed
+            )
+        ).json()["id"]
+        turn = asyncio.create_task(
+            client.post(
+                f"/api/v1/ai-sessions/{sid}/messages", json={"content": "go"}, headers=committed
+            )
+        )
+        while not (msgs := await _messages(client, sid, committed)):  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.2)
+        stop = await client.post(
+            f"/api/v1/ai-sessions/{sid}/messages/{msgs[0]['id']}/stop", headers=committed
+        )
+        assert stop.status_code == 202
+        events = parse_sse((await turn).text)
+        assert events[-1][0] == "done"
+        reply = events[-1][1]["assistant_message"]
+        assert reply["meta"]["stopped"] is True
+        words = reply["content"].split()
+        assert 0 < len(words) < PIECES
+        assert (await _messages(client, sid, committed))[-1]["content"] == reply["content"]
+        again = await client.post(
+            f"/api/v1/ai-sessions/{sid}/messages/{msgs[0]['id']}/stop", headers=committed
+        )
+        assert again.status_code == 409
+
+
+async def test_disconnected_client_still_gets_the_reply_saved(
+    worker_database_uri, committed
+) -> None:  # type: ignore[no-untyped-def]
+    live = start_server(provider=SlowProvider(), DATABASE_URL=worker_database_uri)
+    try:
+        async with httpx.AsyncClient(base_url=live.url, timeout=10) as client:
+            sid = (
+                await client.post(
+                    "/api/v1/ai-sessions",
+                    json={"problem_summary": "Flaky Wi-Fi"},
+                    headers=committed,
+                )
+            ).json()["id"]
+            async with client.stream(
+                "POST",
+                f"/api/v1/ai-sessions/{sid}/messages",
+                json={"content": "go"},
+                headers=committed,
+            ) as response:
+                async for line in response.aiter_lines():
+                    if line.startswith("event: delta"):
+                        break  # the tab closes mid-answer
+            deadline = time.time() + 10
+            while len(msgs := await _messages(client, sid, committed)) < 2:
+                assert time.time() < deadline, "reply was not saved after the client left"
+                await asyncio.sleep(0.1)
+            assert msgs[1]["content"].split() == [f"w{i}" for i in range(PIECES)]
+            assert "stopped" not in msgs[1]["meta"]
+    finally:
+        live.stop()

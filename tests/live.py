@@ -1,0 +1,39 @@
+"""FlowPilot served by uvicorn on a real port, in a thread (browser and streaming tests)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import uvicorn
+
+from flowpilot.ai.base import ChatProvider
+from flowpilot.app import create_app
+from tests.conftest import make_settings
+from tests.fakes.server import _free_port
+
+
+@dataclass
+class LiveServer:
+    url: str
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def start_server(provider: ChatProvider | None = None, **settings: object) -> LiveServer:
+    app = create_app(make_settings(**settings), provider=provider, run_worker=False)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 15
+    while not server.started:
+        if time.time() > deadline:
+            raise RuntimeError("FlowPilot test server did not start")
+        time.sleep(0.05)
+    return LiveServer(f"http://127.0.0.1:{port}", server, thread)
