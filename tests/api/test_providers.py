@@ -242,3 +242,23 @@ async def test_failed_turn_keeps_message_and_retry_answers(
     assert again.status_code == 409
     got = (await client.get(f"/api/v1/ai-sessions/{s['id']}", headers=h)).json()
     assert got["usage"]["input_tokens"] == 11 and got["turn_count"] == 1
+
+
+def test_images_go_in_each_vendors_format(vendors) -> None:  # type: ignore[no-untyped-def]
+    from flowpilot.ai.base import ImagePart
+
+    img = ImagePart(media_type="image/png", data_b64="iVBORw0KGgo=")
+    req = ChatRequest(
+        system=[SystemBlock("s")],
+        history=[ChatMessage(role="user", text="see screenshot", images=[img])],
+    )
+    anthropic_msg = anthropic_provider(vendors).build_payload(req)["messages"][0]["content"]
+    assert anthropic_msg[0] == {
+        "type": "image",
+        "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="},
+    }
+    openai_msg = openai_provider(vendors).build_messages(req)[1]["content"]
+    assert openai_msg[1] == {
+        "type": "image_url",
+        "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="},
+    }
