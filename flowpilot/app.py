@@ -16,6 +16,7 @@ from sqlalchemy import text
 from flowpilot.ai.base import ChatProvider
 from flowpilot.ai.registry import build_provider
 from flowpilot.auth.router import auth_router, teams_router, users_router
+from flowpilot.branching.router import router as branches_router
 from flowpilot.config import Settings, get_settings
 from flowpilot.db.engine import Database
 from flowpilot.errors import install_error_handlers
@@ -63,7 +64,14 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
-    for router in (auth_router, users_router, teams_router, sessions_router, library_router):
+    for router in (
+        auth_router,
+        users_router,
+        teams_router,
+        sessions_router,
+        branches_router,
+        library_router,
+    ):
         app.include_router(router)
     _add_health(app)
     _add_frontend(app)

@@ -11,12 +11,22 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def _ours(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+    """procrastinate's tables are managed by its own schema SQL, not by autogenerate."""
+    return not (name or "").startswith("procrastinate")
+
+
 def run_migrations_online() -> None:
     url = config.get_main_option("sqlalchemy.url")
     assert url, "flowpilot.db.migrate sets sqlalchemy.url"
     engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            compare_type=True,
+            include_object=_ours,
+        )
         with context.begin_transaction():
             context.run_migrations()
 

@@ -26,7 +26,7 @@ from flowpilot.ai.base import (
 
 BANNER = "_Offline mode: answering from FlowPilot's playbook library (no AI model configured)._"
 # Two playbooks this close in score are competing hypotheses worth a fork.
-CLOSE_MATCH_RATIO = 0.8
+CLOSE_MATCH_RATIO = 0.6
 
 
 class OfflineProvider:

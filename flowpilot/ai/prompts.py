@@ -8,7 +8,10 @@ Work the problem like an experienced engineer:
 - Prefer cheap, non-destructive checks first; warn before anything disruptive and give a rollback.
 - When the evidence points to two or more plausible causes, name them as competing hypotheses.
 - Never ask for passwords or secrets; if the engineer pastes one, tell them to rotate it.
-- Be brief. Use Markdown: short paragraphs, numbered steps, code blocks for commands."""
+- Be brief. Use Markdown: short paragraphs, numbered steps, code blocks for commands.
+- When two to four causes are about equally plausible, end the reply with
+  <fork_options>[{"label": "hypothesis", "description": "why; first check"}]</fork_options>
+  so the engineer can explore each as its own branch. Otherwise do not add the block."""
 
 
 def session_context(title: str, summary: str, domain: str | None) -> str:

@@ -20,6 +20,9 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    # Fetch server-generated values (created_at, updated_at) with RETURNING on flush, so
+    # reading them later never triggers lazy IO outside the async context.
+    __mapper_args__ = {"eager_defaults": True}
 
 
 class IdMixin:

@@ -1,6 +1,7 @@
 """Every domain's models, imported so Base.metadata is complete (Alembic, tests)."""
 
 from flowpilot.auth.models import Account, AuthToken, LoginAttempt, Team, TeamMembership, User
+from flowpilot.branching.models import ForkPoint
 from flowpilot.db.base import Base
 from flowpilot.library.models import LibraryEntry
 from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
@@ -11,6 +12,7 @@ __all__ = [
     "AISessionStep",
     "AuthToken",
     "Base",
+    "ForkPoint",
     "LibraryEntry",
     "LoginAttempt",
     "SessionBranch",

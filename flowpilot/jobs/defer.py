@@ -9,11 +9,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flowpilot.jobs.app import job_app
 
 
-async def defer(db: AsyncSession, task_name: str, **kwargs: Any) -> int:
+async def defer(
+    db: AsyncSession, task_name: str, *, _queueing_lock: str | None = None, **kwargs: Any
+) -> int:
+    """Raises procrastinate's AlreadyEnqueued when `_queueing_lock` already has a pending job."""
     import flowpilot.jobs.registry  # noqa: F401  (registers the tasks)
 
     task = job_app.tasks[task_name]
     connection = await db.connection()
-    raw = await connection.get_raw_connection()
-    job_id: int = await task.configure(connection=raw.driver_connection).defer_async(**kwargs)
+    raw = (await connection.get_raw_connection()).driver_connection
+    assert raw is not None
+    options: dict[str, Any] = {"connection": raw}
+    if _queueing_lock:
+        options["queueing_lock"] = _queueing_lock
+    # A savepoint: a refused insert (duplicate queueing lock) must not abort the caller's
+    # transaction. psycopg nests it inside the transaction SQLAlchemy already opened.
+    async with raw.transaction():
+        job_id: int = await task.configure(**options).defer_async(**kwargs)
     return job_id

@@ -1,3 +1,4 @@
 """Importing this module registers every task on `job_app`."""
 
+from flowpilot.branching import tasks as _branch_tasks  # noqa: F401
 from flowpilot.sessions import tasks as _session_tasks  # noqa: F401

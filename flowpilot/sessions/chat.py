@@ -27,12 +27,14 @@ from flowpilot.ai.base import (
     Usage,
 )
 from flowpilot.auth.service import Principal
+from flowpilot.branching.prompt import BranchAwarePromptBuilder
+from flowpilot.branching.suggestions import ForkOptionsFilter
+from flowpilot.branching.summaries import queue_summary, sibling_summaries
 from flowpilot.config import Settings
 from flowpilot.errors import Conflict, NotFound
 from flowpilot.library import service as library
 from flowpilot.sessions import service
 from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
-from flowpilot.sessions.prompt import build_chat_request
 
 log = structlog.get_logger(__name__)
 CHATTABLE = ("active", "paused")
@@ -78,6 +80,20 @@ async def append_user_message(
     if session.status == "paused":
         await service.transition(db, session, "active")
     branch = await _locked_branch(db, session, branch_id)
+    if branch.status in ("dead_end", "solved"):
+        raise Conflict(
+            f"This branch is marked {branch.status.replace('_', ' ')}; "
+            + (
+                "revive it with evidence first"
+                if branch.status == "dead_end"
+                else "reopen it first"
+            ),
+            code="branch_closed",
+        )
+    # Chatting on a branch makes it the one being worked.
+    from flowpilot.branching.service import make_active
+
+    await make_active(db, session, branch)
     head = await db.get(SessionMessage, branch.head_message_id) if branch.head_message_id else None
     message = SessionMessage(
         session_id=session.id,
@@ -124,10 +140,12 @@ async def turn_for_retry(
 
 
 def _as_chat(rows: list[tuple[str, str, dict[str, Any]]]) -> list[ChatMessage]:
+    # FlowPilot's own notes in the tree (e.g. a revival) reach the model as context.
     return [
-        ChatMessage(role=role, text=content, meta=meta)  # type: ignore[arg-type]
+        ChatMessage(role="user", text=f"(FlowPilot note) {content}", meta=meta)
+        if role == "system"
+        else ChatMessage(role=role, text=content, meta=meta)  # type: ignore[arg-type]
         for role, content, meta in rows
-        if role in ("user", "assistant")
     ]
 
 
@@ -178,14 +196,18 @@ class ChatRunner:
         parts: list[str] = []
         completed: Completed | None = None
         last_check = time.monotonic()
+        suggestions = ForkOptionsFilter()
         stream = self.provider.stream_chat(request)
         try:
             async for event in stream:
                 if isinstance(event, Completed):
                     completed = event
                     continue
-                parts.append(event.text)
-                yield {"event": "delta", "data": {"text": event.text}}
+                visible = suggestions.feed(event.text)
+                if not visible:
+                    continue
+                parts.append(visible)
+                yield {"event": "delta", "data": {"text": visible}}
                 if time.monotonic() - last_check >= STOP_POLL_SECONDS:
                     last_check = time.monotonic()
                     if await self._stop_requested(turn):
@@ -201,6 +223,12 @@ class ChatRunner:
             return
         finally:
             await stream.aclose()  # type: ignore[attr-defined]
+        tail, options = suggestions.finish()
+        if tail:
+            parts.append(tail)
+            yield {"event": "delta", "data": {"text": tail}}
+        if options and completed is not None:
+            completed.meta.setdefault("fork_suggestions", options)
         text = "".join(parts).strip()
         if completed is None or not text:
             yield _error("The model returned an empty answer. Try again.", "provider_error", turn)
@@ -227,14 +255,21 @@ class ChatRunner:
             assert session is not None and session.account_id == turn.account_id
             history = _as_chat(await service.path_for_prompt(db, session.id, turn.user_message_id))
             references = await _references(db, session, history)
-            return build_chat_request(
+            branch = await db.get(SessionBranch, turn.branch_id)
+            assert branch is not None
+            siblings = await sibling_summaries(db, session.id, branch.id)
+            builder = BranchAwarePromptBuilder(
+                history_budget_tokens=self.settings.history_token_budget,
+                max_tokens=self.settings.ai_max_output_tokens,
+            )
+            return builder.build(
                 title=session.title,
                 problem_summary=session.problem_summary,
                 problem_domain=session.problem_domain,
+                branch_label=branch.label if branch.parent_branch_id else None,
                 history=history,
+                siblings=siblings,
                 references=references,
-                history_budget_tokens=self.settings.history_token_budget,
-                max_tokens=self.settings.ai_max_output_tokens,
             )
 
     async def _save_reply(
@@ -295,6 +330,7 @@ class ChatRunner:
             )
             db.add(step)
             await db.flush()
+            await queue_summary(db, turn.branch_id)
             await db.commit()
             return reply, step
 

@@ -125,6 +125,8 @@ class SessionBranch(IdMixin, CreatedMixin, Base):
         "session_branches.id", "SET NULL", nullable=True
     )
     evidence_description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # When the engineer last left this branch: "what changed elsewhere since you were here".
+    last_active_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     head_message_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True),
         ForeignKey("session_messages.id", ondelete="SET NULL", use_alter=True),

@@ -131,7 +131,7 @@ async def list_messages(
     branch = await service.get_branch(db, session, branch_id)
     path = await service.message_path(db, session.id, branch.head_message_id)
     waiting = await service.unanswered_ids(db, path)
-    return [_message_out(m, m.id in waiting) for m in path]
+    return [message_out(m, m.id in waiting) for m in path]
 
 
 @router.get("/{session_id}/steps", response_model=list[StepOut])
@@ -147,7 +147,7 @@ async def list_steps(session_id: uuid.UUID, principal: CurrentUser, db: DBSessio
     return [StepOut.model_validate(r) for r in rows]
 
 
-def _message_out(message: SessionMessage, awaiting: bool = False) -> MessageOut:
+def message_out(message: SessionMessage, awaiting: bool = False) -> MessageOut:
     out = MessageOut.model_validate(message)
     out.awaiting_reply = awaiting
     return out
@@ -174,7 +174,7 @@ async def send_message(
     turn, message = await chat.append_user_message(db, principal, session_id, body.content)
     # The user's message is durable before the provider is called.
     await db.commit()
-    return await _respond(request, turn, _message_out(message, awaiting=True))
+    return await respond_with_turn(request, turn, message_out(message, awaiting=True))
 
 
 @router.post(
@@ -191,7 +191,7 @@ async def retry_message(
     message = await db.get(SessionMessage, turn.user_message_id)
     assert message is not None
     await db.commit()
-    return await _respond(request, turn, _message_out(message, awaiting=True))
+    return await respond_with_turn(request, turn, message_out(message, awaiting=True))
 
 
 @router.post("/{session_id}/messages/{message_id}/stop", status_code=202)
@@ -214,7 +214,7 @@ def _wants_json(request: Request) -> bool:
     return "application/json" in accept and "text/event-stream" not in accept
 
 
-async def _respond(
+async def respond_with_turn(
     request: Request, turn: chat.Turn, user_message: MessageOut
 ) -> StreamingResponse | JSONResponse:
     events = chat.start_detached(_runner(request), turn)
@@ -229,7 +229,7 @@ async def _respond(
 
 def _jsonable(data: Any) -> Any:
     if isinstance(data, SessionMessage):
-        return _message_out(data).model_dump(mode="json")
+        return message_out(data).model_dump(mode="json")
     if isinstance(data, AISessionStep):
         return StepOut.model_validate(data).model_dump(mode="json")
     if isinstance(data, Usage):
@@ -268,7 +268,7 @@ async def _collect(events: AsyncIterator[dict[str, Any]], user_message: MessageO
             user_message.awaiting_reply = False
             result = TurnResult(
                 user_message=user_message,
-                assistant_message=_message_out(data["assistant_message"]),
+                assistant_message=message_out(data["assistant_message"]),
                 step=StepOut.model_validate(data["step"]),
                 usage=UsageOut(**data["usage"].__dict__),
             )

@@ -262,3 +262,32 @@ def test_images_go_in_each_vendors_format(vendors) -> None:  # type: ignore[no-u
         "type": "image_url",
         "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="},
     }
+
+
+async def test_model_suggested_forks_are_cut_from_the_text_and_kept(
+    client: httpx.AsyncClient, tenant: Tenant, vendors
+) -> None:  # type: ignore[no-untyped-def]
+    block = (
+        '<fork_options>[{"label": "Client DNS suffix", "description": "GPO changed"}, '
+        '{"label": "Split tunnel routes", "description": "VPN profile"}]</fork_options>'
+    )
+    pieces = ["Two causes fit. ", block[:9], block[9:40], block[40:]]
+    vendors.anthropic.reset(anthropic_ok(*pieces))
+    h = tenant.engineer.headers
+    s = (
+        await client.post(
+            "/api/v1/ai-sessions", json={"problem_summary": "Intranet names fail on VPN"}, headers=h
+        )
+    ).json()
+    r = await client.post(
+        f"/api/v1/ai-sessions/{s['id']}/messages", json={"content": "names fail"}, headers=h
+    )
+    events = parse_sse(r.text)
+    streamed = "".join(d["text"] for e, d in events if e == "delta")
+    assert streamed == "Two causes fit. " and "fork_options" not in r.text.split("event: done")[0]
+    reply = events[-1][1]["assistant_message"]
+    assert reply["content"] == "Two causes fit."
+    assert [o["label"] for o in reply["meta"]["fork_suggestions"]] == [
+        "Client DNS suffix",
+        "Split tunnel routes",
+    ]

@@ -15,6 +15,9 @@ from fastapi.routing import APIRoute
 from flowpilot.library.models import LibraryEntry
 from tests.conftest import Tenant, assert_cross_tenant_404
 
+FORK = {"fork_reason": "two ideas", "options": [{"label": "a"}, {"label": "b"}]}
+REVIVE = {"evidence_from_branch_id": "{root_id}", "evidence_description": "new evidence"}
+
 # (method, path template, JSON body). Ids come from objects owned by tenant A.
 ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/users/{user_id}", None),
@@ -30,6 +33,14 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/api/v1/ai-sessions/{session_id}/messages/{message_id}/stop", None),
     ("GET", "/api/v1/ai-sessions/{session_id}/steps", None),
     ("GET", "/api/v1/library/entries/{entry_id}", None),
+    ("GET", "/api/v1/ai-sessions/{session_id}/branches", None),
+    ("POST", "/api/v1/ai-sessions/{session_id}/branches/fork", FORK),
+    ("GET", "/api/v1/ai-sessions/{session_id}/branches/compare?a={branch_id}&b={root_id}", None),
+    ("PATCH", "/api/v1/ai-sessions/{session_id}/branches/{branch_id}", {"label": "x"}),
+    ("POST", "/api/v1/ai-sessions/{session_id}/branches/{branch_id}/switch", None),
+    ("POST", "/api/v1/ai-sessions/{session_id}/branches/{branch_id}/revive", REVIVE),
+    ("GET", "/api/v1/ai-sessions/{session_id}/branches/{branch_id}/messages", None),
+    ("POST", "/api/v1/ai-sessions/{session_id}/branches/{branch_id}/message", {"message": "hi"}),
 ]
 
 
@@ -46,6 +57,8 @@ async def owned(client: httpx.AsyncClient, tenant: Tenant, db) -> dict[str, str]
         json={"content": "DNS broken"},
         headers={**h, "Accept": "application/json"},
     )
+    root_id = s["active_branch_id"]
+    fork = await client.post(f"/api/v1/ai-sessions/{s['id']}/branches/fork", json=FORK, headers=h)
     entry = LibraryEntry(
         account_id=tenant.account.id,
         kind="kb_article",
@@ -66,6 +79,8 @@ async def owned(client: httpx.AsyncClient, tenant: Tenant, db) -> dict[str, str]
         "session_id": s["id"],
         "message_id": turn.json()["user_message"]["id"],
         "entry_id": str(entry.id),
+        "branch_id": fork.json()["branches"][0]["id"],
+        "root_id": root_id,
     }
 
 
@@ -80,10 +95,14 @@ async def test_other_account_gets_404(
     template: str,
     body: dict[str, Any] | None,
 ) -> None:
-    kwargs = {"json": body} if body is not None else {}
+    kwargs = {"json": _fill(body, owned)} if body is not None else {}
     await assert_cross_tenant_404(
         client, method, template.format(**owned), other_tenant.admin, **kwargs
     )
+
+
+def _fill(body: dict[str, Any], ids: dict[str, str]) -> dict[str, Any]:
+    return {k: v.format(**ids) if isinstance(v, str) else v for k, v in body.items()}
 
 
 async def test_lists_never_show_another_account(
@@ -103,7 +122,7 @@ async def test_lists_never_show_another_account(
 
 
 def test_every_id_route_is_in_the_table(app) -> None:  # type: ignore[no-untyped-def]
-    declared = {(m, p) for m, p, _ in ROUTES}
+    declared = {(m, p.split("?")[0]) for m, p, _ in ROUTES}
     missing = []
     for route in app.routes:
         if isinstance(route, APIRoute) and route.path.startswith("/api/") and "{" in route.path:

@@ -1,5 +1,7 @@
+from flowpilot.ai.anthropic import AnthropicProvider
 from flowpilot.ai.base import ChatMessage, Reference
-from flowpilot.sessions.prompt import build_chat_request, fit_history
+from flowpilot.branching.prompt import BranchAwarePromptBuilder, fit_history
+from flowpilot.branching.summaries import SiblingSummary
 
 REF = Reference(
     slug="dns",
@@ -9,6 +11,11 @@ REF = Reference(
     steps=[{"title": "Flush caches", "instruction": "ipconfig /flushdns"}],
     summary="Clients cannot resolve",
 )
+DEAD = SiblingSummary(
+    "DHCP scope exhausted", "dead_end", ["Checked scope usage"], "Ruled out: 40% free"
+)
+LIVE = SiblingSummary("Upstream forwarder", "active", ["Tested 8.8.8.8"], "In progress")
+BUILDER = BranchAwarePromptBuilder(history_budget_tokens=10_000, max_tokens=500)
 
 
 def _history(n: int) -> list[ChatMessage]:
@@ -18,35 +25,52 @@ def _history(n: int) -> list[ChatMessage]:
     ]
 
 
-def _build(history: list[ChatMessage], refs: list[Reference]):  # type: ignore[no-untyped-def]
-    return build_chat_request(
+def _build(history, siblings, refs):  # type: ignore[no-untyped-def]
+    return BUILDER.build(
         title="DNS down",
         problem_summary="DNS down at HQ",
         problem_domain="DNS",
+        branch_label="Client DNS cache",
         history=history,
+        siblings=siblings,
         references=refs,
-        history_budget_tokens=10_000,
-        max_tokens=500,
     )
 
 
-def test_stable_prefix_does_not_depend_on_volatile_context() -> None:
+def test_volatile_parts_come_after_the_history_not_in_the_prefix() -> None:
     history = _history(5)
-    a, b = _build(history, [REF]), _build(history, [])
+    a, b = _build(history, [DEAD, LIVE], [REF]), _build(history, [], [])
     assert a.system == b.system and a.history == b.history
     assert "DNS names do not resolve" in a.volatile_context and b.volatile_context == ""
-    assert all("DNS names do not resolve" not in block.text for block in a.system)
+    assert "RULED OUT: DHCP scope exhausted. Ruled out: 40% free" in a.volatile_context
+    assert "Upstream forwarder [active]" in a.volatile_context
+    assert all("DHCP" not in block.text for block in a.system)
+    assert "Current hypothesis (branch): Client DNS cache" in a.system[1].text
+
+
+def test_changing_sibling_summaries_keeps_the_cached_prefix_identical() -> None:
+    provider = AnthropicProvider(api_key="k", model="m")
+    history = _history(7)
+    changed = SiblingSummary("Upstream forwarder", "solved", ["Tested 8.8.8.8"], "Solved: ISP DNS")
+    one = provider.build_payload(_build(history, [DEAD, LIVE], [REF]))
+    two = provider.build_payload(_build(history, [DEAD, changed], [REF]))
+    assert one["system"] == two["system"]
+    assert one["messages"][:-1] == two["messages"][:-1]
+    assert one["messages"][-1] != two["messages"][-1]
+    # The last breakpoint sits on the history before the new turn.
+    assert one["messages"][-2]["content"][-1]["cache_control"] == {"type": "ephemeral"}
 
 
 def test_next_turn_extends_the_previous_prefix() -> None:
-    first = _build(_history(3), [REF])
-    second = _build(_history(5), [REF])
-    assert second.history[: len(first.history)] == first.history
+    first = _build(_history(3), [LIVE], [REF])
+    second = _build(_history(5), [LIVE], [REF])
+    assert second.history[: len(first.history) - 1] == first.history[:-1]
 
 
-def test_history_over_budget_keeps_newest_turns_with_a_note() -> None:
+def test_history_over_budget_is_summarised_not_dropped_silently() -> None:
     history = _history(200)
     kept = fit_history(history, budget_tokens=2_000)
-    assert kept[0].text.startswith("(The ") and "omitted" in kept[0].text
+    assert kept[0].text.startswith("(Summary of the ") and "- user: turn 0" not in kept[0].text
+    assert "turn 1" in kept[0].text or "turn 15" in kept[0].text
     assert kept[-1] == history[-1]
     assert len(kept) < len(history)

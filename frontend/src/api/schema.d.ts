@@ -40,6 +40,142 @@ export interface paths {
         patch: operations["update_session_api_v1_ai_sessions__session_id__patch"];
         trace?: never;
     };
+    "/api/v1/ai-sessions/{session_id}/branches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Branch Tree */
+        get: operations["get_branch_tree_api_v1_ai_sessions__session_id__branches_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ai-sessions/{session_id}/branches/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Compare */
+        get: operations["compare_api_v1_ai_sessions__session_id__branches_compare_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ai-sessions/{session_id}/branches/fork": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fork */
+        post: operations["fork_api_v1_ai_sessions__session_id__branches_fork_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ai-sessions/{session_id}/branches/{branch_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update Branch */
+        patch: operations["update_branch_api_v1_ai_sessions__session_id__branches__branch_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/ai-sessions/{session_id}/branches/{branch_id}/message": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Branch Message */
+        post: operations["branch_message_api_v1_ai_sessions__session_id__branches__branch_id__message_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ai-sessions/{session_id}/branches/{branch_id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Branch Messages */
+        get: operations["branch_messages_api_v1_ai_sessions__session_id__branches__branch_id__messages_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ai-sessions/{session_id}/branches/{branch_id}/revive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revive Branch */
+        post: operations["revive_branch_api_v1_ai_sessions__session_id__branches__branch_id__revive_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ai-sessions/{session_id}/branches/{branch_id}/switch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Switch Branch */
+        post: operations["switch_branch_api_v1_ai_sessions__session_id__branches__branch_id__switch_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ai-sessions/{session_id}/messages": {
         parameters: {
             query?: never;
@@ -292,6 +428,255 @@ export interface components {
              */
             plan: "free" | "pro" | "team" | "enterprise";
         };
+        /** BranchChange */
+        BranchChange: {
+            /**
+             * Branch Id
+             * Format: uuid
+             */
+            branch_id: string;
+            /** Changed At */
+            changed_at: string | null;
+            /** Concluded */
+            concluded: string;
+            /** Label */
+            label: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "dead_end" | "solved" | "untried" | "revived";
+            /** Status Reason */
+            status_reason: string | null;
+        };
+        /** BranchCompareResponse */
+        BranchCompareResponse: {
+            a: components["schemas"]["BranchSide"];
+            b: components["schemas"]["BranchSide"];
+            /** Common Ancestor Message Id */
+            common_ancestor_message_id: string | null;
+        };
+        /** BranchMessageRequest */
+        BranchMessageRequest: {
+            /** Message */
+            message: string;
+            /** Upload Ids */
+            upload_ids?: string[];
+        };
+        /** BranchResponse */
+        BranchResponse: {
+            /** Branch Order */
+            branch_order: number;
+            context_summary: components["schemas"]["ContextSummary"] | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Evidence Description */
+            evidence_description: string | null;
+            /** Evidence From Branch Id */
+            evidence_from_branch_id: string | null;
+            /** Fork Point Step Id */
+            fork_point_step_id: string | null;
+            /** Forked From Message Id */
+            forked_from_message_id: string | null;
+            /** Head Message Id */
+            head_message_id: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Is Root
+             * @default false
+             */
+            is_root: boolean;
+            /** Label */
+            label: string;
+            /**
+             * Message Count
+             * @default 0
+             */
+            message_count: number;
+            /** Parent Branch Id */
+            parent_branch_id: string | null;
+            /**
+             * Session Id
+             * Format: uuid
+             */
+            session_id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "dead_end" | "solved" | "untried" | "revived";
+            /** Status Changed At */
+            status_changed_at: string | null;
+            /** Status Changed By */
+            status_changed_by: string | null;
+            /** Status Reason */
+            status_reason: string | null;
+            /**
+             * Step Count
+             * @default 0
+             */
+            step_count: number;
+            /** Summary Generated At */
+            summary_generated_at: string | null;
+            /** Summary Stale */
+            summary_stale: boolean;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** BranchSide */
+        BranchSide: {
+            branch: components["schemas"]["BranchResponse"];
+            conclusion: components["schemas"]["ContextSummary"];
+            /** Evidence */
+            evidence: string | null;
+            /** Steps */
+            steps: components["schemas"]["StepOut"][];
+        };
+        /** BranchSwitchResponse */
+        BranchSwitchResponse: {
+            /**
+             * Active Branch Id
+             * Format: uuid
+             */
+            active_branch_id: string;
+            branch: components["schemas"]["BranchResponse"];
+            /** Conversation Messages */
+            conversation_messages: {
+                [key: string]: unknown;
+            }[];
+            /** Messages */
+            messages: components["schemas"]["MessageOut"][];
+            transition: components["schemas"]["TransitionContext"];
+        };
+        /** BranchTreeResponse */
+        BranchTreeResponse: {
+            /** Active Branch Id */
+            active_branch_id: string | null;
+            /** Branch Limit */
+            branch_limit: number | null;
+            /** Branches */
+            branches: components["schemas"]["BranchResponse"][];
+            /** Fork Points */
+            fork_points: components["schemas"]["ForkPointResponse"][];
+            /** Hypothesis Count */
+            hypothesis_count: number;
+            /** Plan */
+            plan: string;
+        };
+        /** BranchUpdate */
+        BranchUpdate: {
+            /** Label */
+            label?: string | null;
+            /**
+             * Resolve Session
+             * @default false
+             */
+            resolve_session: boolean;
+            /** Status */
+            status?: ("active" | "dead_end" | "solved" | "untried" | "revived") | null;
+            /** Status Reason */
+            status_reason?: string | null;
+        };
+        /** ContextSummary */
+        ContextSummary: {
+            /** Artifacts */
+            artifacts?: string[];
+            /**
+             * Concluded
+             * @default
+             */
+            concluded: string;
+            /** Tried */
+            tried?: string[];
+        };
+        /** ForkCreateRequest */
+        ForkCreateRequest: {
+            /** Fork Reason */
+            fork_reason: string;
+            /** From Message Id */
+            from_message_id?: string | null;
+            /** Options */
+            options: components["schemas"]["ForkOption"][];
+        };
+        /** ForkCreateResponse */
+        ForkCreateResponse: {
+            /**
+             * Active Branch Id
+             * Format: uuid
+             */
+            active_branch_id: string;
+            /** Branches */
+            branches: components["schemas"]["BranchResponse"][];
+            fork_point: components["schemas"]["ForkPointResponse"];
+        };
+        /** ForkOption */
+        ForkOption: {
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Label */
+            label: string;
+        };
+        /** ForkOptionOut */
+        ForkOptionOut: {
+            /**
+             * Branch Id
+             * Format: uuid
+             */
+            branch_id: string;
+            /** Description */
+            description: string;
+            /** Label */
+            label: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "dead_end" | "solved" | "untried" | "revived";
+        };
+        /** ForkPointResponse */
+        ForkPointResponse: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Fork Reason */
+            fork_reason: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Options */
+            options: components["schemas"]["ForkOptionOut"][];
+            /**
+             * Parent Branch Id
+             * Format: uuid
+             */
+            parent_branch_id: string;
+            /**
+             * Session Id
+             * Format: uuid
+             */
+            session_id: string;
+            /** Trigger Message Id */
+            trigger_message_id: string | null;
+            /** Trigger Step Id */
+            trigger_step_id: string | null;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -436,6 +821,16 @@ export interface components {
              * Format: uuid
              */
             session_id: string;
+        };
+        /** ReviveRequest */
+        ReviveRequest: {
+            /** Evidence Description */
+            evidence_description: string;
+            /**
+             * Evidence From Branch Id
+             * Format: uuid
+             */
+            evidence_from_branch_id: string;
         };
         /** SessionCreate */
         SessionCreate: {
@@ -648,6 +1043,13 @@ export interface components {
              * @constant
              */
             token_type: "bearer";
+        };
+        /** TransitionContext */
+        TransitionContext: {
+            /** Changes */
+            changes: components["schemas"]["BranchChange"][];
+            /** Since */
+            since: string | null;
         };
         /**
          * TurnResult
@@ -884,6 +1286,279 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SessionOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_branch_tree_api_v1_ai_sessions__session_id__branches_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BranchTreeResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    compare_api_v1_ai_sessions__session_id__branches_compare_get: {
+        parameters: {
+            query: {
+                a: string;
+                b: string;
+            };
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BranchCompareResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    fork_api_v1_ai_sessions__session_id__branches_fork_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ForkCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForkCreateResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_branch_api_v1_ai_sessions__session_id__branches__branch_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+                branch_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BranchUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BranchResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    branch_message_api_v1_ai_sessions__session_id__branches__branch_id__message_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+                branch_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BranchMessageRequest"];
+            };
+        };
+        responses: {
+            /** @description text/event-stream (default): events `message`, `delta`*, then `done` or `error`. With `Accept: application/json`, one TurnResult. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TurnResult"];
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    branch_messages_api_v1_ai_sessions__session_id__branches__branch_id__messages_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+                branch_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    revive_branch_api_v1_ai_sessions__session_id__branches__branch_id__revive_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+                branch_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviveRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BranchResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    switch_branch_api_v1_ai_sessions__session_id__branches__branch_id__switch_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+                branch_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BranchSwitchResponse"];
                 };
             };
             /** @description Validation Error */

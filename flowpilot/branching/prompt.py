@@ -1,0 +1,78 @@
+"""BranchAwarePromptBuilder: a pure function of its inputs, ordered for prompt caching.
+
+1. system text + session context      (stable for the session)
+2. the branch's own path, in full      (append-only: each turn extends the previous prefix)
+3. volatile context, next to the new message: sibling/ancestor summaries (dead ends marked
+   "ruled out") and retrieved playbooks. Changing a sibling's summary never invalidates 1–2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flowpilot.ai.base import ChatMessage, ChatRequest, Reference, SystemBlock
+from flowpilot.ai.prompts import SYSTEM_BASE, references_block, session_context
+from flowpilot.branching.summaries import SiblingSummary, siblings_block
+
+CHARS_PER_TOKEN = 4
+
+
+def estimate_tokens(text: str) -> int:
+    return len(text) // CHARS_PER_TOKEN + 1
+
+
+def fit_history(history: list[ChatMessage], budget_tokens: int) -> list[ChatMessage]:
+    """Keep the newest turns within budget; the older part of the path becomes one note that
+    lists what those turns were about (the first line of each), oldest first."""
+    kept: list[ChatMessage] = []
+    used = 0
+    for msg in reversed(history):
+        cost = estimate_tokens(msg.text)
+        if kept and used + cost > budget_tokens:
+            break
+        kept.append(msg)
+        used += cost
+    kept.reverse()
+    dropped = history[: len(history) - len(kept)]
+    if dropped:
+        gist = [
+            f"- {m.role}: {m.text.strip().splitlines()[0][:120]}" for m in dropped if m.text.strip()
+        ][-40:]
+        note = (
+            f"(Summary of the {len(dropped)} earliest messages of this branch, "
+            "omitted for length:)\n" + "\n".join(gist)
+        )
+        kept.insert(0, ChatMessage(role="user", text=note))
+    return kept
+
+
+@dataclass(frozen=True)
+class BranchAwarePromptBuilder:
+    history_budget_tokens: int
+    max_tokens: int
+
+    def build(
+        self,
+        *,
+        title: str,
+        problem_summary: str,
+        problem_domain: str | None,
+        branch_label: str | None,
+        history: Sequence[ChatMessage],
+        siblings: list[SiblingSummary],
+        references: list[Reference],
+    ) -> ChatRequest:
+        context = session_context(title, problem_summary, problem_domain)
+        if branch_label:
+            context += f"\nCurrent hypothesis (branch): {branch_label}"
+        volatile = "\n\n".join(
+            part for part in (siblings_block(siblings), references_block(references)) if part
+        )
+        return ChatRequest(
+            system=[SystemBlock(SYSTEM_BASE), SystemBlock(context)],
+            history=fit_history(list(history), self.history_budget_tokens),
+            volatile_context=volatile,
+            references=references,
+            max_tokens=self.max_tokens,
+        )

@@ -1,0 +1,117 @@
+"""What each branch tried and concluded: the context its siblings' prompts carry."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from procrastinate.exceptions import AlreadyEnqueued
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flowpilot.jobs.defer import defer
+from flowpilot.sessions.models import AISessionStep, SessionBranch
+
+MAX_TRIED = 8
+
+
+def compose_summary(branch: SessionBranch, steps: list[AISessionStep]) -> dict[str, Any]:
+    """Deterministic summary from the record (offline mode, and the fallback while a job runs)."""
+    tried = [s.title for s in steps if s.step_type not in ("intake_analysis", "fork") and s.title]
+    if branch.status == "dead_end":
+        concluded = f"Ruled out: {branch.status_reason or 'no reason given'}"
+    elif branch.status == "solved":
+        concluded = f"Solved: {branch.status_reason or 'no details given'}"
+    elif branch.status == "untried":
+        concluded = "Not tried yet"
+    elif tried:
+        concluded = f"In progress; last step: {tried[-1]}"
+    else:
+        concluded = "In progress; nothing tried yet"
+    if branch.status == "revived" and branch.evidence_description:
+        concluded = f"Revived with new evidence: {branch.evidence_description}"
+    return {"tried": tried[-MAX_TRIED:], "concluded": concluded, "artifacts": []}
+
+
+async def steps_by_branch(
+    db: AsyncSession, session_id: uuid.UUID, branch_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[AISessionStep]]:
+    out: dict[uuid.UUID, list[AISessionStep]] = defaultdict(list)
+    if not branch_ids:
+        return out
+    rows = await db.scalars(
+        select(AISessionStep)
+        .where(AISessionStep.session_id == session_id, AISessionStep.branch_id.in_(branch_ids))
+        .order_by(AISessionStep.step_number)
+    )
+    for step in rows:
+        assert step.branch_id is not None
+        out[step.branch_id].append(step)
+    return out
+
+
+@dataclass(frozen=True)
+class SiblingSummary:
+    label: str
+    status: str
+    tried: list[str]
+    concluded: str
+
+
+async def sibling_summaries(
+    db: AsyncSession, session_id: uuid.UUID, branch_id: uuid.UUID
+) -> list[SiblingSummary]:
+    """Every other branch of the session, summarised. A stale or missing summary is composed
+    from the record on the spot, so a sibling never shows up as 'no summary yet'."""
+    others = list(
+        await db.scalars(
+            select(SessionBranch)
+            .where(SessionBranch.session_id == session_id, SessionBranch.id != branch_id)
+            .order_by(SessionBranch.branch_order)
+        )
+    )
+    need = [b.id for b in others if b.summary_stale or not b.context_summary]
+    steps = await steps_by_branch(db, session_id, need)
+    out = []
+    for b in others:
+        summary = (
+            compose_summary(b, steps.get(b.id, []))
+            if b.summary_stale or not b.context_summary
+            else b.context_summary
+        )
+        out.append(
+            SiblingSummary(
+                label=b.label,
+                status=b.status,
+                tried=list(summary.get("tried", [])),
+                concluded=str(summary.get("concluded", "")),
+            )
+        )
+    return out
+
+
+def siblings_block(siblings: list[SiblingSummary]) -> str:
+    if not siblings:
+        return ""
+    lines = ["Other hypotheses in this session (summaries; do not repeat what was ruled out):"]
+    for s in siblings:
+        tried = "; ".join(s.tried) if s.tried else "nothing yet"
+        if s.status == "dead_end":
+            lines.append(f"- RULED OUT: {s.label}. {s.concluded}. Tried: {tried}")
+        else:
+            lines.append(f"- {s.label} [{s.status}]: {s.concluded}. Tried: {tried}")
+    return "\n".join(lines)
+
+
+async def queue_summary(db: AsyncSession, branch_id: uuid.UUID) -> None:
+    """Defer a summary job in this transaction; one pending job per branch is enough."""
+    with contextlib.suppress(AlreadyEnqueued):
+        await defer(
+            db,
+            "summarize_branch",
+            _queueing_lock=f"summary-{branch_id}",
+            branch_id=str(branch_id),
+        )

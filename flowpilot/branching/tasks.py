@@ -1,0 +1,77 @@
+"""Branch jobs: keep each branch's context_summary true."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from procrastinate import RetryStrategy
+
+from flowpilot.ai.base import ProviderError, StructuredRequest
+from flowpilot.branching.summaries import compose_summary, steps_by_branch
+from flowpilot.jobs.app import job_app
+from flowpilot.jobs.runtime import runtime
+from flowpilot.sessions import service as sessions
+from flowpilot.sessions.models import SessionBranch
+
+log = structlog.get_logger(__name__)
+
+SUMMARY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "tried": {"type": "array", "items": {"type": "string"}, "maxItems": 8},
+        "concluded": {"type": "string"},
+        "artifacts": {"type": "array", "items": {"type": "string"}, "maxItems": 8},
+    },
+    "required": ["tried", "concluded", "artifacts"],
+}
+TRANSCRIPT_CHARS = 12_000
+
+
+@job_app.task(name="summarize_branch", retry=RetryStrategy(max_attempts=5, exponential_wait=2))
+async def summarize_branch(branch_id: str) -> None:
+    rt = runtime()
+    async with rt.sessionmaker() as db:
+        branch = await db.get(SessionBranch, uuid.UUID(branch_id))
+        if branch is None:
+            return
+        steps = (await steps_by_branch(db, branch.session_id, [branch.id])).get(branch.id, [])
+        path = await sessions.message_path(db, branch.session_id, branch.head_message_id)
+        fork_depth = 0
+        if branch.forked_from_message_id is not None:
+            fork_depth = (
+                next((m.depth for m in path if m.id == branch.forked_from_message_id), 0) + 1
+            )
+        own = [m for m in path if m.depth >= fork_depth]
+        transcript = "\n".join(f"{m.role}: {m.content}" for m in own)[-TRANSCRIPT_CHARS:]
+        status_note = f"Status: {branch.status}. Reason: {branch.status_reason or '-'}"
+        request = StructuredRequest(
+            system=(
+                "Summarise one diagnostic branch of an IT troubleshooting session for the "
+                "engineer's other branches: what was tried (short imperative phrases), what "
+                "was concluded (one sentence; if ruled out, say why), and key artifacts "
+                "(error codes, log lines, settings)."
+            ),
+            prompt=f"Hypothesis: {branch.label}\n{status_note}\n\nTranscript:\n{transcript}",
+            schema=SUMMARY_SCHEMA,
+            name="branch_summary",
+            offline_compose=lambda: compose_summary(branch, steps),
+        )
+        try:
+            result = await rt.provider.structured(request)
+        except ProviderError as exc:
+            if not exc.retryable:
+                log.warning("branch_summary_skipped", detail=exc.detail)
+                return
+            raise
+        data = result.data
+        branch.context_summary = {
+            "tried": [str(t) for t in data.get("tried", [])][:8],
+            "concluded": str(data.get("concluded", "")),
+            "artifacts": [str(a) for a in data.get("artifacts", [])][:8],
+        }
+        branch.summary_generated_at = datetime.now(UTC)
+        branch.summary_stale = False
+        await db.commit()
