@@ -45,17 +45,20 @@ class AnthropicProvider:
         )
 
     def build_payload(self, request: ChatRequest) -> dict[str, Any]:
-        """System blocks then history; breakpoints end the stable system text and the history
-        before the new turn, so the next turn reads both from the cache."""
+        """System blocks, then the history. Breakpoints: after the stable system text, and on
+        the newest user text, before this turn's volatile context block. The next turn's
+        prompt starts with exactly that prefix, so it is read from the cache."""
         system: list[dict[str, Any]] = []
         for block in request.system:
             system.append({"type": "text", "text": outbound(block.text, self.redact)})
         stable = [i for i, b in enumerate(request.system) if b.stable]
         if stable:
             system[stable[-1]]["cache_control"] = EPHEMERAL
-        messages = [self._message(m) for m in merge_consecutive(flatten_for_wire(request))]
-        if len(messages) >= 2:
-            messages[-2]["content"][-1]["cache_control"] = EPHEMERAL
+        wire = merge_consecutive(flatten_for_wire(request))
+        messages = [self._message(m) for m in wire]
+        if messages:
+            text_index = -2 if wire[-1].context else -1
+            messages[-1]["content"][text_index]["cache_control"] = EPHEMERAL
         return {
             "model": self.model,
             "max_tokens": request.max_tokens,
@@ -72,6 +75,8 @@ class AnthropicProvider:
             for img in msg.images
         ]
         content.append({"type": "text", "text": outbound(msg.text, self.redact) or "(empty)"})
+        if msg.context:
+            content.append({"type": "text", "text": outbound(msg.context, self.redact)})
         return {"role": msg.role, "content": content}
 
     async def stream_chat(self, request: ChatRequest) -> AsyncIterator[ChatEvent]:

@@ -19,6 +19,8 @@ class ChatMessage:
     text: str
     images: list[ImagePart] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    # Per-turn context sent after `text` (a separate block), never part of the cached prefix.
+    context: str = ""
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class ChatRequest:
     volatile_context: str = ""
     references: list[Reference] = field(default_factory=list)
     max_tokens: int = 1500
+    # The playbook this branch is working through (used by the offline provider).
+    focus: str | None = None
 
 
 @dataclass
@@ -112,14 +116,16 @@ class ChatProvider(Protocol):
 
 
 def flatten_for_wire(request: ChatRequest) -> list[ChatMessage]:
-    """History with the volatile context attached to the final user turn (after the history)."""
+    """History with the volatile context attached *after* the final user turn's text: the
+    previous turns, and this turn's own words, stay byte-identical from turn to turn."""
     messages = list(request.history)
     if request.volatile_context and messages and messages[-1].role == "user":
         last = messages[-1]
         messages[-1] = ChatMessage(
             role="user",
-            text=f"{request.volatile_context}\n\n---\n\n{last.text}",
+            text=last.text,
             images=last.images,
             meta=last.meta,
+            context=request.volatile_context,
         )
     return messages

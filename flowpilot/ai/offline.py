@@ -38,7 +38,7 @@ class OfflineProvider:
         self.delay = stream_delay_ms / 1000
 
     async def stream_chat(self, request: ChatRequest) -> AsyncIterator[ChatEvent]:
-        text, meta = compose_reply(request.history, request.references)
+        text, meta = compose_reply(request.history, request.references, request.focus)
         for piece in re.findall(r"\S+\s*|\s+", text):
             yield TextDelta(piece)
             if self.delay:
@@ -76,7 +76,7 @@ def _next_step(ref: Reference, done: set[int]) -> tuple[int, dict[str, Any]] | N
 
 
 def compose_reply(
-    history: list[ChatMessage], references: list[Reference]
+    history: list[ChatMessage], references: list[Reference], focus: str | None = None
 ) -> tuple[str, dict[str, Any]]:
     meta: dict[str, Any] = {"offline": True}
     if not references:
@@ -90,7 +90,7 @@ def compose_reply(
         )
 
     covered = covered_steps(history)
-    in_progress = current_playbook(history)
+    in_progress = focus or current_playbook(history)
     by_slug = {r.slug: r for r in references}
     ordered = sorted(references, key=lambda r: -r.score)
     if in_progress in by_slug:

@@ -56,6 +56,8 @@ class OpenAIProvider:
 
     def _message(self, msg: ChatMessage) -> dict[str, Any]:
         text = outbound(msg.text, self.redact)
+        if msg.context:
+            text = f"{text}\n\n---\n{outbound(msg.context, self.redact)}"
         if not msg.images or msg.role != "user":
             return {"role": msg.role, "content": text}
         parts: list[dict[str, Any]] = [{"type": "text", "text": text}]

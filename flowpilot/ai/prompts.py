@@ -1,5 +1,7 @@
 """System prompt text. Kept byte-stable so providers can cache it."""
 
+from typing import Any
+
 SYSTEM_BASE = """You are FlowPilot, a senior troubleshooting partner for MSP and IT-support
 engineers.
 Work the problem like an experienced engineer:
@@ -23,11 +25,18 @@ def session_context(title: str, summary: str, domain: str | None) -> str:
     )
 
 
-def references_block(references: list) -> str:  # type: ignore[type-arg]
+def playbook_block(ref: Any) -> str:
+    """The playbook a branch follows, in full: stable while the branch keeps its focus."""
+    lines = [f"Playbook this branch follows: {ref.title} [{ref.domain}]. {ref.summary}"]
+    for i, step in enumerate(ref.steps):
+        lines.append(f"{i + 1}. {step['title']}: {step['instruction']}")
+    return "\n".join(lines)
+
+
+def references_block(references: list[Any]) -> str:
+    """Other candidate playbooks for this turn: names only, to keep the volatile part small."""
     if not references:
         return ""
-    lines = ["Relevant playbooks from the team library (use them if they fit):"]
-    for ref in references:
-        steps = "; ".join(f"{i + 1}. {s['title']}" for i, s in enumerate(ref.steps[:8]))
-        lines.append(f"- {ref.title} [{ref.domain}]: {ref.summary} Steps: {steps}")
+    lines = ["Other playbooks that match this turn:"]
+    lines += [f"- {ref.title} [{ref.domain}]" for ref in references]
     return "\n".join(lines)

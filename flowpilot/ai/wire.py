@@ -13,7 +13,10 @@ def merge_consecutive(messages: list[ChatMessage]) -> list[ChatMessage]:
         if merged and merged[-1].role == msg.role:
             prev = merged[-1]
             merged[-1] = ChatMessage(
-                role=prev.role, text=f"{prev.text}\n\n{msg.text}", images=prev.images + msg.images
+                role=prev.role,
+                text=f"{prev.text}\n\n{msg.text}",
+                images=prev.images + msg.images,
+                context=msg.context or prev.context,
             )
         else:
             merged.append(msg)

@@ -1,6 +1,6 @@
 """BranchAwarePromptBuilder: a pure function of its inputs, ordered for prompt caching.
 
-1. system text + session context      (stable for the session)
+1. system text + session context + the playbook the branch follows   (stable)
 2. the branch's own path, in full      (append-only: each turn extends the previous prefix)
 3. volatile context, next to the new message: sibling/ancestor summaries (dead ends marked
    "ruled out") and retrieved playbooks. Changing a sibling's summary never invalidates 1–2.
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flowpilot.ai.base import ChatMessage, ChatRequest, Reference, SystemBlock
-from flowpilot.ai.prompts import SYSTEM_BASE, references_block, session_context
+from flowpilot.ai.prompts import SYSTEM_BASE, playbook_block, references_block, session_context
 from flowpilot.branching.summaries import SiblingSummary, siblings_block
 
 CHARS_PER_TOKEN = 4
@@ -62,17 +62,24 @@ class BranchAwarePromptBuilder:
         history: Sequence[ChatMessage],
         siblings: list[SiblingSummary],
         references: list[Reference],
+        focus: str | None = None,
     ) -> ChatRequest:
         context = session_context(title, problem_summary, problem_domain)
         if branch_label:
             context += f"\nCurrent hypothesis (branch): {branch_label}"
+        system = [SystemBlock(SYSTEM_BASE), SystemBlock(context)]
+        focused = next((r for r in references if r.slug == focus), None)
+        if focused is not None:
+            system.append(SystemBlock(playbook_block(focused)))
+        others = [r for r in references if r.slug != focus]
         volatile = "\n\n".join(
-            part for part in (siblings_block(siblings), references_block(references)) if part
+            part for part in (siblings_block(siblings), references_block(others)) if part
         )
         return ChatRequest(
-            system=[SystemBlock(SYSTEM_BASE), SystemBlock(context)],
+            system=system,
             history=fit_history(list(history), self.history_budget_tokens),
             volatile_context=volatile,
             references=references,
             max_tokens=self.max_tokens,
+            focus=focus,
         )

@@ -150,27 +150,39 @@ def _as_chat(rows: list[tuple[str, str, dict[str, Any]]]) -> list[ChatMessage]:
 
 
 async def _references(
-    db: AsyncSession, session: AISession, history: list[ChatMessage]
-) -> list[Reference]:
+    db: AsyncSession,
+    session: AISession,
+    branch: SessionBranch,
+    history: list[ChatMessage],
+    own_history: list[ChatMessage],
+) -> tuple[list[Reference], str | None]:
+    """Playbooks for this turn, and the one this branch is working through (its focus).
+
+    A hypothesis branch that has not followed a playbook yet focuses on the playbook that
+    best matches its own label, not on the one its parent was following."""
     last_user = next((m.text for m in reversed(history) if m.role == "user"), "")
     hits = await library.search(
         db, session.account_id, f"{session.problem_summary}\n{last_user}", 3
     )
     refs = [library.as_reference(h.entry, h.score) for h in hits]
-    # Keep the playbook this branch is working through, even if the last message drifted.
-    in_progress = next(
-        (
-            m.meta.get("playbook")
-            for m in reversed(history)
-            if m.role == "assistant" and m.meta.get("playbook")
-        ),
-        None,
-    )
-    if in_progress and all(r.slug != in_progress for r in refs):
-        entry = await library.get_by_slug(db, session.account_id, in_progress)
+    focus = _playbook_in(own_history)
+    if focus is None and branch.parent_branch_id is not None:
+        by_label = await library.search(db, session.account_id, branch.label, 1)
+        focus = by_label[0].entry.slug if by_label else None
+    if focus is None:
+        focus = _playbook_in(history)
+    if focus and all(r.slug != focus for r in refs):
+        entry = await library.get_by_slug(db, session.account_id, focus)
         if entry is not None:
             refs.insert(0, library.as_reference(entry, refs[0].score if refs else 1.0))
-    return refs
+    return refs, focus
+
+
+def _playbook_in(history: list[ChatMessage]) -> str | None:
+    for m in reversed(history):
+        if m.role == "assistant" and isinstance(m.meta.get("playbook"), str):
+            return str(m.meta["playbook"])
+    return None
 
 
 class ChatRunner:
@@ -254,15 +266,22 @@ class ChatRunner:
             session = await db.get(AISession, turn.session_id)
             assert session is not None and session.account_id == turn.account_id
             history = _as_chat(await service.path_for_prompt(db, session.id, turn.user_message_id))
-            references = await _references(db, session, history)
             branch = await db.get(SessionBranch, turn.branch_id)
             assert branch is not None
+            fork = (
+                await db.get(SessionMessage, branch.forked_from_message_id)
+                if branch.forked_from_message_id
+                else None
+            )
+            # Path depths run 0..n, so the branch's own turns start right after the fork point.
+            own_history = history[fork.depth + 1 :] if fork else history
+            references, focus = await _references(db, session, branch, history, own_history)
             siblings = await sibling_summaries(db, session.id, branch.id)
             builder = BranchAwarePromptBuilder(
                 history_budget_tokens=self.settings.history_token_budget,
                 max_tokens=self.settings.ai_max_output_tokens,
             )
-            return builder.build(
+            request = builder.build(
                 title=session.title,
                 problem_summary=session.problem_summary,
                 problem_domain=session.problem_domain,
@@ -270,7 +289,9 @@ class ChatRunner:
                 history=history,
                 siblings=siblings,
                 references=references,
+                focus=focus,
             )
+            return request
 
     async def _save_reply(
         self, turn: Turn, text: str, completed: Completed, latency_ms: int

@@ -327,3 +327,20 @@ async def test_summary_jobs_are_deduplicated_per_branch(api: Api, db) -> None:  
         {"b": main},
     )
     assert pending == 1
+
+
+async def test_offline_follows_each_branchs_hypothesis(api: Api) -> None:
+    problem = "Users cannot reach the file server over VPN, names do not resolve"
+    await api.create(problem)
+    reply = await api.say(problem)
+    options = reply["assistant_message"]["meta"]["fork_suggestions"]
+    r = await api.fork(
+        [o["label"] for o in options], from_message_id=reply["assistant_message"]["id"]
+    )
+    dns, vpn = (b["id"] for b in r.json()["branches"])
+    on_vpn = (await api.say_on(vpn, "Checked, still failing")).json()["assistant_message"]
+    assert on_vpn["meta"]["playbook"] == "vpn-cannot-connect" and on_vpn["meta"]["step_index"] == 0
+    on_dns = (await api.say_on(dns, "ping works, nslookup fails")).json()["assistant_message"]
+    assert (
+        on_dns["meta"]["playbook"] == "dns-resolution-failure" and on_dns["meta"]["step_index"] == 1
+    )

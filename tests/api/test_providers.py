@@ -87,13 +87,15 @@ async def test_anthropic_streams_text_and_usage_with_cache_breakpoints(vendors) 
     ) == (30, 9, 120, 40)
     sent = vendors.anthropic.requests[-1]
     assert sent["stream"] is True and sent["model"] == "claude-test"
-    # Breakpoints: end of the stable system text, and end of the history before the new turn.
+    # Breakpoints: end of the stable system text, and the new turn's text; the volatile
+    # context follows as its own block, after everything that is cached.
     assert sent["system"][-1]["cache_control"] == {"type": "ephemeral"}
-    assert sent["messages"][-2]["content"][-1]["cache_control"] == {"type": "ephemeral"}
-    assert "cache_control" not in sent["messages"][-1]["content"][-1]
-    # Volatile context rides with the new message, after the history; secrets are masked.
-    last = sent["messages"][-1]["content"][-1]["text"]
-    assert last.startswith("Relevant playbooks") and "hunter2" not in last and "[REDACTED]" in last
+    text_block, context_block = sent["messages"][-1]["content"]
+    assert text_block["cache_control"] == {"type": "ephemeral"}
+    assert "cache_control" not in context_block
+    assert context_block["text"].startswith("Relevant playbooks")
+    # Secrets are masked before anything leaves.
+    assert "hunter2" not in text_block["text"] and "[REDACTED]" in text_block["text"]
     # The key travels as x-api-key or a bearer header, depending on the SDK version.
     auth = sent["_headers"].get("x-api-key") or sent["_headers"].get("authorization", "")
     assert auth.endswith("sk-ant-test") and "anthropic-version" in sent["_headers"]
@@ -154,9 +156,10 @@ async def test_openai_compatible_streams_with_usage(vendors) -> None:  # type: i
     )
     sent = vendors.openai.requests[-1]
     assert sent["stream"] is True and sent["stream_options"] == {"include_usage": True}
-    assert sent["messages"][0]["role"] == "system" and sent["messages"][-1]["content"].endswith(
-        "Windows 11"
-    )
+    assert sent["messages"][0]["role"] == "system"
+    # The turn's words first, then the volatile context after a separator.
+    last = sent["messages"][-1]["content"]
+    assert last.startswith("Windows 11\n\n---\n") and last.endswith("VPN will not connect")
 
 
 async def test_openai_retries_5xx_then_reports_failure(vendors) -> None:  # type: ignore[no-untyped-def]

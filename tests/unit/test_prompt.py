@@ -41,6 +41,7 @@ def test_volatile_parts_come_after_the_history_not_in_the_prefix() -> None:
     history = _history(5)
     a, b = _build(history, [DEAD, LIVE], [REF]), _build(history, [], [])
     assert a.system == b.system and a.history == b.history
+    assert "Other playbooks that match this turn:" in a.volatile_context
     assert "DNS names do not resolve" in a.volatile_context and b.volatile_context == ""
     assert "RULED OUT: DHCP scope exhausted. Ruled out: 40% free" in a.volatile_context
     assert "Upstream forwarder [active]" in a.volatile_context
@@ -56,9 +57,30 @@ def test_changing_sibling_summaries_keeps_the_cached_prefix_identical() -> None:
     two = provider.build_payload(_build(history, [DEAD, changed], [REF]))
     assert one["system"] == two["system"]
     assert one["messages"][:-1] == two["messages"][:-1]
-    assert one["messages"][-1] != two["messages"][-1]
-    # The last breakpoint sits on the history before the new turn.
-    assert one["messages"][-2]["content"][-1]["cache_control"] == {"type": "ephemeral"}
+    # The new turn's own text is identical too; only the trailing context block differs.
+    text_one, context_one = one["messages"][-1]["content"]
+    text_two, context_two = two["messages"][-1]["content"]
+    assert text_one == text_two and context_one != context_two
+    # Breakpoints: end of the stable system text, and the new turn's text before the context.
+    assert one["system"][-1]["cache_control"] == {"type": "ephemeral"}
+    assert text_one["cache_control"] == {"type": "ephemeral"}
+    assert "cache_control" not in context_one
+
+
+def test_the_branch_playbook_is_in_the_stable_prefix_not_the_volatile_tail() -> None:
+    request = BUILDER.build(
+        title="DNS down",
+        problem_summary="DNS down at HQ",
+        problem_domain="DNS",
+        branch_label="Client DNS cache",
+        history=_history(3),
+        siblings=[LIVE],
+        references=[REF],
+        focus="dns",
+    )
+    assert "Playbook this branch follows: DNS names do not resolve" in request.system[2].text
+    assert "1. Flush caches: ipconfig /flushdns" in request.system[2].text
+    assert "DNS names do not resolve" not in request.volatile_context
 
 
 def test_next_turn_extends_the_previous_prefix() -> None:

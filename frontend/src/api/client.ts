@@ -10,6 +10,15 @@ export type Message = Schemas["MessageOut"];
 export type Step = Schemas["StepOut"];
 export type Usage = Schemas["UsageOut"];
 export type SessionStatus = Session["status"];
+export type Branch = Schemas["BranchResponse"];
+export type BranchStatus = Branch["status"];
+export type BranchTree = Schemas["BranchTreeResponse"];
+export type ForkPoint = Schemas["ForkPointResponse"];
+export type ForkRequest = Schemas["ForkCreateRequest"];
+export type SwitchResult = Schemas["BranchSwitchResponse"];
+export type Transition = Schemas["TransitionContext"];
+export type Compare = Schemas["BranchCompareResponse"];
+export type ForkSuggestion = { label: string; description: string };
 
 export function csrfToken(): string {
   const match = document.cookie.match(/(?:^|;\s*)fp_csrf=([^;]+)/);
@@ -63,6 +72,17 @@ export const api = {
   updateSession: (id: string, body: Schemas["SessionUpdate"]) =>
     call<Session>(http.patch(`/ai-sessions/${id}`, body)),
   messages: (id: string) => call<Message[]>(http.get(`/ai-sessions/${id}/messages`)),
+  branches: (id: string) => call<BranchTree>(http.get(`/ai-sessions/${id}/branches`)),
+  fork: (id: string, body: ForkRequest) =>
+    call<Schemas["ForkCreateResponse"]>(http.post(`/ai-sessions/${id}/branches/fork`, body)),
+  switchBranch: (id: string, branchId: string) =>
+    call<SwitchResult>(http.post(`/ai-sessions/${id}/branches/${branchId}/switch`)),
+  updateBranch: (id: string, branchId: string, body: Schemas["BranchUpdate"]) =>
+    call<Branch>(http.patch(`/ai-sessions/${id}/branches/${branchId}`, body)),
+  revive: (id: string, branchId: string, body: Schemas["ReviveRequest"]) =>
+    call<Branch>(http.post(`/ai-sessions/${id}/branches/${branchId}/revive`, body)),
+  compare: (id: string, a: string, b: string) =>
+    call<Compare>(http.get(`/ai-sessions/${id}/branches/compare`, { params: { a, b } })),
   stopTurn: (id: string, messageId: string) =>
     call<{ stop_requested: boolean }>(http.post(`/ai-sessions/${id}/messages/${messageId}/stop`)),
 };

@@ -1,11 +1,16 @@
 import { useEffect, useRef, useState } from "react";
-import { AlertTriangle, ArrowLeft, RotateCcw } from "lucide-react";
-import { api, type SessionStatus } from "../api/client";
+import { AlertTriangle, ArrowLeft, GitBranch, RotateCcw } from "lucide-react";
+import { api, type ForkSuggestion, type Message, type SessionStatus } from "../api/client";
+import { BranchMap } from "../components/branching/BranchMap";
+import { BranchTransitionBar } from "../components/branching/BranchTransitionBar";
+import { ComparePanel } from "../components/branching/ComparePanel";
+import { ForkCard } from "../components/branching/ForkCard";
 import { ChatMessage } from "../components/session/ChatMessage";
 import { Composer } from "../components/session/Composer";
 import { StatusBadge } from "../components/session/StatusBadge";
 import { duration, tokens } from "../lib/format";
 import { navigate } from "../lib/router";
+import { useBranches } from "../stores/branches";
 import { useChat } from "../stores/chat";
 
 const NEXT: Partial<Record<SessionStatus, { to: SessionStatus; label: string }[]>> = {
@@ -21,15 +26,26 @@ function activeSeconds(s: { status: SessionStatus; total_active_seconds: number;
   return s.total_active_seconds + running;
 }
 
+function suggestionsOf(m: Message): ForkSuggestion[] {
+  const raw = m.meta?.fork_suggestions;
+  return Array.isArray(raw) ? (raw as ForkSuggestion[]) : [];
+}
+
 export function SessionPage({ id }: { id: string }) {
   const { session, messages, streamingText, streaming, error, open, send, retry, stop } = useChat();
+  const branches = useBranches();
   const [loadError, setLoadError] = useState<string | null>(null);
+  const [forkFrom, setForkFrom] = useState<string | null>(null);
+  const [dismissed, setDismissed] = useState<Set<string>>(new Set());
   const bottom = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
+    branches.reset();
+    void branches.load(id);
     if (useChat.getState().session?.id === id) return;
     open(id).catch((err: Error) => setLoadError(err.message));
-  }, [id, open]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [id]);
 
   useEffect(() => {
     bottom.current?.scrollIntoView?.({ block: "end" });
@@ -43,51 +59,93 @@ export function SessionPage({ id }: { id: string }) {
     await useChat.getState().refreshSession();
   }
 
-  const chattable = session.can_write && (session.status === "active" || session.status === "paused");
+  const tree = branches.tree;
+  const activeBranch = tree?.branches.find((b) => b.id === tree.active_branch_id);
+  const forkedAt = new Set((tree?.fork_points ?? []).map((p) => p.trigger_message_id));
+  const lastAssistant = [...messages].reverse().find((m) => m.role === "assistant");
+  const suggestion =
+    lastAssistant && !forkedAt.has(lastAssistant.id) && !dismissed.has(lastAssistant.id) && session.can_write && !streaming
+      ? suggestionsOf(lastAssistant)
+      : [];
+  const chattable =
+    session.can_write &&
+    (session.status === "active" || session.status === "paused") &&
+    activeBranch?.status !== "dead_end" &&
+    activeBranch?.status !== "solved";
+
+  const doFork = (fromMessageId: string) => async (reason: string, options: ForkSuggestion[]) =>
+    branches.fork(id, { fork_reason: reason, options, from_message_id: fromMessageId });
+
   return (
-    <div className="flex flex-col gap-4">
-      <div className="flex flex-wrap items-center gap-3">
-        <button type="button" onClick={() => navigate("/")} className="inline-flex items-center gap-1 text-sm text-slate-600">
-          <ArrowLeft aria-hidden="true" className="h-4 w-4" /> Sessions
-        </button>
-        <h1 className="flex-1 text-xl font-semibold">{session.title}</h1>
-        <StatusBadge status={session.status} />
-        {session.can_write && NEXT[session.status]?.map((t) => (
-          <button key={t.to} type="button" onClick={() => void changeStatus(t.to)} disabled={streaming}
-            className="rounded border border-slate-300 px-2 py-1 text-sm hover:bg-slate-100">{t.label}</button>
-        ))}
-      </div>
-      <dl className="grid grid-cols-2 gap-2 text-sm text-slate-600 sm:grid-cols-4">
-        <div><dt className="text-xs uppercase text-slate-400">Domain</dt><dd>{session.problem_domain ?? "Classifying…"}</dd></div>
-        <div><dt className="text-xs uppercase text-slate-400">Active time</dt><dd>{duration(activeSeconds(session))}</dd></div>
-        <div><dt className="text-xs uppercase text-slate-400">Turns</dt><dd>{session.turn_count}</dd></div>
-        <div>
-          <dt className="text-xs uppercase text-slate-400">Tokens (in / out / cached)</dt>
-          <dd data-testid="usage">{tokens(session.usage.input_tokens)} / {tokens(session.usage.output_tokens)} / {tokens(session.usage.cache_read_tokens)}</dd>
+    <div className="grid gap-4 md:grid-cols-[17rem_1fr]">
+      <aside className="order-2 md:order-1">
+        {tree && <BranchMap sessionId={id} tree={tree} canWrite={session.can_write} />}
+      </aside>
+      <div className="order-1 flex min-w-0 flex-col gap-4 md:order-2">
+        <div className="flex flex-wrap items-center gap-3">
+          <button type="button" onClick={() => navigate("/")} className="inline-flex items-center gap-1 text-sm text-slate-600">
+            <ArrowLeft aria-hidden="true" className="h-4 w-4" /> Sessions
+          </button>
+          <h1 className="flex-1 text-xl font-semibold">{session.title}</h1>
+          <StatusBadge status={session.status} />
+          {session.can_write && NEXT[session.status]?.map((t) => (
+            <button key={t.to} type="button" onClick={() => void changeStatus(t.to)} disabled={streaming}
+              className="rounded border border-slate-300 px-2 py-1 text-sm hover:bg-slate-100">{t.label}</button>
+          ))}
         </div>
-      </dl>
-      <section aria-label="Conversation" aria-live="polite" className="flex flex-col gap-4">
-        {messages.map((m) => <ChatMessage key={m.id} role={m.role} content={m.content} stopped={m.meta?.stopped === true} />)}
-        {streaming && (
-          <div data-testid="streaming">
-            <ChatMessage role="assistant" content={streamingText || "…"} />
+        <dl className="grid grid-cols-2 gap-2 text-sm text-slate-600 sm:grid-cols-4">
+          <div><dt className="text-xs uppercase text-slate-400">Domain</dt><dd>{session.problem_domain ?? "Classifying…"}</dd></div>
+          <div><dt className="text-xs uppercase text-slate-400">Active time</dt><dd>{duration(activeSeconds(session))}</dd></div>
+          <div><dt className="text-xs uppercase text-slate-400">Branch</dt><dd data-testid="active-branch">{activeBranch?.label ?? "Main"}</dd></div>
+          <div>
+            <dt className="text-xs uppercase text-slate-400">Tokens (in / out / cached)</dt>
+            <dd data-testid="usage">{tokens(session.usage.input_tokens)} / {tokens(session.usage.output_tokens)} / {tokens(session.usage.cache_read_tokens)}</dd>
           </div>
-        )}
-        {error && !streaming && (
-          <div role="alert" className="flex items-center gap-3 rounded-lg border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800">
-            <AlertTriangle aria-hidden="true" className="h-4 w-4 shrink-0" />
-            <span className="flex-1">{error.detail}</span>
-            {error.retryable && error.messageId && session.can_write && (
-              <button type="button" onClick={() => void retry(error.messageId!)}
-                className="inline-flex items-center gap-1 rounded bg-red-700 px-3 py-1 text-white">
-                <RotateCcw aria-hidden="true" className="h-4 w-4" /> Retry
-              </button>
-            )}
-          </div>
-        )}
-        <div ref={bottom} />
-      </section>
-      <Composer disabled={!chattable} streaming={streaming} onSend={(t) => void send(t)} onStop={stop} />
+        </dl>
+        {branches.transition && <BranchTransitionBar transition={branches.transition} onDismiss={branches.dismissTransition} />}
+        {branches.compare && <ComparePanel data={branches.compare} onClose={branches.closeCompare} />}
+        <section aria-label="Conversation" aria-live="polite" className="flex flex-col gap-4">
+          {messages.map((m) => (
+            <div key={m.id} className="flex flex-col gap-2">
+              <ChatMessage role={m.role} content={m.content} stopped={m.meta?.stopped === true}
+                actions={session.can_write && m.role !== "system" && !streaming ? (
+                  <button type="button" onClick={() => setForkFrom(forkFrom === m.id ? null : m.id)}
+                    className="inline-flex items-center gap-1 rounded px-1.5 py-0.5 text-slate-500 hover:bg-slate-200"
+                    aria-label="Fork from here">
+                    <GitBranch aria-hidden="true" className="h-3 w-3" /> Fork from here
+                  </button>
+                ) : undefined} />
+              {forkFrom === m.id && (
+                <ForkCard title="Fork from this message" onCancel={() => setForkFrom(null)} onSubmit={doFork(m.id)} />
+              )}
+              {m.id === lastAssistant?.id && suggestion.length >= 2 && forkFrom !== m.id && (
+                <ForkCard key={`suggest-${m.id}`} title="The assistant suggests exploring these hypotheses"
+                  initialReason="Competing hypotheses suggested by the assistant" initialOptions={suggestion}
+                  onCancel={() => setDismissed(new Set([...dismissed, m.id]))} onSubmit={doFork(m.id)} />
+              )}
+            </div>
+          ))}
+          {streaming && (
+            <div data-testid="streaming">
+              <ChatMessage role="assistant" content={streamingText || "…"} />
+            </div>
+          )}
+          {error && !streaming && (
+            <div role="alert" className="flex items-center gap-3 rounded-lg border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800">
+              <AlertTriangle aria-hidden="true" className="h-4 w-4 shrink-0" />
+              <span className="flex-1">{error.detail}</span>
+              {error.retryable && error.messageId && session.can_write && (
+                <button type="button" onClick={() => void retry(error.messageId!)}
+                  className="inline-flex items-center gap-1 rounded bg-red-700 px-3 py-1 text-white">
+                  <RotateCcw aria-hidden="true" className="h-4 w-4" /> Retry
+                </button>
+              )}
+            </div>
+          )}
+          <div ref={bottom} />
+        </section>
+        <Composer disabled={!chattable} streaming={streaming} onSend={(t) => void send(t)} onStop={stop} />
+      </div>
     </div>
   );
 }

@@ -2,6 +2,7 @@
 import { create } from "zustand";
 import { api, type Message, type Session } from "../api/client";
 import { streamTurn, type TurnEvent } from "../api/stream";
+import { useBranches } from "./branches";
 
 type ChatState = {
   session: Session | null;
@@ -13,6 +14,7 @@ type ChatState = {
   pendingMessageId: string | null;
   open: (id: string) => Promise<void>;
   refreshSession: () => Promise<void>;
+  replaceMessages: (messages: Message[]) => void;
   send: (content: string) => Promise<void>;
   retry: (messageId: string) => Promise<void>;
   stop: () => void;
@@ -53,6 +55,8 @@ export const useChat = create<ChatState>((set, get) => {
     } finally {
       set({ streaming: false, controller: null, pendingMessageId: null });
       void get().refreshSession();
+      const session = get().session;
+      if (session) void useBranches.getState().load(session.id);
     }
   }
 
@@ -72,6 +76,14 @@ export const useChat = create<ChatState>((set, get) => {
       set({
         session,
         messages,
+        error: waiting ? { detail: "This message has no answer yet.", messageId: waiting.id, retryable: true } : null,
+      });
+    },
+    replaceMessages: (messages) => {
+      const waiting = [...messages].reverse().find((m) => m.role === "user" && m.awaiting_reply);
+      set({
+        messages,
+        streamingText: "",
         error: waiting ? { detail: "This message has no answer yet.", messageId: waiting.id, retryable: true } : null,
       });
     },

@@ -1,0 +1,23 @@
+import type { BranchStatus } from "../../api/client";
+
+const STYLE: Record<BranchStatus, string> = {
+  active: "bg-blue-100 text-blue-800",
+  untried: "bg-slate-100 text-slate-600",
+  dead_end: "bg-red-100 text-red-800",
+  solved: "bg-emerald-100 text-emerald-800",
+  revived: "bg-violet-100 text-violet-800",
+};
+
+export const STATUS_LABEL: Record<BranchStatus, string> = {
+  active: "active",
+  untried: "untried",
+  dead_end: "dead end",
+  solved: "solved",
+  revived: "revived",
+};
+
+export function BranchStatusBadge({ status }: { status: BranchStatus }) {
+  return (
+    <span className={`rounded-full px-1.5 py-0.5 text-[11px] font-medium ${STYLE[status]}`}>{STATUS_LABEL[status]}</span>
+  );
+}

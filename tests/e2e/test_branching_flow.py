@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.e2e.test_chat_flow import sign_in, start_session
+
+pytestmark = pytest.mark.e2e
+PROBLEM = "Users cannot reach the file server over VPN, names do not resolve"
+
+
+async def press(page: Page, name: str) -> None:
+    """Activate a control from the keyboard: focus it, press Enter."""
+    control = page.get_by_role("button", name=name, exact=True)
+    await control.focus()
+    await page.keyboard.press("Enter")
+
+
+async def test_fork_switch_dead_end_revive_compare(
+    page: Page, offline_server, login_user: str
+) -> None:  # type: ignore[no-untyped-def]
+    await sign_in(page, offline_server.url, login_user)
+    await start_session(page, PROBLEM)
+    card = page.get_by_test_id("fork-card")
+    await expect(card).to_contain_text("The assistant suggests", timeout=15_000)
+    dns = "DNS names do not resolve"
+    vpn = "VPN will not connect"
+    await expect(card.get_by_label("Hypothesis 1")).to_have_value(dns)
+    await expect(card.get_by_label("Hypothesis 2")).to_have_value(vpn)
+    await card.get_by_label("Hypothesis 2").fill("VPN tunnel down")
+    await card.get_by_role("button", name="Create 2 branches").click()
+
+    branch_map = page.get_by_role("navigation", name="Branch map")
+    await expect(branch_map.get_by_test_id("branch-node")).to_have_count(3)
+    await expect(page.get_by_test_id("active-branch")).to_have_text(dns)
+    await expect(page.get_by_test_id("fork-card")).to_have_count(0)
+
+    # Switch with the keyboard, then mark the branch a dead end.
+    await press(page, "Switch to branch VPN tunnel down")
+    await expect(page.get_by_test_id("active-branch")).to_have_text("VPN tunnel down")
+    await press(page, "Actions for VPN tunnel down")
+    await press(page, "Mark dead end")
+    form = page.get_by_role("form", name="Mark dead end")
+    await form.get_by_label("Why is it ruled out?").fill(
+        "Tunnel is up; pings to the server by IP work"
+    )
+    await form.get_by_role("button", name="Mark dead end").click()
+    vpn_node = branch_map.locator("[data-branch='VPN tunnel down']")
+    await expect(vpn_node).to_contain_text("dead end")
+    await expect(page.get_by_role("textbox", name="Message")).to_be_disabled()
+
+    # Back on the DNS branch the transition bar says what the VPN branch concluded.
+    await press(page, f"Switch to branch {dns}")
+    await expect(page.get_by_test_id("transition-bar")).to_contain_text("Tunnel is up")
+
+    # Revive the dead end with evidence from the DNS branch.
+    await press(page, "Actions for VPN tunnel down")
+    await press(page, "Revive")
+    revive = page.get_by_role("form", name="Revive VPN tunnel down")
+    await revive.get_by_label("Evidence from branch").select_option(label=dns)
+    await revive.get_by_label("What did it show?").fill("Split DNS only answers inside the tunnel")
+    await revive.get_by_role("button", name="Revive").click()
+    await expect(vpn_node).to_contain_text("revived")
+
+    # Compare the two hypotheses.
+    await branch_map.get_by_label(f"Compare {dns}").check()
+    await branch_map.get_by_label("Compare VPN tunnel down").check()
+    await press(page, "Compare selected")
+    panel = page.get_by_test_id("compare-panel")
+    await expect(panel).to_contain_text(dns)
+    await expect(panel).to_contain_text("Split DNS only answers inside the tunnel")
+    if os.environ.get("FLOWPILOT_SCREENSHOTS"):
+        await page.screenshot(path="test-results/branching.png", full_page=True)
