@@ -62,6 +62,7 @@ lint: install ## ruff + mypy + TypeScript
 
 bench: install ## Benchmarks (print numbers; not tests)
 	$(PY) -m bench.turn_overhead
+	$(PY) -m bench.branching
 
 clean:
 	rm -rf $(VENV) $(WEB)/node_modules flowpilot/static .flowpilot/test

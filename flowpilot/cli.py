@@ -54,6 +54,20 @@ async def _with_session(libpq: str, fn):  # type: ignore[no-untyped-def]
         await db.dispose()
 
 
+def _seed_demo(libpq: str) -> bool:
+    from flowpilot.db.engine import Database
+    from flowpilot.demo import seed_demo
+
+    async def run() -> bool:
+        db = Database(libpq, pool_size=2)
+        try:
+            return await seed_demo(db.sessionmaker, get_settings())
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
 @app.command()
 def migrate() -> None:
     """Apply database migrations and load the starter playbooks."""
@@ -64,11 +78,8 @@ def migrate() -> None:
 @app.command()
 def demo() -> None:
     """Create the demo account (once) and print its login."""
-    from flowpilot.demo import seed_demo
-
     libpq = _prepare()
-    created = asyncio.run(_with_session(libpq, seed_demo))
-    _print_demo_login(created)
+    _print_demo_login(_seed_demo(libpq))
 
 
 def _print_demo_login(created: bool) -> None:
@@ -91,11 +102,10 @@ def serve(
     import uvicorn
 
     from flowpilot.app import create_app
-    from flowpilot.demo import seed_demo
 
     settings = get_settings()
     libpq = _prepare()
-    created = asyncio.run(_with_session(libpq, seed_demo))
+    created = _seed_demo(libpq)
     settings.worker_in_process = worker
     bind_host, bind_port = host or settings.host, port or settings.port
     console.print(
