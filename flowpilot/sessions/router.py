@@ -16,7 +16,6 @@ from flowpilot.auth.deps import CurrentUser
 from flowpilot.auth.service import Principal
 from flowpilot.db.deps import DBSession
 from flowpilot.errors import ProviderFailed
-from flowpilot.jobs.defer import defer
 from flowpilot.sessions import chat, service
 from flowpilot.sessions.models import AISession, AISessionStep, SessionMessage
 from flowpilot.sessions.schemas import (
@@ -80,7 +79,6 @@ async def _one_out(db: DBSession, s: AISession, principal: Principal) -> Session
 @router.post("", response_model=SessionOut, status_code=201)
 async def create_session(body: SessionCreate, principal: CurrentUser, db: DBSession) -> SessionOut:
     session = await service.create_session(db, principal, body)
-    await defer(db, "analyse_intake", session_id=str(session.id))
     return await _one_out(db, session, principal)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flowpilot.auth.models import Team, User
 from flowpilot.auth.service import Principal
 from flowpilot.errors import Conflict, Forbidden, NotFound
+from flowpilot.jobs.defer import defer
 from flowpilot.sessions.models import AISession, SessionBranch, SessionMessage
 from flowpilot.sessions.schemas import SessionCreate, SessionUpdate
 
@@ -114,6 +115,7 @@ async def create_session(db: AsyncSession, principal: Principal, body: SessionCr
     await db.flush()
     session.active_branch_id = root.id
     await db.flush()
+    await defer(db, "analyse_intake", session_id=str(session.id))
     await db.refresh(session)
     return session
 

@@ -38,7 +38,7 @@ export function BranchNode(props: Props) {
         <button type="button" onClick={props.onSwitch} aria-current={active ? "true" : undefined}
           aria-label={`Switch to branch ${branch.label}`}
           className="flex min-w-0 flex-1 items-center gap-1.5 rounded px-1.5 py-1 text-left text-sm hover:bg-slate-100">
-          <span className={`truncate ${branch.status === "dead_end" ? "text-slate-500 line-through" : ""}`}>{branch.label}</span>
+          <span title={branch.label} className={`min-w-0 break-words ${branch.status === "dead_end" ? "text-slate-500 line-through" : ""}`}>{branch.label}</span>
           <BranchStatusBadge status={branch.status} />
           <span className="ml-auto shrink-0 text-[11px] text-slate-400" title="steps on this branch">{branch.step_count}</span>
         </button>

@@ -18,6 +18,6 @@ export const STATUS_LABEL: Record<BranchStatus, string> = {
 
 export function BranchStatusBadge({ status }: { status: BranchStatus }) {
   return (
-    <span className={`rounded-full px-1.5 py-0.5 text-[11px] font-medium ${STYLE[status]}`}>{STATUS_LABEL[status]}</span>
+    <span className={`shrink-0 whitespace-nowrap rounded-full px-1.5 py-0.5 text-[11px] font-medium ${STYLE[status]}`}>{STATUS_LABEL[status]}</span>
   );
 }
