@@ -20,6 +20,8 @@ from flowpilot.branching.router import router as branches_router
 from flowpilot.config import Settings, get_settings
 from flowpilot.db.engine import Database
 from flowpilot.errors import install_error_handlers
+from flowpilot.handoffs.router import notifications_router, queue_router
+from flowpilot.handoffs.router import router as handoffs_router
 from flowpilot.library.router import router as library_router
 from flowpilot.logs import BodySizeLimitMiddleware, RequestIdMiddleware, configure_logging
 from flowpilot.sessions.router import router as sessions_router
@@ -49,7 +51,7 @@ def create_app(
         app.state.provider = provider or build_provider(settings)
         worker = None
         if run_worker if run_worker is not None else settings.worker_in_process:
-            worker = await start_in_process_worker(db, app.state.provider)
+            worker = await start_in_process_worker(db, app.state.provider, settings)
         log.info("started", provider=app.state.provider.name, model=app.state.provider.model)
         try:
             yield
@@ -68,8 +70,11 @@ def create_app(
         auth_router,
         users_router,
         teams_router,
+        queue_router,  # before /ai-sessions/{session_id}, which would swallow "queue"
         sessions_router,
         branches_router,
+        handoffs_router,
+        notifications_router,
         library_router,
     ):
         app.include_router(router)

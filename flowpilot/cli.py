@@ -131,7 +131,7 @@ def worker_cmd(
     async def main() -> None:
         db = Database(libpq)
         try:
-            await run_dedicated_worker(db, build_provider(settings), concurrency)
+            await run_dedicated_worker(db, build_provider(settings), concurrency, settings)
         finally:
             await db.dispose()
 

@@ -46,6 +46,18 @@ class Settings(BaseSettings):
     offline_stream_delay_ms: int = Field(default=12, alias="FLOWPILOT_OFFLINE_STREAM_DELAY_MS")
     history_token_budget: int = Field(default=60_000, alias="FLOWPILOT_HISTORY_TOKEN_BUDGET")
 
+    # Escalation notifications (both optional; in-app notifications are always on).
+    smtp_host: str | None = Field(default=None, alias="FLOWPILOT_SMTP_HOST")
+    smtp_port: int = Field(default=587, alias="FLOWPILOT_SMTP_PORT")
+    smtp_username: str | None = Field(default=None, alias="FLOWPILOT_SMTP_USERNAME")
+    smtp_password: str | None = Field(default=None, alias="FLOWPILOT_SMTP_PASSWORD")
+    smtp_starttls: bool = Field(default=True, alias="FLOWPILOT_SMTP_STARTTLS")
+    smtp_from: str = Field(default="flowpilot@localhost", alias="FLOWPILOT_SMTP_FROM")
+    escalation_webhook_url: str | None = Field(
+        default=None, alias="FLOWPILOT_ESCALATION_WEBHOOK_URL"
+    )
+    public_url: str = Field(default="http://127.0.0.1:8000", alias="FLOWPILOT_PUBLIC_URL")
+
     @property
     def resolved_provider(self) -> ProviderName:
         """Explicit choice wins; otherwise the first vendor with a key; otherwise offline."""

@@ -132,8 +132,8 @@ class AnthropicProvider:
             ) from exc
         except (anthropic.APITimeoutError, anthropic.APIConnectionError) as exc:
             raise ProviderError(f"Could not reach Anthropic: {exc}") from exc
-        for block in message.content:
-            if block.type == "tool_use":
+        for block in getattr(message, "content", None) or []:
+            if getattr(block, "type", None) == "tool_use":
                 return StructuredResult(data=dict(block.input), usage=_usage(message.usage))  # type: ignore[arg-type]
         raise ProviderError("Anthropic returned no structured result", retryable=True)
 

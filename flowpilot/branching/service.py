@@ -266,7 +266,7 @@ async def update_branch(
         _change_status(branch, body.status, reason, principal.user_id)
         await queue_summary(db, branch.id)
         if body.status == "solved" and body.resolve_session:
-            await sessions.transition(db, session, "resolved")
+            await sessions.transition(db, session, "resolved", actor=principal.user_id)
     elif body.resolve_session:
         raise DomainError("resolve_session needs status 'solved'", code="bad_request")
     await db.flush()

@@ -3,6 +3,7 @@
 from flowpilot.auth.models import Account, AuthToken, LoginAttempt, Team, TeamMembership, User
 from flowpilot.branching.models import ForkPoint
 from flowpilot.db.base import Base
+from flowpilot.handoffs.models import Notification, SessionHandoff, WorkInterval
 from flowpilot.library.models import LibraryEntry
 from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
 
@@ -15,6 +16,9 @@ __all__ = [
     "ForkPoint",
     "LibraryEntry",
     "LoginAttempt",
+    "Notification",
+    "SessionHandoff",
+    "WorkInterval",
     "SessionBranch",
     "SessionMessage",
     "Team",

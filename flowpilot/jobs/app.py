@@ -5,7 +5,11 @@ from __future__ import annotations
 import procrastinate
 
 # Modules that define tasks; the worker imports them so every task is registered.
-TASK_MODULES = ["flowpilot.sessions.tasks", "flowpilot.branching.tasks"]
+TASK_MODULES = [
+    "flowpilot.sessions.tasks",
+    "flowpilot.branching.tasks",
+    "flowpilot.handoffs.tasks",
+]
 
 job_app = procrastinate.App(
     connector=procrastinate.PsycopgConnector(),  # replaced at start-up with the real conninfo

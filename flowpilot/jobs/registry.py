@@ -1,4 +1,5 @@
 """Importing this module registers every task on `job_app`."""
 
 from flowpilot.branching import tasks as _branch_tasks  # noqa: F401
+from flowpilot.handoffs import tasks as _handoff_tasks  # noqa: F401
 from flowpilot.sessions import tasks as _session_tasks  # noqa: F401

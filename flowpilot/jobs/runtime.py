@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flowpilot.ai.base import ChatProvider
+from flowpilot.config import Settings
 
 
 @dataclass
 class Runtime:
     sessionmaker: async_sessionmaker[AsyncSession]
     provider: ChatProvider
+    settings: Settings | None = None
 
 
 _current: Runtime | None = None

@@ -9,6 +9,7 @@ import procrastinate
 import structlog
 
 from flowpilot.ai.base import ChatProvider
+from flowpilot.config import Settings
 from flowpilot.db.engine import Database
 from flowpilot.jobs.runtime import Runtime, set_runtime
 
@@ -27,16 +28,20 @@ class RunningWorker:
         await self.app.close_async()
 
 
-def bound_app(db: Database, provider: ChatProvider) -> procrastinate.App:
+def bound_app(
+    db: Database, provider: ChatProvider, settings: Settings | None = None
+) -> procrastinate.App:
     import flowpilot.jobs.registry  # noqa: F401
     from flowpilot.jobs.app import connect
 
-    set_runtime(Runtime(sessionmaker=db.sessionmaker, provider=provider))
+    set_runtime(Runtime(sessionmaker=db.sessionmaker, provider=provider, settings=settings))
     return connect(db.libpq)
 
 
-async def start_in_process_worker(db: Database, provider: ChatProvider) -> RunningWorker:
-    app = bound_app(db, provider)
+async def start_in_process_worker(
+    db: Database, provider: ChatProvider, settings: Settings | None = None
+) -> RunningWorker:
+    app = bound_app(db, provider, settings)
     await app.open_async()
     task = asyncio.create_task(
         app.run_worker_async(concurrency=2, install_signal_handlers=False, name="in-process")
@@ -45,8 +50,10 @@ async def start_in_process_worker(db: Database, provider: ChatProvider) -> Runni
     return RunningWorker(app, task)
 
 
-async def run_dedicated_worker(db: Database, provider: ChatProvider, concurrency: int) -> None:
-    app = bound_app(db, provider)
+async def run_dedicated_worker(
+    db: Database, provider: ChatProvider, concurrency: int, settings: Settings | None = None
+) -> None:
+    app = bound_app(db, provider, settings)
     async with app.open_async():
         log.info("worker_started", mode="dedicated", concurrency=concurrency)
         await app.run_worker_async(concurrency=concurrency)

@@ -78,7 +78,7 @@ async def append_user_message(
             code="session_not_active",
         )
     if session.status == "paused":
-        await service.transition(db, session, "active")
+        await service.transition(db, session, "active", actor=principal.user_id)
     branch = await _locked_branch(db, session, branch_id)
     if branch.status in ("dead_end", "solved"):
         raise Conflict(

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flowpilot.auth.models import Team, User
 from flowpilot.auth.service import Principal
 from flowpilot.errors import Conflict, Forbidden, NotFound
+from flowpilot.handoffs.models import SessionHandoff, WorkInterval
 from flowpilot.jobs.defer import defer
 from flowpilot.sessions.models import AISession, SessionBranch, SessionMessage
 from flowpilot.sessions.schemas import SessionCreate, SessionUpdate
@@ -29,11 +30,24 @@ PARKED = ("paused", "escalated")
 
 def readable_sessions(principal: Principal) -> Select[AISession]:
     """The one query every session read goes through: same account, and the caller owns it,
-    is assigned to it, shares its team, or is a lead/admin of the account."""
+    is assigned to it, shares its team, has it escalated to one of its teams, or is a
+    lead/admin of the account."""
     in_account = AISession.account_id == principal.account_id
     if principal.is_lead:
         return select(AISession).where(in_account)
-    team_clause = AISession.team_id.in_(principal.team_ids) if principal.team_ids else false()
+    if not principal.team_ids:
+        team_clause: Any = false()
+    else:
+        escalated_to_me = (
+            select(SessionHandoff.id)
+            .where(
+                SessionHandoff.session_id == AISession.id,
+                SessionHandoff.status == "open",
+                SessionHandoff.target_team_id.in_(principal.team_ids),
+            )
+            .exists()
+        )
+        team_clause = or_(AISession.team_id.in_(principal.team_ids), escalated_to_me)
     return select(AISession).where(
         and_(
             in_account,
@@ -115,15 +129,22 @@ async def create_session(db: AsyncSession, principal: Principal, body: SessionCr
     await db.flush()
     session.active_branch_id = root.id
     await db.flush()
+    await open_work_interval(db, session, principal.user_id)
     await defer(db, "analyse_intake", session_id=str(session.id))
     await db.refresh(session)
     return session
 
 
 async def transition(
-    db: AsyncSession, session: AISession, new_status: str, *, reason: str | None = None
+    db: AsyncSession,
+    session: AISession,
+    new_status: str,
+    *,
+    actor: uuid.UUID | None = None,
+    reason: str | None = None,
 ) -> AISession:
-    """Move along the state machine; time in the old status accrues in the same statement."""
+    """Move along the state machine; time in the old status accrues in the same statement,
+    and the engineers' work intervals open (into active) or close (out of active)."""
     old = session.status
     if new_status == old:
         return session
@@ -151,8 +172,42 @@ async def transition(
     )
     if result.first() is None:
         raise Conflict("The session changed meanwhile; reload and try again", code="stale_status")
+    if old == "active":
+        await close_work_intervals(db, session.id)
+    if new_status == "active":
+        await open_work_interval(db, session, actor or session.assignee_id or session.owner_id)
+    if old in PARKED and new_status not in PARKED:
+        # Resuming, or resolving/closing from the queue, settles the open handoff: whoever
+        # moved the session on took it (the claim route has already done this atomically).
+        await db.execute(
+            update(SessionHandoff)
+            .where(SessionHandoff.session_id == session.id, SessionHandoff.status == "open")
+            .values(status="claimed", claimed_by=actor, claimed_at=func.now())
+            .execution_options(synchronize_session=False)
+        )
     await db.refresh(session)
     return session
+
+
+async def open_work_interval(db: AsyncSession, session: AISession, user_id: uuid.UUID) -> None:
+    db.add(
+        WorkInterval(
+            session_id=session.id,
+            account_id=session.account_id,
+            user_id=user_id,
+            started_at=func.now(),
+        )
+    )
+    await db.flush()
+
+
+async def close_work_intervals(db: AsyncSession, session_id: uuid.UUID) -> None:
+    await db.execute(
+        update(WorkInterval)
+        .where(WorkInterval.session_id == session_id, WorkInterval.ended_at.is_(None))
+        .values(ended_at=func.now())
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def update_session(
@@ -165,7 +220,9 @@ async def update_session(
             setattr(session, key, value)
     await db.flush()
     if body.status is not None:
-        await transition(db, session, body.status, reason=body.status_reason)
+        await transition(
+            db, session, body.status, actor=principal.user_id, reason=body.status_reason
+        )
     await db.refresh(session)
     return session
 

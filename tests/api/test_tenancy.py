@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.routing import APIRoute
+from sqlalchemy import text
 
 from flowpilot.library.models import LibraryEntry
 from tests.conftest import Tenant, assert_cross_tenant_404
@@ -41,6 +42,13 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/api/v1/ai-sessions/{session_id}/branches/{branch_id}/revive", REVIVE),
     ("GET", "/api/v1/ai-sessions/{session_id}/branches/{branch_id}/messages", None),
     ("POST", "/api/v1/ai-sessions/{session_id}/branches/{branch_id}/message", {"message": "hi"}),
+    ("POST", "/api/v1/ai-sessions/{session_id}/handoff/preview", {"intent": "park"}),
+    ("POST", "/api/v1/ai-sessions/{session_id}/handoff", {"intent": "park"}),
+    ("GET", "/api/v1/ai-sessions/{escalated_id}/handoffs", None),
+    ("POST", "/api/v1/ai-sessions/{escalated_id}/handoffs/{handoff_id}/claim", None),
+    ("GET", "/api/v1/ai-sessions/{escalated_id}/handoffs/{handoff_id}/briefing", None),
+    ("GET", "/api/v1/ai-sessions/{session_id}/time", None),
+    ("POST", "/api/v1/notifications/{notification_id}/read", None),
 ]
 
 
@@ -73,7 +81,19 @@ async def owned(client: httpx.AsyncClient, tenant: Tenant, db) -> dict[str, str]
     )
     db.add(entry)
     await db.commit()
+    escalated = (
+        await client.post("/api/v1/ai-sessions", json={"problem_summary": "VPN down"}, headers=h)
+    ).json()
+    handoff = await client.post(
+        f"/api/v1/ai-sessions/{escalated['id']}/handoff", json={"intent": "escalate"}, headers=h
+    )
+    notification = await db.scalar(
+        text("SELECT id FROM notifications WHERE handoff_id = :h"), {"h": handoff.json()["id"]}
+    )
     return {
+        "escalated_id": escalated["id"],
+        "handoff_id": handoff.json()["id"],
+        "notification_id": str(notification),
         "user_id": str(tenant.engineer.user.id),
         "team_id": str(tenant.team.id),
         "session_id": s["id"],
@@ -115,6 +135,8 @@ async def test_lists_never_show_another_account(
             (await client.get("/api/v1/teams", headers=h)).text,
             (await client.get("/api/v1/ai-sessions?scope=all", headers=h)).text,
             (await client.get("/api/v1/library/search?q=private", headers=h)).text,
+            (await client.get("/api/v1/ai-sessions/queue", headers=h)).text,
+            (await client.get("/api/v1/notifications", headers=h)).text,
         ]
     )
     for value in owned.values():

@@ -22,6 +22,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ai-sessions/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Queue */
+        get: operations["get_queue_api_v1_ai_sessions_queue_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ai-sessions/{session_id}": {
         parameters: {
             query?: never;
@@ -176,6 +193,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ai-sessions/{session_id}/handoff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create Handoff */
+        post: operations["create_handoff_api_v1_ai_sessions__session_id__handoff_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ai-sessions/{session_id}/handoff/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Preview Handoff */
+        post: operations["preview_handoff_api_v1_ai_sessions__session_id__handoff_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ai-sessions/{session_id}/handoffs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Handoffs */
+        get: operations["list_handoffs_api_v1_ai_sessions__session_id__handoffs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ai-sessions/{session_id}/handoffs/{handoff_id}/briefing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Briefing */
+        get: operations["get_briefing_api_v1_ai_sessions__session_id__handoffs__handoff_id__briefing_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ai-sessions/{session_id}/handoffs/{handoff_id}/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Claim Handoff */
+        post: operations["claim_handoff_api_v1_ai_sessions__session_id__handoffs__handoff_id__claim_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ai-sessions/{session_id}/messages": {
         parameters: {
             query?: never;
@@ -243,6 +345,26 @@ export interface paths {
         };
         /** List Steps */
         get: operations["list_steps_api_v1_ai_sessions__session_id__steps_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ai-sessions/{session_id}/time": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Session Time
+         * @description Time on the session, live: stored totals plus the interval running now.
+         */
+        get: operations["session_time_api_v1_ai_sessions__session_id__time_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -330,6 +452,57 @@ export interface paths {
         get: operations["search_library_api_v1_library_search_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Notifications */
+        get: operations["list_notifications_api_v1_notifications_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark All Read */
+        post: operations["mark_all_read_api_v1_notifications_read_all_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/{notification_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark Read */
+        post: operations["mark_read_api_v1_notifications__notification_id__read_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -427,6 +600,22 @@ export interface components {
              * @enum {string}
              */
             plan: "free" | "pro" | "team" | "enterprise";
+        };
+        /** Assessment */
+        Assessment: {
+            /**
+             * Confidence
+             * @enum {string}
+             */
+            confidence: "low" | "medium" | "high";
+            /** Likely Cause */
+            likely_cause: string;
+            /** Risks */
+            risks?: string[];
+            /** Ruled Out */
+            ruled_out?: string[];
+            /** Suggested Steps */
+            suggested_steps?: string[];
         };
         /** BranchChange */
         BranchChange: {
@@ -599,6 +788,15 @@ export interface components {
             /** Tried */
             tried?: string[];
         };
+        /** EngineerTime */
+        EngineerTime: {
+            /** Seconds */
+            seconds: number;
+            /** User Id */
+            user_id: string | null;
+            /** User Name */
+            user_name: string;
+        };
         /** ForkCreateRequest */
         ForkCreateRequest: {
             /** Fork Reason */
@@ -681,6 +879,138 @@ export interface components {
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /** HandoffBriefingResponse */
+        HandoffBriefingResponse: {
+            /** Briefing */
+            briefing: string;
+            /** Generated At */
+            generated_at: string | null;
+            handoff: components["schemas"]["HandoffResponse"];
+        };
+        /** HandoffCreateRequest */
+        HandoffCreateRequest: {
+            assessment?: components["schemas"]["Assessment"] | null;
+            /** Engineer Notes */
+            engineer_notes?: string | null;
+            /**
+             * Intent
+             * @enum {string}
+             */
+            intent: "park" | "escalate";
+            /**
+             * Priority
+             * @default normal
+             * @enum {string}
+             */
+            priority: "normal" | "elevated";
+            /** Remind At */
+            remind_at?: string | null;
+            /** Target Team Id */
+            target_team_id?: string | null;
+            /** Waiting On */
+            waiting_on?: string | null;
+        };
+        /** HandoffPreview */
+        HandoffPreview: {
+            /** Ai Assessment */
+            ai_assessment: string | null;
+            assessment: components["schemas"]["Assessment"] | null;
+            /** Snapshot */
+            snapshot: {
+                [key: string]: unknown;
+            };
+        };
+        /** HandoffPreviewRequest */
+        HandoffPreviewRequest: {
+            /** Engineer Notes */
+            engineer_notes?: string | null;
+            /**
+             * Intent
+             * @enum {string}
+             */
+            intent: "park" | "escalate";
+            /** Waiting On */
+            waiting_on?: string | null;
+        };
+        /** HandoffResponse */
+        HandoffResponse: {
+            /** Ai Assessment */
+            ai_assessment: string | null;
+            /** Ai Assessment Data */
+            ai_assessment_data: {
+                [key: string]: unknown;
+            } | null;
+            /** Artifacts */
+            artifacts: {
+                [key: string]: unknown;
+            }[];
+            /** Claimed At */
+            claimed_at: string | null;
+            /** Claimed By */
+            claimed_by: string | null;
+            /**
+             * Claimed By Name
+             * @default
+             */
+            claimed_by_name: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Engineer Notes */
+            engineer_notes: string | null;
+            /** Handed Off By */
+            handed_off_by: string | null;
+            /**
+             * Handed Off By Name
+             * @default
+             */
+            handed_off_by_name: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Intent
+             * @enum {string}
+             */
+            intent: "park" | "escalate";
+            /** Notification Error */
+            notification_error: string | null;
+            /** Notification Sent */
+            notification_sent: boolean;
+            /**
+             * Priority
+             * @enum {string}
+             */
+            priority: "normal" | "elevated";
+            /** Psa Note Pushed */
+            psa_note_pushed: boolean;
+            /** Remind At */
+            remind_at: string | null;
+            /**
+             * Session Id
+             * Format: uuid
+             */
+            session_id: string;
+            /** Snapshot */
+            snapshot: {
+                [key: string]: unknown;
+            };
+            /** Source Branch Id */
+            source_branch_id: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "claimed" | "cancelled";
+            /** Target Team Id */
+            target_team_id: string | null;
+            /** Waiting On */
+            waiting_on: string | null;
         };
         /** LibraryEntryOut */
         LibraryEntryOut: {
@@ -822,6 +1152,104 @@ export interface components {
              */
             session_id: string;
         };
+        /** NotificationList */
+        NotificationList: {
+            /** Items */
+            items: components["schemas"]["NotificationOut"][];
+            /** Unread */
+            unread: number;
+        };
+        /** NotificationOut */
+        NotificationOut: {
+            /** Body */
+            body: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Handoff Id */
+            handoff_id: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Read At */
+            read_at: string | null;
+            /** Session Id */
+            session_id: string | null;
+            /** Title */
+            title: string;
+        };
+        /** QueueItemResponse */
+        QueueItemResponse: {
+            /**
+             * Branch Count
+             * @default 0
+             */
+            branch_count: number;
+            /** Claimed At */
+            claimed_at?: string | null;
+            /** Claimed By */
+            claimed_by?: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Engineer Notes */
+            engineer_notes: string | null;
+            /** Handed Off By */
+            handed_off_by: string | null;
+            /** Handed Off By Name */
+            handed_off_by_name: string | null;
+            /**
+             * Handoff Id
+             * Format: uuid
+             */
+            handoff_id: string;
+            /**
+             * Intent
+             * @enum {string}
+             */
+            intent: "park" | "escalate";
+            /**
+             * Priority
+             * @enum {string}
+             */
+            priority: "normal" | "elevated";
+            /** Problem Domain */
+            problem_domain: string | null;
+            /** Problem Summary */
+            problem_summary: string | null;
+            /**
+             * Session Id
+             * Format: uuid
+             */
+            session_id: string;
+            /** Target Team Name */
+            target_team_name: string | null;
+            /** Title */
+            title: string;
+            /** Waiting On */
+            waiting_on: string | null;
+            /** Waiting Seconds */
+            waiting_seconds: number;
+        };
+        /** QueuePage */
+        QueuePage: {
+            /** Items */
+            items: components["schemas"]["QueueItemResponse"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** ReviveRequest */
         ReviveRequest: {
             /** Evidence Description */
@@ -932,6 +1360,17 @@ export interface components {
             offset: number;
             /** Total */
             total: number;
+        };
+        /** SessionTimeResponse */
+        SessionTimeResponse: {
+            /** Intervals */
+            intervals: components["schemas"]["WorkIntervalOut"][];
+            /** Per Engineer */
+            per_engineer: components["schemas"]["EngineerTime"][];
+            /** Total Active Seconds */
+            total_active_seconds: number;
+            /** Total Parked Seconds */
+            total_parked_seconds: number;
         };
         /** SessionUpdate */
         SessionUpdate: {
@@ -1156,6 +1595,22 @@ export interface components {
             /** Error Type */
             type: string;
         };
+        /** WorkIntervalOut */
+        WorkIntervalOut: {
+            /** Ended At */
+            ended_at: string | null;
+            /** Seconds */
+            seconds: number;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** User Id */
+            user_id: string | null;
+            /** User Name */
+            user_name: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -1220,6 +1675,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SessionOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_queue_api_v1_ai_sessions_queue_get: {
+        parameters: {
+            query?: {
+                intent?: ("park" | "escalate") | null;
+                priority?: ("normal" | "elevated") | null;
+                domain?: string | null;
+                engineer?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueuePage"];
                 };
             };
             /** @description Validation Error */
@@ -1572,6 +2063,173 @@ export interface operations {
             };
         };
     };
+    create_handoff_api_v1_ai_sessions__session_id__handoff_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HandoffCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoffResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_handoff_api_v1_ai_sessions__session_id__handoff_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HandoffPreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoffPreview"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_handoffs_api_v1_ai_sessions__session_id__handoffs_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoffResponse"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_briefing_api_v1_ai_sessions__session_id__handoffs__handoff_id__briefing_get: {
+        parameters: {
+            query?: {
+                regenerate?: boolean;
+            };
+            header?: never;
+            path: {
+                session_id: string;
+                handoff_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoffBriefingResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    claim_handoff_api_v1_ai_sessions__session_id__handoffs__handoff_id__claim_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+                handoff_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoffResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_messages_api_v1_ai_sessions__session_id__messages_get: {
         parameters: {
             query?: {
@@ -1739,6 +2397,37 @@ export interface operations {
             };
         };
     };
+    session_time_api_v1_ai_sessions__session_id__time_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionTimeResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     login_api_v1_auth_login_post: {
         parameters: {
             query?: never;
@@ -1860,6 +2549,86 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LibrarySearchHit"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_notifications_api_v1_notifications_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    mark_all_read_api_v1_notifications_read_all_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    mark_read_api_v1_notifications__notification_id__read_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notification_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationOut"];
                 };
             };
             /** @description Validation Error */

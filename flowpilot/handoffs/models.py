@@ -1,0 +1,90 @@
+"""Handoffs (park / escalate), per-engineer work intervals and in-app notifications."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from flowpilot.db.base import Base, CreatedMixin, IdMixin
+
+
+def _fk(target: str, ondelete: str = "CASCADE", **kw: Any) -> Any:
+    return mapped_column(UUID(as_uuid=True), ForeignKey(target, ondelete=ondelete), **kw)
+
+
+class SessionHandoff(IdMixin, CreatedMixin, Base):
+    __tablename__ = "session_handoffs"
+    __table_args__ = (
+        CheckConstraint("intent IN ('park', 'escalate')", name="intent"),
+        CheckConstraint("priority IN ('normal', 'elevated')", name="priority"),
+        CheckConstraint("status IN ('open', 'claimed', 'cancelled')", name="status"),
+        Index("ix_session_handoffs_queue", "account_id", "status", "priority", "created_at"),
+        # At most one open handoff per session.
+        Index(
+            "uq_session_handoffs_one_open",
+            "session_id",
+            unique=True,
+            postgresql_where="status = 'open'",
+        ),
+    )
+
+    session_id: Mapped[uuid.UUID] = _fk("ai_sessions.id", index=True)
+    account_id: Mapped[uuid.UUID] = _fk("accounts.id")
+    handed_off_by: Mapped[uuid.UUID | None] = _fk("users.id", "SET NULL", nullable=True)
+    intent: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    source_branch_id: Mapped[uuid.UUID | None] = _fk(
+        "session_branches.id", "SET NULL", nullable=True
+    )
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    ai_assessment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    ai_assessment_data: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    artifacts: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    engineer_notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    priority: Mapped[str] = mapped_column(String(20), default="normal")
+    waiting_on: Mapped[str | None] = mapped_column(Text, nullable=True)
+    remind_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    target_team_id: Mapped[uuid.UUID | None] = _fk("teams.id", "SET NULL", nullable=True)
+    claimed_by: Mapped[uuid.UUID | None] = _fk("users.id", "SET NULL", nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    briefing: Mapped[str | None] = mapped_column(Text, nullable=True)
+    briefing_generated_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    psa_note_pushed: Mapped[bool] = mapped_column(Boolean, default=False)
+    psa_note_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    notification_sent: Mapped[bool] = mapped_column(Boolean, default=False)
+    notification_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class WorkInterval(IdMixin, Base):
+    """One engineer actively working one session, from start to end (open while active)."""
+
+    __tablename__ = "session_work_intervals"
+    __table_args__ = (Index("ix_session_work_intervals_session", "session_id", "started_at"),)
+
+    session_id: Mapped[uuid.UUID] = _fk("ai_sessions.id")
+    account_id: Mapped[uuid.UUID] = _fk("accounts.id")
+    user_id: Mapped[uuid.UUID | None] = _fk("users.id", "SET NULL", nullable=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Notification(IdMixin, CreatedMixin, Base):
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at", "created_at"),)
+
+    account_id: Mapped[uuid.UUID] = _fk("accounts.id")
+    user_id: Mapped[uuid.UUID] = _fk("users.id")
+    kind: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    session_id: Mapped[uuid.UUID | None] = _fk("ai_sessions.id", nullable=True)
+    handoff_id: Mapped[uuid.UUID | None] = _fk("session_handoffs.id", nullable=True)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

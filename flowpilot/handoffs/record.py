@@ -1,0 +1,180 @@
+"""What FlowPilot knows about a session at handoff time, and the offline compositions
+(assessment, briefing) built from it. The same record is given to a real model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flowpilot.branching.summaries import compose_summary, steps_by_branch
+from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch
+
+LAST_STEPS = 6
+
+
+@dataclass
+class Record:
+    session: AISession
+    snapshot: dict[str, Any]
+
+
+async def build_snapshot(
+    db: AsyncSession,
+    session: AISession,
+    *,
+    waiting_on: str | None = None,
+    notes: str | None = None,
+) -> dict[str, Any]:
+    branches = list(
+        await db.scalars(
+            select(SessionBranch)
+            .where(SessionBranch.session_id == session.id)
+            .order_by(SessionBranch.branch_order)
+        )
+    )
+    steps = await steps_by_branch(db, session.id, [b.id for b in branches])
+    branch_map = []
+    for b in branches:
+        summary = (
+            b.context_summary
+            if b.context_summary and not b.summary_stale
+            else compose_summary(b, steps.get(b.id, []))
+        )
+        branch_map.append(
+            {
+                "id": str(b.id),
+                "label": b.label,
+                "status": b.status,
+                "status_reason": b.status_reason,
+                "is_root": b.parent_branch_id is None,
+                "current": b.id == session.active_branch_id,
+                "summary": summary,
+                "evidence": b.evidence_description,
+            }
+        )
+    recent = list(
+        await db.scalars(
+            select(AISessionStep)
+            .where(AISessionStep.session_id == session.id)
+            .order_by(AISessionStep.step_number.desc())
+            .limit(LAST_STEPS)
+        )
+    )
+    recent.reverse()
+    current = next((b for b in branch_map if b["current"]), None)
+    next_step = recent[-1].title if recent else "Start diagnosing: no steps yet"
+    return {
+        "problem_summary": session.problem_summary,
+        "problem_domain": session.problem_domain,
+        "status": session.status,
+        "current_branch": current["label"] if current else None,
+        "branches": branch_map,
+        "last_steps": [
+            {"number": s.step_number, "type": s.step_type, "title": s.title} for s in recent
+        ],
+        "next_step": next_step,
+        "waiting_on": waiting_on,
+        "engineer_notes": notes,
+        "watch_outs": watch_outs(branch_map, waiting_on),
+        "uploads": [],
+        "time": {
+            "active_seconds": session.total_active_seconds,
+            "parked_seconds": session.total_parked_seconds,
+        },
+    }
+
+
+def watch_outs(branch_map: list[dict[str, Any]], waiting_on: str | None) -> list[str]:
+    out = []
+    if not any(b["status"] == "solved" for b in branch_map):
+        out.append("No branch has been confirmed as the fix yet")
+    revived = [b["label"] for b in branch_map if b["status"] == "revived"]
+    if revived:
+        out.append(f"Revived after being ruled out: {', '.join(revived)}")
+    if waiting_on:
+        out.append(f"Waiting on: {waiting_on}")
+    return out
+
+
+def ruled_out(snapshot: dict[str, Any]) -> list[str]:
+    return [
+        f"{b['label']}: {b['status_reason'] or 'no reason recorded'}"
+        for b in snapshot["branches"]
+        if b["status"] == "dead_end"
+    ]
+
+
+def compose_assessment(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """Offline assessment: every field comes from the record, nothing is invented."""
+    live = [
+        b for b in snapshot["branches"] if b["status"] in ("active", "revived") and not b["is_root"]
+    ]
+    current = next((b for b in snapshot["branches"] if b["current"]), None)
+    lead = current if current and not current["is_root"] else (live[0] if live else current)
+    dead = ruled_out(snapshot)
+    if lead is None:
+        cause = snapshot["problem_summary"]
+    else:
+        cause = f"{lead['label']} (current hypothesis): {lead['summary'].get('concluded', '')}"
+    confidence = "medium" if dead and lead and not lead["is_root"] else "low"
+    steps = [snapshot["next_step"]] if snapshot["next_step"] else []
+    steps += [f"Continue the '{b['label']}' branch" for b in live if b is not lead][:3]
+    return {
+        "likely_cause": cause,
+        "confidence": confidence,
+        "ruled_out": dead,
+        "suggested_steps": steps,
+        "risks": snapshot["watch_outs"],
+    }
+
+
+def render_assessment(data: dict[str, Any]) -> str:
+    lines = [f"Likely cause ({data['confidence']} confidence): {data['likely_cause']}"]
+    if data.get("ruled_out"):
+        lines.append("Ruled out: " + "; ".join(data["ruled_out"]))
+    if data.get("suggested_steps"):
+        lines.append("Next: " + "; ".join(data["suggested_steps"]))
+    if data.get("risks"):
+        lines.append("Watch out: " + "; ".join(data["risks"]))
+    return "\n".join(lines)
+
+
+def compose_briefing(snapshot: dict[str, Any], handoff: dict[str, Any]) -> str:
+    """A briefing for the engineer who picks the session up, from the record."""
+    intent = "escalated" if handoff["intent"] == "escalate" else "parked"
+    lines = [
+        f"You are picking up a session {intent} by {handoff['by'] or 'a colleague'}.",
+        f"Problem: {snapshot['problem_summary']}"
+        + (f" (domain: {snapshot['problem_domain']})" if snapshot.get("problem_domain") else ""),
+    ]
+    if handoff.get("notes"):
+        lines.append(f"Their notes: {handoff['notes']}")
+    if snapshot.get("waiting_on"):
+        lines.append(f"Waiting on: {snapshot['waiting_on']}")
+    lines.append("")
+    lines.append("What each branch tried and concluded:")
+    for b in snapshot["branches"]:
+        tried = "; ".join(b["summary"].get("tried", [])) or "nothing yet"
+        prefix = "RULED OUT - " if b["status"] == "dead_end" else ""
+        lines.append(
+            f"- {prefix}{b['label']} [{b['status']}]: {b['summary'].get('concluded', '')}."
+            f" Tried: {tried}."
+        )
+        if b.get("evidence"):
+            lines.append(f"  Evidence: {b['evidence']}")
+    dead = ruled_out(snapshot)
+    if dead:
+        lines.append("")
+        lines.append("Already ruled out, do not repeat: " + "; ".join(dead))
+    assessment = handoff.get("assessment")
+    if assessment:
+        lines.append("")
+        lines.append(
+            f"Assessment: {assessment['likely_cause']} ({assessment['confidence']} confidence)."
+        )
+    lines.append("")
+    lines.append(f"Next step: {snapshot['next_step']}")
+    return "\n".join(lines)

@@ -1,0 +1,281 @@
+"""Handoff routes: /ai-sessions/queue, /ai-sessions/{id}/handoff(s)…, /notifications."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import func, select, update
+
+from flowpilot.auth.deps import CurrentUser
+from flowpilot.auth.models import Team, User
+from flowpilot.db.deps import DBSession
+from flowpilot.errors import NotFound
+from flowpilot.handoffs import service
+from flowpilot.handoffs.models import Notification, SessionHandoff, WorkInterval
+from flowpilot.handoffs.schemas import (
+    Assessment,
+    EngineerTime,
+    HandoffBriefingResponse,
+    HandoffCreateRequest,
+    HandoffPreview,
+    HandoffPreviewRequest,
+    HandoffResponse,
+    Intent,
+    NotificationList,
+    NotificationOut,
+    Priority,
+    QueueItemResponse,
+    QueuePage,
+    SessionTimeResponse,
+    WorkIntervalOut,
+)
+from flowpilot.sessions import service as sessions
+
+queue_router = APIRouter(prefix="/api/v1/ai-sessions", tags=["handoffs"])
+router = APIRouter(prefix="/api/v1/ai-sessions/{session_id}", tags=["handoffs"])
+notifications_router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
+
+
+async def _names(db: DBSession, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, str]:
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    rows = await db.execute(
+        select(User.id, func.coalesce(func.nullif(User.full_name, ""), User.email)).where(
+            User.id.in_(wanted)
+        )
+    )
+    return dict(rows.tuples().all())
+
+
+async def handoff_out(db: DBSession, h: SessionHandoff) -> HandoffResponse:
+    names = await _names(db, {h.handed_off_by, h.claimed_by})
+    out = HandoffResponse.model_validate(h)
+    out.handed_off_by_name = names.get(h.handed_off_by, "") if h.handed_off_by else ""
+    out.claimed_by_name = names.get(h.claimed_by, "") if h.claimed_by else ""
+    return out
+
+
+@queue_router.get("/queue", response_model=QueuePage)
+async def get_queue(
+    principal: CurrentUser,
+    db: DBSession,
+    intent: Intent | None = None,
+    priority: Priority | None = None,
+    domain: Annotated[str | None, Query(max_length=120)] = None,
+    engineer: uuid.UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> QueuePage:
+    rows, total = await service.queue(
+        db,
+        principal,
+        intent=intent,
+        priority=priority,
+        domain=domain,
+        engineer=engineer,
+        limit=limit,
+        offset=offset,
+    )
+    names = await _names(db, {h.handed_off_by for h, _ in rows})
+    counts = await service.branch_counts(db, [s.id for _, s in rows])
+    team_ids = {h.target_team_id or s.team_id for h, s in rows} - {None}
+    teams = (
+        dict(
+            (await db.execute(select(Team.id, Team.name).where(Team.id.in_(team_ids))))
+            .tuples()
+            .all()
+        )
+        if team_ids
+        else {}
+    )
+    now = datetime.now(UTC)
+    items = [
+        QueueItemResponse(
+            handoff_id=h.id,
+            session_id=s.id,
+            title=s.title,
+            intent=h.intent,  # type: ignore[arg-type]
+            problem_summary=s.problem_summary,
+            problem_domain=s.problem_domain,
+            priority=h.priority,  # type: ignore[arg-type]
+            handed_off_by=h.handed_off_by,
+            handed_off_by_name=names.get(h.handed_off_by) if h.handed_off_by else None,
+            engineer_notes=h.engineer_notes,
+            waiting_on=h.waiting_on,
+            target_team_name=teams.get(h.target_team_id or s.team_id),  # type: ignore[arg-type]
+            branch_count=counts.get(s.id, 0),
+            waiting_seconds=max(0, int((now - h.created_at).total_seconds())),
+            created_at=h.created_at,
+        )
+        for h, s in rows
+    ]
+    return QueuePage(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post("/handoff/preview", response_model=HandoffPreview)
+async def preview_handoff(
+    session_id: uuid.UUID,
+    body: HandoffPreviewRequest,
+    request: Request,
+    principal: CurrentUser,
+    db: DBSession,
+) -> HandoffPreview:
+    snapshot, data, text = await service.preview(
+        db,
+        principal,
+        request.app.state.provider,
+        session_id,
+        body.intent,
+        body.waiting_on,
+        body.engineer_notes,
+    )
+    return HandoffPreview(
+        snapshot=snapshot, assessment=Assessment(**data) if data else None, ai_assessment=text
+    )
+
+
+@router.post("/handoff", response_model=HandoffResponse, status_code=201)
+async def create_handoff(
+    session_id: uuid.UUID,
+    body: HandoffCreateRequest,
+    request: Request,
+    principal: CurrentUser,
+    db: DBSession,
+) -> HandoffResponse:
+    handoff = await service.create_handoff(
+        db, principal, request.app.state.provider, session_id, body
+    )
+    return await handoff_out(db, handoff)
+
+
+@router.get("/handoffs", response_model=list[HandoffResponse])
+async def list_handoffs(
+    session_id: uuid.UUID, principal: CurrentUser, db: DBSession
+) -> list[HandoffResponse]:
+    session = await sessions.get_session(db, principal, session_id)
+    rows = await db.scalars(service.handoffs_of(session).order_by(SessionHandoff.created_at.desc()))
+    return [await handoff_out(db, h) for h in rows]
+
+
+@router.post("/handoffs/{handoff_id}/claim", response_model=HandoffResponse)
+async def claim_handoff(
+    session_id: uuid.UUID, handoff_id: uuid.UUID, principal: CurrentUser, db: DBSession
+) -> HandoffResponse:
+    _, handoff = await service.claim(db, principal, session_id, handoff_id)
+    return await handoff_out(db, handoff)
+
+
+@router.get("/handoffs/{handoff_id}/briefing", response_model=HandoffBriefingResponse)
+async def get_briefing(
+    session_id: uuid.UUID,
+    handoff_id: uuid.UUID,
+    request: Request,
+    principal: CurrentUser,
+    db: DBSession,
+    regenerate: bool = False,
+) -> HandoffBriefingResponse:
+    handoff = await service.briefing(
+        db, principal, request.app.state.provider, session_id, handoff_id, regenerate
+    )
+    return HandoffBriefingResponse(
+        briefing=handoff.briefing or "",
+        generated_at=handoff.briefing_generated_at,
+        handoff=await handoff_out(db, handoff),
+    )
+
+
+@router.get("/time", response_model=SessionTimeResponse)
+async def session_time(
+    session_id: uuid.UUID, principal: CurrentUser, db: DBSession
+) -> SessionTimeResponse:
+    """Time on the session, live: stored totals plus the interval running now."""
+    session = await sessions.get_session(db, principal, session_id)
+    now = await db.scalar(select(func.now()))
+    assert now is not None
+    running = max(0, int((now - session.status_changed_at).total_seconds()))
+    active = session.total_active_seconds + (running if session.status == "active" else 0)
+    parked = session.total_parked_seconds + (running if session.status in sessions.PARKED else 0)
+    rows = list(
+        await db.scalars(
+            select(WorkInterval)
+            .where(
+                WorkInterval.session_id == session.id, WorkInterval.account_id == session.account_id
+            )
+            .order_by(WorkInterval.started_at)
+        )
+    )
+    names = await _names(db, {r.user_id for r in rows})
+    intervals = []
+    per: dict[uuid.UUID | None, int] = {}
+    for r in rows:
+        seconds = max(0, int(((r.ended_at or now) - r.started_at).total_seconds()))
+        per[r.user_id] = per.get(r.user_id, 0) + seconds
+        intervals.append(
+            WorkIntervalOut(
+                user_id=r.user_id,
+                user_name=names.get(r.user_id, "") if r.user_id else "",
+                started_at=r.started_at,
+                ended_at=r.ended_at,
+                seconds=seconds,
+            )
+        )
+    return SessionTimeResponse(
+        total_active_seconds=active,
+        total_parked_seconds=parked,
+        per_engineer=[
+            EngineerTime(user_id=u, user_name=names.get(u, "") if u else "", seconds=s)
+            for u, s in per.items()
+        ],
+        intervals=intervals,
+    )
+
+
+def _mine(principal: CurrentUser):  # type: ignore[no-untyped-def]
+    return select(Notification).where(
+        Notification.user_id == principal.user_id, Notification.account_id == principal.account_id
+    )
+
+
+@notifications_router.get("", response_model=NotificationList)
+async def list_notifications(
+    principal: CurrentUser, db: DBSession, limit: Annotated[int, Query(ge=1, le=100)] = 20
+) -> NotificationList:
+    rows = await db.scalars(_mine(principal).order_by(Notification.created_at.desc()).limit(limit))
+    unread = await db.scalar(
+        select(func.count()).select_from(
+            _mine(principal).where(Notification.read_at.is_(None)).subquery()
+        )
+    )
+    return NotificationList(
+        items=[NotificationOut.model_validate(r) for r in rows], unread=unread or 0
+    )
+
+
+@notifications_router.post("/{notification_id}/read", response_model=NotificationOut)
+async def mark_read(
+    notification_id: uuid.UUID, principal: CurrentUser, db: DBSession
+) -> NotificationOut:
+    row = await db.scalar(_mine(principal).where(Notification.id == notification_id))
+    if row is None:
+        raise NotFound("Notification not found")
+    row.read_at = row.read_at or datetime.now(UTC)
+    await db.flush()
+    return NotificationOut.model_validate(row)
+
+
+@notifications_router.post("/read-all", status_code=204)
+async def mark_all_read(principal: CurrentUser, db: DBSession) -> None:
+    await db.execute(
+        update(Notification)
+        .where(
+            Notification.user_id == principal.user_id,
+            Notification.account_id == principal.account_id,
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=func.now())
+        .execution_options(synchronize_session=False)
+    )

@@ -1,0 +1,141 @@
+"""Handoff API shapes (names follow the seed plan)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Intent = Literal["park", "escalate"]
+Priority = Literal["normal", "elevated"]
+
+
+class Assessment(BaseModel):
+    likely_cause: str = Field(max_length=2000)
+    confidence: Literal["low", "medium", "high"]
+    ruled_out: list[str] = Field(default_factory=list, max_length=20)
+    suggested_steps: list[str] = Field(default_factory=list, max_length=20)
+    risks: list[str] = Field(default_factory=list, max_length=20)
+
+
+class HandoffCreateRequest(BaseModel):
+    intent: Intent
+    engineer_notes: str | None = Field(default=None, max_length=8000)
+    priority: Priority = "normal"
+    waiting_on: str | None = Field(default=None, max_length=1000)
+    remind_at: datetime | None = None
+    target_team_id: uuid.UUID | None = None
+    # The assessment shown in the preview (possibly edited); generated when absent.
+    assessment: Assessment | None = None
+
+
+class HandoffPreviewRequest(BaseModel):
+    intent: Intent
+    waiting_on: str | None = Field(default=None, max_length=1000)
+    engineer_notes: str | None = Field(default=None, max_length=8000)
+
+
+class HandoffPreview(BaseModel):
+    snapshot: dict[str, Any]
+    assessment: Assessment | None
+    ai_assessment: str | None
+
+
+class HandoffResponse(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    session_id: uuid.UUID
+    handed_off_by: uuid.UUID | None
+    handed_off_by_name: str = ""
+    intent: Intent
+    status: Literal["open", "claimed", "cancelled"]
+    source_branch_id: uuid.UUID | None
+    snapshot: dict[str, Any]
+    ai_assessment: str | None
+    ai_assessment_data: dict[str, Any] | None
+    artifacts: list[dict[str, Any]]
+    engineer_notes: str | None
+    priority: Priority
+    waiting_on: str | None
+    remind_at: datetime | None
+    target_team_id: uuid.UUID | None
+    claimed_by: uuid.UUID | None
+    claimed_by_name: str = ""
+    claimed_at: datetime | None
+    psa_note_pushed: bool
+    notification_sent: bool
+    notification_error: str | None
+    created_at: datetime
+
+
+class HandoffBriefingResponse(BaseModel):
+    briefing: str
+    generated_at: datetime | None
+    handoff: HandoffResponse
+
+
+class QueueItemResponse(BaseModel):
+    handoff_id: uuid.UUID
+    session_id: uuid.UUID
+    title: str
+    intent: Intent
+    problem_summary: str | None
+    problem_domain: str | None
+    priority: Priority
+    handed_off_by: uuid.UUID | None
+    handed_off_by_name: str | None
+    engineer_notes: str | None
+    waiting_on: str | None
+    target_team_name: str | None
+    branch_count: int = 0
+    waiting_seconds: int
+    created_at: datetime
+    claimed_by: uuid.UUID | None = None
+    claimed_at: datetime | None = None
+
+
+class QueuePage(BaseModel):
+    items: list[QueueItemResponse]
+    total: int
+    limit: int
+    offset: int
+
+
+class WorkIntervalOut(BaseModel):
+    user_id: uuid.UUID | None
+    user_name: str
+    started_at: datetime
+    ended_at: datetime | None
+    seconds: int
+
+
+class EngineerTime(BaseModel):
+    user_id: uuid.UUID | None
+    user_name: str
+    seconds: int
+
+
+class SessionTimeResponse(BaseModel):
+    total_active_seconds: int
+    total_parked_seconds: int
+    per_engineer: list[EngineerTime]
+    intervals: list[WorkIntervalOut]
+
+
+class NotificationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    kind: str
+    title: str
+    body: str
+    session_id: uuid.UUID | None
+    handoff_id: uuid.UUID | None
+    read_at: datetime | None
+    created_at: datetime
+
+
+class NotificationList(BaseModel):
+    items: list[NotificationOut]
+    unread: int

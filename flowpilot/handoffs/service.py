@@ -1,0 +1,347 @@
+"""Park, escalate, queue, claim exactly once, briefing (the seed's HandoffManager)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flowpilot.ai.base import ChatProvider, ProviderError, StructuredRequest
+from flowpilot.auth.models import Team, TeamMembership, User
+from flowpilot.auth.service import Principal
+from flowpilot.errors import Conflict, NotFound, ProviderFailed
+from flowpilot.handoffs.models import Notification, SessionHandoff
+from flowpilot.handoffs.record import (
+    build_snapshot,
+    compose_assessment,
+    compose_briefing,
+    render_assessment,
+)
+from flowpilot.handoffs.schemas import Assessment, HandoffCreateRequest
+from flowpilot.jobs.defer import defer
+from flowpilot.sessions import service as sessions
+from flowpilot.sessions.models import AISession, SessionBranch
+
+ASSESSMENT_SCHEMA: dict[str, Any] = Assessment.model_json_schema()
+BRIEFING_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"briefing": {"type": "string"}},
+    "required": ["briefing"],
+}
+INTENT_STATUS = {"park": "paused", "escalate": "escalated"}
+
+
+def handoffs_of(session: AISession) -> Select[SessionHandoff]:
+    return select(SessionHandoff).where(
+        SessionHandoff.session_id == session.id, SessionHandoff.account_id == session.account_id
+    )
+
+
+async def get_handoff(
+    db: AsyncSession, session: AISession, handoff_id: uuid.UUID
+) -> SessionHandoff:
+    handoff = await db.scalar(handoffs_of(session).where(SessionHandoff.id == handoff_id))
+    if handoff is None:
+        raise NotFound("Handoff not found")
+    return handoff
+
+
+def check_can_hand_off(session: AISession, intent: str) -> None:
+    target = INTENT_STATUS[intent]
+    if target not in sessions.TRANSITIONS[session.status]:
+        raise Conflict(
+            f"A {session.status} session cannot be {'parked' if intent == 'park' else 'escalated'}",
+            code="illegal_transition",
+            current_status=session.status,
+        )
+
+
+async def assess(provider: ChatProvider, snapshot: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The escalation assessment as structured output from the model (offline: the record)."""
+    import json
+
+    request = StructuredRequest(
+        system=(
+            "You assess an IT troubleshooting session that is being escalated. Be concrete and "
+            "only use facts from the record. Confidence is low, medium or high."
+        ),
+        prompt="Session record:\n" + json.dumps(snapshot, default=str)[:20_000],
+        schema=ASSESSMENT_SCHEMA,
+        name="escalation_assessment",
+        offline_compose=lambda: compose_assessment(snapshot),
+    )
+    try:
+        result = await provider.structured(request)
+    except ProviderError as exc:
+        raise ProviderFailed(f"Could not write the assessment: {exc.detail}") from exc
+    data = Assessment.model_validate(result.data).model_dump()
+    return data, render_assessment(data)
+
+
+async def preview(
+    db: AsyncSession,
+    principal: Principal,
+    provider: ChatProvider,
+    session_id: uuid.UUID,
+    intent: str,
+    waiting_on: str | None,
+    notes: str | None,
+) -> tuple[dict[str, Any], dict[str, Any] | None, str | None]:
+    session = await sessions.get_writable_session(db, principal, session_id)
+    check_can_hand_off(session, intent)
+    snapshot = await build_snapshot(db, session, waiting_on=waiting_on, notes=notes)
+    if intent != "escalate":
+        return snapshot, None, None
+    data, text = await assess(provider, snapshot)
+    return snapshot, data, text
+
+
+async def _resolve_target_team(
+    db: AsyncSession, principal: Principal, team_id: uuid.UUID | None
+) -> uuid.UUID | None:
+    if team_id is None:
+        return None
+    found = await db.scalar(
+        select(Team.id).where(Team.id == team_id, Team.account_id == principal.account_id)
+    )
+    if found is None:
+        raise NotFound("Team not found")
+    return team_id
+
+
+async def create_handoff(
+    db: AsyncSession,
+    principal: Principal,
+    provider: ChatProvider,
+    session_id: uuid.UUID,
+    body: HandoffCreateRequest,
+) -> SessionHandoff:
+    session = await sessions.get_writable_session(db, principal, session_id, for_update=True)
+    check_can_hand_off(session, body.intent)
+    target_team = await _resolve_target_team(db, principal, body.target_team_id)
+    snapshot = await build_snapshot(
+        db, session, waiting_on=body.waiting_on, notes=body.engineer_notes
+    )
+    data: dict[str, Any] | None = None
+    text: str | None = None
+    if body.intent == "escalate":
+        if body.assessment is not None:
+            data = body.assessment.model_dump()
+            text = render_assessment(data)
+        else:
+            data, text = await assess(provider, snapshot)
+    # Parking an escalated session is refused above; escalating a parked one replaces its
+    # open park handoff.
+    await db.execute(
+        update(SessionHandoff)
+        .where(SessionHandoff.session_id == session.id, SessionHandoff.status == "open")
+        .values(status="cancelled", cancelled_at=func.now())
+        .execution_options(synchronize_session=False)
+    )
+    handoff = SessionHandoff(
+        session_id=session.id,
+        account_id=session.account_id,
+        handed_off_by=principal.user_id,
+        intent=body.intent,
+        status="open",
+        source_branch_id=session.active_branch_id,
+        snapshot=snapshot,
+        ai_assessment=text,
+        ai_assessment_data=data,
+        artifacts=snapshot["uploads"],
+        engineer_notes=body.engineer_notes,
+        priority=body.priority,
+        waiting_on=body.waiting_on,
+        remind_at=body.remind_at,
+        target_team_id=target_team,
+        # Wall-clock time, not the transaction's start: history is ordered by it.
+        created_at=func.clock_timestamp(),
+    )
+    db.add(handoff)
+    await db.flush()
+    await db.execute(
+        update(AISession)
+        .where(AISession.id == session.id)
+        .values(handoff_count=AISession.handoff_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    await sessions.transition(db, session, INTENT_STATUS[body.intent], actor=principal.user_id)
+    if body.intent == "escalate":
+        await notify_in_app(db, session, handoff, principal)
+        await defer(db, "send_handoff_notifications", handoff_id=str(handoff.id))
+    await db.refresh(handoff)
+    return handoff
+
+
+async def notify_in_app(
+    db: AsyncSession, session: AISession, handoff: SessionHandoff, sender: Principal
+) -> None:
+    team_id = handoff.target_team_id or session.team_id
+    if team_id is None:
+        return
+    members = await db.scalars(
+        select(TeamMembership.user_id)
+        .join(User, User.id == TeamMembership.user_id)
+        .where(TeamMembership.team_id == team_id, User.is_active, User.id != sender.user_id)
+    )
+    title = f"Escalated: {session.title}"
+    body = handoff.ai_assessment or handoff.engineer_notes or session.problem_summary
+    for user_id in members:
+        db.add(
+            Notification(
+                account_id=session.account_id,
+                user_id=user_id,
+                kind="escalation",
+                title=title[:300],
+                body=body,
+                session_id=session.id,
+                handoff_id=handoff.id,
+            )
+        )
+    await db.flush()
+
+
+async def claim(
+    db: AsyncSession, principal: Principal, session_id: uuid.UUID, handoff_id: uuid.UUID
+) -> tuple[AISession, SessionHandoff]:
+    session = await sessions.get_session(db, principal, session_id)
+    # One statement decides the winner; concurrent claimers see zero rows.
+    won = await db.execute(
+        update(SessionHandoff)
+        .where(
+            SessionHandoff.id == handoff_id,
+            SessionHandoff.session_id == session.id,
+            SessionHandoff.account_id == session.account_id,
+            SessionHandoff.status == "open",
+        )
+        .values(status="claimed", claimed_by=principal.user_id, claimed_at=func.now())
+        .returning(SessionHandoff.id)
+        .execution_options(synchronize_session=False)
+    )
+    if won.first() is None:
+        handoff = await get_handoff(db, session, handoff_id)
+        if handoff.status == "claimed":
+            name = await user_name(db, handoff.claimed_by)
+            raise Conflict(
+                f"Already claimed by {name}",
+                code="already_claimed",
+                claimed_by=str(handoff.claimed_by),
+                claimed_by_name=name,
+            )
+        raise Conflict(f"This handoff is {handoff.status}", code="handoff_closed")
+    # Access was proven above; the claim itself grants it from now on (as the assignee).
+    await db.scalar(select(AISession.id).where(AISession.id == session.id).with_for_update())
+    await db.refresh(session)
+    if principal.user_id != session.owner_id:
+        session.assignee_id = principal.user_id
+        await db.flush()
+    await sessions.transition(db, session, "active", actor=principal.user_id)
+    handoff = await get_handoff(db, session, handoff_id)
+    await db.refresh(handoff)
+    return session, handoff
+
+
+async def user_name(db: AsyncSession, user_id: uuid.UUID | None) -> str:
+    if user_id is None:
+        return ""
+    row = (await db.execute(select(User.full_name, User.email).where(User.id == user_id))).first()
+    return (row[0] or row[1]) if row else ""
+
+
+async def briefing(
+    db: AsyncSession,
+    principal: Principal,
+    provider: ChatProvider,
+    session_id: uuid.UUID,
+    handoff_id: uuid.UUID,
+    regenerate: bool,
+) -> SessionHandoff:
+    session = await sessions.get_session(db, principal, session_id)
+    handoff = await get_handoff(db, session, handoff_id)
+    if handoff.briefing and not regenerate:
+        return handoff
+    facts = {
+        "intent": handoff.intent,
+        "by": await user_name(db, handoff.handed_off_by),
+        "notes": handoff.engineer_notes,
+        "assessment": handoff.ai_assessment_data,
+    }
+    snapshot = handoff.snapshot
+    import json
+
+    request = StructuredRequest(
+        system=(
+            "Write a briefing for an engineer picking up an IT troubleshooting session: the "
+            "problem, what each branch tried and concluded, what is ruled out (say so "
+            "explicitly), evidence, the assessment and the next step. Plain prose, short."
+        ),
+        prompt=json.dumps({"handoff": facts, "record": snapshot}, default=str)[:20_000],
+        schema=BRIEFING_SCHEMA,
+        name="handoff_briefing",
+        offline_compose=lambda: {"briefing": compose_briefing(snapshot, facts)},
+    )
+    try:
+        result = await provider.structured(request)
+    except ProviderError as exc:
+        raise ProviderFailed(f"Could not write the briefing: {exc.detail}") from exc
+    handoff.briefing = str(result.data.get("briefing", "")).strip()
+    handoff.briefing_generated_at = datetime.now(UTC)
+    await db.flush()
+    return handoff
+
+
+async def queue(
+    db: AsyncSession,
+    principal: Principal,
+    *,
+    intent: str | None,
+    priority: str | None,
+    domain: str | None,
+    engineer: uuid.UUID | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[tuple[SessionHandoff, AISession]], int]:
+    readable = sessions.readable_sessions(principal).subquery()
+    query = (
+        select(SessionHandoff, AISession)
+        .join(AISession, AISession.id == SessionHandoff.session_id)
+        .join(readable, readable.c.id == AISession.id)
+        .where(
+            SessionHandoff.account_id == principal.account_id,
+            SessionHandoff.status == "open",
+            AISession.status.in_(("paused", "escalated")),
+        )
+    )
+    if intent:
+        query = query.where(SessionHandoff.intent == intent)
+    if priority:
+        query = query.where(SessionHandoff.priority == priority)
+    if domain:
+        query = query.where(AISession.problem_domain.ilike(f"%{domain}%"))
+    if engineer:
+        query = query.where(SessionHandoff.handed_off_by == engineer)
+    total = await db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await db.execute(
+        query.order_by(
+            (SessionHandoff.priority == "elevated").desc(),
+            SessionHandoff.created_at,
+            SessionHandoff.id,
+        )
+        .limit(limit)
+        .offset(offset)
+    )
+    return [(h, s) for h, s in rows.tuples()], total
+
+
+async def branch_counts(db: AsyncSession, session_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    if not session_ids:
+        return {}
+    rows = await db.execute(
+        select(SessionBranch.session_id, func.count())
+        .where(SessionBranch.session_id.in_(session_ids))
+        .group_by(SessionBranch.session_id)
+    )
+    return dict(rows.tuples().all())

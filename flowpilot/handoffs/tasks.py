@@ -1,0 +1,111 @@
+"""Escalation notifications: e-mail (SMTP) and a webhook, sent by a retried job.
+
+`notification_sent` is true only when every configured channel accepted the message."""
+
+from __future__ import annotations
+
+import asyncio
+import smtplib
+import uuid
+from email.message import EmailMessage
+
+import httpx
+import structlog
+from procrastinate import RetryStrategy
+from sqlalchemy import select
+
+from flowpilot.auth.models import TeamMembership, User
+from flowpilot.config import Settings, get_settings
+from flowpilot.handoffs.models import SessionHandoff
+from flowpilot.jobs.app import job_app
+from flowpilot.jobs.runtime import runtime
+from flowpilot.sessions.models import AISession
+
+log = structlog.get_logger(__name__)
+
+
+def send_email(settings: Settings, recipients: list[str], subject: str, body: str) -> None:
+    assert settings.smtp_host
+    message = EmailMessage()
+    message["From"] = settings.smtp_from
+    message["To"] = ", ".join(recipients)
+    message["Subject"] = subject
+    message.set_content(body)
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=20) as smtp:
+        if settings.smtp_starttls and smtp.has_extn("starttls"):
+            smtp.starttls()
+        if settings.smtp_username and settings.smtp_password:
+            smtp.login(settings.smtp_username, settings.smtp_password)
+        smtp.send_message(message)
+
+
+@job_app.task(
+    name="send_handoff_notifications",
+    retry=RetryStrategy(max_attempts=6, exponential_wait=5),
+)
+async def send_handoff_notifications(handoff_id: str) -> None:
+    rt = runtime()
+    settings = rt.settings or get_settings()
+    async with rt.sessionmaker() as db:
+        handoff = await db.get(SessionHandoff, uuid.UUID(handoff_id))
+        if handoff is None or handoff.notification_sent:
+            return
+        session = await db.get(AISession, handoff.session_id)
+        assert session is not None
+        team_id = handoff.target_team_id or session.team_id
+        recipients = (
+            list(
+                await db.scalars(
+                    select(User.email)
+                    .join(TeamMembership, TeamMembership.user_id == User.id)
+                    .where(
+                        TeamMembership.team_id == team_id,
+                        User.is_active,
+                        User.id != handoff.handed_off_by,
+                    )
+                )
+            )
+            if team_id
+            else []
+        )
+        link = f"{settings.public_url.rstrip('/')}/sessions/{session.id}"
+        subject = f"[FlowPilot] Escalated ({handoff.priority}): {session.title}"
+        body = "\n\n".join(
+            part
+            for part in (
+                f"{session.problem_summary}",
+                handoff.ai_assessment or "",
+                f"Notes: {handoff.engineer_notes}" if handoff.engineer_notes else "",
+                f"Open the queue to claim it: {link}",
+            )
+            if part
+        )
+        errors = []
+        if settings.smtp_host and recipients:
+            try:
+                await asyncio.to_thread(send_email, settings, recipients, subject, body)
+            except (OSError, smtplib.SMTPException) as exc:
+                errors.append(f"e-mail: {exc}")
+        if settings.escalation_webhook_url:
+            payload = {
+                "text": f"{subject}\n{link}",
+                "session_id": str(session.id),
+                "handoff_id": str(handoff.id),
+                "priority": handoff.priority,
+                "title": session.title,
+                "assessment": handoff.ai_assessment_data,
+                "url": link,
+            }
+            try:
+                async with httpx.AsyncClient(timeout=15) as client:
+                    response = await client.post(settings.escalation_webhook_url, json=payload)
+                    response.raise_for_status()
+            except httpx.HTTPError as exc:
+                errors.append(f"webhook: {exc}")
+        configured = bool((settings.smtp_host and recipients) or settings.escalation_webhook_url)
+        handoff.notification_error = "; ".join(errors) or None
+        handoff.notification_sent = configured and not errors
+        await db.commit()
+        if errors:
+            log.warning("handoff_notification_failed", handoff_id=handoff_id, errors=errors)
+            raise RuntimeError("; ".join(errors))  # procrastinate retries with backoff

@@ -1,0 +1,191 @@
+"""Claim exactly once, and escalation notifications, with real commits (and real HTTP)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import uuid
+
+import httpx
+from aiosmtpd.controller import Controller
+from sqlalchemy import text
+
+from flowpilot.ai.offline import OfflineProvider
+from flowpilot.auth import service as auth
+from flowpilot.handoffs.tasks import send_handoff_notifications
+from flowpilot.jobs.runtime import Runtime, set_runtime
+from flowpilot.jobs.worker import bound_app
+from tests.conftest import make_settings
+from tests.live import start_server
+
+
+async def _team_with_members(database, n: int) -> tuple[list[dict[str, str]], list[str]]:  # type: ignore[no-untyped-def]
+    suffix = uuid.uuid4().hex[:8]
+    headers, emails = [], []
+    async with database.sessionmaker() as db:
+        account = await auth.ensure_account(db, f"Claims {suffix}", "team")
+        team = await auth.ensure_team(db, account, "Service Desk")
+        for i in range(n):
+            email = f"m{i}-{suffix}@example.com"
+            user = await auth.create_user(
+                db, account.id, email=email, password="pw-long-enough", role="engineer"
+            )
+            await auth.ensure_membership(db, team, user)
+            token, _ = await auth.issue_token(db, user, 1)
+            headers.append({"Authorization": f"Bearer {token}"})
+            emails.append(email)
+        await db.commit()
+    return headers, emails
+
+
+async def test_fifty_concurrent_claims_exactly_one_wins(database, worker_database_uri) -> None:  # type: ignore[no-untyped-def]
+    headers, _ = await _team_with_members(database, 51)
+    live = start_server(DATABASE_URL=worker_database_uri)
+    try:
+        limits = httpx.Limits(max_connections=60)
+        async with httpx.AsyncClient(base_url=live.url, timeout=30, limits=limits) as client:
+            owner = headers[0]
+            s = (
+                await client.post(
+                    "/api/v1/ai-sessions", json={"problem_summary": "VPN down"}, headers=owner
+                )
+            ).json()
+            base = f"/api/v1/ai-sessions/{s['id']}"
+            h = (
+                await client.post(f"{base}/handoff", json={"intent": "escalate"}, headers=owner)
+            ).json()
+            results = await asyncio.gather(
+                *[client.post(f"{base}/handoffs/{h['id']}/claim", headers=hd) for hd in headers[1:]]
+            )
+            codes = sorted(r.status_code for r in results)
+            assert codes == [200] + [409] * 49
+            winner = next(r for r in results if r.status_code == 200).json()["claimed_by"]
+            losers = [r.json() for r in results if r.status_code == 409]
+            assert all(
+                body["code"] == "already_claimed" and body["claimed_by"] == winner
+                for body in losers
+            )
+            session = (await client.get(base, headers=owner)).json()
+            assert session["assignee_id"] == winner and session["status"] == "active"
+    finally:
+        live.stop()
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], str]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+        self.messages.append(
+            (envelope.mail_from, list(envelope.rcpt_tos), envelope.content.decode())
+        )
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _escalate(database, headers) -> str:  # type: ignore[no-untyped-def]
+    app_settings = make_settings()
+    from flowpilot.app import create_app
+
+    app = create_app(app_settings, run_worker=False)
+    app.state.sessionmaker = database.sessionmaker
+    app.state.provider = OfflineProvider()
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as client:
+        s = (
+            await client.post(
+                "/api/v1/ai-sessions",
+                json={"problem_summary": "Exchange mail flow stopped"},
+                headers=headers,
+            )
+        ).json()
+        r = await client.post(
+            f"/api/v1/ai-sessions/{s['id']}/handoff",
+            json={"intent": "escalate", "priority": "elevated"},
+            headers=headers,
+        )
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
+
+async def test_escalation_email_reaches_the_team(database) -> None:  # type: ignore[no-untyped-def]
+    headers, emails = await _team_with_members(database, 3)
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        handoff_id = await _escalate(database, headers[0])
+        settings = make_settings(
+            FLOWPILOT_SMTP_HOST="127.0.0.1", FLOWPILOT_SMTP_PORT=port, FLOWPILOT_SMTP_STARTTLS=False
+        )
+        set_runtime(
+            Runtime(
+                sessionmaker=database.sessionmaker, provider=OfflineProvider(), settings=settings
+            )
+        )
+        await send_handoff_notifications(handoff_id=handoff_id)
+    finally:
+        controller.stop()
+    assert len(inbox.messages) == 1
+    _, recipients, body = inbox.messages[0]
+    assert sorted(recipients) == sorted(emails[1:])
+    assert "Subject: [FlowPilot] Escalated (elevated): Exchange mail flow stopped" in body
+    async with database.sessionmaker() as db:
+        sent = (
+            await db.execute(
+                text(
+                    "SELECT notification_sent, notification_error"
+                    " FROM session_handoffs WHERE id = :h"
+                ),
+                {"h": handoff_id},
+            )
+        ).one()
+    assert sent == (True, None)
+
+
+async def test_failing_smtp_leaves_flag_false_and_the_job_is_retried(database) -> None:  # type: ignore[no-untyped-def]
+    headers, _ = await _team_with_members(database, 2)
+    handoff_id = await _escalate(database, headers[0])
+    dead_port = _free_port()  # nothing listens here
+    settings = make_settings(
+        FLOWPILOT_SMTP_HOST="127.0.0.1",
+        FLOWPILOT_SMTP_PORT=dead_port,
+        FLOWPILOT_SMTP_STARTTLS=False,
+    )
+    jobs = bound_app(database, OfflineProvider(), settings)
+    async with jobs.open_async():
+        await asyncio.wait_for(
+            jobs.run_worker_async(
+                wait=False, install_signal_handlers=False, listen_notify=False, queues=["default"]
+            ),
+            timeout=60,
+        )
+    async with database.sessionmaker() as db:
+        flag = (
+            await db.execute(
+                text(
+                    "SELECT notification_sent, notification_error"
+                    " FROM session_handoffs WHERE id = :h"
+                ),
+                {"h": handoff_id},
+            )
+        ).one()
+        job = (
+            await db.execute(
+                text(
+                    "SELECT status, attempts, scheduled_at > now() FROM procrastinate_jobs"
+                    " WHERE task_name = 'send_handoff_notifications'"
+                    " AND args->>'handoff_id' = :h"
+                ),
+                {"h": handoff_id},
+            )
+        ).one()
+    assert flag[0] is False and "e-mail" in flag[1]
+    assert job == ("todo", 1, True)  # failed once, rescheduled with backoff
