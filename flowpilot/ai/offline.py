@@ -120,7 +120,8 @@ def compose_reply(
             playbook=ref.slug,
             step_index=index,
             step_type=step.get("kind", "action"),
-            title=ref.title,
+            title=step["title"],
+            playbook_title=ref.title,
         )
         lines += [
             f"Playbook: **{ref.title}** ({ref.domain})",

@@ -115,8 +115,12 @@ def compose_assessment(snapshot: dict[str, Any]) -> dict[str, Any]:
     current = next((b for b in snapshot["branches"] if b["current"]), None)
     lead = current if current and not current["is_root"] else (live[0] if live else current)
     dead = ruled_out(snapshot)
-    if lead is None:
-        cause = snapshot["problem_summary"]
+    if lead is None or lead["is_root"]:
+        domain = snapshot.get("problem_domain") or "reported"
+        cause = (
+            f"Not isolated yet; working the {domain} problem as reported. "
+            f"Last step: {snapshot['next_step']}"
+        )
     else:
         cause = f"{lead['label']} (current hypothesis): {lead['summary'].get('concluded', '')}"
     confidence = "medium" if dead and lead and not lead["is_root"] else "low"
@@ -176,5 +180,5 @@ def compose_briefing(snapshot: dict[str, Any], handoff: dict[str, Any]) -> str:
             f"Assessment: {assessment['likely_cause']} ({assessment['confidence']} confidence)."
         )
     lines.append("")
-    lines.append(f"Next step: {snapshot['next_step']}")
+    lines.append(f"Next step (suggested last, no result reported yet): {snapshot['next_step']}")
     return "\n".join(lines)

@@ -2,6 +2,7 @@ import { useEffect } from "react";
 import { Header } from "./components/layout/Header";
 import { matchSession, navigate, usePath } from "./lib/router";
 import { LoginPage } from "./pages/LoginPage";
+import { QueuePage } from "./pages/QueuePage";
 import { SessionPage } from "./pages/SessionPage";
 import { SessionsPage } from "./pages/SessionsPage";
 import { useAuth } from "./stores/auth";
@@ -26,7 +27,7 @@ export function App() {
     <div className="min-h-screen flex flex-col">
       <Header me={me} />
       <main className="flex-1 mx-auto w-full max-w-5xl px-4 py-6">
-        {sessionId ? <SessionPage key={sessionId} id={sessionId} /> : <SessionsPage />}
+        {sessionId ? <SessionPage key={sessionId} id={sessionId} /> : path === "/queue" ? <QueuePage /> : <SessionsPage />}
       </main>
     </div>
   );

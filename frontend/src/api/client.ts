@@ -19,6 +19,16 @@ export type SwitchResult = Schemas["BranchSwitchResponse"];
 export type Transition = Schemas["TransitionContext"];
 export type Compare = Schemas["BranchCompareResponse"];
 export type ForkSuggestion = { label: string; description: string };
+export type Handoff = Schemas["HandoffResponse"];
+export type HandoffCreate = Schemas["HandoffCreateRequest"];
+export type HandoffPreview = Schemas["HandoffPreview"];
+export type Assessment = Schemas["Assessment"];
+export type QueuePage = Schemas["QueuePage"];
+export type QueueItem = Schemas["QueueItemResponse"];
+export type Briefing = Schemas["HandoffBriefingResponse"];
+export type SessionTime = Schemas["SessionTimeResponse"];
+export type NotificationList = Schemas["NotificationList"];
+export type Team = Schemas["TeamOut"];
 
 export function csrfToken(): string {
   const match = document.cookie.match(/(?:^|;\s*)fp_csrf=([^;]+)/);
@@ -83,6 +93,20 @@ export const api = {
     call<Branch>(http.post(`/ai-sessions/${id}/branches/${branchId}/revive`, body)),
   compare: (id: string, a: string, b: string) =>
     call<Compare>(http.get(`/ai-sessions/${id}/branches/compare`, { params: { a, b } })),
+  previewHandoff: (id: string, body: Schemas["HandoffPreviewRequest"]) =>
+    call<HandoffPreview>(http.post(`/ai-sessions/${id}/handoff/preview`, body)),
+  createHandoff: (id: string, body: HandoffCreate) => call<Handoff>(http.post(`/ai-sessions/${id}/handoff`, body)),
+  handoffs: (id: string) => call<Handoff[]>(http.get(`/ai-sessions/${id}/handoffs`)),
+  claim: (id: string, handoffId: string) => call<Handoff>(http.post(`/ai-sessions/${id}/handoffs/${handoffId}/claim`)),
+  briefing: (id: string, handoffId: string, regenerate = false) =>
+    call<Briefing>(http.get(`/ai-sessions/${id}/handoffs/${handoffId}/briefing`, { params: { regenerate } })),
+  queue: (params: { intent?: "park" | "escalate"; priority?: "normal" | "elevated"; limit?: number; offset?: number }) =>
+    call<QueuePage>(http.get("/ai-sessions/queue", { params })),
+  sessionTime: (id: string) => call<SessionTime>(http.get(`/ai-sessions/${id}/time`)),
+  teams: () => call<Team[]>(http.get("/teams")),
+  notifications: () => call<NotificationList>(http.get("/notifications")),
+  readNotification: (id: string) => call<unknown>(http.post(`/notifications/${id}/read`)),
+  readAllNotifications: () => call<void>(http.post("/notifications/read-all")),
   stopTurn: (id: string, messageId: string) =>
     call<{ stop_requested: boolean }>(http.post(`/ai-sessions/${id}/messages/${messageId}/stop`)),
 };

@@ -20,6 +20,10 @@ export function usePath(): string {
   );
 }
 
+export function queryParam(name: string): string | null {
+  return new URLSearchParams(window.location.search).get(name);
+}
+
 export function matchSession(path: string): string | null {
   const m = path.match(/^\/sessions\/([0-9a-f-]{36})$/);
   return m ? m[1] : null;

@@ -1,6 +1,9 @@
 import { useEffect, useRef, useState } from "react";
-import { AlertTriangle, ArrowLeft, GitBranch, RotateCcw } from "lucide-react";
-import { api, type ForkSuggestion, type Message, type SessionStatus } from "../api/client";
+import { AlertTriangle, ArrowLeft, GitBranch, RotateCcw, Share2 } from "lucide-react";
+import { api, type ForkSuggestion, type Handoff, type Message, type SessionStatus, type SessionTime } from "../api/client";
+import { BriefingPanel } from "../components/handoffs/BriefingPanel";
+import { HandoffHistory } from "../components/handoffs/HandoffHistory";
+import { HandoffModal } from "../components/handoffs/HandoffModal";
 import { BranchMap } from "../components/branching/BranchMap";
 import { BranchTransitionBar } from "../components/branching/BranchTransitionBar";
 import { ComparePanel } from "../components/branching/ComparePanel";
@@ -9,13 +12,14 @@ import { ChatMessage } from "../components/session/ChatMessage";
 import { Composer } from "../components/session/Composer";
 import { StatusBadge } from "../components/session/StatusBadge";
 import { duration, tokens } from "../lib/format";
-import { navigate } from "../lib/router";
+import { navigate, queryParam } from "../lib/router";
 import { useBranches } from "../stores/branches";
 import { useChat } from "../stores/chat";
 
 const NEXT: Partial<Record<SessionStatus, { to: SessionStatus; label: string }[]>> = {
-  active: [{ to: "paused", label: "Park" }, { to: "resolved", label: "Mark resolved" }],
-  paused: [{ to: "active", label: "Resume" }, { to: "resolved", label: "Mark resolved" }],
+  active: [{ to: "resolved", label: "Mark resolved" }],
+  paused: [{ to: "resolved", label: "Mark resolved" }],
+  escalated: [{ to: "resolved", label: "Mark resolved" }],
   resolved: [{ to: "active", label: "Reopen" }, { to: "closed", label: "Close" }],
 };
 
@@ -37,12 +41,20 @@ export function SessionPage({ id }: { id: string }) {
   const [loadError, setLoadError] = useState<string | null>(null);
   const [forkFrom, setForkFrom] = useState<string | null>(null);
   const [dismissed, setDismissed] = useState<Set<string>>(new Set());
+  const [handoffOpen, setHandoffOpen] = useState(false);
+  const [handoffs, setHandoffs] = useState<Handoff[]>([]);
+  const [time, setTime] = useState<SessionTime | null>(null);
+  const [briefingFor, setBriefingFor] = useState<string | null>(queryParam("briefing"));
+  const refreshSide = () => {
+    api.handoffs(id).then(setHandoffs).catch(() => undefined);
+    api.sessionTime(id).then(setTime).catch(() => undefined);
+  };
   const bottom = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     branches.reset();
     void branches.load(id);
-    if (useChat.getState().session?.id === id) return;
+    refreshSide();
     open(id).catch((err: Error) => setLoadError(err.message));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [id]);
@@ -57,6 +69,16 @@ export function SessionPage({ id }: { id: string }) {
   async function changeStatus(to: SessionStatus) {
     await api.updateSession(id, { status: to });
     await useChat.getState().refreshSession();
+    refreshSide();
+  }
+
+  const openHandoff = handoffs.find((h) => h.status === "open");
+  async function claimOpen() {
+    if (!openHandoff) return;
+    await api.claim(id, openHandoff.id);
+    await useChat.getState().refreshSession();
+    refreshSide();
+    if (openHandoff.handed_off_by !== null) setBriefingFor(openHandoff.id);
   }
 
   const tree = branches.tree;
@@ -88,6 +110,18 @@ export function SessionPage({ id }: { id: string }) {
           </button>
           <h1 className="flex-1 text-xl font-semibold">{session.title}</h1>
           <StatusBadge status={session.status} />
+          {session.can_write && session.status === "active" && (
+            <button type="button" onClick={() => setHandoffOpen(true)} disabled={streaming}
+              className="inline-flex items-center gap-1 rounded border border-orange-300 px-2 py-1 text-sm text-orange-800 hover:bg-orange-50">
+              <Share2 aria-hidden="true" className="h-4 w-4" /> Hand off
+            </button>
+          )}
+          {openHandoff && (
+            <button type="button" onClick={() => void claimOpen()}
+              className="rounded bg-blue-600 px-2 py-1 text-sm font-medium text-white">
+              {openHandoff.intent === "park" ? "Resume" : "Claim"}
+            </button>
+          )}
           {session.can_write && NEXT[session.status]?.map((t) => (
             <button key={t.to} type="button" onClick={() => void changeStatus(t.to)} disabled={streaming}
               className="rounded border border-slate-300 px-2 py-1 text-sm hover:bg-slate-100">{t.label}</button>
@@ -95,13 +129,18 @@ export function SessionPage({ id }: { id: string }) {
         </div>
         <dl className="grid grid-cols-2 gap-2 text-sm text-slate-600 sm:grid-cols-4">
           <div><dt className="text-xs uppercase text-slate-400">Domain</dt><dd>{session.problem_domain ?? "Classifying…"}</dd></div>
-          <div><dt className="text-xs uppercase text-slate-400">Active time</dt><dd>{duration(activeSeconds(session))}</dd></div>
+          <div>
+            <dt className="text-xs uppercase text-slate-400">Active / parked</dt>
+            <dd data-testid="time">{duration(activeSeconds(session))} / {duration(time?.total_parked_seconds ?? session.total_parked_seconds)}</dd>
+          </div>
           <div><dt className="text-xs uppercase text-slate-400">Branch</dt><dd data-testid="active-branch">{activeBranch?.label ?? "Main"}</dd></div>
           <div>
             <dt className="text-xs uppercase text-slate-400">Tokens (in / out / cached)</dt>
             <dd data-testid="usage">{tokens(session.usage.input_tokens)} / {tokens(session.usage.output_tokens)} / {tokens(session.usage.cache_read_tokens)}</dd>
           </div>
         </dl>
+        {briefingFor && <BriefingPanel sessionId={id} handoffId={briefingFor} onClose={() => setBriefingFor(null)} />}
+        <HandoffHistory handoffs={handoffs} />
         {branches.transition && <BranchTransitionBar transition={branches.transition} onDismiss={branches.dismissTransition} />}
         {branches.compare && <ComparePanel data={branches.compare} onClose={branches.closeCompare} />}
         <section aria-label="Conversation" aria-live="polite" className="flex flex-col gap-4">
@@ -145,6 +184,10 @@ export function SessionPage({ id }: { id: string }) {
           <div ref={bottom} />
         </section>
         <Composer disabled={!chattable} streaming={streaming} onSend={(t) => void send(t)} onStop={stop} />
+        {handoffOpen && (
+          <HandoffModal sessionId={id} onClose={() => setHandoffOpen(false)}
+            onDone={() => { setHandoffOpen(false); void useChat.getState().refreshSession(); refreshSide(); }} />
+        )}
       </div>
     </div>
   );

@@ -94,10 +94,9 @@ function NewSessionForm() {
     setError(null);
     try {
       const session = await api.createSession({ problem_summary: summary });
-      navigate(`/sessions/${session.id}`);
       // The problem statement is the first message of the conversation.
-      await useChat.getState().open(session.id);
-      void useChat.getState().send(summary);
+      useChat.getState().queueFirstMessage(session.id, summary);
+      navigate(`/sessions/${session.id}`);
     } catch (err) {
       setError((err as Error).message);
       setBusy(false);

@@ -12,6 +12,8 @@ type ChatState = {
   error: { detail: string; messageId?: string; retryable: boolean } | null;
   controller: AbortController | null;
   pendingMessageId: string | null;
+  firstMessage: { sessionId: string; text: string } | null;
+  queueFirstMessage: (sessionId: string, text: string) => void;
   open: (id: string) => Promise<void>;
   refreshSession: () => Promise<void>;
   replaceMessages: (messages: Message[]) => void;
@@ -68,7 +70,12 @@ export const useChat = create<ChatState>((set, get) => {
     error: null,
     controller: null,
     pendingMessageId: null,
+    firstMessage: null,
+    // A new session's problem statement is sent once its page has opened it.
+    queueFirstMessage: (sessionId, text) => set({ firstMessage: { sessionId, text } }),
     open: async (id) => {
+      // Re-opening the session that is streaming right now keeps the stream.
+      if (get().session?.id === id && get().streaming) return;
       get().controller?.abort();
       set({ session: null, messages: [], streamingText: "", error: null });
       const [session, messages] = await Promise.all([api.getSession(id), api.messages(id)]);
@@ -78,6 +85,11 @@ export const useChat = create<ChatState>((set, get) => {
         messages,
         error: waiting ? { detail: "This message has no answer yet.", messageId: waiting.id, retryable: true } : null,
       });
+      const first = get().firstMessage;
+      if (first && first.sessionId === id) {
+        set({ firstMessage: null });
+        if (messages.length === 0) void get().send(first.text);
+      }
     },
     replaceMessages: (messages) => {
       const waiting = [...messages].reverse().find((m) => m.role === "user" && m.awaiting_reply);

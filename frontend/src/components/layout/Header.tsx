@@ -2,6 +2,7 @@ import { LogOut, Plane, WifiOff } from "lucide-react";
 import type { Me } from "../../api/client";
 import { navigate } from "../../lib/router";
 import { useAuth } from "../../stores/auth";
+import { NotificationsMenu } from "./NotificationsMenu";
 
 export function Header({ me }: { me: Me }) {
   const logout = useAuth((s) => s.logout);
@@ -19,6 +20,12 @@ export function Header({ me }: { me: Me }) {
           <Plane aria-hidden="true" className="h-5 w-5 text-blue-600" /> FlowPilot
         </a>
         <span className="text-sm text-slate-500">{me.account.name}</span>
+        <nav aria-label="Main" className="flex gap-1 text-sm">
+          {[["/", "Sessions"], ["/queue", "Queue"]].map(([href, label]) => (
+            <a key={href} href={href} onClick={(e) => { e.preventDefault(); navigate(href); }}
+              className="rounded px-2 py-1 text-slate-700 hover:bg-slate-100">{label}</a>
+          ))}
+        </nav>
         <div className="ml-auto flex items-center gap-3">
           {me.offline ? (
             <span
@@ -33,6 +40,7 @@ export function Header({ me }: { me: Me }) {
               {me.provider} · {me.model}
             </span>
           )}
+          <NotificationsMenu />
           <span className="text-sm text-slate-700">{me.full_name || me.email}</span>
           <button
             type="button"

@@ -1,0 +1,32 @@
+import { useEffect, useState } from "react";
+import { RefreshCw, X } from "lucide-react";
+import { api, type Briefing } from "../../api/client";
+
+export function BriefingPanel({ sessionId, handoffId, onClose }: { sessionId: string; handoffId: string; onClose: () => void }) {
+  const [briefing, setBriefing] = useState<Briefing | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const load = (regenerate: boolean) =>
+    api.briefing(sessionId, handoffId, regenerate).then(setBriefing).catch((err: Error) => setError(err.message));
+
+  useEffect(() => {
+    void load(false);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [sessionId, handoffId]);
+
+  return (
+    <section aria-label="Briefing" data-testid="briefing" className="rounded-xl border border-amber-200 bg-amber-50 p-4 text-sm">
+      <div className="mb-2 flex items-center gap-2">
+        <h2 className="flex-1 font-semibold text-amber-900">Briefing</h2>
+        <button type="button" onClick={() => void load(true)} className="inline-flex items-center gap-1 rounded px-2 py-0.5 hover:bg-amber-100">
+          <RefreshCw aria-hidden="true" className="h-3 w-3" /> Regenerate
+        </button>
+        <button type="button" onClick={onClose} aria-label="Close briefing" className="rounded p-1 hover:bg-amber-100">
+          <X aria-hidden="true" className="h-4 w-4" />
+        </button>
+      </div>
+      {error && <p role="alert" className="text-red-700">{error}</p>}
+      {briefing ? <p className="whitespace-pre-wrap text-amber-950">{briefing.briefing}</p> : !error && <p>Preparing the briefing…</p>}
+    </section>
+  );
+}

@@ -1,0 +1,25 @@
+import type { Handoff } from "../../api/client";
+import { when } from "../../lib/format";
+
+export function HandoffHistory({ handoffs }: { handoffs: Handoff[] }) {
+  if (!handoffs.length) return null;
+  return (
+    <details className="rounded-xl bg-white p-3 text-sm shadow-sm">
+      <summary className="cursor-pointer font-medium">Handoff history ({handoffs.length})</summary>
+      <ol className="mt-2 space-y-2">
+        {handoffs.map((h) => (
+          <li key={h.id} className="border-l-2 border-slate-200 pl-2">
+            <p>
+              <strong className="capitalize">{h.intent === "park" ? "Parked" : "Escalated"}</strong> by {h.handed_off_by_name || "someone"}
+              {" · "}{when(h.created_at)} · {h.priority} · {h.status}
+              {h.claimed_by_name ? ` · claimed by ${h.claimed_by_name}` : ""}
+            </p>
+            {h.waiting_on && <p className="text-slate-600">Waiting on: {h.waiting_on}</p>}
+            {h.engineer_notes && <p className="text-slate-600">Notes: {h.engineer_notes}</p>}
+            {h.ai_assessment && <p className="whitespace-pre-wrap text-slate-600">{h.ai_assessment}</p>}
+          </li>
+        ))}
+      </ol>
+    </details>
+  );
+}

@@ -1,0 +1,90 @@
+// The team queue: parked and escalated sessions waiting for someone, refreshed every 15 s.
+import { useCallback, useEffect, useState } from "react";
+import { api, type QueuePage as Page } from "../api/client";
+import { duration } from "../lib/format";
+import { navigate } from "../lib/router";
+
+const REFRESH_MS = 15_000;
+
+export function QueuePage() {
+  const [intent, setIntent] = useState<"" | "park" | "escalate">("");
+  const [priority, setPriority] = useState<"" | "normal" | "elevated">("");
+  const [page, setPage] = useState<Page | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      setPage(await api.queue({ intent: intent || undefined, priority: priority || undefined, limit: 50 }));
+      setError(null);
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  }, [intent, priority]);
+
+  useEffect(() => {
+    void load();
+    const timer = window.setInterval(() => void load(), REFRESH_MS);
+    return () => window.clearInterval(timer);
+  }, [load]);
+
+  async function claim(sessionId: string, handoffId: string) {
+    setBusy(handoffId);
+    try {
+      await api.claim(sessionId, handoffId);
+      navigate(`/sessions/${sessionId}?briefing=${handoffId}`);
+    } catch (err) {
+      setError((err as Error).message);
+      setBusy(null);
+      void load();
+    }
+  }
+
+  return (
+    <section aria-labelledby="queue-title" className="rounded-xl bg-white p-4 shadow-sm">
+      <div className="flex flex-wrap items-end gap-3">
+        <h1 id="queue-title" className="mr-auto text-lg font-semibold">Team queue</h1>
+        <label className="text-sm">
+          <span className="mr-2">Intent</span>
+          <select value={intent} onChange={(e) => setIntent(e.target.value as typeof intent)} className="rounded border border-slate-300 px-2 py-1">
+            <option value="">Any</option>
+            <option value="escalate">Escalated</option>
+            <option value="park">Parked</option>
+          </select>
+        </label>
+        <label className="text-sm">
+          <span className="mr-2">Priority</span>
+          <select value={priority} onChange={(e) => setPriority(e.target.value as typeof priority)} className="rounded border border-slate-300 px-2 py-1">
+            <option value="">Any</option>
+            <option value="elevated">Elevated</option>
+            <option value="normal">Normal</option>
+          </select>
+        </label>
+      </div>
+      {error && <p role="alert" className="mt-3 text-sm text-red-700">{error}</p>}
+      <ul className="mt-4 divide-y divide-slate-100">
+        {page?.items.map((item) => (
+          <li key={item.handoff_id} className="flex flex-wrap items-center gap-3 py-3" data-testid="queue-item">
+            <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${item.priority === "elevated" ? "bg-red-100 text-red-800" : "bg-slate-100 text-slate-700"}`}>
+              {item.priority}
+            </span>
+            <span className="rounded-full bg-orange-100 px-2 py-0.5 text-xs text-orange-800">{item.intent === "escalate" ? "escalated" : "parked"}</span>
+            <div className="min-w-0 flex-1">
+              <p className="truncate font-medium">{item.title}</p>
+              <p className="text-xs text-slate-500">
+                {item.problem_domain ?? "—"} · {item.branch_count} branch{item.branch_count === 1 ? "" : "es"} · by {item.handed_off_by_name ?? "?"}
+                {item.target_team_name ? ` · ${item.target_team_name}` : ""} · waiting {duration(item.waiting_seconds)}
+              </p>
+              {item.engineer_notes && <p className="text-xs text-slate-600">“{item.engineer_notes}”</p>}
+            </div>
+            <button type="button" disabled={busy !== null} onClick={() => void claim(item.session_id, item.handoff_id)}
+              aria-label={`Claim ${item.title}`} className="rounded bg-blue-600 px-3 py-1 text-sm font-medium text-white disabled:opacity-50">
+              Claim
+            </button>
+          </li>
+        ))}
+        {page && page.items.length === 0 && <li className="py-6 text-center text-slate-500">Nothing waiting. Nice.</li>}
+      </ul>
+    </section>
+  );
+}

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from flowpilot.auth import service as auth
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path
+from tests.e2e.test_chat_flow import sign_in, start_session
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+async def two_engineers(database) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    suffix = uuid.uuid4().hex[:8]
+    async with database.sessionmaker() as db:
+        account = await auth.ensure_account(db, f"Handoff {suffix}", "team")
+        team = await auth.ensure_team(db, account, "Service Desk")
+        emails = []
+        for name in ("ana", "ben"):
+            email = f"{name}-{suffix}@example.com"
+            user = await auth.create_user(
+                db,
+                account.id,
+                email=email,
+                password=PASSWORD,
+                role="engineer",
+                full_name=name.title(),
+            )
+            await auth.ensure_membership(db, team, user)
+            emails.append(email)
+        await db.commit()
+    return emails[0], emails[1]
+
+
+async def _page(browser: Browser) -> Page:
+    context = await browser.new_context(viewport={"width": 1200, "height": 900})
+    return await context.new_page()
+
+
+async def test_escalate_in_one_browser_claim_in_another(offline_server, two_engineers) -> None:  # type: ignore[no-untyped-def]
+    ana_email, ben_email = two_engineers
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        ana, ben = await _page(browser), await _page(browser)
+        await sign_in(ana, offline_server.url, ana_email)
+        await sign_in(ben, offline_server.url, ben_email)
+
+        await start_session(ana, "Exchange mail flow stopped for the whole office")
+        await expect(ana.locator("article[data-role=assistant]").last).to_contain_text(
+            "Offline mode", timeout=15_000
+        )
+        await expect(ana.get_by_test_id("streaming")).to_have_count(0, timeout=15_000)
+        await ana.get_by_role("button", name="Hand off").click()
+        dialog = ana.get_by_role("dialog", name="Hand off this session")
+        await dialog.get_by_label("Notes for whoever picks it up").fill(
+            "Need someone with Exchange admin rights"
+        )
+        await dialog.get_by_label("Priority").select_option("elevated")
+        await dialog.get_by_role("button", name="Preview assessment").click()
+        await expect(dialog.get_by_test_id("assessment")).to_contain_text("Likely cause")
+        await dialog.get_by_role("button", name="Escalate").click()
+        await expect(ana.get_by_role("dialog")).to_have_count(0)
+        await expect(ana.get_by_text("escalated", exact=True).first).to_be_visible()
+
+        # Ben sees it in the queue (and a notification), claims it and lands on the briefing.
+        await ben.get_by_role("link", name="Queue").click()
+        item = ben.get_by_test_id("queue-item").filter(has_text="Exchange mail flow stopped")
+        await expect(item).to_contain_text("elevated")
+        await expect(ben.get_by_test_id("unread-count")).to_have_text("1")
+        await item.get_by_role(
+            "button", name="Claim Exchange mail flow stopped for the whole office"
+        ).click()
+        briefing = ben.get_by_test_id("briefing")
+        await expect(briefing).to_contain_text(
+            "Need someone with Exchange admin rights", timeout=15_000
+        )
+        await expect(briefing).to_contain_text("Problem: Exchange mail flow stopped")
+
+        # …and carries on the conversation.
+        await ben.get_by_role("textbox", name="Message").fill(
+            "Message trace shows everything quarantined"
+        )
+        await ben.keyboard.press("Enter")
+        await expect(ben.locator("article[data-role=assistant]")).to_have_count(2, timeout=15_000)
+        await expect(ben.get_by_test_id("streaming")).to_have_count(0, timeout=15_000)
+        if os.environ.get("FLOWPILOT_SCREENSHOTS"):
+            await ben.screenshot(path="test-results/handoff-claimed.png", full_page=True)
+        await browser.close()
