@@ -172,6 +172,8 @@ async def create_handoff(
     if body.intent == "escalate":
         await notify_in_app(db, session, handoff, principal)
         await defer(db, "send_handoff_notifications", handoff_id=str(handoff.id))
+    elif body.remind_at is not None:
+        await defer(db, "park_reminder", _schedule_at=body.remind_at, handoff_id=str(handoff.id))
     await db.refresh(handoff)
     return handoff
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from flowpilot.auth.models import TeamMembership, User
 from flowpilot.config import Settings, get_settings
-from flowpilot.handoffs.models import SessionHandoff
+from flowpilot.handoffs.models import Notification, SessionHandoff
 from flowpilot.jobs.app import job_app
 from flowpilot.jobs.runtime import runtime
 from flowpilot.sessions.models import AISession
@@ -109,3 +109,27 @@ async def send_handoff_notifications(handoff_id: str) -> None:
         if errors:
             log.warning("handoff_notification_failed", handoff_id=handoff_id, errors=errors)
             raise RuntimeError("; ".join(errors))  # procrastinate retries with backoff
+
+
+@job_app.task(name="park_reminder", retry=RetryStrategy(max_attempts=3, exponential_wait=5))
+async def park_reminder(handoff_id: str) -> None:
+    """At the parked session's "remind me at": tell whoever parked it, if it is still parked."""
+    rt = runtime()
+    async with rt.sessionmaker() as db:
+        handoff = await db.get(SessionHandoff, uuid.UUID(handoff_id))
+        if handoff is None or handoff.status != "open" or handoff.handed_off_by is None:
+            return
+        session = await db.get(AISession, handoff.session_id)
+        assert session is not None
+        db.add(
+            Notification(
+                account_id=handoff.account_id,
+                user_id=handoff.handed_off_by,
+                kind="park_reminder",
+                title=f"Reminder: {session.title}"[:300],
+                body=f"Still parked, waiting on: {handoff.waiting_on or 'not recorded'}",
+                session_id=session.id,
+                handoff_id=handoff.id,
+            )
+        )
+        await db.commit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,7 +11,12 @@ from flowpilot.jobs.app import job_app
 
 
 async def defer(
-    db: AsyncSession, task_name: str, *, _queueing_lock: str | None = None, **kwargs: Any
+    db: AsyncSession,
+    task_name: str,
+    *,
+    _queueing_lock: str | None = None,
+    _schedule_at: datetime | None = None,
+    **kwargs: Any,
 ) -> int:
     """Raises procrastinate's AlreadyEnqueued when `_queueing_lock` already has a pending job."""
     import flowpilot.jobs.registry  # noqa: F401  (registers the tasks)
@@ -22,6 +28,8 @@ async def defer(
     options: dict[str, Any] = {"connection": raw}
     if _queueing_lock:
         options["queueing_lock"] = _queueing_lock
+    if _schedule_at is not None:
+        options["schedule_at"] = _schedule_at
     # A savepoint: a refused insert (duplicate queueing lock) must not abort the caller's
     # transaction. psycopg nests it inside the transaction SQLAlchemy already opened.
     async with raw.transaction():

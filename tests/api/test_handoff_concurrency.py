@@ -189,3 +189,55 @@ async def test_failing_smtp_leaves_flag_false_and_the_job_is_retried(database) -
         ).one()
     assert flag[0] is False and "e-mail" in flag[1]
     assert job == ("todo", 1, True)  # failed once, rescheduled with backoff
+
+
+async def test_escalation_webhook_posts_json(database, vendors) -> None:  # type: ignore[no-untyped-def]
+    headers, _ = await _team_with_members(database, 2)
+    handoff_id = await _escalate(database, headers[0])
+    settings = make_settings(FLOWPILOT_ESCALATION_WEBHOOK_URL=f"{vendors.url}/webhook")
+    set_runtime(
+        Runtime(sessionmaker=database.sessionmaker, provider=OfflineProvider(), settings=settings)
+    )
+    await send_handoff_notifications(handoff_id=handoff_id)
+    posted = vendors.webhook.requests[-1]
+    assert posted["handoff_id"] == handoff_id and posted["priority"] == "elevated"
+    assert posted["text"].startswith("[FlowPilot] Escalated (elevated): Exchange mail flow stopped")
+    async with database.sessionmaker() as db:
+        sent = await db.scalar(
+            text("SELECT notification_sent FROM session_handoffs WHERE id = :h"), {"h": handoff_id}
+        )
+    assert sent is True
+
+
+async def test_park_reminder_is_scheduled_and_notifies(client, tenant, maker, provider, db) -> None:  # type: ignore[no-untyped-def]
+    from flowpilot.handoffs.tasks import park_reminder
+
+    h = tenant.engineer.headers
+    s = (
+        await client.post("/api/v1/ai-sessions", json={"problem_summary": "Printer jam"}, headers=h)
+    ).json()
+    r = await client.post(
+        f"/api/v1/ai-sessions/{s['id']}/handoff",
+        json={
+            "intent": "park",
+            "waiting_on": "toner delivery",
+            "remind_at": "2031-01-01T09:00:00Z",
+        },
+        headers=h,
+    )
+    hid = r.json()["id"]
+    scheduled = await db.scalar(
+        text(
+            "SELECT scheduled_at FROM procrastinate_jobs"
+            " WHERE task_name = 'park_reminder' AND args->>'handoff_id' = :h"
+        ),
+        {"h": hid},
+    )
+    assert scheduled.year == 2031
+    set_runtime(Runtime(sessionmaker=maker, provider=provider))
+    await park_reminder(handoff_id=hid)
+    notes = (await client.get("/api/v1/notifications", headers=h)).json()
+    assert (
+        notes["items"][0]["kind"] == "park_reminder"
+        and "toner delivery" in notes["items"][0]["body"]
+    )

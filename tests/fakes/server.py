@@ -76,12 +76,14 @@ class FakeVendors:
     def __init__(self) -> None:
         self.anthropic = Script(anthropic_ok())
         self.openai = Script(openai_ok())
+        self.webhook = Script(Canned(200, {"ok": True}))
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         app = Starlette(
             routes=[
                 Route("/v1/messages", self._handler(self.anthropic), methods=["POST"]),
                 Route("/v1/chat/completions", self._handler(self.openai), methods=["POST"]),
+                Route("/webhook", self._handler(self.webhook), methods=["POST"]),
             ]
         )
         self.server = uvicorn.Server(
@@ -107,6 +109,7 @@ class FakeVendors:
     def reset(self) -> None:
         self.anthropic.reset(anthropic_ok())
         self.openai.reset(openai_ok())
+        self.webhook.reset(Canned(200, {"ok": True}))
 
     def start(self) -> FakeVendors:
         self.thread.start()
