@@ -54,7 +54,7 @@ async def test_login_create_session_and_see_streamed_offline_answer(
         "Cleared credential manager, still prompting"
     )
     await page.keyboard.press("Enter")
-    await expect(page.get_by_test_id("streaming")).to_be_visible()
+    await expect(page.get_by_test_id("streaming")).to_contain_text("Offline mode")
     await page.get_by_role("button", name="Stop").click()
     await expect(page.get_by_text("Stopped before the end.")).to_be_visible(timeout=15_000)
     await expect(page.get_by_role("textbox", name="Message")).to_be_enabled()

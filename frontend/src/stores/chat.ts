@@ -12,6 +12,7 @@ type ChatState = {
   error: { detail: string; messageId?: string; retryable: boolean } | null;
   controller: AbortController | null;
   pendingMessageId: string | null;
+  stopWanted: boolean;
   firstMessage: { sessionId: string; text: string } | null;
   queueFirstMessage: (sessionId: string, text: string) => void;
   open: (id: string) => Promise<void>;
@@ -25,7 +26,7 @@ type ChatState = {
 export const useChat = create<ChatState>((set, get) => {
   async function run(url: string, body: unknown): Promise<void> {
     const controller = new AbortController();
-    set({ streaming: true, streamingText: "", error: null, controller });
+    set({ streaming: true, streamingText: "", error: null, controller, stopWanted: false });
     const onEvent = (e: TurnEvent) => {
       if (e.event === "message") {
         const incoming = e.data.user_message;
@@ -33,6 +34,8 @@ export const useChat = create<ChatState>((set, get) => {
           messages: [...s.messages.filter((m) => m.id !== incoming.id), incoming],
           pendingMessageId: incoming.id,
         }));
+        const session = get().session;
+        if (get().stopWanted && session) void api.stopTurn(session.id, incoming.id).catch(() => undefined);
       } else if (e.event === "delta") {
         set((s) => ({ streamingText: s.streamingText + e.data.text }));
       } else if (e.event === "done") {
@@ -70,6 +73,7 @@ export const useChat = create<ChatState>((set, get) => {
     error: null,
     controller: null,
     pendingMessageId: null,
+    stopWanted: false,
     firstMessage: null,
     // A new session's problem statement is sent once its page has opened it.
     queueFirstMessage: (sessionId, text) => set({ firstMessage: { sessionId, text } }),
@@ -117,8 +121,9 @@ export const useChat = create<ChatState>((set, get) => {
     // the stream then ends with the partial answer, marked as stopped.
     stop: () => {
       const { session, pendingMessageId, controller } = get();
-      if (!session || !pendingMessageId) {
-        controller?.abort();
+      if (!session) return;
+      if (!pendingMessageId) {
+        set({ stopWanted: true }); // sent as soon as the server confirms the message
         return;
       }
       api.stopTurn(session.id, pendingMessageId).catch(() => controller?.abort());
