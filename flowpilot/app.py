@@ -45,7 +45,11 @@ def create_app(
         from flowpilot.db.url import libpq_url
         from flowpilot.jobs.worker import start_in_process_worker
 
-        db = database or Database(libpq_url(settings))
+        db = database or Database(
+            libpq_url(settings),
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
         app.state.database = db
         app.state.sessionmaker = db.sessionmaker
         app.state.provider = provider or build_provider(settings)

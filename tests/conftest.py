@@ -4,6 +4,7 @@ and a transaction per test that is rolled back afterwards."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -65,7 +66,7 @@ def worker_database_uri(worker_id: str) -> str:
 
 @pytest.fixture(scope="session")
 async def database(worker_database_uri: str) -> AsyncIterator[Database]:
-    db = Database(worker_database_uri, pool_size=5)
+    db = Database(worker_database_uri, pool_size=5, max_overflow=5)
     async with db.sessionmaker() as session:
         await load_library(session)
     yield db
@@ -100,6 +101,9 @@ def make_settings(**overrides: object) -> Settings:
         "FLOWPILOT_SECRET_KEY": "test-secret",
         "FLOWPILOT_OFFLINE_STREAM_DELAY_MS": 0,
         "FLOWPILOT_LOG_LEVEL": "WARNING",
+        # Several live servers share one embedded PostgreSQL (max_connections 100).
+        "FLOWPILOT_DB_POOL_SIZE": 4,
+        "FLOWPILOT_DB_MAX_OVERFLOW": 8,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -246,3 +250,41 @@ def vendors_server():  # type: ignore[no-untyped-def]
 def vendors(vendors_server):  # type: ignore[no-untyped-def]
     vendors_server.reset()
     return vendors_server
+
+
+# ── committed data, for tests that need real separate transactions ──────────────────────────
+
+
+async def committed_team(database: Database, n: int = 1, plan: str = "team") -> list[Member]:
+    """n engineers of one new account, in its team 'Service Desk', committed for real."""
+    suffix = uuid.uuid4().hex[:8]
+    members = []
+    async with database.sessionmaker() as db:
+        account = await auth.ensure_account(db, f"Committed {suffix}", plan)
+        team = await auth.ensure_team(db, account, "Service Desk")
+        for i in range(n):
+            user = await auth.create_user(
+                db,
+                account.id,
+                email=f"c{i}-{suffix}@example.com",
+                password=PASSWORD,
+                role="engineer",
+            )
+            await auth.ensure_membership(db, team, user)
+            token, _ = await auth.issue_token(db, user, 1)
+            members.append(Member(user, token))
+        await db.commit()
+    return members
+
+
+@contextlib.asynccontextmanager
+async def committed_client(
+    database: Database, provider: ChatProvider
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app over real connections (each request its own transaction), in-process."""
+    application = create_app(make_settings(), run_worker=False)
+    application.state.sessionmaker = database.sessionmaker
+    application.state.provider = provider
+    transport = httpx.ASGITransport(app=application)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        yield c

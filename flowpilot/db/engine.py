@@ -13,10 +13,13 @@ from flowpilot.db.url import sqlalchemy_url
 
 
 class Database:
-    def __init__(self, libpq: str, *, pool_size: int = 10) -> None:
+    def __init__(self, libpq: str, *, pool_size: int = 10, max_overflow: int = 20) -> None:
         self.libpq = libpq
         self.engine: AsyncEngine = create_async_engine(
-            sqlalchemy_url(libpq), pool_size=pool_size, max_overflow=20, pool_pre_ping=True
+            sqlalchemy_url(libpq),
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_pre_ping=True,
         )
         self.sessionmaker: async_sessionmaker[AsyncSession] = async_sessionmaker(
             self.engine, expire_on_commit=False

@@ -3,34 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
-import httpx
 import pytest
 from sqlalchemy import text
 
 from flowpilot.ai.anthropic import AnthropicProvider
-from flowpilot.app import create_app
-from flowpilot.auth import service as auth
-from tests.conftest import make_settings
+from tests.conftest import committed_client, committed_team
 from tests.fakes.server import anthropic_ok
 
 
 @pytest.fixture
 async def committed_member(database):  # type: ignore[no-untyped-def]
-    suffix = uuid.uuid4().hex[:8]
-    async with database.sessionmaker() as db:
-        account = await auth.ensure_account(db, f"Concurrency {suffix}", "team")
-        user = await auth.create_user(
-            db,
-            account.id,
-            email=f"c-{suffix}@example.com",
-            password="pw-long-enough",
-            role="engineer",
-        )
-        token, _ = await auth.issue_token(db, user, 1)
-        await db.commit()
-    return {"Authorization": f"Bearer {token}"}
+    return (await committed_team(database))[0].headers
 
 
 async def test_twenty_concurrent_messages_leave_exact_totals(
@@ -39,14 +23,10 @@ async def test_twenty_concurrent_messages_leave_exact_totals(
     vendors.anthropic.reset(
         anthropic_ok("Noted.", input_tokens=25, output_tokens=15, cache_read=5, cache_write=3)
     )
-    app = create_app(make_settings(), run_worker=False)
-    app.state.sessionmaker = database.sessionmaker
-    app.state.provider = AnthropicProvider(
+    provider = AnthropicProvider(
         api_key="k", model="claude-test", base_url=vendors.url, max_retries=0
     )
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://test"
-    ) as client:
+    async with committed_client(database, provider) as client:
         s = (
             await client.post(
                 "/api/v1/ai-sessions",

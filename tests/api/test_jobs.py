@@ -5,15 +5,12 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-import httpx
 from sqlalchemy import text
 
 from flowpilot.ai.offline import OfflineProvider
-from flowpilot.app import create_app
-from flowpilot.auth import service as auth
 from flowpilot.jobs.defer import defer
 from flowpilot.jobs.worker import bound_app
-from tests.conftest import make_settings
+from tests.conftest import committed_client, committed_team
 
 
 async def test_rolled_back_transaction_defers_nothing(maker) -> None:  # type: ignore[no-untyped-def]
@@ -35,25 +32,8 @@ async def test_rolled_back_transaction_defers_nothing(maker) -> None:  # type: i
 
 
 async def test_worker_runs_the_intake_job(database) -> None:  # type: ignore[no-untyped-def]
-    suffix = uuid.uuid4().hex[:8]
-    async with database.sessionmaker() as db:
-        account = await auth.ensure_account(db, f"Jobs {suffix}", "pro")
-        user = await auth.create_user(
-            db,
-            account.id,
-            email=f"jobs-{suffix}@example.com",
-            password="pw-long-enough",
-            role="engineer",
-        )
-        token, _ = await auth.issue_token(db, user, 1)
-        await db.commit()
-    headers = {"Authorization": f"Bearer {token}"}
-    app = create_app(make_settings(), run_worker=False)
-    app.state.sessionmaker = database.sessionmaker
-    app.state.provider = OfflineProvider()
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://test"
-    ) as client:
+    headers = (await committed_team(database))[0].headers
+    async with committed_client(database, OfflineProvider()) as client:
         s = (
             await client.post(
                 "/api/v1/ai-sessions",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import AsyncIterator
 
 import httpx
@@ -12,9 +11,7 @@ import pytest
 
 from flowpilot.ai.base import ChatEvent, ChatRequest, Completed, TextDelta, Usage
 from flowpilot.ai.offline import OfflineProvider
-from flowpilot.app import create_app
-from flowpilot.auth import service as auth
-from tests.conftest import make_settings, parse_sse
+from tests.conftest import committed_client, committed_team, parse_sse
 from tests.live import start_server
 
 PIECES = 60
@@ -33,19 +30,7 @@ class SlowProvider(OfflineProvider):
 
 @pytest.fixture
 async def committed(database):  # type: ignore[no-untyped-def]
-    suffix = uuid.uuid4().hex[:8]
-    async with database.sessionmaker() as db:
-        account = await auth.ensure_account(db, f"Stream {suffix}", "team")
-        user = await auth.create_user(
-            db,
-            account.id,
-            email=f"s-{suffix}@example.com",
-            password="pw-long-enough",
-            role="engineer",
-        )
-        token, _ = await auth.issue_token(db, user, 1)
-        await db.commit()
-    return {"Authorization": f"Bearer {token}"}
+    return (await committed_team(database))[0].headers
 
 
 async def _messages(client: httpx.AsyncClient, sid: str, headers: dict[str, str]) -> list[dict]:  # type: ignore[type-arg]
@@ -53,11 +38,7 @@ async def _messages(client: httpx.AsyncClient, sid: str, headers: dict[str, str]
 
 
 async def test_stop_keeps_partial_text(database, committed) -> None:  # type: ignore[no-untyped-def]
-    app = create_app(make_settings(), run_worker=False)
-    app.state.sessionmaker = database.sessionmaker
-    app.state.provider = SlowProvider()
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+    async with committed_client(database, SlowProvider()) as client:
         sid = (
             await client.post(
                 "/api/v1/ai-sessions", json={"problem_summary": "Slow answer"}, headers=committed
