@@ -70,3 +70,53 @@ async def test_twenty_concurrent_messages_leave_exact_totals(
             )
         ).scalar()
         assert steps == list(range(1, 21))
+
+
+async def test_turns_and_transitions_racing_lose_no_increments(database, vendors) -> None:  # type: ignore[no-untyped-def]
+    """Turns and park/resume transitions at the same time: tokens exact, and the time
+    counters equal what the work intervals and status changes say."""
+    vendors.anthropic.reset(anthropic_ok("Ok.", input_tokens=10, output_tokens=2))
+    provider = AnthropicProvider(
+        api_key="k", model="claude-test", base_url=vendors.url, max_retries=0
+    )
+    member = (await committed_team(database))[0]
+    async with committed_client(database, provider) as client:
+        s = (
+            await client.post(
+                "/api/v1/ai-sessions", json={"problem_summary": "Flaky VPN"}, headers=member.headers
+            )
+        ).json()
+        base = f"/api/v1/ai-sessions/{s['id']}"
+
+        async def talk(i: int) -> int:
+            r = await client.post(
+                f"{base}/messages",
+                json={"content": f"note {i}"},
+                headers={**member.headers, "Accept": "application/json"},
+            )
+            return r.status_code
+
+        async def toggle() -> list[int]:
+            codes = []
+            for status in ("paused", "active", "paused", "active"):
+                codes.append(
+                    (
+                        await client.patch(base, json={"status": status}, headers=member.headers)
+                    ).status_code
+                )
+            return codes
+
+        results = await asyncio.gather(*[talk(i) for i in range(12)], toggle(), toggle())
+        turn_codes = results[:12]
+        toggles = [c for codes in results[12:] for c in codes]  # type: ignore[union-attr]
+        assert set(turn_codes) == {200}
+        assert set(toggles) <= {200, 409}
+        await client.patch(base, json={"status": "resolved"}, headers=member.headers)
+        got = (await client.get(base, headers=member.headers)).json()
+        assert got["usage"]["input_tokens"] == 120 and got["turn_count"] == 12
+        spent = (await client.get(f"{base}/time", headers=member.headers)).json()
+    # Every active interval is closed, and together they make up the active total.
+    assert all(i["ended_at"] for i in spent["intervals"])
+    assert abs(sum(i["seconds"] for i in spent["intervals"]) - got["total_active_seconds"]) <= len(
+        spent["intervals"]
+    )
