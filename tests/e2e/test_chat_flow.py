@@ -79,3 +79,4 @@ async def test_provider_failure_then_retry_succeeds(
     )
     await expect(page.get_by_role("alert")).to_have_count(0)
     await expect(page.get_by_test_id("usage")).to_contain_text("30 / 12")
+    await expect(page.get_by_test_id("turn-usage")).to_have_text("30 in · 12 out tokens")

@@ -147,6 +147,7 @@ export function SessionPage({ id }: { id: string }) {
           {messages.map((m) => (
             <div key={m.id} className="flex flex-col gap-2">
               <ChatMessage role={m.role} content={m.content} stopped={m.meta?.stopped === true}
+                usage={m.role === "assistant" ? m : undefined}
                 actions={session.can_write && m.role !== "system" && !streaming ? (
                   <button type="button" onClick={() => setForkFrom(forkFrom === m.id ? null : m.id)}
                     className="inline-flex items-center gap-1 rounded px-1.5 py-0.5 text-slate-500 hover:bg-slate-200"

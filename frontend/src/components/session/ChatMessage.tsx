@@ -3,9 +3,19 @@ import { Bot, Info, User } from "lucide-react";
 import type { Message } from "../../api/client";
 import { renderMarkdown } from "../../lib/markdown";
 
-type Props = Pick<Message, "role" | "content"> & { stopped?: boolean; actions?: ReactNode };
+type Usage = Pick<Message, "input_tokens" | "output_tokens" | "cache_read_tokens" | "cache_write_tokens">;
+type Props = Pick<Message, "role" | "content"> & { stopped?: boolean; actions?: ReactNode; usage?: Usage };
 
-export function ChatMessage({ role, content, stopped = false, actions }: Props) {
+function usageLine(u: Usage): string | null {
+  const total = u.input_tokens + u.output_tokens + u.cache_read_tokens + u.cache_write_tokens;
+  if (!total) return null;
+  const cached = u.cache_read_tokens ? ` · ${u.cache_read_tokens} cached` : "";
+  const written = u.cache_write_tokens ? ` · ${u.cache_write_tokens} to cache` : "";
+  return `${u.input_tokens} in · ${u.output_tokens} out${cached}${written} tokens`;
+}
+
+export function ChatMessage({ role, content, stopped = false, actions, usage }: Props) {
+  const spent = usage ? usageLine(usage) : null;
   if (role === "system") {
     return (
       <p role="note" data-role="system" className="flex items-start gap-2 rounded-lg bg-violet-50 px-3 py-2 text-sm text-violet-900">
@@ -28,6 +38,7 @@ export function ChatMessage({ role, content, stopped = false, actions }: Props) 
             <div className="prose-chat" dangerouslySetInnerHTML={{ __html: renderMarkdown(content) }} />
           )}
           {stopped && <p className="mt-1 text-xs italic text-slate-500">Stopped before the end.</p>}
+        {spent && <p className="mt-1 text-[11px] text-slate-400" data-testid="turn-usage">{spent}</p>}
         </div>
         {actions && <div className={`flex gap-2 text-xs ${isUser ? "justify-end" : ""}`}>{actions}</div>}
       </div>
