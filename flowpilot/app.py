@@ -25,6 +25,8 @@ from flowpilot.handoffs.router import router as handoffs_router
 from flowpilot.library.router import router as library_router
 from flowpilot.logs import BodySizeLimitMiddleware, RequestIdMiddleware, configure_logging
 from flowpilot.sessions.router import router as sessions_router
+from flowpilot.uploads.router import router as uploads_router
+from flowpilot.uploads.storage import LocalStorage
 
 log = structlog.get_logger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -67,8 +69,15 @@ def create_app(
 
     app = FastAPI(title="FlowPilot", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
+    app.state.storage = LocalStorage(settings.data_dir / "uploads")
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        # Multipart uploads: up to 10 files of the per-file limit (each file is checked again).
+        large_bytes=settings.upload_max_bytes * 10 + 1_000_000,
+        large_suffixes=("/uploads",),
+    )
     app.add_middleware(RequestIdMiddleware)
     for router in (
         auth_router,
@@ -79,6 +88,7 @@ def create_app(
         branches_router,
         handoffs_router,
         notifications_router,
+        uploads_router,
         library_router,
     ):
         app.include_router(router)

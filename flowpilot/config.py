@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, alias="FLOWPILOT_LOGIN_WINDOW_SECONDS")
     max_body_bytes: int = Field(default=1_000_000, alias="FLOWPILOT_MAX_BODY_BYTES")
     worker_in_process: bool = Field(default=True, alias="FLOWPILOT_IN_PROCESS_WORKER")
+    upload_max_bytes: int = Field(default=20_000_000, alias="FLOWPILOT_UPLOAD_MAX_BYTES")
     db_pool_size: int = Field(default=10, alias="FLOWPILOT_DB_POOL_SIZE")
     db_max_overflow: int = Field(default=20, alias="FLOWPILOT_DB_MAX_OVERFLOW")
 

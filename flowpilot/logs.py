@@ -79,18 +79,28 @@ class RequestIdMiddleware:
 class BodySizeLimitMiddleware:
     """Refuse bodies over the limit with 413 before anything parses them."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, exempt_prefixes: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        large_bytes: int = 0,
+        large_suffixes: tuple[str, ...] = (),
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.exempt = exempt_prefixes
+        self.large_bytes = large_bytes
+        self.large_suffixes = large_suffixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(self.exempt):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.max_bytes
+        if self.large_suffixes and scope["path"].rstrip("/").endswith(self.large_suffixes):
+            limit = max(limit, self.large_bytes)
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            await _reject_too_large(send, self.max_bytes)
+        if length is not None and length.isdigit() and int(length) > limit:
+            await _reject_too_large(send, limit)
             return
         seen = 0
 
@@ -99,14 +109,14 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     raise _BodyTooLarge
             return message
 
         try:
             await self.app(scope, limited_receive, send)
         except _BodyTooLarge:
-            await _reject_too_large(send, self.max_bytes)
+            await _reject_too_large(send, limit)
 
 
 class _BodyTooLarge(Exception):

@@ -24,6 +24,7 @@ from flowpilot.auth.models import Account, Team, User
 from flowpilot.config import Settings
 from flowpilot.db.engine import Database
 from flowpilot.db.migrate import load_library, upgrade_schema
+from flowpilot.uploads.storage import LocalStorage
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA_DIR = Path(os.environ.get("FLOWPILOT_TEST_DATA_DIR", ROOT / ".flowpilot" / "test"))
@@ -122,10 +123,16 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-def app(maker: async_sessionmaker[AsyncSession], provider: ChatProvider, settings: Settings):  # type: ignore[no-untyped-def]
+def app(
+    maker: async_sessionmaker[AsyncSession],
+    provider: ChatProvider,
+    settings: Settings,
+    tmp_path: Path,
+):  # type: ignore[no-untyped-def]
     application = create_app(settings, run_worker=False)
     application.state.sessionmaker = maker
     application.state.provider = provider
+    application.state.storage = LocalStorage(tmp_path / "uploads")
     return application
 
 

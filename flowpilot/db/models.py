@@ -6,6 +6,7 @@ from flowpilot.db.base import Base
 from flowpilot.handoffs.models import Notification, SessionHandoff, WorkInterval
 from flowpilot.library.models import LibraryEntry
 from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
+from flowpilot.uploads.models import FileUpload
 
 __all__ = [
     "Account",
@@ -13,6 +14,7 @@ __all__ = [
     "AISessionStep",
     "AuthToken",
     "Base",
+    "FileUpload",
     "ForkPoint",
     "LibraryEntry",
     "LoginAttempt",

@@ -17,6 +17,7 @@ from flowpilot.library.models import LibraryEntry
 from tests.conftest import Tenant, assert_cross_tenant_404
 
 FORK = {"fork_reason": "two ideas", "options": [{"label": "a"}, {"label": "b"}]}
+FILES = {"__multipart__": True}
 REVIVE = {"evidence_from_branch_id": "{root_id}", "evidence_description": "new evidence"}
 
 # (method, path template, JSON body). Ids come from objects owned by tenant A.
@@ -49,6 +50,11 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/ai-sessions/{escalated_id}/handoffs/{handoff_id}/briefing", None),
     ("GET", "/api/v1/ai-sessions/{session_id}/time", None),
     ("POST", "/api/v1/notifications/{notification_id}/read", None),
+    ("POST", "/api/v1/ai-sessions/{session_id}/uploads", FILES),
+    ("GET", "/api/v1/ai-sessions/{session_id}/uploads", None),
+    ("GET", "/api/v1/ai-sessions/{session_id}/uploads/{upload_id}", None),
+    ("GET", "/api/v1/ai-sessions/{session_id}/uploads/{upload_id}/content", None),
+    ("DELETE", "/api/v1/ai-sessions/{session_id}/uploads/{upload_id}", None),
 ]
 
 
@@ -90,7 +96,13 @@ async def owned(client: httpx.AsyncClient, tenant: Tenant, db) -> dict[str, str]
     notification = await db.scalar(
         text("SELECT id FROM notifications WHERE handoff_id = :h"), {"h": handoff.json()["id"]}
     )
+    upload = await client.post(
+        f"/api/v1/ai-sessions/{s['id']}/uploads",
+        files=[("files", ("note.txt", b"private notes", "text/plain"))],
+        headers=h,
+    )
     return {
+        "upload_id": upload.json()[0]["id"],
         "escalated_id": escalated["id"],
         "handoff_id": handoff.json()["id"],
         "notification_id": str(notification),
@@ -115,7 +127,9 @@ async def test_other_account_gets_404(
     template: str,
     body: dict[str, Any] | None,
 ) -> None:
-    kwargs = {"json": _fill(body, owned)} if body is not None else {}
+    kwargs: dict[str, Any] = {"json": _fill(body, owned)} if body is not None else {}
+    if body is FILES:
+        kwargs = {"files": [("files", ("note.txt", b"hello", "text/plain"))]}
     await assert_cross_tenant_404(
         client, method, template.format(**owned), other_tenant.admin, **kwargs
     )
