@@ -26,7 +26,7 @@ from flowpilot.library.router import router as library_router
 from flowpilot.logs import BodySizeLimitMiddleware, RequestIdMiddleware, configure_logging
 from flowpilot.sessions.router import router as sessions_router
 from flowpilot.uploads.router import router as uploads_router
-from flowpilot.uploads.storage import LocalStorage
+from flowpilot.uploads.storage import storage_for
 
 log = structlog.get_logger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -69,7 +69,7 @@ def create_app(
 
     app = FastAPI(title="FlowPilot", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
-    app.state.storage = LocalStorage(settings.data_dir / "uploads")
+    app.state.storage = storage_for(settings)
     install_error_handlers(app)
     app.add_middleware(
         BodySizeLimitMiddleware,

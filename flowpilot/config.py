@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_000_000, alias="FLOWPILOT_MAX_BODY_BYTES")
     worker_in_process: bool = Field(default=True, alias="FLOWPILOT_IN_PROCESS_WORKER")
     upload_max_bytes: int = Field(default=20_000_000, alias="FLOWPILOT_UPLOAD_MAX_BYTES")
+    worker_heartbeat_seconds: float = Field(
+        default=10.0, alias="FLOWPILOT_WORKER_HEARTBEAT_SECONDS"
+    )
+    stalled_after_seconds: float = Field(default=30.0, alias="FLOWPILOT_STALLED_AFTER_SECONDS")
     db_pool_size: int = Field(default=10, alias="FLOWPILOT_DB_POOL_SIZE")
     db_max_overflow: int = Field(default=20, alias="FLOWPILOT_DB_MAX_OVERFLOW")
 

@@ -9,6 +9,7 @@ TASK_MODULES = [
     "flowpilot.sessions.tasks",
     "flowpilot.branching.tasks",
     "flowpilot.handoffs.tasks",
+    "flowpilot.uploads.tasks",
 ]
 
 job_app = procrastinate.App(

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flowpilot.ai.base import ChatProvider
 from flowpilot.config import Settings
+from flowpilot.uploads.storage import Storage
 
 
 @dataclass
@@ -15,6 +16,7 @@ class Runtime:
     sessionmaker: async_sessionmaker[AsyncSession]
     provider: ChatProvider
     settings: Settings | None = None
+    storage: Storage | None = None
 
 
 _current: Runtime | None = None

@@ -39,7 +39,7 @@ from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, S
 log = structlog.get_logger(__name__)
 CHATTABLE = ("active", "paused")
 # How often a streaming turn checks for a stop request (any app process may receive it).
-STOP_POLL_SECONDS = 0.5
+STOP_POLL_SECONDS = 0.25
 # Turns keep running when the client disconnects; a strong reference keeps the task alive.
 _RUNNING: set[asyncio.Task[None]] = set()
 

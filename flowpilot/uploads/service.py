@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.auth.service import Principal
 from flowpilot.errors import DomainError, NotFound, PayloadTooLarge
+from flowpilot.jobs.defer import defer
 from flowpilot.sessions import service as sessions
 from flowpilot.sessions.models import AISession, SessionBranch
 from flowpilot.uploads.models import FileUpload
@@ -124,5 +125,6 @@ async def accept(
             storage.delete(key)
         raise
     for row in rows:
+        await defer(db, "describe_upload", upload_id=str(row.id))
         await db.refresh(row)
     return rows

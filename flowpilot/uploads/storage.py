@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import Protocol
 
+from flowpilot.config import Settings
+
 
 class Storage(Protocol):
     def put(self, key: str, data: bytes) -> None: ...
@@ -13,6 +15,10 @@ class Storage(Protocol):
     def get(self, key: str) -> bytes: ...
 
     def delete(self, key: str) -> None: ...
+
+
+def storage_for(settings: Settings) -> Storage:
+    return LocalStorage(settings.data_dir / "uploads")
 
 
 class LocalStorage:

@@ -41,7 +41,7 @@ def chromium_path() -> str:
 def offline_server(worker_database_uri: str) -> Iterator[LiveServer]:
     if not (STATIC_DIR / "index.html").exists():
         pytest.fail("The web app is not built: run `make web` (make test does it)")
-    live = start_server(DATABASE_URL=worker_database_uri, FLOWPILOT_OFFLINE_STREAM_DELAY_MS=15)
+    live = start_server(DATABASE_URL=worker_database_uri, FLOWPILOT_OFFLINE_STREAM_DELAY_MS=25)
     yield live
     live.stop()
 

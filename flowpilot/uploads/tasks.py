@@ -1,0 +1,164 @@
+"""The description job: durable (PostgreSQL queue), retried with backoff, survives restarts."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from procrastinate import JobContext, RetryStrategy
+
+from flowpilot.ai.base import ChatProvider, ImagePart, StructuredRequest
+from flowpilot.jobs.app import job_app
+from flowpilot.jobs.runtime import runtime
+from flowpilot.uploads import analysis
+from flowpilot.uploads.models import FileUpload
+
+log = structlog.get_logger(__name__)
+MAX_ATTEMPTS = 5
+
+IMAGE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "shows": {"type": "string", "description": "What the screenshot shows, one sentence"},
+        "error_codes": {"type": "array", "items": {"type": "string"}},
+        "messages": {"type": "array", "items": {"type": "string"}},
+        "product": {"type": "string", "description": "Product and version, if visible"},
+    },
+    "required": ["shows", "error_codes", "messages", "product"],
+}
+TEXT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "summary": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "string"}},
+        "warnings": {"type": "array", "items": {"type": "string"}},
+        "event_ids": {"type": "array", "items": {"type": "string"}},
+    },
+    "required": ["summary", "errors", "warnings", "event_ids"],
+}
+
+
+@dataclass
+class Description:
+    ai_description: str
+    extracted_content: str | None
+    content_summary: str | None
+    data: dict[str, Any]
+
+
+async def describe(provider: ChatProvider, upload: FileUpload, data: bytes) -> Description:
+    if upload.kind == "image":
+        return await _describe_image(provider, upload, data)
+    headers: dict[str, str] = {}
+    if upload.kind == "pdf":
+        text = analysis.pdf_text(data)
+    elif upload.kind == "email":
+        headers, text = analysis.email_text(data)
+    else:
+        text = analysis.decode_text(data)
+    facts = analysis.analyse_text(text)
+    reduced = facts.pop("reduced_text")
+    if headers:
+        facts["email"] = headers
+    offline = analysis.describe_text_offline(upload.original_name, facts)
+    request = StructuredRequest(
+        system=(
+            "Summarise an attachment from an IT troubleshooting session: what it is, the errors "
+            "and warnings that matter, event ids. Only the lines given are available."
+        ),
+        prompt=f"File: {upload.original_name}\nFacts: {facts}\n\nRelevant lines:\n{reduced}",
+        schema=TEXT_SCHEMA,
+        name="attachment_summary",
+        offline_compose=lambda: {
+            "summary": offline,
+            "errors": facts["errors"],
+            "warnings": facts["warnings"],
+            "event_ids": facts["event_ids"],
+        },
+    )
+    result = (await provider.structured(request)).data
+    merged = {**facts, "model": result}
+    return Description(
+        ai_description=str(result.get("summary") or offline)[:2000],
+        extracted_content=reduced,
+        content_summary=offline,
+        data=merged,
+    )
+
+
+async def _describe_image(provider: ChatProvider, upload: FileUpload, data: bytes) -> Description:
+    meta = analysis.image_metadata(data)
+    size = f"{meta['width']}x{meta['height']}" if meta["width"] else "unknown size"
+    kind = upload.detected_type.split("/")[-1].upper()
+    if provider.name != "offline" and provider.supports_images:
+        image = ImagePart(upload.detected_type, base64.b64encode(data).decode())
+        result = (
+            await provider.structured(
+                StructuredRequest(
+                    system="Describe a screenshot from an IT support case, reading any error text.",
+                    prompt=f"Screenshot '{upload.original_name}' ({size}).",
+                    schema=IMAGE_SCHEMA,
+                    name="screenshot_description",
+                    images=[image],
+                )
+            )
+        ).data
+        return Description(
+            ai_description=str(result.get("shows", ""))[:2000],
+            extracted_content="\n".join(str(m) for m in result.get("messages", [])) or None,
+            content_summary=None,
+            data={**meta, **result},
+        )
+    text = analysis.ocr(data)
+    if text is None:
+        described = (
+            f"{kind} screenshot, {size}. Text was not read: OCR needs tesseract "
+            "(apt-get install tesseract-ocr), or configure a vision-capable model."
+        )
+    else:
+        first = " ".join(text.split())[:300]
+        described = f"{kind} screenshot, {size}. Text read: {first or '(none found)'}"
+    codes = analysis.analyse_text(text or "")["error_codes"]
+    return Description(
+        ai_description=described,
+        extracted_content=text,
+        content_summary=None,
+        data={**meta, "ocr": text is not None, "error_codes": codes},
+    )
+
+
+@job_app.task(
+    name="describe_upload",
+    pass_context=True,
+    retry=RetryStrategy(max_attempts=MAX_ATTEMPTS, exponential_wait=2),
+)
+async def describe_upload(context: JobContext, upload_id: str) -> None:
+    rt = runtime()
+    assert rt.storage is not None
+    async with rt.sessionmaker() as db:
+        upload = await db.get(FileUpload, uuid.UUID(upload_id))
+        if upload is None or upload.description_status == "done":
+            return
+        try:
+            data = rt.storage.get(upload.storage_key)
+            result = await describe(rt.provider, upload, data)
+        except Exception as exc:
+            attempt = (context.job.attempts or 0) + 1 if context.job else 1
+            upload.description_attempts = attempt
+            upload.description_error = str(exc)[:500] or exc.__class__.__name__
+            if attempt >= MAX_ATTEMPTS:
+                upload.description_status = "failed"
+            await db.commit()
+            log.warning("upload_description_failed", upload_id=upload_id, attempt=attempt)
+            raise
+        upload.ai_description = result.ai_description
+        upload.extracted_content = result.extracted_content
+        upload.content_summary = result.content_summary
+        upload.description_data = result.data
+        upload.description_status = "done"
+        upload.description_error = None
+        upload.description_attempts = (context.job.attempts or 0) + 1 if context.job else 1
+        await db.commit()
