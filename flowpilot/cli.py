@@ -119,6 +119,9 @@ def serve(
 @app.command("worker")
 def worker_cmd(
     concurrency: Annotated[int, typer.Option(help="Jobs run at once")] = 4,
+    queue: Annotated[
+        list[str] | None, typer.Option(help="Only these queues (default: all), e.g. uploads")
+    ] = None,
 ) -> None:
     """Run a dedicated job worker (scale out: several on one PostgreSQL)."""
     from flowpilot.ai.registry import build_provider
@@ -131,7 +134,9 @@ def worker_cmd(
     async def main() -> None:
         db = Database(libpq)
         try:
-            await run_dedicated_worker(db, build_provider(settings), concurrency, settings)
+            await run_dedicated_worker(
+                db, build_provider(settings), concurrency, settings, queues=queue
+            )
         finally:
             await db.dispose()
 

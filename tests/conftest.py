@@ -288,12 +288,14 @@ async def committed_team(database: Database, n: int = 1, plan: str = "team") -> 
 
 @contextlib.asynccontextmanager
 async def committed_client(
-    database: Database, provider: ChatProvider
+    database: Database, provider: ChatProvider, uploads_dir: Path | None = None
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The app over real connections (each request its own transaction), in-process."""
     application = create_app(make_settings(), run_worker=False)
     application.state.sessionmaker = database.sessionmaker
     application.state.provider = provider
+    if uploads_dir is not None:
+        application.state.storage = LocalStorage(uploads_dir)
     transport = httpx.ASGITransport(app=application)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
         yield c

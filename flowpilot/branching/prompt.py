@@ -63,6 +63,7 @@ class BranchAwarePromptBuilder:
         siblings: list[SiblingSummary],
         references: list[Reference],
         focus: str | None = None,
+        attachments: list[str] | None = None,
     ) -> ChatRequest:
         context = session_context(title, problem_summary, problem_domain)
         if branch_label:
@@ -72,8 +73,14 @@ class BranchAwarePromptBuilder:
         if focused is not None:
             system.append(SystemBlock(playbook_block(focused)))
         others = [r for r in references if r.slug != focus]
+        attached = (
+            "Attachments on this branch (descriptions, not the files):\n"
+            + "\n".join(f"- {a}" for a in attachments)
+            if attachments
+            else ""
+        )
         volatile = "\n\n".join(
-            part for part in (siblings_block(siblings), references_block(others)) if part
+            part for part in (attached, siblings_block(siblings), references_block(others)) if part
         )
         return ChatRequest(
             system=system,

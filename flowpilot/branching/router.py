@@ -30,7 +30,7 @@ from flowpilot.branching.schemas import (
     TransitionContext,
 )
 from flowpilot.db.deps import DBSession
-from flowpilot.errors import DomainError, NotFound
+from flowpilot.errors import DomainError
 from flowpilot.sessions import chat
 from flowpilot.sessions import service as sessions
 from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch
@@ -217,11 +217,8 @@ async def branch_message(
     principal: CurrentUser,
     db: DBSession,
 ) -> StreamingResponse | JSONResponse:
-    if body.upload_ids:
-        # Uploads arrive with a later release; an id we cannot resolve is a 404, not ignored.
-        raise NotFound("Upload not found")
     turn, message = await chat.append_user_message(
-        db, principal, session_id, body.message, branch_id
+        db, principal, session_id, body.message, branch_id, upload_ids=body.upload_ids
     )
     await db.commit()
     return await respond_with_turn(request, turn, message_out(message, awaiting=True))

@@ -18,7 +18,9 @@ from flowpilot.sessions.models import AISessionStep, SessionBranch
 MAX_TRIED = 8
 
 
-def compose_summary(branch: SessionBranch, steps: list[AISessionStep]) -> dict[str, Any]:
+def compose_summary(
+    branch: SessionBranch, steps: list[AISessionStep], artifacts: list[str] | None = None
+) -> dict[str, Any]:
     """Deterministic summary from the record (offline mode, and the fallback while a job runs)."""
     tried = [s.title for s in steps if s.step_type not in ("intake_analysis", "fork") and s.title]
     if branch.status == "dead_end":
@@ -33,7 +35,7 @@ def compose_summary(branch: SessionBranch, steps: list[AISessionStep]) -> dict[s
         concluded = "In progress; nothing tried yet"
     if branch.status == "revived" and branch.evidence_description:
         concluded = f"Revived with new evidence: {branch.evidence_description}"
-    return {"tried": tried[-MAX_TRIED:], "concluded": concluded, "artifacts": []}
+    return {"tried": tried[-MAX_TRIED:], "concluded": concluded, "artifacts": artifacts or []}
 
 
 async def steps_by_branch(
@@ -53,12 +55,33 @@ async def steps_by_branch(
     return out
 
 
+async def artifacts_by_branch(
+    db: AsyncSession, session_id: uuid.UUID
+) -> dict[uuid.UUID, list[str]]:
+    """Each branch's uploads, as short 'name: description' lines."""
+    from flowpilot.uploads.models import FileUpload
+
+    out: dict[uuid.UUID, list[str]] = defaultdict(list)
+    rows = await db.execute(
+        select(
+            FileUpload.uploaded_on_branch_id, FileUpload.original_name, FileUpload.ai_description
+        )
+        .where(FileUpload.session_id == session_id)
+        .order_by(FileUpload.created_at)
+    )
+    for branch_id, name, description in rows.tuples():
+        if branch_id is not None:
+            out[branch_id].append(f"{name}: {(description or 'not described yet')[:160]}")
+    return out
+
+
 @dataclass(frozen=True)
 class SiblingSummary:
     label: str
     status: str
     tried: list[str]
     concluded: str
+    artifacts: tuple[str, ...] = ()
 
 
 async def sibling_summaries(
@@ -75,10 +98,11 @@ async def sibling_summaries(
     )
     need = [b.id for b in others if b.summary_stale or not b.context_summary]
     steps = await steps_by_branch(db, session_id, need)
+    artifacts = await artifacts_by_branch(db, session_id)
     out = []
     for b in others:
         summary = (
-            compose_summary(b, steps.get(b.id, []))
+            compose_summary(b, steps.get(b.id, []), artifacts.get(b.id))
             if b.summary_stale or not b.context_summary
             else b.context_summary
         )
@@ -88,6 +112,7 @@ async def sibling_summaries(
                 status=b.status,
                 tried=list(summary.get("tried", [])),
                 concluded=str(summary.get("concluded", "")),
+                artifacts=tuple(summary.get("artifacts") or artifacts.get(b.id, [])),
             )
         )
     return out
@@ -103,6 +128,8 @@ def siblings_block(siblings: list[SiblingSummary]) -> str:
             lines.append(f"- RULED OUT: {s.label}. {s.concluded}. Tried: {tried}")
         else:
             lines.append(f"- {s.label} [{s.status}]: {s.concluded}. Tried: {tried}")
+        if s.artifacts:
+            lines.append("  Key artifacts: " + "; ".join(s.artifacts[:3]))
     return "\n".join(lines)
 
 

@@ -10,7 +10,7 @@ import structlog
 from procrastinate import RetryStrategy
 
 from flowpilot.ai.base import ProviderError, StructuredRequest
-from flowpilot.branching.summaries import compose_summary, steps_by_branch
+from flowpilot.branching.summaries import artifacts_by_branch, compose_summary, steps_by_branch
 from flowpilot.jobs.app import job_app
 from flowpilot.jobs.runtime import runtime
 from flowpilot.sessions import service as sessions
@@ -38,6 +38,7 @@ async def summarize_branch(branch_id: str) -> None:
         if branch is None:
             return
         steps = (await steps_by_branch(db, branch.session_id, [branch.id])).get(branch.id, [])
+        artifacts = await artifacts_by_branch(db, branch.session_id)
         path = await sessions.message_path(db, branch.session_id, branch.head_message_id)
         fork_depth = 0
         if branch.forked_from_message_id is not None:
@@ -57,7 +58,7 @@ async def summarize_branch(branch_id: str) -> None:
             prompt=f"Hypothesis: {branch.label}\n{status_note}\n\nTranscript:\n{transcript}",
             schema=SUMMARY_SCHEMA,
             name="branch_summary",
-            offline_compose=lambda: compose_summary(branch, steps),
+            offline_compose=lambda: compose_summary(branch, steps, artifacts.get(branch.id)),
         )
         try:
             result = await rt.provider.structured(request)

@@ -79,12 +79,32 @@ async def build_snapshot(
         "waiting_on": waiting_on,
         "engineer_notes": notes,
         "watch_outs": watch_outs(branch_map, waiting_on),
-        "uploads": [],
+        "uploads": await uploads_of(db, session),
         "time": {
             "active_seconds": session.total_active_seconds,
             "parked_seconds": session.total_parked_seconds,
         },
     }
+
+
+async def uploads_of(db: AsyncSession, session: AISession) -> list[dict[str, Any]]:
+    from flowpilot.uploads.models import FileUpload
+
+    rows = await db.scalars(
+        select(FileUpload)
+        .where(FileUpload.session_id == session.id, FileUpload.account_id == session.account_id)
+        .order_by(FileUpload.created_at)
+    )
+    return [
+        {
+            "id": str(u.id),
+            "name": u.original_name,
+            "kind": u.kind,
+            "branch_id": str(u.uploaded_on_branch_id) if u.uploaded_on_branch_id else None,
+            "description": u.ai_description,
+        }
+        for u in rows
+    ]
 
 
 def watch_outs(branch_map: list[dict[str, Any]], waiting_on: str | None) -> list[str]:
@@ -179,6 +199,11 @@ def compose_briefing(snapshot: dict[str, Any], handoff: dict[str, Any]) -> str:
         lines.append(
             f"Assessment: {assessment['likely_cause']} ({assessment['confidence']} confidence)."
         )
+    uploads = snapshot.get("uploads") or []
+    if uploads:
+        lines.append("")
+        lines.append("Attachments:")
+        lines += [f"- {u['name']}: {u['description'] or 'not described yet'}" for u in uploads]
     lines.append("")
     lines.append(f"Next step (suggested last, no result reported yet): {snapshot['next_step']}")
     return "\n".join(lines)

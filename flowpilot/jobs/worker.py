@@ -77,7 +77,11 @@ async def start_in_process_worker(
 
 
 async def run_dedicated_worker(
-    db: Database, provider: ChatProvider, concurrency: int, settings: Settings | None = None
+    db: Database,
+    provider: ChatProvider,
+    concurrency: int,
+    settings: Settings | None = None,
+    queues: list[str] | None = None,
 ) -> None:
     settings = settings or get_settings()
     app = bound_app(db, provider, settings)
@@ -88,6 +92,7 @@ async def run_dedicated_worker(
         try:
             await app.run_worker_async(
                 concurrency=concurrency,
+                queues=queues or None,
                 **_worker_options(settings),  # type: ignore[arg-type]
             )
         finally:

@@ -8,6 +8,7 @@ database connection is held while the model is talking.
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -22,6 +23,7 @@ from flowpilot.ai.base import (
     ChatMessage,
     ChatProvider,
     Completed,
+    ImagePart,
     ProviderError,
     Reference,
     Usage,
@@ -29,12 +31,14 @@ from flowpilot.ai.base import (
 from flowpilot.auth.service import Principal
 from flowpilot.branching.prompt import BranchAwarePromptBuilder
 from flowpilot.branching.suggestions import ForkOptionsFilter
-from flowpilot.branching.summaries import queue_summary, sibling_summaries
+from flowpilot.branching.summaries import artifacts_by_branch, queue_summary, sibling_summaries
 from flowpilot.config import Settings
 from flowpilot.errors import Conflict, NotFound
 from flowpilot.library import service as library
 from flowpilot.sessions import service
 from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
+from flowpilot.uploads.models import FileUpload
+from flowpilot.uploads.storage import Storage
 
 log = structlog.get_logger(__name__)
 CHATTABLE = ("active", "paused")
@@ -70,6 +74,7 @@ async def append_user_message(
     session_id: uuid.UUID,
     content: str,
     branch_id: uuid.UUID | None = None,
+    upload_ids: list[uuid.UUID] | None = None,
 ) -> tuple[Turn, SessionMessage]:
     session = await service.get_writable_session(db, principal, session_id)
     if session.status not in CHATTABLE:
@@ -95,6 +100,7 @@ async def append_user_message(
 
     await make_active(db, session, branch)
     head = await db.get(SessionMessage, branch.head_message_id) if branch.head_message_id else None
+    attachments = await attach_uploads(db, session, branch, upload_ids or [])
     message = SessionMessage(
         session_id=session.id,
         account_id=session.account_id,
@@ -104,7 +110,7 @@ async def append_user_message(
         role="user",
         content=content,
         author_id=principal.user_id,
-        attachments=[],
+        attachments=attachments,
         meta={},
     )
     db.add(message)
@@ -114,6 +120,34 @@ async def append_user_message(
     await db.flush()
     await db.refresh(message)
     return Turn(session.id, session.account_id, branch.id, message.id), message
+
+
+async def attach_uploads(
+    db: AsyncSession, session: AISession, branch: SessionBranch, upload_ids: list[uuid.UUID]
+) -> list[dict[str, Any]]:
+    """Uploads referenced by a message: they must be this session's (404 otherwise); an upload
+    not yet tied to a branch joins the branch it is discussed on."""
+    if not upload_ids:
+        return []
+    rows = {
+        u.id: u
+        for u in await db.scalars(
+            select(FileUpload).where(
+                FileUpload.id.in_(upload_ids),
+                FileUpload.session_id == session.id,
+                FileUpload.account_id == session.account_id,
+            )
+        )
+    }
+    if len(rows) != len(set(upload_ids)):
+        raise NotFound("Upload not found")
+    out = []
+    for uid in dict.fromkeys(upload_ids):
+        upload = rows[uid]
+        if upload.uploaded_on_branch_id is None:
+            upload.uploaded_on_branch_id = branch.id
+        out.append({"upload_id": str(upload.id), "name": upload.original_name, "kind": upload.kind})
+    return out
 
 
 async def turn_for_retry(
@@ -191,10 +225,12 @@ class ChatRunner:
         maker: async_sessionmaker[AsyncSession],
         provider: ChatProvider,
         settings: Settings,
+        storage: Storage | None = None,
     ) -> None:
         self.maker = maker
         self.provider = provider
         self.settings = settings
+        self.storage = storage
 
     async def run(self, turn: Turn) -> AsyncIterator[dict[str, Any]]:
         """Yields {'event': …, 'data': …} dicts: delta* then done, or error."""
@@ -277,6 +313,8 @@ class ChatRunner:
             own_history = history[fork.depth + 1 :] if fork else history
             references, focus = await _references(db, session, branch, history, own_history)
             siblings = await sibling_summaries(db, session.id, branch.id)
+            attachments = (await artifacts_by_branch(db, session.id)).get(branch.id, [])
+            await self._attach_images(db, turn, history)
             builder = BranchAwarePromptBuilder(
                 history_budget_tokens=self.settings.history_token_budget,
                 max_tokens=self.settings.ai_max_output_tokens,
@@ -290,8 +328,34 @@ class ChatRunner:
                 siblings=siblings,
                 references=references,
                 focus=focus,
+                attachments=attachments,
             )
             return request
+
+    async def _attach_images(
+        self, db: AsyncSession, turn: Turn, history: list[ChatMessage]
+    ) -> None:
+        """Screenshots attached to this turn go to a vision model directly (once)."""
+        if self.storage is None or not self.provider.supports_images or not history:
+            return
+        message = await db.get(SessionMessage, turn.user_message_id)
+        ids = [
+            a["upload_id"]
+            for a in (message.attachments if message else [])
+            if a.get("kind") == "image"
+        ]
+        if not ids:
+            return
+        uploads = await db.scalars(
+            select(FileUpload).where(
+                FileUpload.id.in_([uuid.UUID(i) for i in ids]),
+                FileUpload.account_id == turn.account_id,
+            )
+        )
+        history[-1].images = [
+            ImagePart(u.detected_type, base64.b64encode(self.storage.get(u.storage_key)).decode())
+            for u in uploads
+        ]
 
     async def _save_reply(
         self, turn: Turn, text: str, completed: Completed, latency_ms: int

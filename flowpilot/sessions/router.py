@@ -169,7 +169,9 @@ async def send_message(
     principal: CurrentUser,
     db: DBSession,
 ) -> StreamingResponse | JSONResponse:
-    turn, message = await chat.append_user_message(db, principal, session_id, body.content)
+    turn, message = await chat.append_user_message(
+        db, principal, session_id, body.content, upload_ids=body.upload_ids
+    )
     # The user's message is durable before the provider is called.
     await db.commit()
     return await respond_with_turn(request, turn, message_out(message, awaiting=True))
@@ -203,7 +205,10 @@ async def stop_message(
 
 def _runner(request: Request) -> chat.ChatRunner:
     return chat.ChatRunner(
-        request.app.state.sessionmaker, request.app.state.provider, request.app.state.settings
+        request.app.state.sessionmaker,
+        request.app.state.provider,
+        request.app.state.settings,
+        request.app.state.storage,
     )
 
 

@@ -81,6 +81,7 @@ class SessionPage(BaseModel):
 
 class MessageCreate(BaseModel):
     content: str = Field(min_length=1, max_length=32_000)
+    upload_ids: list[uuid.UUID] = Field(default_factory=list, max_length=10)
 
 
 class MessageOut(BaseModel):

@@ -50,6 +50,11 @@ def analyse_text(text: str) -> dict[str, Any]:
     event_ids = Counter(EVENT_ID.findall(text))
     codes = Counter(c for c in ERROR_CODE.findall(text))
     all_stamps = [m.group(0) for m in TIMESTAMP.finditer(text)]
+    events = windows_events(text)
+    if events:
+        # Event Viewer exports: one finding per event, named by id, source and message.
+        errors = Counter(e for e, level in events if level in ("error", "critical"))
+        warnings = Counter(e for e, level in events if level == "warning")
     # Keep context around each relevant line (the line before often names the source).
     reduced = _with_context(lines, MAX_RELEVANT_LINES)
     return {
@@ -64,6 +69,28 @@ def analyse_text(text: str) -> dict[str, Any]:
         "last_timestamp": max(all_stamps) if all_stamps else None,
         "reduced_text": reduced[:MAX_EXTRACT_CHARS],
     }
+
+
+FIELD = re.compile(r"^\s*(Source|Event ?ID|Level|Description)\s*[:=]\s*(.*)$", re.IGNORECASE)
+
+
+def windows_events(text: str) -> list[tuple[str, str]]:
+    """Events of an Event Viewer text export: ("Event 7 Disk (Error): message", "error")."""
+    out = []
+    for block in re.split(r"\n\s*\n", text):
+        fields: dict[str, str] = {}
+        for line in block.splitlines():
+            m = FIELD.match(line)
+            if m:
+                fields[m.group(1).lower().replace(" ", "")] = m.group(2).strip()
+        if "eventid" in fields and "level" in fields:
+            level = fields["level"].lower()
+            summary = (
+                f"Event {fields['eventid']} {fields.get('source', '')} ({fields['level']}): "
+                f"{fields.get('description', '')[:200]}"
+            )
+            out.append((summary, level))
+    return out
 
 
 def _with_context(lines: list[str], limit: int) -> str:
@@ -83,7 +110,8 @@ def _with_context(lines: list[str], limit: int) -> str:
 
 
 def describe_text_offline(name: str, facts: dict[str, Any]) -> str:
-    parts = [f"{name}: {facts['line_count']} lines, {facts['error_count']} error lines"]
+    del name  # the file's name is shown next to its description already
+    parts = [f"{facts['line_count']} lines, {facts['error_count']} error lines"]
     parts.append(f"{facts['warning_count']} warnings")
     if facts["event_ids"]:
         parts.append("event ids " + ", ".join(facts["event_ids"][:5]))

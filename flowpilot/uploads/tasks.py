@@ -132,10 +132,17 @@ async def _describe_image(provider: ChatProvider, upload: FileUpload, data: byte
 
 @job_app.task(
     name="describe_upload",
+    queue="uploads",  # heavier work: can be given its own workers (`flowpilot worker --queue`)
     pass_context=True,
     retry=RetryStrategy(max_attempts=MAX_ATTEMPTS, exponential_wait=2),
 )
 async def describe_upload(context: JobContext, upload_id: str) -> None:
+    attempt = (context.job.attempts or 0) + 1 if context.job else 1
+    await run_description(upload_id, attempt)
+
+
+async def run_description(upload_id: str, attempt: int = 1) -> None:
+    """Describe one upload; a failure is recorded on the row and re-raised (to be retried)."""
     rt = runtime()
     assert rt.storage is not None
     async with rt.sessionmaker() as db:
@@ -146,7 +153,6 @@ async def describe_upload(context: JobContext, upload_id: str) -> None:
             data = rt.storage.get(upload.storage_key)
             result = await describe(rt.provider, upload, data)
         except Exception as exc:
-            attempt = (context.job.attempts or 0) + 1 if context.job else 1
             upload.description_attempts = attempt
             upload.description_error = str(exc)[:500] or exc.__class__.__name__
             if attempt >= MAX_ATTEMPTS:
@@ -160,5 +166,5 @@ async def describe_upload(context: JobContext, upload_id: str) -> None:
         upload.description_data = result.data
         upload.description_status = "done"
         upload.description_error = None
-        upload.description_attempts = (context.job.attempts or 0) + 1 if context.job else 1
+        upload.description_attempts = attempt
         await db.commit()

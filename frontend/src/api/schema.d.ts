@@ -1161,6 +1161,8 @@ export interface components {
         MessageCreate: {
             /** Content */
             content: string;
+            /** Upload Ids */
+            upload_ids?: string[];
         };
         /** MessageOut */
         MessageOut: {
