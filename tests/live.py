@@ -25,8 +25,10 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
-def start_server(provider: ChatProvider | None = None, **settings: object) -> LiveServer:
-    app = create_app(make_settings(**settings), provider=provider, run_worker=False)
+def start_server(
+    provider: ChatProvider | None = None, *, worker: bool = False, **settings: object
+) -> LiveServer:
+    app = create_app(make_settings(**settings), provider=provider, run_worker=worker)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
 
 import procrastinate
 import structlog
@@ -90,10 +91,9 @@ async def run_dedicated_worker(
         log.info("worker_started", mode="dedicated", concurrency=concurrency, recovered=recovered)
         sweeper = asyncio.create_task(keep_recovering(app, settings.stalled_after_seconds))
         try:
-            await app.run_worker_async(
-                concurrency=concurrency,
-                queues=queues or None,
-                **_worker_options(settings),  # type: ignore[arg-type]
-            )
+            options: dict[str, Any] = {**_worker_options(settings)}
+            if queues:
+                options["queues"] = queues
+            await app.run_worker_async(concurrency=concurrency, **options)
         finally:
             sweeper.cancel()

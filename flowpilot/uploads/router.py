@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
 from flowpilot.auth.deps import CurrentUser
 from flowpilot.db.deps import DBSession
+from flowpilot.jobs.defer import defer
 from flowpilot.sessions import service as sessions
 from flowpilot.uploads import service
 from flowpilot.uploads.models import FileUpload
@@ -84,6 +85,20 @@ async def get_content(
             "Cache-Control": "private, max-age=300",
         },
     )
+
+
+@router.post("/{upload_id}/describe", response_model=UploadOut)
+async def describe_again(
+    session_id: uuid.UUID, upload_id: uuid.UUID, principal: CurrentUser, db: DBSession
+) -> UploadOut:
+    """Queue the description again (after it failed, or to refresh it)."""
+    await sessions.get_writable_session(db, principal, session_id)
+    upload = await service.get_upload(db, principal, session_id, upload_id)
+    upload.description_status = "pending"
+    upload.description_error = None
+    await db.flush()
+    await defer(db, "describe_upload", upload_id=str(upload.id))
+    return UploadOut.model_validate(upload)
 
 
 @router.delete("/{upload_id}", status_code=204)

@@ -54,6 +54,7 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/ai-sessions/{session_id}/uploads", None),
     ("GET", "/api/v1/ai-sessions/{session_id}/uploads/{upload_id}", None),
     ("GET", "/api/v1/ai-sessions/{session_id}/uploads/{upload_id}/content", None),
+    ("POST", "/api/v1/ai-sessions/{session_id}/uploads/{upload_id}/describe", None),
     ("DELETE", "/api/v1/ai-sessions/{session_id}/uploads/{upload_id}", None),
 ]
 

@@ -29,6 +29,7 @@ export type Briefing = Schemas["HandoffBriefingResponse"];
 export type SessionTime = Schemas["SessionTimeResponse"];
 export type NotificationList = Schemas["NotificationList"];
 export type Team = Schemas["TeamOut"];
+export type Upload = Schemas["UploadOut"];
 
 export function csrfToken(): string {
   const match = document.cookie.match(/(?:^|;\s*)fp_csrf=([^;]+)/);
@@ -107,6 +108,20 @@ export const api = {
   notifications: () => call<NotificationList>(http.get("/notifications")),
   readNotification: (id: string) => call<unknown>(http.post(`/notifications/${id}/read`)),
   readAllNotifications: () => call<void>(http.post("/notifications/read-all")),
+  uploads: (id: string) => call<Upload[]>(http.get(`/ai-sessions/${id}/uploads`)),
+  upload: (id: string, files: File[], branchId: string | null, onProgress: (fraction: number) => void) => {
+    const form = new FormData();
+    files.forEach((f) => form.append("files", f, f.name));
+    if (branchId) form.append("branch_id", branchId);
+    return call<Upload[]>(
+      http.post(`/ai-sessions/${id}/uploads`, form, {
+        onUploadProgress: (e) => onProgress(e.total ? e.loaded / e.total : 0),
+      }),
+    );
+  },
+  describeAgain: (id: string, uploadId: string) =>
+    call<Upload>(http.post(`/ai-sessions/${id}/uploads/${uploadId}/describe`)),
+  uploadUrl: (id: string, uploadId: string) => `/api/v1/ai-sessions/${id}/uploads/${uploadId}/content`,
   stopTurn: (id: string, messageId: string) =>
     call<{ stop_requested: boolean }>(http.post(`/ai-sessions/${id}/messages/${messageId}/stop`)),
 };

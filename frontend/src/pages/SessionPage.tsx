@@ -4,6 +4,7 @@ import { api, type ForkSuggestion, type Handoff, type Message, type SessionStatu
 import { BriefingPanel } from "../components/handoffs/BriefingPanel";
 import { HandoffHistory } from "../components/handoffs/HandoffHistory";
 import { HandoffModal } from "../components/handoffs/HandoffModal";
+import { UploadCard } from "../components/uploads/UploadCard";
 import { BranchMap } from "../components/branching/BranchMap";
 import { BranchTransitionBar } from "../components/branching/BranchTransitionBar";
 import { ComparePanel } from "../components/branching/ComparePanel";
@@ -15,6 +16,7 @@ import { duration, tokens } from "../lib/format";
 import { navigate, queryParam } from "../lib/router";
 import { useBranches } from "../stores/branches";
 import { useChat } from "../stores/chat";
+import { useUploads } from "../stores/uploads";
 
 const NEXT: Partial<Record<SessionStatus, { to: SessionStatus; label: string }[]>> = {
   active: [{ to: "resolved", label: "Mark resolved" }],
@@ -28,6 +30,18 @@ function activeSeconds(s: { status: SessionStatus; total_active_seconds: number;
   if (s.status !== "active") return s.total_active_seconds;
   const running = Math.max(0, Math.floor((Date.now() - new Date(s.status_changed_at).getTime()) / 1000));
   return s.total_active_seconds + running;
+}
+
+function MessageAttachments({ sessionId, message }: { sessionId: string; message: Message }) {
+  const items = useUploads((s) => s.items);
+  const ids = new Set(message.attachments.map((a) => String(a.upload_id)));
+  const shown = items.filter((u) => ids.has(u.id));
+  if (!shown.length) return null;
+  return (
+    <div className="flex flex-wrap justify-end gap-2">
+      {shown.map((u) => <UploadCard key={u.id} sessionId={sessionId} upload={u} />)}
+    </div>
+  );
 }
 
 function suggestionsOf(m: Message): ForkSuggestion[] {
@@ -54,6 +68,7 @@ export function SessionPage({ id }: { id: string }) {
   useEffect(() => {
     branches.reset();
     void branches.load(id);
+    void useUploads.getState().load(id);
     refreshSide();
     open(id).catch((err: Error) => setLoadError(err.message));
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -148,6 +163,7 @@ export function SessionPage({ id }: { id: string }) {
             <div key={m.id} className="flex flex-col gap-2">
               <ChatMessage role={m.role} content={m.content} stopped={m.meta?.stopped === true}
                 usage={m.role === "assistant" ? m : undefined}
+                attachments={<MessageAttachments sessionId={id} message={m} />}
                 actions={session.can_write && m.role !== "system" && !streaming ? (
                   <button type="button" onClick={() => setForkFrom(forkFrom === m.id ? null : m.id)}
                     className="inline-flex items-center gap-1 rounded px-1.5 py-0.5 text-slate-500 hover:bg-slate-200"
@@ -184,7 +200,8 @@ export function SessionPage({ id }: { id: string }) {
           )}
           <div ref={bottom} />
         </section>
-        <Composer disabled={!chattable} streaming={streaming} onSend={(t) => void send(t)} onStop={stop} />
+        <Composer sessionId={id} branchId={tree?.active_branch_id ?? null} disabled={!chattable} streaming={streaming}
+          onSend={(t, ids) => void send(t, ids)} onStop={stop} />
         {handoffOpen && (
           <HandoffModal sessionId={id} onClose={() => setHandoffOpen(false)}
             onDone={() => { setHandoffOpen(false); void useChat.getState().refreshSession(); refreshSide(); }} />

@@ -18,7 +18,7 @@ type ChatState = {
   open: (id: string) => Promise<void>;
   refreshSession: () => Promise<void>;
   replaceMessages: (messages: Message[]) => void;
-  send: (content: string) => Promise<void>;
+  send: (content: string, uploadIds?: string[]) => Promise<void>;
   retry: (messageId: string) => Promise<void>;
   stop: () => void;
 };
@@ -107,10 +107,10 @@ export const useChat = create<ChatState>((set, get) => {
       const current = get().session;
       if (current) set({ session: await api.getSession(current.id) });
     },
-    send: async (content) => {
+    send: async (content, uploadIds = []) => {
       const session = get().session;
       if (!session || get().streaming) return;
-      await run(`/api/v1/ai-sessions/${session.id}/messages`, { content });
+      await run(`/api/v1/ai-sessions/${session.id}/messages`, { content, upload_ids: uploadIds });
     },
     retry: async (messageId) => {
       const session = get().session;

@@ -3,6 +3,7 @@ import { useState } from "react";
 import { GitCompare } from "lucide-react";
 import type { Branch, BranchTree } from "../../api/client";
 import { useBranches } from "../../stores/branches";
+import { useUploads } from "../../stores/uploads";
 import { BranchNode } from "./BranchNode";
 
 export function orderTree(branches: Branch[]): { branch: Branch; depth: number }[] {
@@ -24,6 +25,7 @@ export function orderTree(branches: Branch[]): { branch: Branch; depth: number }
 
 export function BranchMap({ sessionId, tree, canWrite }: { sessionId: string; tree: BranchTree; canWrite: boolean }) {
   const { switchTo, update, revive, openCompare, error } = useBranches();
+  const uploads = useUploads((s) => s.items);
   const [picked, setPicked] = useState<string[]>([]);
   const toggle = (id: string) =>
     setPicked((p) => (p.includes(id) ? p.filter((x) => x !== id) : [...p.slice(-1), id]));
@@ -45,6 +47,7 @@ export function BranchMap({ sessionId, tree, canWrite }: { sessionId: string; tr
             canWrite={canWrite}
             others={tree.branches.filter((b) => b.id !== branch.id)}
             comparing={picked.includes(branch.id)}
+            artifacts={uploads.filter((u) => u.uploaded_on_branch_id === branch.id).map((u) => u.original_name)}
             onToggleCompare={() => toggle(branch.id)}
             onSwitch={() => void switchTo(sessionId, branch.id)}
             onStatus={(status, reason, resolveSession) =>

@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { MoreHorizontal } from "lucide-react";
+import { MoreHorizontal, Paperclip } from "lucide-react";
 import type { Branch } from "../../api/client";
 import { BranchRevivalCard } from "./BranchRevivalCard";
 import { BranchStatusBadge } from "./BranchStatusBadge";
@@ -12,6 +12,7 @@ type Props = {
   canWrite: boolean;
   others: Branch[];
   comparing: boolean;
+  artifacts: string[];
   onSwitch: () => void;
   onToggleCompare: () => void;
   onStatus: (status: "dead_end" | "solved" | "active", reason: string | null, resolveSession: boolean) => Promise<boolean>;
@@ -52,6 +53,15 @@ export function BranchNode(props: Props) {
           </button>
         )}
       </div>
+      {props.artifacts.length > 0 && (
+        <ul aria-label={`Files on ${branch.label}`} className="ml-3 mt-0.5 space-y-0.5 text-[11px] text-slate-500">
+          {props.artifacts.map((name, i) => (
+            <li key={`${name}-${i}`} className="flex items-center gap-1 truncate">
+              <Paperclip aria-hidden="true" className="h-3 w-3 shrink-0" /> {name}
+            </li>
+          ))}
+        </ul>
+      )}
       {open && canWrite && (
         <div className="ml-2 mt-1 flex flex-wrap gap-1 text-xs">
           {workable && <button type="button" onClick={() => setPanel("dead_end")} className="rounded border px-1.5 py-0.5 hover:bg-red-50">Mark dead end</button>}

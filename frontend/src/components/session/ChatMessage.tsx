@@ -4,7 +4,12 @@ import type { Message } from "../../api/client";
 import { renderMarkdown } from "../../lib/markdown";
 
 type Usage = Pick<Message, "input_tokens" | "output_tokens" | "cache_read_tokens" | "cache_write_tokens">;
-type Props = Pick<Message, "role" | "content"> & { stopped?: boolean; actions?: ReactNode; usage?: Usage };
+type Props = Pick<Message, "role" | "content"> & {
+  stopped?: boolean;
+  actions?: ReactNode;
+  usage?: Usage;
+  attachments?: ReactNode;
+};
 
 function usageLine(u: Usage): string | null {
   const total = u.input_tokens + u.output_tokens + u.cache_read_tokens + u.cache_write_tokens;
@@ -14,7 +19,7 @@ function usageLine(u: Usage): string | null {
   return `${u.input_tokens} in · ${u.output_tokens} out${cached}${written} tokens`;
 }
 
-export function ChatMessage({ role, content, stopped = false, actions, usage }: Props) {
+export function ChatMessage({ role, content, stopped = false, actions, usage, attachments }: Props) {
   const spent = usage ? usageLine(usage) : null;
   if (role === "system") {
     return (
@@ -40,6 +45,7 @@ export function ChatMessage({ role, content, stopped = false, actions, usage }: 
           {stopped && <p className="mt-1 text-xs italic text-slate-500">Stopped before the end.</p>}
         {spent && <p className="mt-1 text-[11px] text-slate-400" data-testid="turn-usage">{spent}</p>}
         </div>
+        {attachments}
         {actions && <div className={`flex gap-2 text-xs ${isUser ? "justify-end" : ""}`}>{actions}</div>}
       </div>
     </article>
