@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, alias="FLOWPILOT_LOGIN_WINDOW_SECONDS")
     max_body_bytes: int = Field(default=1_000_000, alias="FLOWPILOT_MAX_BODY_BYTES")
     worker_in_process: bool = Field(default=True, alias="FLOWPILOT_IN_PROCESS_WORKER")
+    storage_url: str | None = Field(default=None, alias="FLOWPILOT_STORAGE_URL")
+    s3_endpoint_url: str | None = Field(default=None, alias="FLOWPILOT_S3_ENDPOINT_URL")
+    s3_access_key_id: str | None = Field(default=None, alias="FLOWPILOT_S3_ACCESS_KEY_ID")
+    s3_secret_access_key: str | None = Field(default=None, alias="FLOWPILOT_S3_SECRET_ACCESS_KEY")
+    s3_region: str | None = Field(default=None, alias="FLOWPILOT_S3_REGION")
     upload_max_bytes: int = Field(default=20_000_000, alias="FLOWPILOT_UPLOAD_MAX_BYTES")
     worker_heartbeat_seconds: float = Field(
         default=10.0, alias="FLOWPILOT_WORKER_HEARTBEAT_SECONDS"

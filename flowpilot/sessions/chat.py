@@ -353,7 +353,9 @@ class ChatRunner:
             )
         )
         history[-1].images = [
-            ImagePart(u.detected_type, base64.b64encode(self.storage.get(u.storage_key)).decode())
+            ImagePart(
+                u.detected_type, base64.b64encode(await self.storage.get(u.storage_key)).decode()
+            )
             for u in uploads
         ]
 

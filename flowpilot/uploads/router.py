@@ -68,7 +68,7 @@ async def get_content(
     """The bytes, with the type FlowPilot detected: images and PDFs inline, all else as an
     attachment; never sniffed by the browser, never rendered as HTML."""
     upload = await service.get_upload(db, principal, session_id, upload_id)
-    data = _storage(request).get(upload.storage_key)
+    data = await _storage(request).get(upload.storage_key)
     inline = upload.detected_type in INLINE_TYPES
     media = upload.detected_type if inline else "text/plain; charset=utf-8"
     if upload.kind == "email":
@@ -114,4 +114,4 @@ async def delete_upload(
     await db.delete(upload)
     await db.flush()
     await db.commit()  # the row goes first; a file without a row is harmless, not the reverse
-    _storage(request).delete(upload.storage_key)
+    await _storage(request).delete(upload.storage_key)

@@ -102,7 +102,7 @@ async def accept(
     try:
         for f, kind in zip(files, detected, strict=True):
             key = f"{session.account_id}/{uuid.uuid4()}"
-            storage.put(key, f.data)
+            await storage.put(key, f.data)
             stored.append(key)
             row = FileUpload(
                 account_id=session.account_id,
@@ -122,7 +122,7 @@ async def accept(
         await db.flush()
     except BaseException:
         for key in stored:  # nothing half-written survives a failed request
-            storage.delete(key)
+            await storage.delete(key)
         raise
     for row in rows:
         await defer(db, "describe_upload", upload_id=str(row.id))

@@ -150,7 +150,7 @@ async def run_description(upload_id: str, attempt: int = 1) -> None:
         if upload is None or upload.description_status == "done":
             return
         try:
-            data = rt.storage.get(upload.storage_key)
+            data = await rt.storage.get(upload.storage_key)
             result = await describe(rt.provider, upload, data)
         except Exception as exc:
             upload.description_attempts = attempt
