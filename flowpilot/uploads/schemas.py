@@ -18,6 +18,7 @@ class UploadOut(BaseModel):
     sha256: str
     uploaded_by: uuid.UUID | None
     uploaded_on_branch_id: uuid.UUID | None
+    uploaded_at_step_id: uuid.UUID | None
     description_status: Literal["pending", "done", "failed"]
     ai_description: str | None
     content_summary: str | None

@@ -14,7 +14,7 @@ from flowpilot.auth.service import Principal
 from flowpilot.errors import DomainError, NotFound, PayloadTooLarge
 from flowpilot.jobs.defer import defer
 from flowpilot.sessions import service as sessions
-from flowpilot.sessions.models import AISession, SessionBranch
+from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch
 from flowpilot.uploads.models import FileUpload
 from flowpilot.uploads.sniff import Detected, Unsupported, sniff
 from flowpilot.uploads.storage import Storage
@@ -97,6 +97,14 @@ async def accept(
     if branch is None:
         raise NotFound("Branch not found")
     detected = check_files(files, max_bytes)
+    # The step the branch had reached when the file arrived: where it belongs in the story.
+    # (A branch with no step of its own yet: the latest step of the session.)
+    at_step = await db.scalar(
+        select(AISessionStep.id)
+        .where(AISessionStep.session_id == session.id)
+        .order_by((AISessionStep.branch_id == branch).desc(), AISessionStep.step_number.desc())
+        .limit(1)
+    )
     stored: list[str] = []
     rows = []
     try:
@@ -115,6 +123,7 @@ async def accept(
                 sha256=hashlib.sha256(f.data).hexdigest(),
                 storage_key=key,
                 uploaded_on_branch_id=branch,
+                uploaded_at_step_id=at_step,
                 description_status="pending",
             )
             db.add(row)

@@ -199,6 +199,7 @@ async def test_description_enters_its_branch_prompt_and_only_summaries_elsewhere
     up = await _upload(client, h, sid, "System.txt", EVENT.encode(), branch=disk)
     await _describe(app, up["id"], OfflineProvider())
 
+    assert up["uploaded_on_branch_id"] == disk and up["uploaded_at_step_id"] is not None
     r = await client.post(
         f"{base}/branches/{disk}/message",
         json={"message": "see the log", "upload_ids": [up["id"]]},

@@ -1632,6 +1632,8 @@ export interface components {
             sha256: string;
             /** Size Bytes */
             size_bytes: number;
+            /** Uploaded At Step Id */
+            uploaded_at_step_id: string | null;
             /** Uploaded By */
             uploaded_by: string | null;
             /** Uploaded On Branch Id */
