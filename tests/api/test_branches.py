@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 from sqlalchemy import text
 
-from flowpilot.ai.base import ChatEvent, ChatRequest
-from flowpilot.ai.offline import OfflineProvider
 from flowpilot.branching.tasks import summarize_branch
 from flowpilot.jobs.runtime import Runtime, set_runtime
 from tests.conftest import Tenant
+from tests.fakes.recording import RecordingProvider
 
 JSON = {"Accept": "application/json"}
-
-
-class RecordingProvider(OfflineProvider):
-    """The offline provider, remembering every request it was given."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.requests: list[ChatRequest] = []
-
-    async def stream_chat(self, request: ChatRequest) -> AsyncIterator[ChatEvent]:
-        self.requests.append(request)
-        async for event in super().stream_chat(request):
-            yield event
 
 
 @pytest.fixture

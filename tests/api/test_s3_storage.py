@@ -14,19 +14,23 @@ from tests.conftest import Tenant, make_settings
 from tests.fakes.server import _free_port
 
 
+def s3(url: str):  # type: ignore[no-untyped-def]
+    return boto3.client(
+        "s3",
+        endpoint_url=url,
+        aws_access_key_id="k",
+        aws_secret_access_key="s",
+        region_name="us-east-1",
+    )
+
+
 @pytest.fixture(scope="module")
 def s3_url() -> Iterator[str]:
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     url = f"http://127.0.0.1:{port}"
-    boto3.client(
-        "s3",
-        endpoint_url=url,
-        aws_access_key_id="k",
-        aws_secret_access_key="s",
-        region_name="us-east-1",
-    ).create_bucket(Bucket="flowpilot-files")
+    s3(url).create_bucket(Bucket="flowpilot-files")
     yield url
     server.stop()
 
@@ -65,13 +69,7 @@ async def test_uploads_round_trip_through_s3(
     )
     assert r.status_code == 201, r.text
     uid = r.json()[0]["id"]
-    objects = boto3.client(
-        "s3",
-        endpoint_url=s3_url,
-        aws_access_key_id="k",
-        aws_secret_access_key="s",
-        region_name="us-east-1",
-    ).list_objects_v2(Bucket="flowpilot-files")
+    objects = s3(s3_url).list_objects_v2(Bucket="flowpilot-files")
     keys = [o["Key"] for o in objects.get("Contents", [])]
     assert len(keys) == 1 and keys[0].startswith(f"t/{tenant.account.id}/")
     content = await client.get(f"/api/v1/ai-sessions/{sid}/uploads/{uid}/content", headers=h)
@@ -79,11 +77,5 @@ async def test_uploads_round_trip_through_s3(
     assert (
         await client.delete(f"/api/v1/ai-sessions/{sid}/uploads/{uid}", headers=h)
     ).status_code == 204
-    objects = boto3.client(
-        "s3",
-        endpoint_url=s3_url,
-        aws_access_key_id="k",
-        aws_secret_access_key="s",
-        region_name="us-east-1",
-    ).list_objects_v2(Bucket="flowpilot-files")
+    objects = s3(s3_url).list_objects_v2(Bucket="flowpilot-files")
     assert objects.get("KeyCount", 0) == 0

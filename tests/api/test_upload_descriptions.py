@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 
 from flowpilot.ai.anthropic import AnthropicProvider
-from flowpilot.ai.base import ChatEvent, ChatRequest, ProviderError
+from flowpilot.ai.base import ProviderError
 from flowpilot.ai.offline import OfflineProvider
 from flowpilot.jobs.runtime import Runtime, set_runtime
 from flowpilot.uploads.tasks import MAX_ATTEMPTS, run_description
 from tests.conftest import Tenant
 from tests.fakes.llm import anthropic_error
+from tests.fakes.recording import RecordingProvider
 from tests.fakes.server import Canned
 
 EVENT = (
@@ -51,17 +50,6 @@ def pdf_with_text(text: str) -> bytes:
         f"trailer << /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     )
     return out
-
-
-class RecordingProvider(OfflineProvider):
-    def __init__(self) -> None:
-        super().__init__()
-        self.requests: list[ChatRequest] = []
-
-    async def stream_chat(self, request: ChatRequest) -> AsyncIterator[ChatEvent]:
-        self.requests.append(request)
-        async for event in super().stream_chat(request):
-            yield event
 
 
 @pytest.fixture
