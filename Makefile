@@ -63,6 +63,7 @@ lint: install ## ruff + mypy + TypeScript
 bench: install ## Benchmarks (print numbers; not tests)
 	$(PY) -m bench.turn_overhead
 	$(PY) -m bench.branching
+	$(PY) -m bench.outputs
 
 clean:
 	rm -rf $(VENV) $(WEB)/node_modules flowpilot/static .flowpilot/test

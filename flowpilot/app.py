@@ -24,6 +24,7 @@ from flowpilot.handoffs.router import notifications_router, queue_router
 from flowpilot.handoffs.router import router as handoffs_router
 from flowpilot.library.router import router as library_router
 from flowpilot.logs import BodySizeLimitMiddleware, RequestIdMiddleware, configure_logging
+from flowpilot.resolutions.router import router as outputs_router
 from flowpilot.sessions.router import router as sessions_router
 from flowpilot.uploads.router import router as uploads_router
 from flowpilot.uploads.storage import storage_for
@@ -89,6 +90,7 @@ def create_app(
         handoffs_router,
         notifications_router,
         uploads_router,
+        outputs_router,
         library_router,
     ):
         app.include_router(router)

@@ -5,6 +5,11 @@ from flowpilot.branching.models import ForkPoint
 from flowpilot.db.base import Base
 from flowpilot.handoffs.models import Notification, SessionHandoff, WorkInterval
 from flowpilot.library.models import LibraryEntry
+from flowpilot.resolutions.models import (
+    ResolutionOutputVersion,
+    ResolutionPushLog,
+    SessionResolutionOutput,
+)
 from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
 from flowpilot.uploads.models import FileUpload
 
@@ -18,6 +23,9 @@ __all__ = [
     "ForkPoint",
     "LibraryEntry",
     "LoginAttempt",
+    "ResolutionOutputVersion",
+    "ResolutionPushLog",
+    "SessionResolutionOutput",
     "Notification",
     "SessionHandoff",
     "WorkInterval",

@@ -10,6 +10,7 @@ TASK_MODULES = [
     "flowpilot.branching.tasks",
     "flowpilot.handoffs.tasks",
     "flowpilot.uploads.tasks",
+    "flowpilot.resolutions.tasks",
 ]
 
 job_app = procrastinate.App(

@@ -176,6 +176,9 @@ async def transition(
         await close_work_intervals(db, session.id)
     if new_status == "active":
         await open_work_interval(db, session, actor or session.assignee_id or session.owner_id)
+    if new_status == "resolved":
+        # PSA notes, KB article and client summary are written from the record, in a job.
+        await defer(db, "generate_resolution_outputs", session_id=str(session.id))
     if old in PARKED and new_status not in PARKED:
         # Resuming, or resolving/closing from the queue, settles the open handoff: whoever
         # moved the session on took it (the claim route has already done this atomically).

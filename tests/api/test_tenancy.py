@@ -56,6 +56,15 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/ai-sessions/{session_id}/uploads/{upload_id}/content", None),
     ("POST", "/api/v1/ai-sessions/{session_id}/uploads/{upload_id}/describe", None),
     ("DELETE", "/api/v1/ai-sessions/{session_id}/uploads/{upload_id}", None),
+    ("GET", "/api/v1/ai-sessions/{session_id}/outputs", None),
+    ("POST", "/api/v1/ai-sessions/{session_id}/outputs/generate", None),
+    ("PATCH", "/api/v1/ai-sessions/{session_id}/outputs/{output_id}", {"status": "approved"}),
+    ("GET", "/api/v1/ai-sessions/{session_id}/outputs/{output_id}/versions", None),
+    (
+        "POST",
+        "/api/v1/ai-sessions/{session_id}/outputs/{output_id}/push",
+        {"destination": "clipboard"},
+    ),
 ]
 
 
@@ -102,7 +111,9 @@ async def owned(client: httpx.AsyncClient, tenant: Tenant, db) -> dict[str, str]
         files=[("files", ("note.txt", b"private notes", "text/plain"))],
         headers=h,
     )
+    outputs = await client.post(f"/api/v1/ai-sessions/{s['id']}/outputs/generate", headers=h)
     return {
+        "output_id": outputs.json()["outputs"][0]["id"],
         "upload_id": upload.json()[0]["id"],
         "escalated_id": escalated["id"],
         "handoff_id": handoff.json()["id"],

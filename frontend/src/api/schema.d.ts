@@ -336,6 +336,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ai-sessions/{session_id}/outputs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Outputs */
+        get: operations["list_outputs_api_v1_ai_sessions__session_id__outputs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ai-sessions/{session_id}/outputs/generate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Generate Outputs */
+        post: operations["generate_outputs_api_v1_ai_sessions__session_id__outputs_generate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ai-sessions/{session_id}/outputs/{output_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit Output */
+        patch: operations["edit_output_api_v1_ai_sessions__session_id__outputs__output_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/ai-sessions/{session_id}/outputs/{output_id}/push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Push Output */
+        post: operations["push_output_api_v1_ai_sessions__session_id__outputs__output_id__push_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ai-sessions/{session_id}/outputs/{output_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Output Versions */
+        get: operations["output_versions_api_v1_ai_sessions__session_id__outputs__output_id__versions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ai-sessions/{session_id}/steps": {
         parameters: {
             query?: never;
@@ -677,6 +762,11 @@ export interface components {
              * @enum {string}
              */
             plan: "free" | "pro" | "team" | "enterprise";
+        };
+        /** AllResolutionOutputsResponse */
+        AllResolutionOutputsResponse: {
+            /** Outputs */
+            outputs: components["schemas"]["ResolutionOutputResponse"][];
         };
         /** Assessment */
         Assessment: {
@@ -1273,6 +1363,23 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** OutputVersion */
+        OutputVersion: {
+            /** Content */
+            content: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "generated" | "edited";
+            /** Version */
+            version: number;
+        };
         /** QueueItemResponse */
         QueueItemResponse: {
             /**
@@ -1338,6 +1445,91 @@ export interface components {
             offset: number;
             /** Total */
             total: number;
+        };
+        /** ResolutionOutputEditRequest */
+        ResolutionOutputEditRequest: {
+            /** Edited Content */
+            edited_content?: string | null;
+            /** Status */
+            status?: ("draft" | "approved" | "rejected") | null;
+        };
+        /** ResolutionOutputPushRequest */
+        ResolutionOutputPushRequest: {
+            /**
+             * Destination
+             * @enum {string}
+             */
+            destination: "psa" | "kb_library" | "clipboard" | "email";
+        };
+        /** ResolutionOutputPushResponse */
+        ResolutionOutputPushResponse: {
+            /** Clipboard Text */
+            clipboard_text?: string | null;
+            /**
+             * Output Id
+             * Format: uuid
+             */
+            output_id: string;
+            /** Pushed Reference */
+            pushed_reference?: string | null;
+            /** Pushed To */
+            pushed_to: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "approved" | "pushed" | "rejected";
+        };
+        /** ResolutionOutputResponse */
+        ResolutionOutputResponse: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Edited Content */
+            edited_content: string | null;
+            /** Generated By Model */
+            generated_by_model: string;
+            /** Generated Content */
+            generated_content: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Output Type
+             * @enum {string}
+             */
+            output_type: "psa_ticket_notes" | "knowledge_base" | "client_summary";
+            /** Pushed At */
+            pushed_at: string | null;
+            /** Pushed Reference */
+            pushed_reference: string | null;
+            /** Pushed To */
+            pushed_to: string | null;
+            /**
+             * Session Id
+             * Format: uuid
+             */
+            session_id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "approved" | "pushed" | "rejected";
+            /** Structured Data */
+            structured_data: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
         };
         /** ReviveRequest */
         ReviveRequest: {
@@ -2492,6 +2684,172 @@ export interface operations {
                     "application/json": {
                         [key: string]: boolean;
                     };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_outputs_api_v1_ai_sessions__session_id__outputs_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllResolutionOutputsResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    generate_outputs_api_v1_ai_sessions__session_id__outputs_generate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllResolutionOutputsResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    edit_output_api_v1_ai_sessions__session_id__outputs__output_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+                output_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResolutionOutputEditRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResolutionOutputResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    push_output_api_v1_ai_sessions__session_id__outputs__output_id__push_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+                output_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResolutionOutputPushRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResolutionOutputPushResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    output_versions_api_v1_ai_sessions__session_id__outputs__output_id__versions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+                output_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutputVersion"][];
                 };
             };
             /** @description Validation Error */

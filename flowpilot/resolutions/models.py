@@ -1,0 +1,89 @@
+"""The three documents written when a session is resolved, their versions and push log."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from flowpilot.db.base import Base, CreatedMixin, IdMixin
+
+OUTPUT_TYPES = ("psa_ticket_notes", "knowledge_base", "client_summary")
+
+
+class SessionResolutionOutput(IdMixin, CreatedMixin, Base):
+    __tablename__ = "session_resolution_outputs"
+    __table_args__ = (
+        CheckConstraint(f"output_type IN {OUTPUT_TYPES}", name="output_type"),
+        CheckConstraint("status IN ('draft', 'approved', 'pushed', 'rejected')", name="status"),
+        # One current document per type; older texts live in resolution_output_versions.
+        UniqueConstraint("session_id", "output_type"),
+    )
+
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("ai_sessions.id", ondelete="CASCADE"), index=True
+    )
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    output_type: Mapped[str] = mapped_column(String(30))
+    generated_content: Mapped[str] = mapped_column(Text)
+    structured_data: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    edited_content: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    pushed_to: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    pushed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    pushed_reference: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    generated_by_model: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class ResolutionOutputVersion(IdMixin, CreatedMixin, Base):
+    __tablename__ = "resolution_output_versions"
+
+    output_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True),
+        ForeignKey("session_resolution_outputs.id", ondelete="CASCADE"),
+        index=True,
+    )
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(20))  # generated | edited
+    content: Mapped[str] = mapped_column(Text)
+
+
+class ResolutionPushLog(IdMixin, CreatedMixin, Base):
+    __tablename__ = "resolution_push_log"
+
+    output_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True),
+        ForeignKey("session_resolution_outputs.id", ondelete="CASCADE"),
+        index=True,
+    )
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    destination: Mapped[str] = mapped_column(String(30))
+    request_summary: Mapped[str] = mapped_column(Text, default="")
+    result: Mapped[str] = mapped_column(String(20))  # ok | failed
+    external_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)

@@ -1,0 +1,97 @@
+"""/api/v1/ai-sessions/{id}/outputs (the seed's paths)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from sqlalchemy import select
+
+from flowpilot.auth.deps import CurrentUser
+from flowpilot.db.deps import DBSession
+from flowpilot.resolutions import service
+from flowpilot.resolutions.models import ResolutionOutputVersion, SessionResolutionOutput
+from flowpilot.resolutions.schemas import (
+    AllResolutionOutputsResponse,
+    OutputVersion,
+    ResolutionOutputEditRequest,
+    ResolutionOutputPushRequest,
+    ResolutionOutputPushResponse,
+    ResolutionOutputResponse,
+)
+from flowpilot.sessions import service as sessions
+
+router = APIRouter(prefix="/api/v1/ai-sessions/{session_id}/outputs", tags=["resolution outputs"])
+
+
+@router.get("", response_model=AllResolutionOutputsResponse)
+async def list_outputs(
+    session_id: uuid.UUID, principal: CurrentUser, db: DBSession
+) -> AllResolutionOutputsResponse:
+    session = await sessions.get_session(db, principal, session_id)
+    rows = await db.scalars(
+        service.outputs_of(session).order_by(SessionResolutionOutput.output_type)
+    )
+    return AllResolutionOutputsResponse(
+        outputs=[ResolutionOutputResponse.model_validate(r) for r in rows]
+    )
+
+
+@router.post("/generate", response_model=AllResolutionOutputsResponse)
+async def generate_outputs(
+    session_id: uuid.UUID, request: Request, principal: CurrentUser, db: DBSession
+) -> AllResolutionOutputsResponse:
+    session = await sessions.get_writable_session(db, principal, session_id, for_update=True)
+    rows = await service.generate(db, request.app.state.provider, session)
+    return AllResolutionOutputsResponse(
+        outputs=[ResolutionOutputResponse.model_validate(r) for r in rows]
+    )
+
+
+@router.patch("/{output_id}", response_model=ResolutionOutputResponse)
+async def edit_output(
+    session_id: uuid.UUID,
+    output_id: uuid.UUID,
+    body: ResolutionOutputEditRequest,
+    principal: CurrentUser,
+    db: DBSession,
+) -> ResolutionOutputResponse:
+    output = await service.update(
+        db, principal, session_id, output_id, body.edited_content, body.status
+    )
+    return ResolutionOutputResponse.model_validate(output)
+
+
+@router.get("/{output_id}/versions", response_model=list[OutputVersion])
+async def output_versions(
+    session_id: uuid.UUID, output_id: uuid.UUID, principal: CurrentUser, db: DBSession
+) -> list[OutputVersion]:
+    session = await sessions.get_session(db, principal, session_id)
+    output = await service.get_output(db, session, output_id)
+    rows = await db.scalars(
+        select(ResolutionOutputVersion)
+        .where(
+            ResolutionOutputVersion.output_id == output.id,
+            ResolutionOutputVersion.account_id == session.account_id,
+        )
+        .order_by(ResolutionOutputVersion.version)
+    )
+    return [OutputVersion.model_validate(r) for r in rows]
+
+
+@router.post("/{output_id}/push", response_model=ResolutionOutputPushResponse)
+async def push_output(
+    session_id: uuid.UUID,
+    output_id: uuid.UUID,
+    body: ResolutionOutputPushRequest,
+    principal: CurrentUser,
+    db: DBSession,
+) -> ResolutionOutputPushResponse:
+    output, clipboard = await service.push(db, principal, session_id, output_id, body.destination)
+    return ResolutionOutputPushResponse(
+        output_id=output.id,
+        status=output.status,  # type: ignore[arg-type]
+        pushed_to=output.pushed_to,
+        pushed_reference=output.pushed_reference,
+        clipboard_text=clipboard,
+    )

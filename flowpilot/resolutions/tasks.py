@@ -1,0 +1,28 @@
+"""Write the three resolution documents when a session is resolved."""
+
+from __future__ import annotations
+
+import uuid
+
+from procrastinate import RetryStrategy
+
+from flowpilot.jobs.app import job_app
+from flowpilot.jobs.runtime import runtime
+from flowpilot.resolutions import service
+from flowpilot.sessions.models import AISession
+
+
+@job_app.task(
+    name="generate_resolution_outputs",
+    retry=RetryStrategy(max_attempts=5, exponential_wait=2),
+)
+async def generate_resolution_outputs(session_id: str) -> None:
+    rt = runtime()
+    async with rt.sessionmaker() as db:
+        session = await db.get(AISession, uuid.UUID(session_id), with_for_update=True)
+        if session is None or session.status not in ("resolved", "closed"):
+            return
+        if await db.scalar(service.outputs_of(session).limit(1)) is not None:
+            return  # written already (by hand or an earlier run); regenerate is explicit
+        await service.generate(db, rt.provider, session)
+        await db.commit()
