@@ -96,7 +96,7 @@ def render_client(d: dict[str, Any]) -> str:
         f"Hello,\n\nYou reported: {d['problem']}\n\n"
         f"What we found: {d['what_we_found']}\n\n"
         f"What we did: {d['what_we_did']}\n\n"
-        f"Time spent: about {d['time_minutes']} minutes.\n\n"
+        f"Time spent: about {d['time_minutes']} minute{'' if d['time_minutes'] == 1 else 's'}.\n\n"
         "If anything still looks wrong, just reply to this message."
     )
 

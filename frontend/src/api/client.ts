@@ -30,6 +30,8 @@ export type SessionTime = Schemas["SessionTimeResponse"];
 export type NotificationList = Schemas["NotificationList"];
 export type Team = Schemas["TeamOut"];
 export type Upload = Schemas["UploadOut"];
+export type Output = Schemas["ResolutionOutputResponse"];
+export type OutputVersion = Schemas["OutputVersion"];
 
 export function csrfToken(): string {
   const match = document.cookie.match(/(?:^|;\s*)fp_csrf=([^;]+)/);
@@ -122,6 +124,15 @@ export const api = {
   describeAgain: (id: string, uploadId: string) =>
     call<Upload>(http.post(`/ai-sessions/${id}/uploads/${uploadId}/describe`)),
   uploadUrl: (id: string, uploadId: string) => `/api/v1/ai-sessions/${id}/uploads/${uploadId}/content`,
+  outputs: (id: string) => call<Schemas["AllResolutionOutputsResponse"]>(http.get(`/ai-sessions/${id}/outputs`)),
+  generateOutputs: (id: string) =>
+    call<Schemas["AllResolutionOutputsResponse"]>(http.post(`/ai-sessions/${id}/outputs/generate`)),
+  editOutput: (id: string, outputId: string, body: Schemas["ResolutionOutputEditRequest"]) =>
+    call<Output>(http.patch(`/ai-sessions/${id}/outputs/${outputId}`, body)),
+  outputVersions: (id: string, outputId: string) =>
+    call<OutputVersion[]>(http.get(`/ai-sessions/${id}/outputs/${outputId}/versions`)),
+  pushOutput: (id: string, outputId: string, destination: "psa" | "kb_library" | "clipboard" | "email") =>
+    call<Schemas["ResolutionOutputPushResponse"]>(http.post(`/ai-sessions/${id}/outputs/${outputId}/push`, { destination })),
   stopTurn: (id: string, messageId: string) =>
     call<{ stop_requested: boolean }>(http.post(`/ai-sessions/${id}/messages/${messageId}/stop`)),
 };

@@ -4,6 +4,7 @@ import { api, type ForkSuggestion, type Handoff, type Message, type SessionStatu
 import { BriefingPanel } from "../components/handoffs/BriefingPanel";
 import { HandoffHistory } from "../components/handoffs/HandoffHistory";
 import { HandoffModal } from "../components/handoffs/HandoffModal";
+import { ResolutionOutputPanel } from "../components/resolution/ResolutionOutputPanel";
 import { UploadCard } from "../components/uploads/UploadCard";
 import { BranchMap } from "../components/branching/BranchMap";
 import { BranchTransitionBar } from "../components/branching/BranchTransitionBar";
@@ -154,6 +155,9 @@ export function SessionPage({ id }: { id: string }) {
             <dd data-testid="usage">{tokens(session.usage.input_tokens)} / {tokens(session.usage.output_tokens)} / {tokens(session.usage.cache_read_tokens)}</dd>
           </div>
         </dl>
+        {(session.status === "resolved" || session.status === "closed") && (
+          <ResolutionOutputPanel sessionId={id} canWrite={session.can_write} />
+        )}
         {briefingFor && <BriefingPanel sessionId={id} handoffId={briefingFor} onClose={() => setBriefingFor(null)} />}
         <HandoffHistory handoffs={handoffs} />
         {branches.transition && <BranchTransitionBar transition={branches.transition} onDismiss={branches.dismissTransition} />}

@@ -1,0 +1,145 @@
+// The three documents of a resolved session: read, edit, approve, publish or copy.
+import { useCallback, useEffect, useState } from "react";
+import { Check, Clipboard, FileText, RefreshCw, Upload as UploadIcon, X } from "lucide-react";
+import { api, type Output, type OutputVersion } from "../../api/client";
+import { renderMarkdown } from "../../lib/markdown";
+
+const LABELS: Record<Output["output_type"], string> = {
+  psa_ticket_notes: "PSA ticket notes",
+  knowledge_base: "KB article",
+  client_summary: "Client summary",
+};
+const ORDER: Output["output_type"][] = ["psa_ticket_notes", "knowledge_base", "client_summary"];
+const POLL_MS = 2000;
+
+export function ResolutionOutputPanel({ sessionId, canWrite }: { sessionId: string; canWrite: boolean }) {
+  const [outputs, setOutputs] = useState<Output[] | null>(null);
+  const [tab, setTab] = useState<Output["output_type"]>("psa_ticket_notes");
+  const [editing, setEditing] = useState<string | null>(null);
+  const [versions, setVersions] = useState<OutputVersion[] | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      setOutputs((await api.outputs(sessionId)).outputs);
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  }, [sessionId]);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+  useEffect(() => {
+    if (outputs && outputs.length) return;
+    const timer = window.setTimeout(() => void load(), POLL_MS); // the job writes them
+    return () => window.clearTimeout(timer);
+  }, [outputs, load]);
+
+  async function act(fn: () => Promise<unknown>, message?: string) {
+    setError(null);
+    try {
+      await fn();
+      if (message) setNotice(message);
+      await load();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  }
+
+  const current = outputs?.find((o) => o.output_type === tab) ?? null;
+  const text = current ? current.edited_content ?? current.generated_content : "";
+
+  return (
+    <section aria-labelledby="outputs-title" className="rounded-xl bg-white p-4 shadow-sm" data-testid="outputs-panel">
+      <div className="mb-3 flex items-center gap-2">
+        <h2 id="outputs-title" className="flex-1 font-semibold">Resolution documents</h2>
+        {canWrite && (
+          <button type="button" onClick={() => void act(() => api.generateOutputs(sessionId), "Documents regenerated")}
+            className="inline-flex items-center gap-1 rounded border border-slate-300 px-2 py-1 text-sm">
+            <RefreshCw aria-hidden="true" className="h-4 w-4" /> {outputs?.length ? "Regenerate" : "Generate now"}
+          </button>
+        )}
+      </div>
+      {outputs && outputs.length === 0 && <p className="text-sm text-slate-500">Writing the documents…</p>}
+      {outputs && outputs.length > 0 && (
+        <>
+          <div role="tablist" aria-label="Documents" className="mb-3 flex gap-1 border-b border-slate-200">
+            {ORDER.map((t) => {
+              const o = outputs.find((x) => x.output_type === t);
+              return (
+                <button key={t} type="button" role="tab" aria-selected={tab === t}
+                  onClick={() => { setTab(t); setEditing(null); setVersions(null); }}
+                  className={`-mb-px border-b-2 px-3 py-1.5 text-sm ${tab === t ? "border-blue-600 font-medium text-blue-700" : "border-transparent text-slate-600"}`}>
+                  {LABELS[t]} {o && <span className="ml-1 rounded bg-slate-100 px-1 text-[11px]">{o.status}</span>}
+                </button>
+              );
+            })}
+          </div>
+          {current && (
+            <div role="tabpanel" aria-label={LABELS[current.output_type]}>
+              <p className="mb-2 text-xs text-slate-500">
+                Version {current.version} · {current.edited_content ? "edited" : "as generated"} · {current.generated_by_model}
+                {current.pushed_to && ` · pushed to ${current.pushed_to}`}
+              </p>
+              {editing !== null ? (
+                <form onSubmit={(e) => { e.preventDefault(); void act(() => api.editOutput(sessionId, current.id, { edited_content: editing }), "Saved").then(() => setEditing(null)); }}>
+                  <label className="block text-sm">
+                    <span className="sr-only">Edit {LABELS[current.output_type]}</span>
+                    <textarea value={editing} onChange={(e) => setEditing(e.target.value)} rows={14}
+                      aria-label={`Edit ${LABELS[current.output_type]}`}
+                      className="w-full rounded border border-slate-300 p-2 font-mono text-xs" />
+                  </label>
+                  <div className="mt-2 flex gap-2">
+                    <button type="submit" className="rounded bg-blue-600 px-3 py-1 text-sm text-white">Save edit</button>
+                    <button type="button" onClick={() => setEditing(null)} className="rounded px-3 py-1 text-sm">Cancel</button>
+                  </div>
+                </form>
+              ) : (
+                <div className="prose-chat rounded border border-slate-100 p-3 text-sm" data-testid="output-text"
+                  dangerouslySetInnerHTML={{ __html: renderMarkdown(text) }} />
+              )}
+              {canWrite && editing === null && (
+                <div className="mt-3 flex flex-wrap gap-2 text-sm">
+                  {current.status !== "pushed" && (
+                    <button type="button" onClick={() => setEditing(text)} className="inline-flex items-center gap-1 rounded border px-2 py-1">
+                      <FileText aria-hidden="true" className="h-4 w-4" /> Edit
+                    </button>
+                  )}
+                  {current.status === "draft" && (
+                    <>
+                      <button type="button" onClick={() => void act(() => api.editOutput(sessionId, current.id, { status: "approved" }), "Approved")}
+                        className="inline-flex items-center gap-1 rounded border px-2 py-1"><Check aria-hidden="true" className="h-4 w-4" /> Approve</button>
+                      <button type="button" onClick={() => void act(() => api.editOutput(sessionId, current.id, { status: "rejected" }), "Rejected")}
+                        className="inline-flex items-center gap-1 rounded border px-2 py-1"><X aria-hidden="true" className="h-4 w-4" /> Reject</button>
+                    </>
+                  )}
+                  {current.output_type === "knowledge_base" && current.status !== "pushed" && current.status !== "rejected" && (
+                    <button type="button" onClick={() => void act(() => api.pushOutput(sessionId, current.id, "kb_library"), "Published to the KB library")}
+                      className="inline-flex items-center gap-1 rounded bg-emerald-600 px-2 py-1 text-white">
+                      <UploadIcon aria-hidden="true" className="h-4 w-4" /> Publish to KB library
+                    </button>
+                  )}
+                  <button type="button" onClick={() => void act(async () => { await navigator.clipboard.writeText(text); }, "Copied to the clipboard")}
+                    className="inline-flex items-center gap-1 rounded border px-2 py-1"><Clipboard aria-hidden="true" className="h-4 w-4" /> Copy</button>
+                  <button type="button" disabled title="PSA connections are not available in this version"
+                    className="rounded border px-2 py-1 opacity-50">Push to PSA</button>
+                  <button type="button" onClick={() => void api.outputVersions(sessionId, current.id).then(setVersions)}
+                    className="rounded px-2 py-1 text-slate-600 underline">Versions</button>
+                </div>
+              )}
+              {versions && (
+                <ol className="mt-3 space-y-1 text-xs text-slate-600" aria-label="Versions">
+                  {versions.map((v) => <li key={v.version}>v{v.version} · {v.source} · {new Date(v.created_at).toLocaleString()}</li>)}
+                </ol>
+              )}
+            </div>
+          )}
+        </>
+      )}
+      {notice && <p role="status" className="mt-2 text-sm text-emerald-700">{notice}</p>}
+      {error && <p role="alert" className="mt-2 text-sm text-red-700">{error}</p>}
+    </section>
+  );
+}

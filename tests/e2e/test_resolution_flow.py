@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.e2e.test_chat_flow import sign_in, start_session
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_resolve_edit_publish_and_copy(page: Page, offline_server, login_user: str) -> None:  # type: ignore[no-untyped-def]
+    await page.context.grant_permissions(
+        ["clipboard-read", "clipboard-write"], origin=offline_server.url
+    )
+    await sign_in(page, offline_server.url, login_user)
+    await start_session(page, "Printer jobs stuck in the queue at reception")
+    await expect(page.get_by_test_id("streaming")).to_have_count(0, timeout=15_000)
+    await expect(page.locator("article[data-role=assistant]")).to_have_count(1)
+    await page.get_by_role("button", name="Mark resolved").click()
+
+    panel = page.get_by_test_id("outputs-panel")
+    await expect(panel).to_be_visible()
+    await panel.get_by_role("button", name="Generate now").click()
+    await expect(panel.get_by_role("tab", name="KB article")).to_be_visible()
+    await panel.get_by_role("tab", name="KB article").click()
+    await expect(panel.get_by_test_id("output-text")).to_contain_text(
+        "Printer jobs stuck in the queue"
+    )
+
+    await panel.get_by_role("button", name="Edit").click()
+    editor = panel.get_by_label("Edit KB article")
+    await editor.fill((await editor.input_value()) + "\n\nChecked by the team lead.")
+    await panel.get_by_role("button", name="Save edit").click()
+    await expect(panel.get_by_test_id("output-text")).to_contain_text("Checked by the team lead.")
+    await panel.get_by_role("button", name="Publish to KB library").click()
+    await expect(panel.get_by_role("status")).to_have_text("Published to the KB library")
+    await expect(panel.get_by_role("tab", name="KB article")).to_contain_text("pushed")
+
+    await panel.get_by_role("tab", name="Client summary").click()
+    await panel.get_by_role("button", name="Copy").click()
+    await expect(panel.get_by_role("status")).to_have_text("Copied to the clipboard")
+    copied = await page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("Hello,") and "Printer jobs stuck in the queue" in copied
+    await expect(panel.get_by_role("tab", name="Client summary")).to_contain_text("draft")
+    if os.environ.get("FLOWPILOT_SCREENSHOTS"):
+        await page.screenshot(path="test-results/resolution.png", full_page=True)
