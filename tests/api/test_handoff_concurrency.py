@@ -24,10 +24,13 @@ async def _team_with_members(database, n: int) -> tuple[list[dict[str, str]], li
 
 async def test_fifty_concurrent_claims_exactly_one_wins(database, worker_database_uri) -> None:  # type: ignore[no-untyped-def]
     headers, _ = await _team_with_members(database, 51)
-    live = start_server(DATABASE_URL=worker_database_uri)
+    # A pool near the number of claimers: requests waiting on the row lock hold connections.
+    live = start_server(
+        DATABASE_URL=worker_database_uri, FLOWPILOT_DB_POOL_SIZE=25, FLOWPILOT_DB_MAX_OVERFLOW=5
+    )
     try:
         limits = httpx.Limits(max_connections=60)
-        async with httpx.AsyncClient(base_url=live.url, timeout=30, limits=limits) as client:
+        async with httpx.AsyncClient(base_url=live.url, timeout=90, limits=limits) as client:
             owner = headers[0]
             s = (
                 await client.post(
@@ -38,9 +41,16 @@ async def test_fifty_concurrent_claims_exactly_one_wins(database, worker_databas
             h = (
                 await client.post(f"{base}/handoff", json={"intent": "escalate"}, headers=owner)
             ).json()
-            results = await asyncio.gather(
-                *[client.post(f"{base}/handoffs/{h['id']}/claim", headers=hd) for hd in headers[1:]]
+            raw = await asyncio.gather(
+                *[
+                    client.post(f"{base}/handoffs/{h['id']}/claim", headers=hd)
+                    for hd in headers[1:]
+                ],
+                return_exceptions=True,
             )
+            failures = [repr(r) for r in raw if isinstance(r, BaseException)]
+            assert not failures, (failures, await _activity(database))
+            results = [r for r in raw if isinstance(r, httpx.Response)]
             codes = sorted(r.status_code for r in results)
             odd = [r.text for r in results if r.status_code not in (200, 409)]
             assert codes == [200] + [409] * 49, odd
@@ -54,6 +64,18 @@ async def test_fifty_concurrent_claims_exactly_one_wins(database, worker_databas
             assert session["assignee_id"] == winner and session["status"] == "active"
     finally:
         live.stop()
+
+
+async def _activity(database) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+    """What the database was doing, for a failure message."""
+    async with database.sessionmaker() as db:
+        rows = await db.execute(
+            text(
+                "SELECT coalesce(state, ''), coalesce(wait_event, ''), left(query, 80)"
+                " FROM pg_stat_activity WHERE datname = current_database()"
+            )
+        )
+        return [tuple(r) for r in rows.all()]  # type: ignore[misc]
 
 
 class Inbox:
