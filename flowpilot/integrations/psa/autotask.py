@@ -1,0 +1,99 @@
+"""Autotask PSA REST API: zone lookup, then headers auth; notes via the ticket's child URL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from flowpilot.integrations.psa.base import PsaError, PsaTicket, status_error
+
+VENDOR = "Autotask"
+ZONE_URL = "https://webservices.autotask.net/ATServicesRest/V1.0/zoneInformation"
+
+
+class AutotaskAdapter:
+    vendor = "autotask"
+
+    def __init__(
+        self,
+        *,
+        username: str,
+        secret: str,
+        integration_code: str,
+        zone_url: str = ZONE_URL,
+        timeout: float = 20,
+    ) -> None:
+        self.username = username
+        self.zone_url = zone_url
+        self.headers = {
+            "ApiIntegrationCode": integration_code,
+            "UserName": username,
+            "Secret": secret,
+            "Content-Type": "application/json",
+        }
+        self.timeout = timeout
+        self._client: httpx.AsyncClient | None = None
+
+    async def _api(self) -> httpx.AsyncClient:
+        if self._client is None:
+            try:
+                async with httpx.AsyncClient(timeout=self.timeout) as lookup:
+                    zone = await lookup.get(self.zone_url, params={"user": self.username})
+            except httpx.HTTPError as exc:
+                raise PsaError(f"{VENDOR} zone lookup failed: {exc}", retryable=True) from exc
+            if zone.status_code >= 400:
+                raise status_error(VENDOR, zone.status_code, zone.text[:200], zone.headers)
+            base = zone.json()["url"].rstrip("/") + "/V1.0"
+            self._client = httpx.AsyncClient(
+                base_url=base, headers=self.headers, timeout=self.timeout
+            )
+        return self._client
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        client = await self._api()
+        try:
+            response = await client.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise PsaError(f"{VENDOR} could not be reached: {exc}", retryable=True) from exc
+        if response.status_code >= 400:
+            raise status_error(VENDOR, response.status_code, _detail(response), response.headers)
+        return response.json() if response.content else {}
+
+    async def test_connection(self) -> str:
+        await self._api()
+        return "Autotask zone found"
+
+    async def get_ticket(self, ticket_id: str) -> PsaTicket:
+        item = (await self._call("GET", f"/Tickets/{int(ticket_id)}"))["item"]
+        return PsaTicket(
+            id=str(item["id"]),
+            summary=item.get("title", ""),
+            description=item.get("description", "") or "",
+            company=str(item.get("companyID", "")),
+            contact=str(item.get("contactID", "")),
+            status=str(item.get("status", "")),
+        )
+
+    async def add_note(
+        self, ticket_id: str, text: str, *, internal: bool, resolution: bool, hours: float | None
+    ) -> str:
+        body = {
+            "ticketID": int(ticket_id),
+            "title": "Resolution" if resolution else "FlowPilot notes",
+            "description": text,
+            "noteType": 1,
+            # publish 1 = all Autotask users, 2 = internal only
+            "publish": 2 if internal else 1,
+        }
+        created = await self._call("POST", f"/Tickets/{int(ticket_id)}/Notes", json=body)
+        return str(created["itemId"])
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200]
+    errors = body.get("errors") if isinstance(body, dict) else None
+    return "; ".join(str(e) for e in errors) if errors else response.text[:200]

@@ -1,0 +1,69 @@
+"""One interface for every PSA (ConnectWise, HaloPSA, Autotask) and the errors they share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class PsaTicket:
+    id: str
+    summary: str
+    description: str
+    company: str
+    contact: str
+    status: str
+
+
+class PsaError(Exception):
+    """A vendor call failed; `message` is safe to show; `retryable` says whether to try again."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retryable: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class PsaAdapter(Protocol):
+    vendor: str
+
+    async def test_connection(self) -> str: ...
+
+    async def get_ticket(self, ticket_id: str) -> PsaTicket: ...
+
+    async def add_note(
+        self, ticket_id: str, text: str, *, internal: bool, resolution: bool, hours: float | None
+    ) -> str: ...
+
+
+def status_error(vendor: str, status: int, detail: str, headers: Any = None) -> PsaError:
+    retry_after = None
+    if headers is not None and headers.get("retry-after"):
+        try:
+            retry_after = float(headers["retry-after"])
+        except ValueError:
+            retry_after = None
+    if status in (401, 403):
+        return PsaError(f"{vendor} rejected the credentials ({status}): {detail}", status=status)
+    if status == 404:
+        return PsaError(f"{vendor}: not found ({detail})", status=status)
+    if status == 429:
+        return PsaError(
+            f"{vendor} is rate-limiting requests; retrying later",
+            status=status,
+            retryable=True,
+            retry_after=retry_after,
+        )
+    if status >= 500:
+        return PsaError(f"{vendor} failed ({status}): {detail}", status=status, retryable=True)
+    return PsaError(f"{vendor} refused the request ({status}): {detail}", status=status)

@@ -1,0 +1,110 @@
+"""ConnectWise PSA (Manage) REST API 3.0."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from flowpilot.integrations.psa.base import PsaError, PsaTicket, status_error
+
+VENDOR = "ConnectWise"
+
+
+class ConnectWiseAdapter:
+    vendor = "connectwise"
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        company_id: str,
+        public_key: str,
+        private_key: str,
+        client_id: str,
+        timeout: float = 20,
+    ) -> None:
+        # base_url: https://{api host}/{codebase}apis/3.0
+        token = base64.b64encode(f"{company_id}+{public_key}:{private_key}".encode()).decode()
+        self.client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            timeout=timeout,
+            headers={
+                "Authorization": f"Basic {token}",
+                "clientId": client_id,
+                "Content-Type": "application/json",
+                "Accept": "application/vnd.connectwise.com+json; version=2025.1",
+            },
+        )
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = await self.client.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise PsaError(f"{VENDOR} could not be reached: {exc}", retryable=True) from exc
+        if response.status_code >= 400:
+            raise status_error(VENDOR, response.status_code, _detail(response), response.headers)
+        return response.json() if response.content else {}
+
+    async def test_connection(self) -> str:
+        info = await self._call("GET", "/system/info")
+        return f"ConnectWise {info.get('version', '')}".strip()
+
+    async def get_ticket(self, ticket_id: str) -> PsaTicket:
+        t = await self._call("GET", f"/service/tickets/{int(ticket_id)}")
+        return PsaTicket(
+            id=str(t["id"]),
+            summary=t.get("summary", ""),
+            description=t.get("initialDescription", "") or "",
+            company=(t.get("company") or {}).get("name", ""),
+            contact=(t.get("contact") or {}).get("name", ""),
+            status=(t.get("status") or {}).get("name", ""),
+        )
+
+    async def add_note(
+        self, ticket_id: str, text: str, *, internal: bool, resolution: bool, hours: float | None
+    ) -> str:
+        note = await self._call(
+            "POST",
+            f"/service/tickets/{int(ticket_id)}/notes",
+            json={
+                "text": text,
+                "detailDescriptionFlag": not internal and not resolution,
+                "internalAnalysisFlag": internal,
+                "resolutionFlag": resolution,
+            },
+        )
+        return str(note["id"])
+
+    async def add_time_entry(
+        self, ticket_id: str, start: datetime, end: datetime, notes: str
+    ) -> str:
+        entry = await self._call(
+            "POST",
+            "/time/entries",
+            json={
+                "chargeToId": int(ticket_id),
+                "chargeToType": "ServiceTicket",
+                "timeStart": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "timeEnd": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "notes": notes,
+                "addToInternalAnalysisFlag": True,
+                "billableOption": "Billable",
+            },
+        )
+        return str(entry["id"])
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200]
+    message = str(body.get("message", "")) if isinstance(body, dict) else ""
+    fields = [
+        f"{e.get('field', '')}: {e.get('message', '')}"
+        for e in (body.get("errors") or [] if isinstance(body, dict) else [])
+    ]
+    return "; ".join([m for m in [message, *fields] if m]) or response.text[:200]

@@ -1,0 +1,23 @@
+"""Vendor name → adapter class (a plain dict; no plugin machinery)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flowpilot.integrations.psa.autotask import AutotaskAdapter
+from flowpilot.integrations.psa.base import PsaAdapter
+from flowpilot.integrations.psa.connectwise import ConnectWiseAdapter
+from flowpilot.integrations.psa.halo import HaloAdapter
+
+ADAPTERS: dict[str, type] = {
+    "connectwise": ConnectWiseAdapter,
+    "halo": HaloAdapter,
+    "autotask": AutotaskAdapter,
+}
+
+
+def adapter_for(vendor: str, **settings: Any) -> PsaAdapter:
+    if vendor not in ADAPTERS:
+        raise ValueError(f"unknown PSA vendor {vendor!r}")
+    adapter: PsaAdapter = ADAPTERS[vendor](**settings)
+    return adapter

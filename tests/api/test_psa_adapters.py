@@ -1,0 +1,124 @@
+"""The PSA adapters against an HTTP-level fake of each vendor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from flowpilot.integrations.psa.base import PsaError
+from flowpilot.integrations.psa.registry import adapter_for
+from tests.fakes.psa import FakePsa
+
+TICKET = {
+    "summary": "Outlook prompts for password",
+    "description": "CEO laptop",
+    "company": "Acme Ltd",
+    "contact": "Dana",
+}
+
+
+@pytest.fixture(scope="module")
+def psa_server() -> Iterator[FakePsa]:
+    server = FakePsa().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def psa(psa_server: FakePsa) -> FakePsa:
+    psa_server.state.__init__()  # type: ignore[misc]
+    psa_server.state.tickets[4242] = dict(TICKET)
+    return psa_server
+
+
+def connectwise(psa: FakePsa, private: str = "priv"):  # type: ignore[no-untyped-def]
+    return adapter_for(
+        "connectwise",
+        base_url=f"{psa.url}/cw/apis/3.0",
+        company_id="acme",
+        public_key="pub",
+        private_key=private,
+        client_id="client-guid",
+    )
+
+
+def halo(psa: FakePsa):  # type: ignore[no-untyped-def]
+    return adapter_for(
+        "halo", base_url=f"{psa.url}/halo", client_id="fp", client_secret="halo-secret"
+    )
+
+
+def autotask(psa: FakePsa):  # type: ignore[no-untyped-def]
+    return adapter_for(
+        "autotask",
+        username="api@acme.example",
+        secret="at-secret",
+        integration_code="CODE",
+        zone_url=f"{psa.url}/at/zoneInformation",
+    )
+
+
+async def test_connectwise_ticket_note_and_time_entry(psa: FakePsa) -> None:
+    cw = connectwise(psa)
+    ticket = await cw.get_ticket("4242")
+    assert (ticket.summary, ticket.company, ticket.contact) == (
+        "Outlook prompts for password",
+        "Acme Ltd",
+        "Dana",
+    )
+    note_id = await cw.add_note(
+        "4242", "Re-registered the device", internal=True, resolution=False, hours=None
+    )
+    assert psa.state.notes[-1]["internalAnalysisFlag"] is True and note_id == "9000"
+    start = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
+    entry = await cw.add_time_entry(
+        "4242", start, start + timedelta(minutes=35), "FlowPilot session"
+    )  # type: ignore[attr-defined]
+    assert entry == "500"
+    assert psa.state.time_entries[-1]["timeStart"] == "2026-11-20T14:00:00Z"
+    assert psa.state.time_entries[-1]["chargeToId"] == 4242
+
+
+async def test_halo_token_is_reused_and_action_is_an_array(psa: FakePsa) -> None:
+    h = halo(psa)
+    assert (await h.get_ticket("4242")).description == "CEO laptop"
+    action_id = await h.add_note("4242", "<p>Fixed</p>", internal=True, resolution=True, hours=0.5)
+    assert action_id == "700"
+    assert (
+        psa.state.actions[-1]["timetaken"] == 0.5
+        and psa.state.actions[-1]["outcome"] == "Resolution"
+    )
+    assert psa.state.tokens_issued == 1  # one token for both calls
+
+
+async def test_autotask_zone_lookup_then_child_url_note(psa: FakePsa) -> None:
+    at = autotask(psa)
+    assert (await at.get_ticket("4242")).summary == "Outlook prompts for password"
+    item = await at.add_note("4242", "Resolved", internal=False, resolution=True, hours=None)
+    assert item.startswith("3000") and psa.state.notes[-1]["publish"] == 1
+
+
+async def test_vendor_errors_are_clear_and_classified(psa: FakePsa) -> None:
+    with pytest.raises(PsaError) as err:
+        await connectwise(psa, private="wrong").get_ticket("4242")
+    assert (
+        err.value.status == 401
+        and "rejected the credentials" in err.value.message
+        and not err.value.retryable
+    )
+
+    psa.state.fail_next.append((429, {"error": "slow down"}, {"Retry-After": "7"}))
+    with pytest.raises(PsaError) as err:
+        await halo(psa).add_note("4242", "x", internal=True, resolution=False, hours=None)
+    assert err.value.retryable and err.value.retry_after == 7
+
+    psa.state.fail_next.append((500, {"errors": ["Database timeout"]}, {}))
+    with pytest.raises(PsaError) as err:
+        await autotask(psa).add_note("4242", "x", internal=True, resolution=False, hours=None)
+    assert err.value.retryable and "Database timeout" in err.value.message
+
+    with pytest.raises(PsaError) as err:
+        await connectwise(psa).get_ticket("999")
+    assert err.value.status == 404 and "Ticket 999 not found" in err.value.message

@@ -1,0 +1,241 @@
+"""A local HTTP server answering like ConnectWise, HaloPSA and Autotask (shapes from the
+vendors' docs, see shared/reference/psa-apis.md): it checks auth headers, paths and bodies."""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from tests.fakes.server import _free_port
+
+CW_AUTH = "Basic " + base64.b64encode(b"acme+pub:priv").decode()
+
+
+@dataclass
+class PsaState:
+    tickets: dict[int, dict[str, Any]] = field(default_factory=dict)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+    time_entries: list[dict[str, Any]] = field(default_factory=list)
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    tokens_issued: int = 0
+    fail_next: list[tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=list)
+
+
+class FakePsa:
+    def __init__(self) -> None:
+        self.state = PsaState()
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        routes = [
+            Route("/cw/apis/3.0/service/tickets/{tid:int}", self.cw_ticket),
+            Route("/cw/apis/3.0/service/tickets/{tid:int}/notes", self.cw_note, methods=["POST"]),
+            Route("/cw/apis/3.0/time/entries", self.cw_time, methods=["POST"]),
+            Route("/halo/auth/token", self.halo_token, methods=["POST"]),
+            Route("/halo/api/Tickets/{tid:int}", self.halo_ticket),
+            Route("/halo/api/Actions", self.halo_actions, methods=["POST"]),
+            Route("/at/zoneInformation", self.at_zone),
+            Route("/at/zone1/V1.0/Tickets/{tid:int}", self.at_ticket),
+            Route("/at/zone1/V1.0/Tickets/{tid:int}/Notes", self.at_note, methods=["POST"]),
+            Route("/at/zone1/V1.0/TicketNotes", self.at_top_level_notes, methods=["POST"]),
+        ]
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                Starlette(routes=routes), host="127.0.0.1", port=self.port, log_level="warning"
+            )
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> FakePsa:
+        self.thread.start()
+        deadline = time.time() + 10
+        while not self.server.started:
+            assert time.time() < deadline
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=5)
+
+    def _injected(self) -> Response | None:
+        if self.state.fail_next:
+            status, body, headers = self.state.fail_next.pop(0)
+            return JSONResponse(body, status, headers=headers)
+        return None
+
+    # ── ConnectWise ──
+    def _cw_ok(self, request: Request) -> Response | None:
+        if request.headers.get("authorization") != CW_AUTH or not request.headers.get("clientid"):
+            return JSONResponse(
+                {"code": "Unauthorized", "message": "Invalid credentials", "errors": []}, 401
+            )
+        return self._injected()
+
+    async def cw_ticket(self, request: Request) -> Response:
+        if (bad := self._cw_ok(request)) is not None:
+            return bad
+        tid = request.path_params["tid"]
+        if tid not in self.state.tickets:
+            return JSONResponse(
+                {"code": "NotFound", "message": f"Ticket {tid} not found", "errors": []}, 404
+            )
+        t = self.state.tickets[tid]
+        return JSONResponse(
+            {
+                "id": tid,
+                "summary": t["summary"],
+                "initialDescription": t["description"],
+                "company": {"id": 1, "identifier": "Acme", "name": t["company"]},
+                "contact": {"id": 2, "name": t["contact"]},
+                "status": {"id": 1, "name": "New"},
+            }
+        )
+
+    async def cw_note(self, request: Request) -> Response:
+        if (bad := self._cw_ok(request)) is not None:
+            return bad
+        body = await request.json()
+        required = {"text", "detailDescriptionFlag", "internalAnalysisFlag", "resolutionFlag"}
+        if not required <= set(body):
+            return JSONResponse(
+                {
+                    "code": "InvalidObject",
+                    "message": "note is invalid",
+                    "errors": [
+                        {
+                            "code": "Required",
+                            "message": "missing",
+                            "field": ",".join(required - set(body)),
+                        }
+                    ],
+                },
+                400,
+            )
+        note = {"id": 9000 + len(self.state.notes), "ticketId": request.path_params["tid"], **body}
+        self.state.notes.append({"vendor": "connectwise", **note})
+        return JSONResponse(note, 201)
+
+    async def cw_time(self, request: Request) -> Response:
+        if (bad := self._cw_ok(request)) is not None:
+            return bad
+        body = await request.json()
+        if body.get("chargeToType") != "ServiceTicket" or "timeStart" not in body:
+            return JSONResponse(
+                {"code": "InvalidObject", "message": "timeStart is required", "errors": []}, 400
+            )
+        entry = {"id": 500 + len(self.state.time_entries), **body}
+        self.state.time_entries.append(entry)
+        return JSONResponse(entry, 201)
+
+    # ── HaloPSA ──
+    async def halo_token(self, request: Request) -> Response:
+        form = await request.form()
+        if (
+            form.get("grant_type") != "client_credentials"
+            or form.get("client_secret") != "halo-secret"
+            or form.get("scope") != "all"
+        ):
+            return JSONResponse({"error": "invalid_client"}, 401)
+        self.state.tokens_issued += 1
+        return JSONResponse(
+            {
+                "access_token": f"tok{self.state.tokens_issued}",
+                "token_type": "Bearer",
+                "expires_in": 3600,
+            }
+        )
+
+    def _halo_ok(self, request: Request) -> Response | None:
+        if not request.headers.get("authorization", "").startswith("Bearer tok"):
+            return JSONResponse({"error": "unauthorized"}, 401)
+        return self._injected()
+
+    async def halo_ticket(self, request: Request) -> Response:
+        if (bad := self._halo_ok(request)) is not None:
+            return bad
+        t = self.state.tickets[request.path_params["tid"]]
+        return JSONResponse(
+            {
+                "id": request.path_params["tid"],
+                "summary": t["summary"],
+                "details": t["description"],
+                "client_name": t["company"],
+                "user_name": t["contact"],
+                "status_id": 1,
+            }
+        )
+
+    async def halo_actions(self, request: Request) -> Response:
+        if (bad := self._halo_ok(request)) is not None:
+            return bad
+        body = await request.json()
+        if not isinstance(body, list) or not {"ticket_id", "note", "outcome"} <= set(body[0]):
+            return JSONResponse({"[0].ticket_id": "required"}, 400)
+        created = [{"id": 700 + len(self.state.actions), **a} for a in body]
+        self.state.actions.extend(created)
+        return JSONResponse(created, 201)
+
+    # ── Autotask ──
+    async def at_zone(self, request: Request) -> Response:
+        if not request.query_params.get("user"):
+            return JSONResponse({"errors": ["user is required"]}, 400)
+        return JSONResponse(
+            {
+                "url": f"{self.url}/at/zone1/",
+                "webUrl": "https://ww1.autotask.net",
+                "zoneName": "Zone 1",
+            }
+        )
+
+    def _at_ok(self, request: Request) -> Response | None:
+        h = request.headers
+        if not (
+            h.get("apiintegrationcode") and h.get("username") and h.get("secret") == "at-secret"
+        ):
+            return JSONResponse({"errors": ["Unauthorized"]}, 401)
+        return self._injected()
+
+    async def at_ticket(self, request: Request) -> Response:
+        if (bad := self._at_ok(request)) is not None:
+            return bad
+        t = self.state.tickets[request.path_params["tid"]]
+        return JSONResponse(
+            {
+                "item": {
+                    "id": request.path_params["tid"],
+                    "title": t["summary"],
+                    "description": t["description"],
+                    "companyID": 11,
+                    "contactID": 22,
+                    "status": 1,
+                }
+            }
+        )
+
+    async def at_note(self, request: Request) -> Response:
+        if (bad := self._at_ok(request)) is not None:
+            return bad
+        body = await request.json()
+        if (
+            body.get("ticketID") != request.path_params["tid"]
+            or "description" not in body
+            or "noteType" not in body
+        ):
+            return JSONResponse(
+                {"errors": ["Invalid note"]}, 500
+            )  # Autotask reports some errors as 500
+        item_id = 30_000_000 + len(self.state.notes)
+        self.state.notes.append({"vendor": "autotask", "itemId": item_id, **body})
+        return JSONResponse({"itemId": item_id})
+
+    async def at_top_level_notes(self, request: Request) -> Response:
+        return Response(status_code=404)
