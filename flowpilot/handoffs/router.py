@@ -51,8 +51,11 @@ async def _names(db: DBSession, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, s
     return dict(rows.tuples().all())
 
 
-async def handoff_out(db: DBSession, h: SessionHandoff) -> HandoffResponse:
-    names = await _names(db, {h.handed_off_by, h.claimed_by})
+async def handoff_out(
+    db: DBSession, h: SessionHandoff, names: dict[uuid.UUID, str] | None = None
+) -> HandoffResponse:
+    if names is None:
+        names = await _names(db, {h.handed_off_by, h.claimed_by})
     out = HandoffResponse.model_validate(h)
     out.handed_off_by_name = names.get(h.handed_off_by, "") if h.handed_off_by else ""
     out.claimed_by_name = names.get(h.claimed_by, "") if h.claimed_by else ""
@@ -157,8 +160,12 @@ async def list_handoffs(
     session_id: uuid.UUID, principal: CurrentUser, db: DBSession
 ) -> list[HandoffResponse]:
     session = await sessions.get_session(db, principal, session_id)
-    rows = await db.scalars(service.handoffs_of(session).order_by(SessionHandoff.created_at.desc()))
-    return [await handoff_out(db, h) for h in rows]
+    rows = list(
+        await db.scalars(service.handoffs_of(session).order_by(SessionHandoff.created_at.desc()))
+    )
+    # One name lookup for the whole history, not one per handoff.
+    names = await _names(db, {u for h in rows for u in (h.handed_off_by, h.claimed_by)})
+    return [await handoff_out(db, h, names) for h in rows]
 
 
 @router.post("/handoffs/{handoff_id}/claim", response_model=HandoffResponse)
