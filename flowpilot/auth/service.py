@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -145,6 +146,27 @@ async def get_account(db: AsyncSession, principal: Principal) -> Account:
     account = await db.get(Account, principal.account_id)
     assert account is not None
     return account
+
+
+async def display_names(
+    db: AsyncSession, user_ids: Iterable[uuid.UUID | None]
+) -> dict[uuid.UUID, str]:
+    """Full name (or e-mail when there is none) for each user id, in one query."""
+    wanted = {i for i in user_ids if i}
+    if not wanted:
+        return {}
+    rows = await db.execute(
+        select(User.id, func.coalesce(func.nullif(User.full_name, ""), User.email)).where(
+            User.id.in_(wanted)
+        )
+    )
+    return dict(rows.tuples().all())
+
+
+async def display_name(db: AsyncSession, user_id: uuid.UUID | None) -> str:
+    if user_id is None:
+        return ""
+    return (await display_names(db, [user_id])).get(user_id, "")
 
 
 async def team_refs(db: AsyncSession, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Team]]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy import DateTime, ForeignKey, MetaData, func
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -23,6 +24,11 @@ class Base(DeclarativeBase):
     # Fetch server-generated values (created_at, updated_at) with RETURNING on flush, so
     # reading them later never triggers lazy IO outside the async context.
     __mapper_args__ = {"eager_defaults": True}
+
+
+def fk_column(target: str, ondelete: str = "CASCADE", **kw: Any) -> Any:
+    """A UUID column referencing `target` (e.g. "accounts.id")."""
+    return mapped_column(UUID(as_uuid=True), ForeignKey(target, ondelete=ondelete), **kw)
 
 
 class IdMixin:

@@ -6,15 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, String, Text
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy import Boolean, CheckConstraint, DateTime, Index, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from flowpilot.db.base import Base, CreatedMixin, IdMixin
-
-
-def _fk(target: str, ondelete: str = "CASCADE", **kw: Any) -> Any:
-    return mapped_column(UUID(as_uuid=True), ForeignKey(target, ondelete=ondelete), **kw)
+from flowpilot.db.base import Base, CreatedMixin, IdMixin, fk_column
 
 
 class SessionHandoff(IdMixin, CreatedMixin, Base):
@@ -33,12 +29,12 @@ class SessionHandoff(IdMixin, CreatedMixin, Base):
         ),
     )
 
-    session_id: Mapped[uuid.UUID] = _fk("ai_sessions.id", index=True)
-    account_id: Mapped[uuid.UUID] = _fk("accounts.id")
-    handed_off_by: Mapped[uuid.UUID | None] = _fk("users.id", "SET NULL", nullable=True)
+    session_id: Mapped[uuid.UUID] = fk_column("ai_sessions.id", index=True)
+    account_id: Mapped[uuid.UUID] = fk_column("accounts.id")
+    handed_off_by: Mapped[uuid.UUID | None] = fk_column("users.id", "SET NULL", nullable=True)
     intent: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default="open")
-    source_branch_id: Mapped[uuid.UUID | None] = _fk(
+    source_branch_id: Mapped[uuid.UUID | None] = fk_column(
         "session_branches.id", "SET NULL", nullable=True
     )
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
@@ -49,8 +45,8 @@ class SessionHandoff(IdMixin, CreatedMixin, Base):
     priority: Mapped[str] = mapped_column(String(20), default="normal")
     waiting_on: Mapped[str | None] = mapped_column(Text, nullable=True)
     remind_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    target_team_id: Mapped[uuid.UUID | None] = _fk("teams.id", "SET NULL", nullable=True)
-    claimed_by: Mapped[uuid.UUID | None] = _fk("users.id", "SET NULL", nullable=True)
+    target_team_id: Mapped[uuid.UUID | None] = fk_column("teams.id", "SET NULL", nullable=True)
+    claimed_by: Mapped[uuid.UUID | None] = fk_column("users.id", "SET NULL", nullable=True)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     briefing: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -69,9 +65,9 @@ class WorkInterval(IdMixin, Base):
     __tablename__ = "session_work_intervals"
     __table_args__ = (Index("ix_session_work_intervals_session", "session_id", "started_at"),)
 
-    session_id: Mapped[uuid.UUID] = _fk("ai_sessions.id")
-    account_id: Mapped[uuid.UUID] = _fk("accounts.id")
-    user_id: Mapped[uuid.UUID | None] = _fk("users.id", "SET NULL", nullable=True)
+    session_id: Mapped[uuid.UUID] = fk_column("ai_sessions.id")
+    account_id: Mapped[uuid.UUID] = fk_column("accounts.id")
+    user_id: Mapped[uuid.UUID | None] = fk_column("users.id", "SET NULL", nullable=True)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
@@ -80,11 +76,11 @@ class Notification(IdMixin, CreatedMixin, Base):
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at", "created_at"),)
 
-    account_id: Mapped[uuid.UUID] = _fk("accounts.id")
-    user_id: Mapped[uuid.UUID] = _fk("users.id")
+    account_id: Mapped[uuid.UUID] = fk_column("accounts.id")
+    user_id: Mapped[uuid.UUID] = fk_column("users.id")
     kind: Mapped[str] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text, default="")
-    session_id: Mapped[uuid.UUID | None] = _fk("ai_sessions.id", nullable=True)
-    handoff_id: Mapped[uuid.UUID | None] = _fk("session_handoffs.id", nullable=True)
+    session_id: Mapped[uuid.UUID | None] = fk_column("ai_sessions.id", nullable=True)
+    handoff_id: Mapped[uuid.UUID | None] = fk_column("session_handoffs.id", nullable=True)
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy import func, select, update
 
 from flowpilot.auth.deps import CurrentUser
-from flowpilot.auth.models import Team, User
+from flowpilot.auth.models import Team
+from flowpilot.auth.service import display_names
 from flowpilot.db.deps import DBSession
 from flowpilot.errors import NotFound
 from flowpilot.handoffs import service
@@ -39,23 +40,11 @@ router = APIRouter(prefix="/api/v1/ai-sessions/{session_id}", tags=["handoffs"])
 notifications_router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 
 
-async def _names(db: DBSession, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, str]:
-    wanted = {i for i in ids if i}
-    if not wanted:
-        return {}
-    rows = await db.execute(
-        select(User.id, func.coalesce(func.nullif(User.full_name, ""), User.email)).where(
-            User.id.in_(wanted)
-        )
-    )
-    return dict(rows.tuples().all())
-
-
 async def handoff_out(
     db: DBSession, h: SessionHandoff, names: dict[uuid.UUID, str] | None = None
 ) -> HandoffResponse:
     if names is None:
-        names = await _names(db, {h.handed_off_by, h.claimed_by})
+        names = await display_names(db, {h.handed_off_by, h.claimed_by})
     out = HandoffResponse.model_validate(h)
     out.handed_off_by_name = names.get(h.handed_off_by, "") if h.handed_off_by else ""
     out.claimed_by_name = names.get(h.claimed_by, "") if h.claimed_by else ""
@@ -83,7 +72,7 @@ async def get_queue(
         limit=limit,
         offset=offset,
     )
-    names = await _names(db, {h.handed_off_by for h, _ in rows})
+    names = await display_names(db, {h.handed_off_by for h, _ in rows})
     counts = await service.branch_counts(db, [s.id for _, s in rows])
     team_ids = {h.target_team_id or s.team_id for h, s in rows} - {None}
     teams = (
@@ -164,7 +153,7 @@ async def list_handoffs(
         await db.scalars(service.handoffs_of(session).order_by(SessionHandoff.created_at.desc()))
     )
     # One name lookup for the whole history, not one per handoff.
-    names = await _names(db, {u for h in rows for u in (h.handed_off_by, h.claimed_by)})
+    names = await display_names(db, {u for h in rows for u in (h.handed_off_by, h.claimed_by)})
     return [await handoff_out(db, h, names) for h in rows]
 
 
@@ -215,7 +204,7 @@ async def session_time(
             .order_by(WorkInterval.started_at)
         )
     )
-    names = await _names(db, {r.user_id for r in rows})
+    names = await display_names(db, {r.user_id for r in rows})
     intervals = []
     per: dict[uuid.UUID | None, int] = {}
     for r in rows:

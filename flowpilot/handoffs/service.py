@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.ai.base import ChatProvider, ProviderError, StructuredRequest
 from flowpilot.auth.models import Team, TeamMembership, User
-from flowpilot.auth.service import Principal
+from flowpilot.auth.service import Principal, display_name
 from flowpilot.errors import Conflict, NotFound, ProviderFailed
 from flowpilot.handoffs.models import Notification, SessionHandoff
 from flowpilot.handoffs.record import (
@@ -61,8 +62,6 @@ def check_can_hand_off(session: AISession, intent: str) -> None:
 
 async def assess(provider: ChatProvider, snapshot: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """The escalation assessment as structured output from the model (offline: the record)."""
-    import json
-
     request = StructuredRequest(
         system=(
             "You assess an IT troubleshooting session that is being escalated. Be concrete and "
@@ -226,7 +225,7 @@ async def claim(
     if won.first() is None:
         handoff = await get_handoff(db, session, handoff_id)
         if handoff.status == "claimed":
-            name = await user_name(db, handoff.claimed_by)
+            name = await display_name(db, handoff.claimed_by)
             raise Conflict(
                 f"Already claimed by {name}",
                 code="already_claimed",
@@ -246,13 +245,6 @@ async def claim(
     return session, handoff
 
 
-async def user_name(db: AsyncSession, user_id: uuid.UUID | None) -> str:
-    if user_id is None:
-        return ""
-    row = (await db.execute(select(User.full_name, User.email).where(User.id == user_id))).first()
-    return (row[0] or row[1]) if row else ""
-
-
 async def briefing(
     db: AsyncSession,
     principal: Principal,
@@ -267,13 +259,11 @@ async def briefing(
         return handoff
     facts = {
         "intent": handoff.intent,
-        "by": await user_name(db, handoff.handed_off_by),
+        "by": await display_name(db, handoff.handed_off_by),
         "notes": handoff.engineer_notes,
         "assessment": handoff.ai_assessment_data,
     }
     snapshot = handoff.snapshot
-    import json
-
     request = StructuredRequest(
         system=(
             "Write a briefing for an engineer picking up an IT troubleshooting session: the "

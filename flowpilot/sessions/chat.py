@@ -28,6 +28,7 @@ from flowpilot.ai.base import (
     Reference,
     Usage,
 )
+from flowpilot.ai.offline import current_playbook
 from flowpilot.auth.service import Principal
 from flowpilot.branching.prompt import BranchAwarePromptBuilder
 from flowpilot.branching.suggestions import ForkOptionsFilter
@@ -199,24 +200,17 @@ async def _references(
         db, session.account_id, f"{session.problem_summary}\n{last_user}", 3
     )
     refs = [library.as_reference(h.entry, h.score) for h in hits]
-    focus = _playbook_in(own_history)
+    focus = current_playbook(own_history)
     if focus is None and branch.parent_branch_id is not None:
         by_label = await library.search(db, session.account_id, branch.label, 1)
         focus = by_label[0].entry.slug if by_label else None
     if focus is None:
-        focus = _playbook_in(history)
+        focus = current_playbook(history)
     if focus and all(r.slug != focus for r in refs):
         entry = await library.get_by_slug(db, session.account_id, focus)
         if entry is not None:
             refs.insert(0, library.as_reference(entry, refs[0].score if refs else 1.0))
     return refs, focus
-
-
-def _playbook_in(history: list[ChatMessage]) -> str | None:
-    for m in reversed(history):
-        if m.role == "assistant" and isinstance(m.meta.get("playbook"), str):
-            return str(m.meta["playbook"])
-    return None
 
 
 class ChatRunner:

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from flowpilot.db.base import Base, CreatedMixin, IdMixin
+from flowpilot.db.base import Base, CreatedMixin, IdMixin, fk_column
 
 SESSION_STATUSES = ("active", "paused", "escalated", "resolved", "closed")
 BRANCH_STATUSES = ("active", "dead_end", "solved", "untried", "revived")
@@ -44,10 +44,6 @@ STEP_TYPES = (
 CONFIDENCE_TIERS = ("discovery", "hypothesis", "confirmed")
 
 
-def _fk(target: str, ondelete: str = "CASCADE", **kw: Any) -> Any:
-    return mapped_column(UUID(as_uuid=True), ForeignKey(target, ondelete=ondelete), **kw)
-
-
 class AISession(IdMixin, CreatedMixin, Base):
     __tablename__ = "ai_sessions"
     __table_args__ = (
@@ -57,10 +53,10 @@ class AISession(IdMixin, CreatedMixin, Base):
         Index("ix_ai_sessions_owner", "owner_id", "created_at"),
     )
 
-    account_id: Mapped[uuid.UUID] = _fk("accounts.id")
-    team_id: Mapped[uuid.UUID | None] = _fk("teams.id", "SET NULL", nullable=True, index=True)
-    owner_id: Mapped[uuid.UUID] = _fk("users.id")
-    assignee_id: Mapped[uuid.UUID | None] = _fk("users.id", "SET NULL", nullable=True)
+    account_id: Mapped[uuid.UUID] = fk_column("accounts.id")
+    team_id: Mapped[uuid.UUID | None] = fk_column("teams.id", "SET NULL", nullable=True, index=True)
+    owner_id: Mapped[uuid.UUID] = fk_column("users.id")
+    assignee_id: Mapped[uuid.UUID | None] = fk_column("users.id", "SET NULL", nullable=True)
     title: Mapped[str] = mapped_column(String(300))
     problem_summary: Mapped[str] = mapped_column(Text)
     problem_domain: Mapped[str | None] = mapped_column(String(120), nullable=True)
@@ -100,9 +96,9 @@ class SessionBranch(IdMixin, CreatedMixin, Base):
         Index("ix_session_branches_session_status", "session_id", "status"),
     )
 
-    session_id: Mapped[uuid.UUID] = _fk("ai_sessions.id", index=True)
-    account_id: Mapped[uuid.UUID] = _fk("accounts.id")
-    parent_branch_id: Mapped[uuid.UUID | None] = _fk("session_branches.id", nullable=True)
+    session_id: Mapped[uuid.UUID] = fk_column("ai_sessions.id", index=True)
+    account_id: Mapped[uuid.UUID] = fk_column("accounts.id")
+    parent_branch_id: Mapped[uuid.UUID | None] = fk_column("session_branches.id", nullable=True)
     fork_point_step_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True),
         ForeignKey("ai_session_steps.id", ondelete="SET NULL", use_alter=True),
@@ -115,13 +111,13 @@ class SessionBranch(IdMixin, CreatedMixin, Base):
     status_changed_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True
     )
-    status_changed_by: Mapped[uuid.UUID | None] = _fk("users.id", "SET NULL", nullable=True)
+    status_changed_by: Mapped[uuid.UUID | None] = fk_column("users.id", "SET NULL", nullable=True)
     context_summary: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
     summary_generated_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True
     )
     summary_stale: Mapped[bool] = mapped_column(Boolean, default=True)
-    evidence_from_branch_id: Mapped[uuid.UUID | None] = _fk(
+    evidence_from_branch_id: Mapped[uuid.UUID | None] = fk_column(
         "session_branches.id", "SET NULL", nullable=True
     )
     evidence_description: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -149,19 +145,21 @@ class SessionMessage(IdMixin, CreatedMixin, Base):
         Index("ix_session_messages_session_created", "session_id", "created_at"),
     )
 
-    session_id: Mapped[uuid.UUID] = _fk("ai_sessions.id")
-    account_id: Mapped[uuid.UUID] = _fk("accounts.id")
-    parent_id: Mapped[uuid.UUID | None] = _fk("session_messages.id", nullable=True, index=True)
-    branch_id: Mapped[uuid.UUID] = _fk("session_branches.id", index=True)
+    session_id: Mapped[uuid.UUID] = fk_column("ai_sessions.id")
+    account_id: Mapped[uuid.UUID] = fk_column("accounts.id")
+    parent_id: Mapped[uuid.UUID | None] = fk_column(
+        "session_messages.id", nullable=True, index=True
+    )
+    branch_id: Mapped[uuid.UUID] = fk_column("session_branches.id", index=True)
     # The user message an assistant message answers (usually its parent; not always when
     # two engineers send at once and turns interleave).
-    reply_to_id: Mapped[uuid.UUID | None] = _fk(
+    reply_to_id: Mapped[uuid.UUID | None] = fk_column(
         "session_messages.id", "SET NULL", nullable=True, index=True
     )
     depth: Mapped[int] = mapped_column(Integer, default=0)
     role: Mapped[str] = mapped_column(String(20))
     content: Mapped[str] = mapped_column(Text)
-    author_id: Mapped[uuid.UUID | None] = _fk("users.id", "SET NULL", nullable=True)
+    author_id: Mapped[uuid.UUID | None] = fk_column("users.id", "SET NULL", nullable=True)
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     meta: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     input_tokens: Mapped[int] = mapped_column(Integer, default=0)
@@ -179,12 +177,14 @@ class AISessionStep(IdMixin, CreatedMixin, Base):
         UniqueConstraint("session_id", "step_number"),
     )
 
-    session_id: Mapped[uuid.UUID] = _fk("ai_sessions.id", index=True)
-    account_id: Mapped[uuid.UUID] = _fk("accounts.id")
-    branch_id: Mapped[uuid.UUID | None] = _fk(
+    session_id: Mapped[uuid.UUID] = fk_column("ai_sessions.id", index=True)
+    account_id: Mapped[uuid.UUID] = fk_column("accounts.id")
+    branch_id: Mapped[uuid.UUID | None] = fk_column(
         "session_branches.id", "SET NULL", nullable=True, index=True
     )
-    message_id: Mapped[uuid.UUID | None] = _fk("session_messages.id", "SET NULL", nullable=True)
+    message_id: Mapped[uuid.UUID | None] = fk_column(
+        "session_messages.id", "SET NULL", nullable=True
+    )
     step_number: Mapped[int] = mapped_column(Integer)
     step_type: Mapped[str] = mapped_column(String(30))
     title: Mapped[str] = mapped_column(String(300), default="")

@@ -9,8 +9,8 @@ from sqlalchemy import Select, and_, false, func, literal, or_, select, text, up
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flowpilot.auth.models import Team, User
-from flowpilot.auth.service import Principal
+from flowpilot.auth.models import Team
+from flowpilot.auth.service import Principal, display_names
 from flowpilot.errors import Conflict, Forbidden, NotFound
 from flowpilot.handoffs.models import SessionHandoff, WorkInterval
 from flowpilot.jobs.defer import defer
@@ -269,21 +269,7 @@ async def names_for(
 ) -> tuple[dict[Any, str], dict[Any, str]]:
     user_ids = {s.owner_id for s in sessions}
     team_ids = {s.team_id for s in sessions if s.team_id}
-    users = (
-        dict(
-            (
-                await db.execute(
-                    select(
-                        User.id, func.coalesce(func.nullif(User.full_name, ""), User.email)
-                    ).where(User.id.in_(user_ids))
-                )
-            )
-            .tuples()
-            .all()
-        )
-        if user_ids
-        else {}
-    )
+    users = await display_names(db, user_ids)
     teams = (
         dict(
             (await db.execute(select(Team.id, Team.name).where(Team.id.in_(team_ids))))

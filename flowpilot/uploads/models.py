@@ -5,15 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy import BigInteger, CheckConstraint, Index, Integer, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from flowpilot.db.base import Base, CreatedMixin, IdMixin
-
-
-def _fk(target: str, ondelete: str = "CASCADE", **kw: Any) -> Any:
-    return mapped_column(UUID(as_uuid=True), ForeignKey(target, ondelete=ondelete), **kw)
+from flowpilot.db.base import Base, CreatedMixin, IdMixin, fk_column
 
 
 class FileUpload(IdMixin, CreatedMixin, Base):
@@ -25,9 +21,9 @@ class FileUpload(IdMixin, CreatedMixin, Base):
         Index("ix_file_uploads_session_created", "session_id", "created_at"),
     )
 
-    account_id: Mapped[uuid.UUID] = _fk("accounts.id")
-    session_id: Mapped[uuid.UUID] = _fk("ai_sessions.id")
-    uploaded_by: Mapped[uuid.UUID | None] = _fk("users.id", "SET NULL", nullable=True)
+    account_id: Mapped[uuid.UUID] = fk_column("accounts.id")
+    session_id: Mapped[uuid.UUID] = fk_column("ai_sessions.id")
+    uploaded_by: Mapped[uuid.UUID | None] = fk_column("users.id", "SET NULL", nullable=True)
     original_name: Mapped[str] = mapped_column(String(255))
     detected_type: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(20))  # image | text | pdf | email
@@ -38,10 +34,10 @@ class FileUpload(IdMixin, CreatedMixin, Base):
     extracted_content: Mapped[str | None] = mapped_column(Text, nullable=True)
     content_summary: Mapped[str | None] = mapped_column(Text, nullable=True)
     description_data: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
-    uploaded_on_branch_id: Mapped[uuid.UUID | None] = _fk(
+    uploaded_on_branch_id: Mapped[uuid.UUID | None] = fk_column(
         "session_branches.id", "SET NULL", nullable=True
     )
-    uploaded_at_step_id: Mapped[uuid.UUID | None] = _fk(
+    uploaded_at_step_id: Mapped[uuid.UUID | None] = fk_column(
         "ai_session_steps.id", "SET NULL", nullable=True
     )
     description_status: Mapped[str] = mapped_column(String(20), default="pending")

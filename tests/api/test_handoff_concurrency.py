@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import httpx
 from aiosmtpd.controller import Controller
@@ -14,6 +13,7 @@ from flowpilot.handoffs.tasks import send_handoff_notifications
 from flowpilot.jobs.runtime import Runtime, set_runtime
 from flowpilot.jobs.worker import bound_app
 from tests.conftest import committed_client, committed_team, make_settings
+from tests.fakes.server import _free_port
 from tests.live import start_server
 
 
@@ -87,12 +87,6 @@ class Inbox:
             (envelope.mail_from, list(envelope.rcpt_tos), envelope.content.decode())
         )
         return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def _escalate(database, headers) -> str:  # type: ignore[no-untyped-def]
