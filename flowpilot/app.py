@@ -22,6 +22,7 @@ from flowpilot.db.engine import Database
 from flowpilot.errors import install_error_handlers
 from flowpilot.handoffs.router import notifications_router, queue_router
 from flowpilot.handoffs.router import router as handoffs_router
+from flowpilot.integrations.router import router as integrations_router
 from flowpilot.library.router import router as library_router
 from flowpilot.logs import BodySizeLimitMiddleware, RequestIdMiddleware, configure_logging
 from flowpilot.resolutions.router import router as outputs_router
@@ -92,6 +93,7 @@ def create_app(
         uploads_router,
         outputs_router,
         library_router,
+        integrations_router,
     ):
         app.include_router(router)
     _add_health(app)

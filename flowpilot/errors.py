@@ -60,6 +60,13 @@ class PayloadTooLarge(DomainError):
     code = "payload_too_large"
 
 
+class UnprocessableInput(DomainError):
+    """Well-formed, but something the request needs is missing (e.g. a recipient)."""
+
+    status_code = 422
+    code = "unprocessable"
+
+
 class ProviderFailed(DomainError):
     status_code = 502
     code = "provider_error"

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from flowpilot.config import Settings
 from flowpilot.db.engine import Database
 from flowpilot.db.migrate import load_library, upgrade_schema
 from flowpilot.uploads.storage import LocalStorage
+from tests.fakes.psa import FakePsa
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA_DIR = Path(os.environ.get("FLOWPILOT_TEST_DATA_DIR", ROOT / ".flowpilot" / "test"))
@@ -299,3 +300,27 @@ async def committed_client(
     transport = httpx.ASGITransport(app=application)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
         yield c
+
+
+PSA_TICKET = {
+    "summary": "Outlook prompts for password",
+    "description": "CEO laptop",
+    "company": "Acme Ltd",
+    "contact": "Dana Scully",
+    "contact_email": "dana@acme.example",
+}
+
+
+@pytest.fixture(scope="module")
+def psa_server() -> Iterator[FakePsa]:
+    server = FakePsa().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def psa(psa_server: FakePsa) -> FakePsa:
+    """The fake PSA vendors, emptied, with ticket 4242."""
+    psa_server.state.__init__()  # type: ignore[misc]
+    psa_server.state.tickets[4242] = dict(PSA_TICKET)
+    return psa_server

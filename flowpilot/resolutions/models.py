@@ -70,8 +70,14 @@ class ResolutionOutputVersion(IdMixin, CreatedMixin, Base):
     content: Mapped[str] = mapped_column(Text)
 
 
+PUSH_RESULTS = ("queued", "retrying", "ok", "failed")
+
+
 class ResolutionPushLog(IdMixin, CreatedMixin, Base):
+    """One delivery of one document to one destination; the job updates it per attempt."""
+
     __tablename__ = "resolution_push_log"
+    __table_args__ = (CheckConstraint(f"result IN {PUSH_RESULTS}", name="result"),)
 
     output_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True),
@@ -83,7 +89,21 @@ class ResolutionPushLog(IdMixin, CreatedMixin, Base):
     )
     destination: Mapped[str] = mapped_column(String(30))
     request_summary: Mapped[str] = mapped_column(Text, default="")
-    result: Mapped[str] = mapped_column(String(20))  # ok | failed
+    result: Mapped[str] = mapped_column(String(20))
     external_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=1)
+    # What is sent is frozen at request time: a later edit never changes a queued push.
+    content: Mapped[str] = mapped_column(Text, default="")
+    recipients: Mapped[list[str] | None] = mapped_column(JSONB, nullable=True)
+    psa_connection_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("psa_connections.id", ondelete="SET NULL"), nullable=True
+    )
+    ticket_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    requested_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )

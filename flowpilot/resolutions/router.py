@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 
 from flowpilot.auth.deps import CurrentUser
 from flowpilot.db.deps import DBSession
 from flowpilot.resolutions import service
-from flowpilot.resolutions.models import ResolutionOutputVersion, SessionResolutionOutput
+from flowpilot.resolutions.models import (
+    ResolutionOutputVersion,
+    ResolutionPushLog,
+    SessionResolutionOutput,
+)
 from flowpilot.resolutions.schemas import (
     AllResolutionOutputsResponse,
     OutputVersion,
+    PushLogOut,
     ResolutionOutputEditRequest,
     ResolutionOutputPushRequest,
     ResolutionOutputPushResponse,
@@ -29,12 +34,33 @@ async def list_outputs(
     session_id: uuid.UUID, principal: CurrentUser, db: DBSession
 ) -> AllResolutionOutputsResponse:
     session = await sessions.get_session(db, principal, session_id)
-    rows = await db.scalars(
-        service.outputs_of(session).order_by(SessionResolutionOutput.output_type)
+    rows = list(
+        await db.scalars(service.outputs_of(session).order_by(SessionResolutionOutput.output_type))
     )
-    return AllResolutionOutputsResponse(
-        outputs=[ResolutionOutputResponse.model_validate(r) for r in rows]
+    return AllResolutionOutputsResponse(outputs=await _with_pushes(db, rows))
+
+
+async def _with_pushes(
+    db: DBSession, rows: list[SessionResolutionOutput]
+) -> list[ResolutionOutputResponse]:
+    """Each output with its deliveries, newest first, in one query."""
+    logs = await db.scalars(
+        select(ResolutionPushLog)
+        .where(
+            ResolutionPushLog.output_id.in_([r.id for r in rows]),
+            ResolutionPushLog.account_id.in_({r.account_id for r in rows}),
+        )
+        .order_by(ResolutionPushLog.created_at.desc())
     )
+    by_output: dict[uuid.UUID, list[PushLogOut]] = {}
+    for entry in logs:
+        by_output.setdefault(entry.output_id, []).append(PushLogOut.model_validate(entry))
+    return [
+        ResolutionOutputResponse.model_validate(r).model_copy(
+            update={"pushes": by_output.get(r.id, [])[:20]}
+        )
+        for r in rows
+    ]
 
 
 @router.post("/generate", response_model=AllResolutionOutputsResponse)
@@ -43,9 +69,7 @@ async def generate_outputs(
 ) -> AllResolutionOutputsResponse:
     session = await sessions.get_writable_session(db, principal, session_id, for_update=True)
     rows = await service.generate(db, request.app.state.provider, session)
-    return AllResolutionOutputsResponse(
-        outputs=[ResolutionOutputResponse.model_validate(r) for r in rows]
-    )
+    return AllResolutionOutputsResponse(outputs=await _with_pushes(db, rows))
 
 
 @router.patch("/{output_id}", response_model=ResolutionOutputResponse)
@@ -59,7 +83,7 @@ async def edit_output(
     output = await service.update(
         db, principal, session_id, output_id, body.edited_content, body.status
     )
-    return ResolutionOutputResponse.model_validate(output)
+    return (await _with_pushes(db, [output]))[0]
 
 
 @router.get("/{output_id}/versions", response_model=list[OutputVersion])
@@ -79,19 +103,37 @@ async def output_versions(
     return [OutputVersion.model_validate(r) for r in rows]
 
 
-@router.post("/{output_id}/push", response_model=ResolutionOutputPushResponse)
+@router.get("/{output_id}/pushes", response_model=list[PushLogOut])
+async def output_pushes(
+    session_id: uuid.UUID, output_id: uuid.UUID, principal: CurrentUser, db: DBSession
+) -> list[PushLogOut]:
+    session = await sessions.get_session(db, principal, session_id)
+    output = await service.get_output(db, session, output_id)
+    rows = await db.scalars(service.pushes_of(output).order_by(ResolutionPushLog.created_at.desc()))
+    return [PushLogOut.model_validate(r) for r in rows]
+
+
+@router.post(
+    "/{output_id}/push",
+    response_model=ResolutionOutputPushResponse,
+    responses={202: {"description": "psa / email: the delivery is queued"}},
+)
 async def push_output(
     session_id: uuid.UUID,
     output_id: uuid.UUID,
     body: ResolutionOutputPushRequest,
     principal: CurrentUser,
     db: DBSession,
+    response: Response,
 ) -> ResolutionOutputPushResponse:
-    output, clipboard = await service.push(db, principal, session_id, output_id, body.destination)
+    output, push, clipboard = await service.push(db, principal, session_id, output_id, body)
+    if push is not None and push.result == "queued":
+        response.status_code = 202
     return ResolutionOutputPushResponse(
         output_id=output.id,
         status=output.status,  # type: ignore[arg-type]
         pushed_to=output.pushed_to,
         pushed_reference=output.pushed_reference,
         clipboard_text=clipboard,
+        push=PushLogOut.model_validate(push) if push else None,
     )

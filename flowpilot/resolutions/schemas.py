@@ -6,10 +6,31 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 OutputType = Literal["psa_ticket_notes", "knowledge_base", "client_summary"]
 OutputStatus = Literal["draft", "approved", "pushed", "rejected"]
+
+
+PushResult = Literal["queued", "retrying", "ok", "failed"]
+PushDestination = Literal["psa", "kb_library", "clipboard", "email"]
+
+
+class PushLogOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    output_id: uuid.UUID
+    destination: PushDestination
+    result: PushResult
+    request_summary: str
+    external_id: str | None
+    error: str | None
+    attempts: int
+    recipients: list[str] | None
+    ticket_id: str | None
+    next_attempt_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
 
 
 class ResolutionOutputResponse(BaseModel):
@@ -28,6 +49,7 @@ class ResolutionOutputResponse(BaseModel):
     generated_by_model: str
     created_at: datetime
     updated_at: datetime
+    pushes: list[PushLogOut] = Field(default_factory=list, description="Newest first")
 
 
 class AllResolutionOutputsResponse(BaseModel):
@@ -40,7 +62,13 @@ class ResolutionOutputEditRequest(BaseModel):
 
 
 class ResolutionOutputPushRequest(BaseModel):
-    destination: Literal["psa", "kb_library", "clipboard", "email"]
+    destination: PushDestination
+    # psa: the ticket to write to, when the session was not started from one (it is then
+    # linked to the session, so later pushes go to the same ticket).
+    ticket_id: str | None = Field(default=None, pattern=r"^[0-9]{1,18}$")
+    psa_connection_id: uuid.UUID | None = None
+    # email: defaults to the PSA ticket's contact.
+    recipients: list[EmailStr] | None = Field(default=None, min_length=1, max_length=20)
 
 
 class ResolutionOutputPushResponse(BaseModel):
@@ -49,6 +77,9 @@ class ResolutionOutputPushResponse(BaseModel):
     pushed_to: str | None
     pushed_reference: str | None = None
     clipboard_text: str | None = None
+    push: PushLogOut | None = Field(
+        default=None, description="The delivery (queued for psa/email: poll the outputs list)"
+    )
 
 
 class OutputVersion(BaseModel):

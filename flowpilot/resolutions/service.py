@@ -15,8 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.ai.base import ChatProvider, ProviderError, StructuredRequest
 from flowpilot.auth.service import Principal
-from flowpilot.errors import Conflict, NotFound, ProviderFailed
+from flowpilot.errors import Conflict, NotFound, ProviderFailed, UnprocessableInput
 from flowpilot.handoffs.record import build_snapshot
+from flowpilot.integrations import service as integrations
+from flowpilot.jobs.defer import defer
 from flowpilot.library.models import LibraryEntry
 from flowpilot.resolutions.compose import COMPOSERS
 from flowpilot.resolutions.models import (
@@ -25,6 +27,7 @@ from flowpilot.resolutions.models import (
     ResolutionPushLog,
     SessionResolutionOutput,
 )
+from flowpilot.resolutions.schemas import ResolutionOutputPushRequest as PushRequest
 from flowpilot.sessions import service as sessions
 from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch
 
@@ -196,46 +199,191 @@ def _slug(title: str) -> str:
     return (re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "article")[:80]
 
 
+PSA_TYPES = ("psa_ticket_notes", "client_summary")
+IN_FLIGHT = ("queued", "retrying")
+
+
 async def push(
     db: AsyncSession,
     principal: Principal,
     session_id: uuid.UUID,
     output_id: uuid.UUID,
-    destination: str,
-) -> tuple[SessionResolutionOutput, str | None]:
-    """Returns the output and, for the clipboard, the text to copy (no status change)."""
+    request: PushRequest,
+) -> tuple[SessionResolutionOutput, ResolutionPushLog | None, str | None]:
+    """kb_library publishes now; psa and email queue a delivery job; the clipboard only
+    returns the text (nothing on the server pretends it was pushed)."""
     session = await sessions.get_writable_session(db, principal, session_id)
     output = await get_output(db, session, output_id)
     text = current_text(output)
-    if destination == "clipboard":
-        return output, text
-    if destination in ("psa", "email"):
-        raise Conflict(
-            f"Pushing to {'a PSA' if destination == 'psa' else 'e-mail'} is not available yet: "
-            "no connection is configured in this version of FlowPilot. Copy the text instead.",
-            code="destination_unavailable",
-        )
-    if output.output_type != "knowledge_base":
-        raise Conflict("Only the KB article can be published to the KB library")
+    if request.destination == "clipboard":
+        return output, None, text
     if output.status == "rejected":
-        raise Conflict("A rejected document cannot be published")
-    entry = await publish_to_library(db, session, output, text)
-    output.status = "pushed"
-    output.pushed_to = "kb_library"
-    output.pushed_at = datetime.now(UTC)
-    output.pushed_reference = str(entry.id)
-    db.add(
-        ResolutionPushLog(
-            output_id=output.id,
-            account_id=output.account_id,
-            destination="kb_library",
-            request_summary=f"publish '{entry.title}'",
-            result="ok",
-            external_id=str(entry.id),
+        raise Conflict("A rejected document cannot be pushed", code="output_rejected")
+    if request.destination == "kb_library":
+        return output, await _publish(db, session, output, text, principal), None
+    if output.status not in ("approved", "pushed"):
+        raise Conflict(
+            "Approve the document first: nothing reaches a client's ticket or inbox unreviewed",
+            code="approval_required",
+        )
+    await _refuse_duplicate(db, output, request.destination, text)
+    if request.destination == "psa":
+        log = await _queue_psa(db, principal, session, output, text, request)
+    else:
+        log = await _queue_email(db, principal, session, output, text, request)
+    db.add(log)
+    await db.flush()
+    await defer(db, "push_resolution_output", push_id=str(log.id))
+    return output, log, None
+
+
+async def _refuse_duplicate(
+    db: AsyncSession, output: SessionResolutionOutput, destination: str, text: str
+) -> None:
+    rows = await db.scalars(
+        pushes_of(output).where(
+            ResolutionPushLog.destination == destination,
+            ResolutionPushLog.result.in_((*IN_FLIGHT, "ok")),
         )
     )
+    for row in rows:
+        if row.result in IN_FLIGHT:
+            raise Conflict(
+                "This document is already being delivered there", code="push_in_progress"
+            )
+        if row.content == text:
+            raise Conflict(
+                f"This exact text was already delivered ({row.external_id}); edit it to send again",
+                code="already_pushed",
+            )
+
+
+async def _queue_psa(
+    db: AsyncSession,
+    principal: Principal,
+    session: AISession,
+    output: SessionResolutionOutput,
+    text: str,
+    request: PushRequest,
+) -> ResolutionPushLog:
+    if output.output_type not in PSA_TYPES:
+        raise Conflict(
+            "Only the ticket notes and the client summary go to the PSA ticket",
+            code="wrong_destination",
+        )
+    connection_id = request.psa_connection_id or session.psa_connection_id
+    ticket_id = request.ticket_id or session.psa_ticket_id
+    if ticket_id is None:
+        raise UnprocessableInput(
+            "This session is not linked to a PSA ticket: give the ticket id",
+            code="ticket_required",
+        )
+    if connection_id is None:
+        default = await integrations.default_connection(db, session.account_id)
+        if default is None:
+            raise Conflict(
+                "No PSA connection is set up: an admin adds one under Settings",
+                code="psa_not_configured",
+            )
+        connection_id = default.id
+    connection = await integrations.get_connection(db, session.account_id, connection_id)
+    if session.psa_ticket_id is None:
+        session.psa_ticket_id, session.psa_connection_id = ticket_id, connection.id
+    kind = "internal note" if output.output_type == "psa_ticket_notes" else "resolution note"
+    return _log(
+        output,
+        principal,
+        "psa",
+        text,
+        f"{kind} on {connection.name} ticket #{ticket_id}",
+        psa_connection_id=connection.id,
+        ticket_id=ticket_id,
+    )
+
+
+async def _queue_email(
+    db: AsyncSession,
+    principal: Principal,
+    session: AISession,
+    output: SessionResolutionOutput,
+    text: str,
+    request: PushRequest,
+) -> ResolutionPushLog:
+    if output.output_type != "client_summary":
+        raise Conflict("Only the client summary is e-mailed", code="wrong_destination")
+    if await integrations.smtp_settings(db, session.account_id) is None:
+        raise Conflict(
+            "No mail server is set up: an admin adds one under Settings",
+            code="smtp_not_configured",
+        )
+    recipients = [str(r) for r in request.recipients or []]
+    if not recipients:
+        contact = str((session.intake.get("psa_ticket") or {}).get("contact_email") or "")
+        recipients = [contact] if contact else []
+    if not recipients:
+        raise UnprocessableInput(
+            "No recipient: the PSA ticket has no contact e-mail, so type one in",
+            code="recipients_required",
+        )
+    log = _log(output, principal, "email", text, f"e-mail to {', '.join(recipients)}")
+    log.recipients = recipients
+    return log
+
+
+def _log(
+    output: SessionResolutionOutput,
+    principal: Principal,
+    destination: str,
+    text: str,
+    summary: str,
+    **extra: Any,
+) -> ResolutionPushLog:
+    log = ResolutionPushLog(
+        output_id=output.id,
+        account_id=output.account_id,
+        destination=destination,
+        request_summary=summary,
+        result="queued",
+        attempts=0,
+        content=text,
+        requested_by_id=principal.user_id,
+        **extra,
+    )
+    return log
+
+
+async def _publish(
+    db: AsyncSession,
+    session: AISession,
+    output: SessionResolutionOutput,
+    text: str,
+    principal: Principal,
+) -> ResolutionPushLog:
+    if output.output_type != "knowledge_base":
+        raise Conflict(
+            "Only the KB article can be published to the KB library", code="wrong_destination"
+        )
+    entry = await publish_to_library(db, session, output, text)
+    mark_pushed(output, "kb_library", str(entry.id))
+    log = _log(output, principal, "kb_library", text, f"publish '{entry.title}'")
+    log.result, log.attempts, log.external_id = "ok", 1, str(entry.id)
+    db.add(log)
     await db.flush()
-    return output, None
+    return log
+
+
+def mark_pushed(output: SessionResolutionOutput, destination: str, reference: str) -> None:
+    output.status = "pushed"
+    output.pushed_to = destination
+    output.pushed_at = datetime.now(UTC)
+    output.pushed_reference = reference
+
+
+def pushes_of(output: SessionResolutionOutput):  # type: ignore[no-untyped-def]
+    return select(ResolutionPushLog).where(
+        ResolutionPushLog.output_id == output.id,
+        ResolutionPushLog.account_id == output.account_id,
+    )
 
 
 async def publish_to_library(

@@ -8,7 +8,7 @@ from procrastinate import RetryStrategy
 
 from flowpilot.jobs.app import job_app
 from flowpilot.jobs.runtime import runtime
-from flowpilot.resolutions import service
+from flowpilot.resolutions import delivery, service
 from flowpilot.sessions.models import AISession
 
 
@@ -26,3 +26,12 @@ async def generate_resolution_outputs(session_id: str) -> None:
             return  # written already (by hand or an earlier run); regenerate is explicit
         await service.generate(db, rt.provider, session)
         await db.commit()
+
+
+@job_app.task(name="push_resolution_output", queue="deliveries")
+async def push_resolution_output(push_id: str) -> None:
+    """One attempt; retries are scheduled by run_push itself (with the vendor's Retry-After)."""
+    rt = runtime()
+    assert rt.settings is not None, "deliveries need the settings (secret key)"
+    async with rt.sessionmaker() as db:
+        await delivery.run_push(db, push_id, rt.settings.resolved_secret_key())

@@ -66,7 +66,9 @@ class AISession(IdMixin, CreatedMixin, Base):
         DateTime(timezone=True), server_default=func.now()
     )
     confidence_tier: Mapped[str] = mapped_column(String(20), default="discovery")
-    psa_connection_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), nullable=True)
+    psa_connection_id: Mapped[uuid.UUID | None] = fk_column(
+        "psa_connections.id", "SET NULL", nullable=True
+    )
     psa_ticket_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     # Counters: only ever changed by `SET x = x + n` in SQL (see service.add_usage).
     total_input_tokens: Mapped[int] = mapped_column(BigInteger, default=0)

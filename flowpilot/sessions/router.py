@@ -16,6 +16,8 @@ from flowpilot.auth.deps import CurrentUser
 from flowpilot.auth.service import Principal
 from flowpilot.db.deps import DBSession
 from flowpilot.errors import ProviderFailed
+from flowpilot.integrations import service as integrations
+from flowpilot.integrations.router import SecretKey
 from flowpilot.sessions import chat, service
 from flowpilot.sessions.models import AISession, AISessionStep, SessionMessage
 from flowpilot.sessions.schemas import (
@@ -45,6 +47,8 @@ def session_out(
         intake=s.intake,
         status=s.status,  # type: ignore[arg-type]
         confidence_tier=s.confidence_tier,  # type: ignore[arg-type]
+        psa_connection_id=s.psa_connection_id,
+        psa_ticket_id=s.psa_ticket_id,
         owner_id=s.owner_id,
         owner_name=users.get(s.owner_id, ""),
         assignee_id=s.assignee_id,
@@ -77,8 +81,15 @@ async def _one_out(db: DBSession, s: AISession, principal: Principal) -> Session
 
 
 @router.post("", response_model=SessionOut, status_code=201)
-async def create_session(body: SessionCreate, principal: CurrentUser, db: DBSession) -> SessionOut:
-    session = await service.create_session(db, principal, body)
+async def create_session(
+    body: SessionCreate, principal: CurrentUser, db: DBSession, key: SecretKey
+) -> SessionOut:
+    ticket = None
+    if body.psa_ticket_id:
+        ticket = await integrations.ticket_for_new_session(
+            db, principal.account_id, body.psa_connection_id, body.psa_ticket_id, key
+        )
+    session = await service.create_session(db, principal, body, ticket)
     return await _one_out(db, session, principal)
 
 

@@ -4,18 +4,30 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SessionStatus = Literal["active", "paused", "escalated", "resolved", "closed"]
 ConfidenceTier = Literal["discovery", "hypothesis", "confirmed"]
 
 
 class SessionCreate(BaseModel):
-    problem_summary: str = Field(min_length=3, max_length=4000)
+    # Optional only when starting from a PSA ticket: the ticket then supplies it.
+    problem_summary: str | None = Field(default=None, min_length=3, max_length=4000)
     title: str | None = Field(default=None, max_length=300)
     problem_domain: str | None = Field(default=None, max_length=120)
     team_id: uuid.UUID | None = None
     intake: dict[str, Any] = Field(default_factory=dict, max_length=50)
+    psa_ticket_id: str | None = Field(default=None, pattern=r"^[0-9]{1,18}$")
+    # Defaults to the account's default PSA connection.
+    psa_connection_id: uuid.UUID | None = None
+
+    @model_validator(mode="after")
+    def _summary_or_ticket(self) -> SessionCreate:
+        if not self.psa_ticket_id and not (self.problem_summary or "").strip():
+            raise ValueError("Describe the problem or give a PSA ticket id")
+        if self.psa_connection_id and not self.psa_ticket_id:
+            raise ValueError("psa_connection_id needs a psa_ticket_id")
+        return self
 
 
 class SessionUpdate(BaseModel):
@@ -52,6 +64,8 @@ class SessionOut(BaseModel):
     intake: dict[str, Any]
     status: SessionStatus
     confidence_tier: ConfidenceTier
+    psa_connection_id: uuid.UUID | None = None
+    psa_ticket_id: str | None = None
     owner_id: uuid.UUID
     owner_name: str
     assignee_id: uuid.UUID | None

@@ -13,6 +13,8 @@ from flowpilot.auth.models import Team
 from flowpilot.auth.service import Principal, display_names
 from flowpilot.errors import Conflict, Forbidden, NotFound
 from flowpilot.handoffs.models import SessionHandoff, WorkInterval
+from flowpilot.integrations.models import PsaConnection
+from flowpilot.integrations.psa.base import PsaTicket
 from flowpilot.jobs.defer import defer
 from flowpilot.sessions.models import AISession, SessionBranch, SessionMessage
 from flowpilot.sessions.schemas import SessionCreate, SessionUpdate
@@ -26,6 +28,7 @@ TRANSITIONS: dict[str, set[str]] = {
     "closed": set(),
 }
 PARKED = ("paused", "escalated")
+TicketForSession = tuple[PsaConnection, PsaTicket]
 
 
 def readable_sessions(principal: Principal) -> Select[AISession]:
@@ -104,17 +107,51 @@ def _title_from(summary: str) -> str:
     return line if len(line) <= 80 else line[:77].rstrip() + "…"
 
 
-async def create_session(db: AsyncSession, principal: Principal, body: SessionCreate) -> AISession:
+def _ticket_intake(ticket: TicketForSession) -> tuple[str, str, dict[str, Any]]:
+    """Title, summary and intake block from a PSA ticket."""
+    connection, t = ticket
+    summary = "\n\n".join(p for p in (t.summary.strip(), t.description.strip()) if p)
+    block = {
+        "connection_id": str(connection.id),
+        "connection_name": connection.name,
+        "vendor": connection.vendor,
+        "ticket_id": t.id,
+        "summary": t.summary,
+        "description": t.description[:4000],
+        "company": t.company,
+        "contact": t.contact,
+        "contact_email": t.contact_email,
+        "status": t.status,
+    }
+    return f"#{t.id} {t.summary}".strip(), summary[:4000], block
+
+
+async def create_session(
+    db: AsyncSession,
+    principal: Principal,
+    body: SessionCreate,
+    ticket: TicketForSession | None = None,
+) -> AISession:
+    summary = (body.problem_summary or "").strip()
+    title = (body.title or "").strip()
+    intake = dict(body.intake)
+    if ticket is not None:
+        ticket_title, ticket_summary, intake["psa_ticket"] = _ticket_intake(ticket)
+        summary = summary or ticket_summary or ticket_title
+        title = title or ticket_title[:300]
+        intake.setdefault("client", ticket[1].company)
     session = AISession(
         account_id=principal.account_id,
         team_id=await _resolve_team(db, principal, body.team_id),
         owner_id=principal.user_id,
-        title=(body.title or "").strip() or _title_from(body.problem_summary),
-        problem_summary=body.problem_summary.strip(),
+        title=title or _title_from(summary),
+        problem_summary=summary,
         problem_domain=body.problem_domain,
-        intake=body.intake,
+        intake=intake,
         status="active",
         confidence_tier="discovery",
+        psa_connection_id=ticket[0].id if ticket else None,
+        psa_ticket_id=ticket[1].id if ticket else None,
     )
     db.add(session)
     await db.flush()

@@ -5,6 +5,7 @@ import { LoginPage } from "./pages/LoginPage";
 import { QueuePage } from "./pages/QueuePage";
 import { SessionPage } from "./pages/SessionPage";
 import { SessionsPage } from "./pages/SessionsPage";
+import { SettingsPage } from "./pages/SettingsPage";
 import { useAuth } from "./stores/auth";
 
 export function App() {
@@ -27,7 +28,15 @@ export function App() {
     <div className="min-h-screen flex flex-col">
       <Header me={me} />
       <main className="flex-1 mx-auto w-full max-w-5xl px-4 py-6">
-        {sessionId ? <SessionPage key={sessionId} id={sessionId} /> : path === "/queue" ? <QueuePage /> : <SessionsPage />}
+        {sessionId ? (
+          <SessionPage key={sessionId} id={sessionId} />
+        ) : path === "/queue" ? (
+          <QueuePage />
+        ) : path === "/settings" ? (
+          <SettingsPage me={me} />
+        ) : (
+          <SessionsPage />
+        )}
       </main>
     </div>
   );

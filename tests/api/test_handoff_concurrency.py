@@ -14,6 +14,7 @@ from flowpilot.jobs.runtime import Runtime, set_runtime
 from flowpilot.jobs.worker import bound_app
 from tests.conftest import committed_client, committed_team, make_settings
 from tests.fakes.server import _free_port
+from tests.fakes.smtp import Inbox
 from tests.live import start_server
 
 
@@ -76,17 +77,6 @@ async def _activity(database) -> list[tuple[str, str, str]]:  # type: ignore[no-
             )
         )
         return [tuple(r) for r in rows.all()]  # type: ignore[misc]
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], str]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
-        self.messages.append(
-            (envelope.mail_from, list(envelope.rcpt_tos), envelope.content.decode())
-        )
-        return "250 OK"
 
 
 async def _escalate(database, headers) -> str:  # type: ignore[no-untyped-def]

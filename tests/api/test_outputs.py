@@ -135,7 +135,7 @@ async def test_edit_then_publish_to_kb_library_and_retrieve_later(
     assert "Rule out: Stale cached credentials" in reply["assistant_message"]["content"]
 
 
-async def test_clipboard_and_unavailable_destinations_are_honest(
+async def test_clipboard_and_unreviewed_or_unlinked_pushes_are_refused(
     client: httpx.AsyncClient, tenant: Tenant, resolved
 ) -> None:  # type: ignore[no-untyped-def]
     h = tenant.engineer.headers
@@ -153,9 +153,18 @@ async def test_clipboard_and_unavailable_destinations_are_honest(
     psa = await client.post(
         f"{resolved['base']}/outputs/{notes['id']}/push", json={"destination": "psa"}, headers=h
     )
-    assert psa.status_code == 409 and psa.json()["code"] == "destination_unavailable"
+    # Nothing reaches a ticket unreviewed; approved but with no ticket linked: say which.
+    assert psa.status_code == 409 and psa.json()["code"] == "approval_required"
+    await client.patch(
+        f"{resolved['base']}/outputs/{notes['id']}", json={"status": "approved"}, headers=h
+    )
+    psa = await client.post(
+        f"{resolved['base']}/outputs/{notes['id']}/push", json={"destination": "psa"}, headers=h
+    )
+    assert psa.status_code == 422 and psa.json()["code"] == "ticket_required"
     after = (await client.get(f"{resolved['base']}/outputs", headers=h)).json()["outputs"]
-    assert next(o for o in after if o["id"] == notes["id"])["status"] == "draft"
+    assert next(o for o in after if o["id"] == notes["id"])["status"] == "approved"
+    assert next(o for o in after if o["id"] == notes["id"])["pushes"] == []
     assert (
         await client.post(
             f"{resolved['base']}/outputs/{notes['id']}/push", json={"destination": "fax"}, headers=h

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,27 +9,6 @@ import pytest
 from flowpilot.integrations.psa.base import PsaError
 from flowpilot.integrations.psa.registry import adapter_for
 from tests.fakes.psa import FakePsa
-
-TICKET = {
-    "summary": "Outlook prompts for password",
-    "description": "CEO laptop",
-    "company": "Acme Ltd",
-    "contact": "Dana",
-}
-
-
-@pytest.fixture(scope="module")
-def psa_server() -> Iterator[FakePsa]:
-    server = FakePsa().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def psa(psa_server: FakePsa) -> FakePsa:
-    psa_server.state.__init__()  # type: ignore[misc]
-    psa_server.state.tickets[4242] = dict(TICKET)
-    return psa_server
 
 
 def connectwise(psa: FakePsa, private: str = "priv"):  # type: ignore[no-untyped-def]
@@ -66,7 +44,7 @@ async def test_connectwise_ticket_note_and_time_entry(psa: FakePsa) -> None:
     assert (ticket.summary, ticket.company, ticket.contact) == (
         "Outlook prompts for password",
         "Acme Ltd",
-        "Dana",
+        "Dana Scully",
     )
     note_id = await cw.add_note(
         "4242", "Re-registered the device", internal=True, resolution=False, hours=None

@@ -65,6 +65,11 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
         "/api/v1/ai-sessions/{session_id}/outputs/{output_id}/push",
         {"destination": "clipboard"},
     ),
+    ("GET", "/api/v1/ai-sessions/{session_id}/outputs/{output_id}/pushes", None),
+    ("PATCH", "/api/v1/psa-connections/{connection_id}", {"name": "mine now"}),
+    ("DELETE", "/api/v1/psa-connections/{connection_id}", None),
+    ("POST", "/api/v1/psa-connections/{connection_id}/test", None),
+    ("GET", "/api/v1/psa-connections/{connection_id}/tickets/{ticket_id}", None),
 ]
 
 
@@ -112,7 +117,19 @@ async def owned(client: httpx.AsyncClient, tenant: Tenant, db) -> dict[str, str]
         headers=h,
     )
     outputs = await client.post(f"/api/v1/ai-sessions/{s['id']}/outputs/generate", headers=h)
+    connection = await client.post(
+        "/api/v1/psa-connections",
+        json={
+            "vendor": "halo",
+            "name": "Private Halo",
+            "settings": {"base_url": "https://halo.invalid", "client_id": "x"},
+            "secrets": {"client_secret": "private-secret"},
+        },
+        headers=tenant.admin.headers,
+    )
     return {
+        "connection_id": connection.json()["id"],
+        "ticket_id": "4242",
         "output_id": outputs.json()["outputs"][0]["id"],
         "upload_id": upload.json()[0]["id"],
         "escalated_id": escalated["id"],
@@ -163,6 +180,7 @@ async def test_lists_never_show_another_account(
             (await client.get("/api/v1/library/search?q=private", headers=h)).text,
             (await client.get("/api/v1/ai-sessions/queue", headers=h)).text,
             (await client.get("/api/v1/notifications", headers=h)).text,
+            (await client.get("/api/v1/psa-connections", headers=h)).text,
         ]
     )
     for value in owned.values():

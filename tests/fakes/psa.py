@@ -36,6 +36,7 @@ class FakePsa:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         routes = [
+            Route("/cw/apis/3.0/system/info", self.cw_info),
             Route("/cw/apis/3.0/service/tickets/{tid:int}", self.cw_ticket),
             Route("/cw/apis/3.0/service/tickets/{tid:int}/notes", self.cw_note, methods=["POST"]),
             Route("/cw/apis/3.0/time/entries", self.cw_time, methods=["POST"]),
@@ -46,6 +47,8 @@ class FakePsa:
             Route("/at/zone1/V1.0/Tickets/{tid:int}", self.at_ticket),
             Route("/at/zone1/V1.0/Tickets/{tid:int}/Notes", self.at_note, methods=["POST"]),
             Route("/at/zone1/V1.0/TicketNotes", self.at_top_level_notes, methods=["POST"]),
+            Route("/at/zone1/V1.0/Companies/{cid:int}", self.at_company),
+            Route("/at/zone1/V1.0/Contacts/{cid:int}", self.at_contact),
         ]
         self.server = uvicorn.Server(
             uvicorn.Config(
@@ -80,6 +83,11 @@ class FakePsa:
             )
         return self._injected()
 
+    async def cw_info(self, request: Request) -> Response:
+        if (bad := self._cw_ok(request)) is not None:
+            return bad
+        return JSONResponse({"version": "v2025.1.10431", "isCloud": True, "serverTimeZone": "UTC"})
+
     async def cw_ticket(self, request: Request) -> Response:
         if (bad := self._cw_ok(request)) is not None:
             return bad
@@ -96,6 +104,7 @@ class FakePsa:
                 "initialDescription": t["description"],
                 "company": {"id": 1, "identifier": "Acme", "name": t["company"]},
                 "contact": {"id": 2, "name": t["contact"]},
+                "contactEmailAddress": t.get("contact_email", ""),
                 "status": {"id": 1, "name": "New"},
             }
         )
@@ -170,6 +179,7 @@ class FakePsa:
                 "details": t["description"],
                 "client_name": t["company"],
                 "user_name": t["contact"],
+                "user_email": t.get("contact_email", ""),
                 "status_id": 1,
             }
         )
@@ -236,6 +246,28 @@ class FakePsa:
         item_id = 30_000_000 + len(self.state.notes)
         self.state.notes.append({"vendor": "autotask", "itemId": item_id, **body})
         return JSONResponse({"itemId": item_id})
+
+    async def at_company(self, request: Request) -> Response:
+        if (bad := self._at_ok(request)) is not None:
+            return bad
+        name = next(iter(self.state.tickets.values()), {}).get("company", "")
+        return JSONResponse({"item": {"id": request.path_params["cid"], "companyName": name}})
+
+    async def at_contact(self, request: Request) -> Response:
+        if (bad := self._at_ok(request)) is not None:
+            return bad
+        t = next(iter(self.state.tickets.values()), {})
+        first, _, last = t.get("contact", "").partition(" ")
+        return JSONResponse(
+            {
+                "item": {
+                    "id": request.path_params["cid"],
+                    "firstName": first,
+                    "lastName": last,
+                    "emailAddress": t.get("contact_email", ""),
+                }
+            }
+        )
 
     async def at_top_level_notes(self, request: Request) -> Response:
         return Response(status_code=404)

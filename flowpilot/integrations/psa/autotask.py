@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -66,14 +67,30 @@ class AutotaskAdapter:
 
     async def get_ticket(self, ticket_id: str) -> PsaTicket:
         item = (await self._call("GET", f"/Tickets/{int(ticket_id)}"))["item"]
+        company = await self._lookup("Companies", item.get("companyID"))
+        contact = await self._lookup("Contacts", item.get("contactID"))
+        contact_name = " ".join(p for p in (contact.get("firstName"), contact.get("lastName")) if p)
         return PsaTicket(
             id=str(item["id"]),
             summary=item.get("title", ""),
             description=item.get("description", "") or "",
-            company=str(item.get("companyID", "")),
-            contact=str(item.get("contactID", "")),
+            company=company.get("companyName") or str(item.get("companyID") or ""),
+            contact=contact_name or str(item.get("contactID") or ""),
             status=str(item.get("status", "")),
+            contact_email=contact.get("emailAddress", "") or "",
         )
+
+    async def _lookup(self, entity: str, entity_id: Any) -> dict[str, Any]:
+        """Names behind the ticket's ids; a lookup the API user may not read is not fatal."""
+        if not entity_id:
+            return {}
+        try:
+            found: dict[str, Any] = (await self._call("GET", f"/{entity}/{int(entity_id)}"))[
+                "item"
+            ] or {}
+        except (PsaError, KeyError, TypeError):
+            return {}
+        return found
 
     async def add_note(
         self, ticket_id: str, text: str, *, internal: bool, resolution: bool, hours: float | None
@@ -88,6 +105,15 @@ class AutotaskAdapter:
         }
         created = await self._call("POST", f"/Tickets/{int(ticket_id)}/Notes", json=body)
         return str(created["itemId"])
+
+    async def add_time_entry(
+        self, ticket_id: str, start: datetime, end: datetime, notes: str
+    ) -> str | None:
+        return None  # Autotask time entries need a resource id mapping; not configured
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
 
 
 def _detail(response: httpx.Response) -> str:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
+
+from flowpilot.integrations.delivery import DeliveryError
 
 
 @dataclass(frozen=True)
@@ -14,24 +17,11 @@ class PsaTicket:
     company: str
     contact: str
     status: str
+    contact_email: str = ""
 
 
-class PsaError(Exception):
-    """A vendor call failed; `message` is safe to show; `retryable` says whether to try again."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        retryable: bool = False,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.retryable = retryable
-        self.retry_after = retry_after
+class PsaError(DeliveryError):
+    """A PSA vendor call failed."""
 
 
 class PsaAdapter(Protocol):
@@ -44,6 +34,14 @@ class PsaAdapter(Protocol):
     async def add_note(
         self, ticket_id: str, text: str, *, internal: bool, resolution: bool, hours: float | None
     ) -> str: ...
+
+    async def add_time_entry(
+        self, ticket_id: str, start: datetime, end: datetime, notes: str
+    ) -> str | None:
+        """Log worked time against the ticket; None where the vendor records time on the note."""
+        ...
+
+    async def aclose(self) -> None: ...
 
 
 def status_error(vendor: str, status: int, detail: str, headers: Any = None) -> PsaError:

@@ -24,8 +24,10 @@ class ConnectWiseAdapter:
         public_key: str,
         private_key: str,
         client_id: str,
+        member_identifier: str | None = None,
         timeout: float = 20,
     ) -> None:
+        self.member_identifier = member_identifier
         # base_url: https://{api host}/{codebase}apis/3.0
         token = base64.b64encode(f"{company_id}+{public_key}:{private_key}".encode()).decode()
         self.client = httpx.AsyncClient(
@@ -61,6 +63,7 @@ class ConnectWiseAdapter:
             company=(t.get("company") or {}).get("name", ""),
             contact=(t.get("contact") or {}).get("name", ""),
             status=(t.get("status") or {}).get("name", ""),
+            contact_email=t.get("contactEmailAddress", "") or "",
         )
 
     async def add_note(
@@ -80,21 +83,23 @@ class ConnectWiseAdapter:
 
     async def add_time_entry(
         self, ticket_id: str, start: datetime, end: datetime, notes: str
-    ) -> str:
-        entry = await self._call(
-            "POST",
-            "/time/entries",
-            json={
-                "chargeToId": int(ticket_id),
-                "chargeToType": "ServiceTicket",
-                "timeStart": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "timeEnd": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "notes": notes,
-                "addToInternalAnalysisFlag": True,
-                "billableOption": "Billable",
-            },
-        )
+    ) -> str | None:
+        body: dict[str, Any] = {
+            "chargeToId": int(ticket_id),
+            "chargeToType": "ServiceTicket",
+            "timeStart": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "timeEnd": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "notes": notes,
+            "addToInternalAnalysisFlag": True,
+            "billableOption": "Billable",
+        }
+        if self.member_identifier:
+            body["member"] = {"identifier": self.member_identifier}
+        entry = await self._call("POST", "/time/entries", json=body)
         return str(entry["id"])
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
 
 
 def _detail(response: httpx.Response) -> str:

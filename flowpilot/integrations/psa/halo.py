@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -83,6 +84,8 @@ class HaloAdapter:
             company=t.get("client_name", "") or "",
             contact=t.get("user_name", "") or "",
             status=str(t.get("status_id", "")),
+            # Halo names the end-user's address differently across versions.
+            contact_email=str(t.get("user_email") or t.get("emailaddress") or ""),
         )
 
     async def add_note(
@@ -98,6 +101,14 @@ class HaloAdapter:
         created = await self._call("POST", "/api/Actions", json=[action])
         first = created[0] if isinstance(created, list) else created
         return str(first["id"])
+
+    async def add_time_entry(
+        self, ticket_id: str, start: datetime, end: datetime, notes: str
+    ) -> str | None:
+        return None  # Halo records time on the action itself (`timetaken`)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
 
 
 def _detail(response: httpx.Response) -> str:

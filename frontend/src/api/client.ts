@@ -32,6 +32,15 @@ export type Team = Schemas["TeamOut"];
 export type Upload = Schemas["UploadOut"];
 export type Output = Schemas["ResolutionOutputResponse"];
 export type OutputVersion = Schemas["OutputVersion"];
+export type PushLog = Schemas["PushLogOut"];
+export type PushRequest = Schemas["ResolutionOutputPushRequest"];
+export type PsaConnection = Schemas["PsaConnectionOut"];
+export type PsaConnectionCreate = Schemas["PsaConnectionCreate"];
+export type PsaConnectionUpdate = Schemas["PsaConnectionUpdate"];
+export type PsaTicket = Schemas["PsaTicketOut"];
+export type SmtpSettings = Schemas["SmtpSettingsOut"];
+export type SmtpSettingsIn = Schemas["SmtpSettingsIn"];
+export type TestResult = Schemas["TestResult"];
 
 export function csrfToken(): string {
   const match = document.cookie.match(/(?:^|;\s*)fp_csrf=([^;]+)/);
@@ -131,8 +140,20 @@ export const api = {
     call<Output>(http.patch(`/ai-sessions/${id}/outputs/${outputId}`, body)),
   outputVersions: (id: string, outputId: string) =>
     call<OutputVersion[]>(http.get(`/ai-sessions/${id}/outputs/${outputId}/versions`)),
-  pushOutput: (id: string, outputId: string, destination: "psa" | "kb_library" | "clipboard" | "email") =>
-    call<Schemas["ResolutionOutputPushResponse"]>(http.post(`/ai-sessions/${id}/outputs/${outputId}/push`, { destination })),
+  pushOutput: (id: string, outputId: string, body: PushRequest) =>
+    call<Schemas["ResolutionOutputPushResponse"]>(http.post(`/ai-sessions/${id}/outputs/${outputId}/push`, body)),
+  psaConnections: () => call<PsaConnection[]>(http.get("/psa-connections")),
+  createPsaConnection: (body: PsaConnectionCreate) => call<PsaConnection>(http.post("/psa-connections", body)),
+  updatePsaConnection: (cid: string, body: PsaConnectionUpdate) =>
+    call<PsaConnection>(http.patch(`/psa-connections/${cid}`, body)),
+  deletePsaConnection: (cid: string) => call<void>(http.delete(`/psa-connections/${cid}`)),
+  testPsaConnection: (cid: string) => call<TestResult>(http.post(`/psa-connections/${cid}/test`)),
+  lookUpTicket: (cid: string, ticketId: string) =>
+    call<PsaTicket>(http.get(`/psa-connections/${cid}/tickets/${encodeURIComponent(ticketId)}`)),
+  smtpSettings: () => call<SmtpSettings>(http.get("/smtp-settings")),
+  saveSmtp: (body: SmtpSettingsIn) => call<SmtpSettings>(http.put("/smtp-settings", body)),
+  deleteSmtp: () => call<void>(http.delete("/smtp-settings")),
+  testSmtp: (to: string) => call<TestResult>(http.post("/smtp-settings/test", { to })),
   stopTurn: (id: string, messageId: string) =>
     call<{ stop_requested: boolean }>(http.post(`/ai-sessions/${id}/messages/${messageId}/stop`)),
 };

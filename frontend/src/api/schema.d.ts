@@ -404,6 +404,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ai-sessions/{session_id}/outputs/{output_id}/pushes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Output Pushes */
+        get: operations["output_pushes_api_v1_ai_sessions__session_id__outputs__output_id__pushes_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ai-sessions/{session_id}/outputs/{output_id}/versions": {
         parameters: {
             query?: never;
@@ -665,6 +682,112 @@ export interface paths {
         put?: never;
         /** Mark Read */
         post: operations["mark_read_api_v1_notifications__notification_id__read_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/psa-connections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Connections */
+        get: operations["list_connections_api_v1_psa_connections_get"];
+        put?: never;
+        /** Create Connection */
+        post: operations["create_connection_api_v1_psa_connections_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/psa-connections/{connection_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Connection */
+        delete: operations["delete_connection_api_v1_psa_connections__connection_id__delete"];
+        options?: never;
+        head?: never;
+        /** Update Connection */
+        patch: operations["update_connection_api_v1_psa_connections__connection_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/psa-connections/{connection_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test Connection */
+        post: operations["test_connection_api_v1_psa_connections__connection_id__test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/psa-connections/{connection_id}/tickets/{ticket_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Look Up Ticket */
+        get: operations["look_up_ticket_api_v1_psa_connections__connection_id__tickets__ticket_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/smtp-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Smtp */
+        get: operations["get_smtp_api_v1_smtp_settings_get"];
+        /** Put Smtp */
+        put: operations["put_smtp_api_v1_smtp_settings_put"];
+        post?: never;
+        /** Delete Smtp */
+        delete: operations["delete_smtp_api_v1_smtp_settings_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/smtp-settings/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test Smtp */
+        post: operations["test_smtp_api_v1_smtp_settings_test_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1380,6 +1503,157 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** PsaConnectionCreate */
+        PsaConnectionCreate: {
+            /**
+             * Is Default
+             * @default false
+             */
+            is_default: boolean;
+            /** Name */
+            name: string;
+            /** Secrets */
+            secrets?: {
+                [key: string]: string;
+            };
+            /** Settings */
+            settings?: {
+                [key: string]: string;
+            };
+            /**
+             * Vendor
+             * @enum {string}
+             */
+            vendor: "connectwise" | "halo" | "autotask";
+        };
+        /** PsaConnectionOut */
+        PsaConnectionOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Is Default */
+            is_default: boolean;
+            /** Last Test Message */
+            last_test_message: string | null;
+            /** Last Test Ok */
+            last_test_ok: boolean | null;
+            /** Last Tested At */
+            last_tested_at: string | null;
+            /** Name */
+            name: string;
+            /** Secret Fields Set */
+            secret_fields_set: string[];
+            /** Settings */
+            settings: {
+                [key: string]: unknown;
+            };
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Vendor
+             * @enum {string}
+             */
+            vendor: "connectwise" | "halo" | "autotask";
+        };
+        /** PsaConnectionUpdate */
+        PsaConnectionUpdate: {
+            /** Is Default */
+            is_default?: boolean | null;
+            /** Name */
+            name?: string | null;
+            /** Secrets */
+            secrets?: {
+                [key: string]: string;
+            } | null;
+            /** Settings */
+            settings?: {
+                [key: string]: string;
+            } | null;
+        };
+        /** PsaTicketOut */
+        PsaTicketOut: {
+            /** Company */
+            company: string;
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /** Contact */
+            contact: string;
+            /** Contact Email */
+            contact_email: string;
+            /** Description */
+            description: string;
+            /** Id */
+            id: string;
+            /** Status */
+            status: string;
+            /** Summary */
+            summary: string;
+            /**
+             * Vendor
+             * @enum {string}
+             */
+            vendor: "connectwise" | "halo" | "autotask";
+        };
+        /** PushLogOut */
+        PushLogOut: {
+            /** Attempts */
+            attempts: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Destination
+             * @enum {string}
+             */
+            destination: "psa" | "kb_library" | "clipboard" | "email";
+            /** Error */
+            error: string | null;
+            /** External Id */
+            external_id: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Next Attempt At */
+            next_attempt_at: string | null;
+            /**
+             * Output Id
+             * Format: uuid
+             */
+            output_id: string;
+            /** Recipients */
+            recipients: string[] | null;
+            /** Request Summary */
+            request_summary: string;
+            /**
+             * Result
+             * @enum {string}
+             */
+            result: "queued" | "retrying" | "ok" | "failed";
+            /** Ticket Id */
+            ticket_id: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
         /** QueueItemResponse */
         QueueItemResponse: {
             /**
@@ -1460,6 +1734,12 @@ export interface components {
              * @enum {string}
              */
             destination: "psa" | "kb_library" | "clipboard" | "email";
+            /** Psa Connection Id */
+            psa_connection_id?: string | null;
+            /** Recipients */
+            recipients?: string[] | null;
+            /** Ticket Id */
+            ticket_id?: string | null;
         };
         /** ResolutionOutputPushResponse */
         ResolutionOutputPushResponse: {
@@ -1470,6 +1750,8 @@ export interface components {
              * Format: uuid
              */
             output_id: string;
+            /** @description The delivery (queued for psa/email: poll the outputs list) */
+            push?: components["schemas"]["PushLogOut"] | null;
             /** Pushed Reference */
             pushed_reference?: string | null;
             /** Pushed To */
@@ -1509,6 +1791,11 @@ export interface components {
             pushed_reference: string | null;
             /** Pushed To */
             pushed_to: string | null;
+            /**
+             * Pushes
+             * @description Newest first
+             */
+            pushes?: components["schemas"]["PushLogOut"][];
             /**
              * Session Id
              * Format: uuid
@@ -1550,7 +1837,11 @@ export interface components {
             /** Problem Domain */
             problem_domain?: string | null;
             /** Problem Summary */
-            problem_summary: string;
+            problem_summary?: string | null;
+            /** Psa Connection Id */
+            psa_connection_id?: string | null;
+            /** Psa Ticket Id */
+            psa_ticket_id?: string | null;
             /** Team Id */
             team_id?: string | null;
             /** Title */
@@ -1598,6 +1889,10 @@ export interface components {
             problem_domain: string | null;
             /** Problem Summary */
             problem_summary: string;
+            /** Psa Connection Id */
+            psa_connection_id?: string | null;
+            /** Psa Ticket Id */
+            psa_ticket_id?: string | null;
             /** Resolved At */
             resolved_at: string | null;
             /**
@@ -1667,6 +1962,69 @@ export interface components {
             status_reason?: string | null;
             /** Title */
             title?: string | null;
+        };
+        /** SmtpSettingsIn */
+        SmtpSettingsIn: {
+            /**
+             * From Address
+             * Format: email
+             */
+            from_address: string;
+            /** From Name */
+            from_name?: string | null;
+            /** Host */
+            host: string;
+            /** Password */
+            password?: string | null;
+            /**
+             * Port
+             * @default 587
+             */
+            port: number;
+            /**
+             * Security
+             * @default starttls
+             * @enum {string}
+             */
+            security: "starttls" | "tls" | "none";
+            /** Username */
+            username?: string | null;
+        };
+        /** SmtpSettingsOut */
+        SmtpSettingsOut: {
+            /** Configured */
+            configured: boolean;
+            /** From Address */
+            from_address?: string | null;
+            /** From Name */
+            from_name?: string | null;
+            /** Host */
+            host?: string | null;
+            /** Last Test Message */
+            last_test_message?: string | null;
+            /** Last Test Ok */
+            last_test_ok?: boolean | null;
+            /** Last Tested At */
+            last_tested_at?: string | null;
+            /**
+             * Password Set
+             * @default false
+             */
+            password_set: boolean;
+            /** Port */
+            port?: number | null;
+            /** Security */
+            security?: string | null;
+            /** Username */
+            username?: string | null;
+        };
+        /** SmtpTestRequest */
+        SmtpTestRequest: {
+            /**
+             * To
+             * Format: email
+             */
+            to: string;
         };
         /** StepOut */
         StepOut: {
@@ -1747,6 +2105,18 @@ export interface components {
         TeamUpdate: {
             /** Name */
             name: string;
+        };
+        /** TestResult */
+        TestResult: {
+            /** Message */
+            message: string;
+            /** Ok */
+            ok: boolean;
+            /**
+             * Tested At
+             * Format: date-time
+             */
+            tested_at: string;
         };
         /** TokenResponse */
         TokenResponse: {
@@ -2820,6 +3190,45 @@ export interface operations {
                     "application/json": components["schemas"]["ResolutionOutputPushResponse"];
                 };
             };
+            /** @description psa / email: the delivery is queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    output_pushes_api_v1_ai_sessions__session_id__outputs__output_id__pushes_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+                output_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushLogOut"][];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -3316,6 +3725,290 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NotificationOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_connections_api_v1_psa_connections_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PsaConnectionOut"][];
+                };
+            };
+        };
+    };
+    create_connection_api_v1_psa_connections_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PsaConnectionCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PsaConnectionOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_connection_api_v1_psa_connections__connection_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_connection_api_v1_psa_connections__connection_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PsaConnectionUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PsaConnectionOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    test_connection_api_v1_psa_connections__connection_id__test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    look_up_ticket_api_v1_psa_connections__connection_id__tickets__ticket_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connection_id: string;
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PsaTicketOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_smtp_api_v1_smtp_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SmtpSettingsOut"];
+                };
+            };
+        };
+    };
+    put_smtp_api_v1_smtp_settings_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SmtpSettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SmtpSettingsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_smtp_api_v1_smtp_settings_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    test_smtp_api_v1_smtp_settings_test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SmtpTestRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestResult"];
                 };
             };
             /** @description Validation Error */

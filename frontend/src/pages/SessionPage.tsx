@@ -1,10 +1,11 @@
 import { useEffect, useRef, useState } from "react";
 import { AlertTriangle, ArrowLeft, GitBranch, RotateCcw, Share2 } from "lucide-react";
-import { api, type ForkSuggestion, type Handoff, type Message, type SessionStatus, type SessionTime } from "../api/client";
+import { api, type ForkSuggestion, type Handoff, type Message, type Session, type SessionStatus, type SessionTime } from "../api/client";
 import { BriefingPanel } from "../components/handoffs/BriefingPanel";
 import { HandoffHistory } from "../components/handoffs/HandoffHistory";
 import { HandoffModal } from "../components/handoffs/HandoffModal";
 import { ResolutionOutputPanel } from "../components/resolution/ResolutionOutputPanel";
+import type { TicketLink } from "../components/resolution/PushControls";
 import { UploadCard } from "../components/uploads/UploadCard";
 import { BranchMap } from "../components/branching/BranchMap";
 import { BranchTransitionBar } from "../components/branching/BranchTransitionBar";
@@ -43,6 +44,11 @@ function MessageAttachments({ sessionId, message }: { sessionId: string; message
       {shown.map((u) => <UploadCard key={u.id} sessionId={sessionId} upload={u} />)}
     </div>
   );
+}
+
+function ticketLink(s: Session): TicketLink {
+  const t = (s.intake?.psa_ticket ?? {}) as { connection_name?: string; contact_email?: string };
+  return { ticketId: s.psa_ticket_id ?? null, connectionName: t.connection_name ?? null, contactEmail: t.contact_email || null };
 }
 
 function suggestionsOf(m: Message): ForkSuggestion[] {
@@ -156,7 +162,7 @@ export function SessionPage({ id }: { id: string }) {
           </div>
         </dl>
         {(session.status === "resolved" || session.status === "closed") && (
-          <ResolutionOutputPanel sessionId={id} canWrite={session.can_write} />
+          <ResolutionOutputPanel sessionId={id} canWrite={session.can_write} ticket={ticketLink(session)} />
         )}
         {briefingFor && <BriefingPanel sessionId={id} handoffId={briefingFor} onClose={() => setBriefingFor(null)} />}
         <HandoffHistory handoffs={handoffs} />

@@ -1,6 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useState } from "react";
 import { Plus } from "lucide-react";
-import { api, type SessionPage, type SessionStatus } from "../api/client";
+import { api, type PsaConnection, type PsaTicket, type SessionPage, type SessionStatus } from "../api/client";
 import { StatusBadge } from "../components/session/StatusBadge";
 import { when } from "../lib/format";
 import { navigate } from "../lib/router";
@@ -84,6 +84,37 @@ export function SessionsPage() {
 }
 
 function NewSessionForm() {
+  const [connections, setConnections] = useState<PsaConnection[]>([]);
+  const [mode, setMode] = useState<"describe" | "ticket">("describe");
+  useEffect(() => void api.psaConnections().then(setConnections).catch(() => undefined), []);
+
+  return (
+    <section className="rounded-xl bg-white p-4 shadow-sm" aria-labelledby="new-session-title">
+      <div className="flex flex-wrap items-center gap-3">
+        <h2 id="new-session-title" className="mr-auto text-lg font-semibold">New troubleshooting session</h2>
+        {connections.length > 0 && (
+          <div role="group" aria-label="Start from" className="flex rounded border border-slate-300 text-sm">
+            {(["describe", "ticket"] as const).map((m) => (
+              <button key={m} type="button" aria-pressed={mode === m} onClick={() => setMode(m)}
+                className={`px-3 py-1 ${mode === m ? "bg-blue-600 text-white" : "text-slate-700"}`}>
+                {m === "describe" ? "Describe the problem" : "From a PSA ticket"}
+              </button>
+            ))}
+          </div>
+        )}
+      </div>
+      {mode === "ticket" && connections.length > 0 ? <FromTicketForm connections={connections} /> : <DescribeForm />}
+    </section>
+  );
+}
+
+function start(session: { id: string; problem_summary: string }) {
+  // The problem statement is the first message of the conversation.
+  useChat.getState().queueFirstMessage(session.id, session.problem_summary);
+  navigate(`/sessions/${session.id}`);
+}
+
+function DescribeForm() {
   const [summary, setSummary] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -93,10 +124,7 @@ function NewSessionForm() {
     setBusy(true);
     setError(null);
     try {
-      const session = await api.createSession({ problem_summary: summary });
-      // The problem statement is the first message of the conversation.
-      useChat.getState().queueFirstMessage(session.id, summary);
-      navigate(`/sessions/${session.id}`);
+      start(await api.createSession({ problem_summary: summary }));
     } catch (err) {
       setError((err as Error).message);
       setBusy(false);
@@ -104,8 +132,7 @@ function NewSessionForm() {
   }
 
   return (
-    <form onSubmit={submit} className="rounded-xl bg-white p-4 shadow-sm" aria-labelledby="new-session-title">
-      <h2 id="new-session-title" className="text-lg font-semibold">New troubleshooting session</h2>
+    <form onSubmit={submit} aria-label="Describe the problem">
       <label htmlFor="problem" className="mt-2 block text-sm text-slate-600">What is the problem?</label>
       <textarea id="problem" required minLength={3} maxLength={4000} rows={3} value={summary}
         onChange={(e) => setSummary(e.target.value)}
@@ -116,6 +143,61 @@ function NewSessionForm() {
         className="mt-2 inline-flex items-center gap-1 rounded bg-blue-600 px-4 py-2 font-medium text-white hover:bg-blue-700 disabled:opacity-50">
         <Plus aria-hidden="true" className="h-4 w-4" /> Start session
       </button>
+    </form>
+  );
+}
+
+function FromTicketForm({ connections }: { connections: PsaConnection[] }) {
+  const [connectionId, setConnectionId] = useState((connections.find((c) => c.is_default) ?? connections[0]).id);
+  const [ticketId, setTicketId] = useState("");
+  const [ticket, setTicket] = useState<PsaTicket | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  async function attempt(fn: () => Promise<void>) {
+    setBusy(true);
+    setError(null);
+    try {
+      await fn();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+    setBusy(false);
+  }
+  const lookUp = (e: FormEvent) => {
+    e.preventDefault();
+    void attempt(async () => setTicket(await api.lookUpTicket(connectionId, ticketId.trim())));
+  };
+
+  return (
+    <form onSubmit={lookUp} aria-label="Start from a PSA ticket" className="mt-2 space-y-2 text-sm">
+      <div className="flex flex-wrap items-end gap-2">
+        <label className="block">PSA
+          <select value={connectionId} onChange={(e) => { setConnectionId(e.target.value); setTicket(null); }}
+            className="mt-0.5 block rounded border border-slate-300 px-2 py-1">
+            {connections.map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
+          </select>
+        </label>
+        <label className="block">Ticket number
+          <input value={ticketId} inputMode="numeric" pattern="[0-9]{1,18}" required
+            onChange={(e) => { setTicketId(e.target.value); setTicket(null); }}
+            className="mt-0.5 block w-36 rounded border border-slate-300 px-2 py-1" />
+        </label>
+        <button type="submit" disabled={busy || !ticketId.trim()} className="rounded border border-slate-300 px-3 py-1">Look up</button>
+      </div>
+      {ticket && (
+        <div className="rounded border border-blue-100 bg-blue-50 p-3" data-testid="ticket-preview">
+          <p className="font-medium">#{ticket.id} {ticket.summary}</p>
+          <p className="text-slate-600">{ticket.company}{ticket.contact && ` · ${ticket.contact}`}{ticket.contact_email && ` <${ticket.contact_email}>`}</p>
+          {ticket.description && <p className="mt-1 line-clamp-3 whitespace-pre-wrap text-slate-700">{ticket.description}</p>}
+          <button type="button" disabled={busy}
+            onClick={() => void attempt(async () => start(await api.createSession({ psa_ticket_id: ticket.id, psa_connection_id: connectionId })))}
+            className="mt-2 inline-flex items-center gap-1 rounded bg-blue-600 px-4 py-2 font-medium text-white disabled:opacity-50">
+            <Plus aria-hidden="true" className="h-4 w-4" /> Start from ticket #{ticket.id}
+          </button>
+        </div>
+      )}
+      {error && <p role="alert" className="text-red-700">{error}</p>}
     </form>
   );
 }

@@ -1,8 +1,11 @@
-// The three documents of a resolved session: read, edit, approve, publish or copy.
+// The three documents of a resolved session: read, edit (with a diff), approve, deliver.
 import { useCallback, useEffect, useState } from "react";
-import { Check, Clipboard, FileText, RefreshCw, Upload as UploadIcon, X } from "lucide-react";
+import { Check, FileText, RefreshCw, X } from "lucide-react";
 import { api, type Output, type OutputVersion } from "../../api/client";
 import { renderMarkdown } from "../../lib/markdown";
+import { OutputDiff } from "./OutputDiff";
+import { PushControls, type TicketLink } from "./PushControls";
+import { PushHistory } from "./PushHistory";
 
 const LABELS: Record<Output["output_type"], string> = {
   psa_ticket_notes: "PSA ticket notes",
@@ -12,11 +15,14 @@ const LABELS: Record<Output["output_type"], string> = {
 const ORDER: Output["output_type"][] = ["psa_ticket_notes", "knowledge_base", "client_summary"];
 const POLL_MS = 2000;
 
-export function ResolutionOutputPanel({ sessionId, canWrite }: { sessionId: string; canWrite: boolean }) {
+type Props = { sessionId: string; canWrite: boolean; ticket: TicketLink };
+
+export function ResolutionOutputPanel({ sessionId, canWrite, ticket }: Props) {
   const [outputs, setOutputs] = useState<Output[] | null>(null);
   const [tab, setTab] = useState<Output["output_type"]>("psa_ticket_notes");
   const [editing, setEditing] = useState<string | null>(null);
   const [versions, setVersions] = useState<OutputVersion[] | null>(null);
+  const [showDiff, setShowDiff] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -31,11 +37,16 @@ export function ResolutionOutputPanel({ sessionId, canWrite }: { sessionId: stri
   useEffect(() => {
     void load();
   }, [load]);
+  // Poll while the job writes the documents or a delivery is still on its way.
+  const waiting =
+    !outputs ||
+    outputs.length === 0 ||
+    outputs.some((o) => (o.pushes ?? []).some((p) => p.result === "queued" || p.result === "retrying"));
   useEffect(() => {
-    if (outputs && outputs.length) return;
-    const timer = window.setTimeout(() => void load(), POLL_MS); // the job writes them
+    if (!waiting) return;
+    const timer = window.setTimeout(() => void load(), POLL_MS);
     return () => window.clearTimeout(timer);
-  }, [outputs, load]);
+  }, [outputs, waiting, load]);
 
   async function act(fn: () => Promise<unknown>, message?: string) {
     setError(null);
@@ -70,7 +81,7 @@ export function ResolutionOutputPanel({ sessionId, canWrite }: { sessionId: stri
               const o = outputs.find((x) => x.output_type === t);
               return (
                 <button key={t} type="button" role="tab" aria-selected={tab === t}
-                  onClick={() => { setTab(t); setEditing(null); setVersions(null); }}
+                  onClick={() => { setTab(t); setEditing(null); setVersions(null); setShowDiff(false); }}
                   className={`-mb-px border-b-2 px-3 py-1.5 text-sm ${tab === t ? "border-blue-600 font-medium text-blue-700" : "border-transparent text-slate-600"}`}>
                   {LABELS[t]} {o && <span className="ml-1 rounded bg-slate-100 px-1 text-[11px]">{o.status}</span>}
                 </button>
@@ -82,6 +93,10 @@ export function ResolutionOutputPanel({ sessionId, canWrite }: { sessionId: stri
               <p className="mb-2 text-xs text-slate-500">
                 Version {current.version} · {current.edited_content ? "edited" : "as generated"} · {current.generated_by_model}
                 {current.pushed_to && ` · pushed to ${current.pushed_to}`}
+                {current.edited_content && editing === null && (
+                  <button type="button" aria-pressed={showDiff} onClick={() => setShowDiff(!showDiff)}
+                    className="ml-2 rounded px-1 text-blue-700 underline">{showDiff ? "Hide changes" : "Show changes"}</button>
+                )}
               </p>
               {editing !== null ? (
                 <form onSubmit={(e) => { e.preventDefault(); void act(() => api.editOutput(sessionId, current.id, { edited_content: editing }), "Saved").then(() => setEditing(null)); }}>
@@ -96,6 +111,8 @@ export function ResolutionOutputPanel({ sessionId, canWrite }: { sessionId: stri
                     <button type="button" onClick={() => setEditing(null)} className="rounded px-3 py-1 text-sm">Cancel</button>
                   </div>
                 </form>
+              ) : showDiff && current.edited_content ? (
+                <OutputDiff before={current.generated_content} after={current.edited_content} />
               ) : (
                 <div className="prose-chat rounded border border-slate-100 p-3 text-sm" data-testid="output-text"
                   dangerouslySetInnerHTML={{ __html: renderMarkdown(text) }} />
@@ -115,20 +132,12 @@ export function ResolutionOutputPanel({ sessionId, canWrite }: { sessionId: stri
                         className="inline-flex items-center gap-1 rounded border px-2 py-1"><X aria-hidden="true" className="h-4 w-4" /> Reject</button>
                     </>
                   )}
-                  {current.output_type === "knowledge_base" && current.status !== "pushed" && current.status !== "rejected" && (
-                    <button type="button" onClick={() => void act(() => api.pushOutput(sessionId, current.id, "kb_library"), "Published to the KB library")}
-                      className="inline-flex items-center gap-1 rounded bg-emerald-600 px-2 py-1 text-white">
-                      <UploadIcon aria-hidden="true" className="h-4 w-4" /> Publish to KB library
-                    </button>
-                  )}
-                  <button type="button" onClick={() => void act(async () => { await navigator.clipboard.writeText(text); }, "Copied to the clipboard")}
-                    className="inline-flex items-center gap-1 rounded border px-2 py-1"><Clipboard aria-hidden="true" className="h-4 w-4" /> Copy</button>
-                  <button type="button" disabled title="PSA connections are not available in this version"
-                    className="rounded border px-2 py-1 opacity-50">Push to PSA</button>
+                  <PushControls sessionId={sessionId} output={current} text={text} ticket={ticket} act={act} />
                   <button type="button" onClick={() => void api.outputVersions(sessionId, current.id).then(setVersions)}
                     className="rounded px-2 py-1 text-slate-600 underline">Versions</button>
                 </div>
               )}
+              <PushHistory pushes={current.pushes ?? []} />
               {versions && (
                 <ol className="mt-3 space-y-1 text-xs text-slate-600" aria-label="Versions">
                   {versions.map((v) => <li key={v.version}>v{v.version} · {v.source} · {new Date(v.created_at).toLocaleString()}</li>)}

@@ -1,0 +1,67 @@
+"""Per-account integration settings: PSA connections and the outgoing mail server.
+
+Secrets (API keys, client secrets, SMTP password) live only in `secrets_encrypted`
+(see crypto.py); everything else is plain so it can be shown and searched."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from flowpilot.db.base import Base, CreatedMixin, IdMixin, fk_column
+
+PSA_VENDORS = ("connectwise", "halo", "autotask")
+SMTP_SECURITY = ("starttls", "tls", "none")
+
+
+class TestResultMixin:
+    last_tested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_test_ok: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    last_test_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class PsaConnection(IdMixin, CreatedMixin, TestResultMixin, Base):
+    __tablename__ = "psa_connections"
+    __table_args__ = (
+        CheckConstraint(f"vendor IN {PSA_VENDORS}", name="vendor"),
+        UniqueConstraint("account_id", "name"),
+    )
+
+    account_id: Mapped[uuid.UUID] = fk_column("accounts.id", index=True)
+    vendor: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(120))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    secrets_encrypted: Mapped[str] = mapped_column(Text, default="")
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_id: Mapped[uuid.UUID | None] = fk_column("users.id", "SET NULL", nullable=True)
+
+
+class SmtpSettings(CreatedMixin, TestResultMixin, Base):
+    __tablename__ = "account_smtp_settings"
+    __table_args__ = (CheckConstraint(f"security IN {SMTP_SECURITY}", name="security"),)
+
+    account_id: Mapped[uuid.UUID] = fk_column("accounts.id", primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int] = mapped_column(Integer, default=587)
+    security: Mapped[str] = mapped_column(String(10), default="starttls")
+    username: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    secrets_encrypted: Mapped[str] = mapped_column(Text, default="")
+    from_address: Mapped[str] = mapped_column(String(255))
+    from_name: Mapped[str | None] = mapped_column(String(120), nullable=True)

@@ -1,0 +1,121 @@
+"""/api/v1/psa-connections and /api/v1/smtp-settings: admins manage them; every member can
+list the PSA connections (names only matter to them) and look up a ticket to start from."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+
+from flowpilot.auth.deps import AdminUser, CurrentUser
+from flowpilot.db.deps import DBSession
+from flowpilot.integrations import service
+from flowpilot.integrations.models import PsaConnection
+from flowpilot.integrations.schemas import (
+    PsaConnectionCreate,
+    PsaConnectionOut,
+    PsaConnectionUpdate,
+    PsaTicketOut,
+    SmtpSettingsIn,
+    SmtpSettingsOut,
+    SmtpTestRequest,
+    TestResult,
+)
+
+
+def secret_key(request: Request) -> str:
+    key: str = request.app.state.settings.resolved_secret_key()
+    return key
+
+
+SecretKey = Annotated[str, Depends(secret_key)]
+router = APIRouter(prefix="/api/v1", tags=["integrations"])
+
+
+@router.get("/psa-connections", response_model=list[PsaConnectionOut])
+async def list_connections(
+    principal: CurrentUser, db: DBSession, key: SecretKey
+) -> list[PsaConnectionOut]:
+    rows = await db.scalars(
+        service.connections_of(principal.account_id).order_by(PsaConnection.name)
+    )
+    return [service.connection_out(c, key) for c in rows]
+
+
+@router.post("/psa-connections", response_model=PsaConnectionOut, status_code=201)
+async def create_connection(
+    body: PsaConnectionCreate, principal: AdminUser, db: DBSession, key: SecretKey
+) -> PsaConnectionOut:
+    connection = await service.create_connection(db, principal, body, key)
+    return service.connection_out(connection, key)
+
+
+@router.patch("/psa-connections/{connection_id}", response_model=PsaConnectionOut)
+async def update_connection(
+    connection_id: uuid.UUID,
+    body: PsaConnectionUpdate,
+    principal: AdminUser,
+    db: DBSession,
+    key: SecretKey,
+) -> PsaConnectionOut:
+    connection = await service.update_connection(db, principal, connection_id, body, key)
+    return service.connection_out(connection, key)
+
+
+@router.delete("/psa-connections/{connection_id}", status_code=204)
+async def delete_connection(
+    connection_id: uuid.UUID, principal: AdminUser, db: DBSession
+) -> Response:
+    await service.delete_connection(db, principal, connection_id)
+    return Response(status_code=204)
+
+
+@router.post("/psa-connections/{connection_id}/test", response_model=TestResult)
+async def test_connection(
+    connection_id: uuid.UUID, principal: AdminUser, db: DBSession, key: SecretKey
+) -> TestResult:
+    return await service.test_connection(db, principal, connection_id, key)
+
+
+@router.get("/psa-connections/{connection_id}/tickets/{ticket_id}", response_model=PsaTicketOut)
+async def look_up_ticket(
+    connection_id: uuid.UUID,
+    ticket_id: Annotated[str, Path(pattern=r"^[0-9]{1,18}$")],
+    principal: CurrentUser,
+    db: DBSession,
+    key: SecretKey,
+) -> PsaTicketOut:
+    connection, ticket = await service.fetch_ticket(
+        db, principal.account_id, connection_id, ticket_id, key
+    )
+    return PsaTicketOut(
+        connection_id=connection.id,
+        vendor=connection.vendor,  # type: ignore[arg-type]
+        **{k: getattr(ticket, k) for k in PsaTicketOut.model_fields if hasattr(ticket, k)},
+    )
+
+
+@router.get("/smtp-settings", response_model=SmtpSettingsOut)
+async def get_smtp(principal: AdminUser, db: DBSession, key: SecretKey) -> SmtpSettingsOut:
+    return service.smtp_out(await service.smtp_settings(db, principal.account_id), key)
+
+
+@router.put("/smtp-settings", response_model=SmtpSettingsOut)
+async def put_smtp(
+    body: SmtpSettingsIn, principal: AdminUser, db: DBSession, key: SecretKey
+) -> SmtpSettingsOut:
+    return service.smtp_out(await service.save_smtp(db, principal, body, key), key)
+
+
+@router.delete("/smtp-settings", status_code=204)
+async def delete_smtp(principal: AdminUser, db: DBSession) -> Response:
+    await service.delete_smtp(db, principal)
+    return Response(status_code=204)
+
+
+@router.post("/smtp-settings/test", response_model=TestResult)
+async def test_smtp(
+    body: SmtpTestRequest, principal: AdminUser, db: DBSession, key: SecretKey
+) -> TestResult:
+    return await service.test_smtp(db, principal, str(body.to), key)

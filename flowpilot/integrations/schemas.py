@@ -1,0 +1,133 @@
+"""PSA connection and SMTP settings shapes. Secrets go in, never come out."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+
+PsaVendor = Literal["connectwise", "halo", "autotask"]
+
+# Which fields each vendor needs, split into plain settings and encrypted secrets.
+VENDOR_FIELDS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
+    "connectwise": {
+        "settings": (("base_url", "company_id", "public_key", "client_id"), ("member_identifier",)),
+        "secrets": (("private_key",), ()),
+    },
+    "halo": {
+        "settings": (("base_url", "client_id"), ("tenant",)),
+        "secrets": (("client_secret",), ()),
+    },
+    "autotask": {
+        "settings": (("username",), ("zone_url",)),
+        "secrets": (("secret", "integration_code"), ()),
+    },
+}
+URL_FIELDS = ("base_url", "zone_url")
+TicketId = Field(pattern=r"^[0-9]{1,18}$", description="The PSA's numeric ticket id")
+
+
+def check_fields(
+    vendor: str, kind: str, values: dict[str, str], *, partial: bool
+) -> dict[str, str]:
+    required, optional = VENDOR_FIELDS[vendor][kind]
+    unknown = set(values) - set(required) - set(optional)
+    if unknown:
+        raise ValueError(f"{vendor} has no {kind} field(s): {', '.join(sorted(unknown))}")
+    missing = [f for f in required if not (values.get(f) or "").strip()]
+    if missing and not partial:
+        raise ValueError(f"{vendor} needs {kind} field(s): {', '.join(missing)}")
+    for name in URL_FIELDS:
+        url = values.get(name)
+        if url and not url.startswith(("https://", "http://")):
+            raise ValueError(f"{name} must start with https://")
+    return {k: v.strip() for k, v in values.items()}
+
+
+Values = dict[str, str]
+
+
+class PsaConnectionCreate(BaseModel):
+    vendor: PsaVendor
+    name: str = Field(min_length=1, max_length=120)
+    settings: Values = Field(default_factory=dict, max_length=10)
+    secrets: Values = Field(default_factory=dict, max_length=10)
+    is_default: bool = False
+
+    @model_validator(mode="after")
+    def _fields_match_vendor(self) -> PsaConnectionCreate:
+        self.settings = check_fields(self.vendor, "settings", self.settings, partial=False)
+        self.secrets = check_fields(self.vendor, "secrets", self.secrets, partial=False)
+        return self
+
+
+class PsaConnectionUpdate(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    settings: Values | None = Field(default=None, max_length=10)
+    # Only the secrets given are replaced; leave one out to keep the stored value.
+    secrets: Values | None = Field(default=None, max_length=10)
+    is_default: bool | None = None
+
+
+class PsaConnectionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    vendor: PsaVendor
+    name: str
+    settings: dict[str, Any]
+    secret_fields_set: list[str]
+    is_default: bool
+    last_tested_at: datetime | None
+    last_test_ok: bool | None
+    last_test_message: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TestResult(BaseModel):
+    ok: bool
+    message: str
+    tested_at: datetime
+
+
+class PsaTicketOut(BaseModel):
+    connection_id: uuid.UUID
+    vendor: PsaVendor
+    id: str
+    summary: str
+    description: str
+    company: str
+    contact: str
+    contact_email: str
+    status: str
+
+
+class SmtpSettingsIn(BaseModel):
+    host: str = Field(min_length=1, max_length=255)
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = Field(default=None, max_length=255)
+    # Omit to keep the stored password; "" removes it.
+    password: str | None = Field(default=None, max_length=500)
+    from_address: EmailStr
+    from_name: str | None = Field(default=None, max_length=120)
+
+
+class SmtpSettingsOut(BaseModel):
+    configured: bool
+    host: str | None = None
+    port: int | None = None
+    security: str | None = None
+    username: str | None = None
+    password_set: bool = False
+    from_address: str | None = None
+    from_name: str | None = None
+    last_tested_at: datetime | None = None
+    last_test_ok: bool | None = None
+    last_test_message: str | None = None
+
+
+class SmtpTestRequest(BaseModel):
+    to: EmailStr

@@ -1,0 +1,343 @@
+"""PSA connections and SMTP settings of an account: stored encrypted, tested, turned into
+adapters. Every query on them goes through `connections_of` / `smtp_of`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import Select, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flowpilot.auth.service import Principal
+from flowpilot.errors import Conflict, DomainError, NotFound
+from flowpilot.integrations.crypto import (
+    CredentialsUnreadable,
+    decrypt_secrets,
+    encrypt_secrets,
+)
+from flowpilot.integrations.delivery import DeliveryError
+from flowpilot.integrations.email import SmtpConfig, send_mail
+from flowpilot.integrations.models import PsaConnection, SmtpSettings
+from flowpilot.integrations.psa.base import PsaAdapter, PsaError, PsaTicket
+from flowpilot.integrations.psa.registry import adapter_for
+from flowpilot.integrations.schemas import (
+    PsaConnectionCreate,
+    PsaConnectionOut,
+    PsaConnectionUpdate,
+    SmtpSettingsIn,
+    SmtpSettingsOut,
+    TestResult,
+    check_fields,
+)
+
+log = structlog.get_logger(__name__)
+
+
+class PsaFailed(DomainError):
+    """The PSA answered with an error (bad credentials, outage): not the caller's input."""
+
+    status_code = 502
+    code = "psa_error"
+
+
+def connections_of(account_id: uuid.UUID) -> Select[PsaConnection]:
+    return select(PsaConnection).where(PsaConnection.account_id == account_id)
+
+
+def smtp_of(account_id: uuid.UUID) -> Select[SmtpSettings]:
+    return select(SmtpSettings).where(SmtpSettings.account_id == account_id)
+
+
+def connection_out(c: PsaConnection, secret_key: str) -> PsaConnectionOut:
+    try:
+        stored = sorted(decrypt_secrets(secret_key, c.secrets_encrypted))
+    except CredentialsUnreadable:
+        stored = []
+    return PsaConnectionOut.model_validate(
+        {
+            **{k: getattr(c, k) for k in PsaConnectionOut.model_fields if hasattr(c, k)},
+            "secret_fields_set": stored,
+        }
+    )
+
+
+async def get_connection(
+    db: AsyncSession, account_id: uuid.UUID, connection_id: uuid.UUID
+) -> PsaConnection:
+    found = await db.scalar(connections_of(account_id).where(PsaConnection.id == connection_id))
+    if found is None:
+        raise NotFound("PSA connection not found")
+    return found
+
+
+async def default_connection(db: AsyncSession, account_id: uuid.UUID) -> PsaConnection | None:
+    """The one marked default, or the only one there is."""
+    rows = list(await db.scalars(connections_of(account_id).order_by(PsaConnection.created_at)))
+    marked = [c for c in rows if c.is_default]
+    if marked:
+        return marked[0]
+    return rows[0] if len(rows) == 1 else None
+
+
+async def _unset_other_defaults(db: AsyncSession, account_id: uuid.UUID, keep: uuid.UUID) -> None:
+    await db.execute(
+        update(PsaConnection)
+        .where(PsaConnection.account_id == account_id, PsaConnection.id != keep)
+        .values(is_default=False)
+    )
+
+
+async def _name_taken(db: AsyncSession, account_id: uuid.UUID, name: str, but: Any = None) -> None:
+    query = connections_of(account_id).where(PsaConnection.name == name)
+    if but is not None:
+        query = query.where(PsaConnection.id != but)
+    if await db.scalar(query) is not None:
+        raise Conflict(f"A PSA connection named {name!r} already exists", code="name_taken")
+
+
+async def create_connection(
+    db: AsyncSession, principal: Principal, body: PsaConnectionCreate, secret_key: str
+) -> PsaConnection:
+    await _name_taken(db, principal.account_id, body.name)
+    connection = PsaConnection(
+        account_id=principal.account_id,
+        vendor=body.vendor,
+        name=body.name.strip(),
+        settings=body.settings,
+        secrets_encrypted=encrypt_secrets(secret_key, body.secrets),
+        is_default=body.is_default,
+        created_by_id=principal.user_id,
+    )
+    db.add(connection)
+    await db.flush()
+    if body.is_default:
+        await _unset_other_defaults(db, principal.account_id, connection.id)
+    return connection
+
+
+async def update_connection(
+    db: AsyncSession,
+    principal: Principal,
+    connection_id: uuid.UUID,
+    body: PsaConnectionUpdate,
+    secret_key: str,
+) -> PsaConnection:
+    connection = await get_connection(db, principal.account_id, connection_id)
+    try:
+        if body.settings is not None:
+            merged = {**connection.settings, **body.settings}
+            connection.settings = check_fields(
+                connection.vendor,
+                "settings",
+                {k: v for k, v in merged.items() if v},
+                partial=False,
+            )
+        if body.secrets is not None:
+            try:
+                current = decrypt_secrets(secret_key, connection.secrets_encrypted)
+            except CredentialsUnreadable:
+                current = {}
+            merged = check_fields(
+                connection.vendor, "secrets", {**current, **body.secrets}, partial=False
+            )
+            connection.secrets_encrypted = encrypt_secrets(secret_key, merged)
+    except ValueError as exc:
+        raise DomainError(str(exc), code="invalid_connection") from exc
+    if body.name is not None:
+        await _name_taken(db, principal.account_id, body.name.strip(), but=connection.id)
+        connection.name = body.name.strip()
+    if body.is_default is not None:
+        connection.is_default = body.is_default
+        if body.is_default:
+            await _unset_other_defaults(db, principal.account_id, connection.id)
+    # Any change may invalidate the last test; the admin page shows "not tested".
+    connection.last_test_ok = None
+    connection.last_test_message = None
+    connection.last_tested_at = None
+    await db.flush()
+    return connection
+
+
+async def delete_connection(
+    db: AsyncSession, principal: Principal, connection_id: uuid.UUID
+) -> None:
+    connection = await get_connection(db, principal.account_id, connection_id)
+    await db.delete(connection)
+    await db.flush()
+
+
+# One adapter per connection version and event loop: Halo's token and the HTTP
+# connections are reused between pushes instead of being fetched for every one.
+_adapters: dict[tuple[uuid.UUID, str, int], PsaAdapter] = {}
+
+
+def adapter(connection: PsaConnection, secret_key: str) -> PsaAdapter:
+    version = json.dumps(connection.settings, sort_keys=True) + connection.secrets_encrypted
+    key = (connection.id, version, id(asyncio.get_running_loop()))
+    found = _adapters.get(key)
+    if found is None:
+        try:
+            secrets = decrypt_secrets(secret_key, connection.secrets_encrypted)
+        except CredentialsUnreadable as exc:
+            raise PsaError(str(exc)) from exc
+        found = adapter_for(connection.vendor, **connection.settings, **secrets)
+        if len(_adapters) > 200:
+            _adapters.clear()
+        _adapters[key] = found
+    return found
+
+
+async def test_connection(
+    db: AsyncSession, principal: Principal, connection_id: uuid.UUID, secret_key: str
+) -> TestResult:
+    connection = await get_connection(db, principal.account_id, connection_id)
+    try:
+        message = await adapter(connection, secret_key).test_connection()
+        ok = True
+    except DeliveryError as exc:
+        message, ok = exc.message, False
+    connection.last_tested_at = datetime.now(UTC)
+    connection.last_test_ok = ok
+    connection.last_test_message = message
+    await db.flush()
+    log.info("psa_connection_tested", vendor=connection.vendor, ok=ok)
+    return TestResult(ok=ok, message=message, tested_at=connection.last_tested_at)
+
+
+async def fetch_ticket(
+    db: AsyncSession,
+    account_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    ticket_id: str,
+    secret_key: str,
+) -> tuple[PsaConnection, PsaTicket]:
+    connection = await get_connection(db, account_id, connection_id)
+    try:
+        ticket = await adapter(connection, secret_key).get_ticket(ticket_id)
+    except PsaError as exc:
+        if exc.status == 404:
+            raise NotFound(
+                f"Ticket {ticket_id} was not found in {connection.name}",
+                code="psa_ticket_not_found",
+            ) from exc
+        raise PsaFailed(exc.message, retryable=exc.retryable) from exc
+    return connection, ticket
+
+
+async def ticket_for_new_session(
+    db: AsyncSession,
+    account_id: uuid.UUID,
+    connection_id: uuid.UUID | None,
+    ticket_id: str,
+    secret_key: str,
+) -> tuple[PsaConnection, PsaTicket]:
+    if connection_id is None:
+        default = await default_connection(db, account_id)
+        if default is None:
+            raise Conflict(
+                "No PSA connection is set up (or none is marked default): an admin adds one "
+                "under Settings, or pick the connection explicitly",
+                code="psa_not_configured",
+            )
+        connection_id = default.id
+    return await fetch_ticket(db, account_id, connection_id, ticket_id, secret_key)
+
+
+# ── SMTP ──
+
+
+async def smtp_settings(db: AsyncSession, account_id: uuid.UUID) -> SmtpSettings | None:
+    return await db.scalar(smtp_of(account_id))
+
+
+def smtp_out(row: SmtpSettings | None, secret_key: str) -> SmtpSettingsOut:
+    if row is None:
+        return SmtpSettingsOut(configured=False)
+    try:
+        password_set = bool(decrypt_secrets(secret_key, row.secrets_encrypted).get("password"))
+    except CredentialsUnreadable:
+        password_set = False
+    return SmtpSettingsOut(
+        configured=True,
+        host=row.host,
+        port=row.port,
+        security=row.security,
+        username=row.username,
+        password_set=password_set,
+        from_address=row.from_address,
+        from_name=row.from_name,
+        last_tested_at=row.last_tested_at,
+        last_test_ok=row.last_test_ok,
+        last_test_message=row.last_test_message,
+    )
+
+
+async def save_smtp(
+    db: AsyncSession, principal: Principal, body: SmtpSettingsIn, secret_key: str
+) -> SmtpSettings:
+    row = await smtp_settings(db, principal.account_id)
+    if row is None:
+        row = SmtpSettings(account_id=principal.account_id, secrets_encrypted="")
+        db.add(row)
+    row.host = body.host.strip()
+    row.port = body.port
+    row.security = body.security
+    row.username = (body.username or "").strip() or None
+    row.from_address = str(body.from_address)
+    row.from_name = (body.from_name or "").strip() or None
+    if body.password is not None:
+        row.secrets_encrypted = encrypt_secrets(secret_key, {"password": body.password})
+    row.last_test_ok = None
+    row.last_test_message = None
+    row.last_tested_at = None
+    await db.flush()
+    return row
+
+
+async def delete_smtp(db: AsyncSession, principal: Principal) -> None:
+    row = await smtp_settings(db, principal.account_id)
+    if row is not None:
+        await db.delete(row)
+        await db.flush()
+
+
+def smtp_config(row: SmtpSettings, secret_key: str) -> SmtpConfig:
+    try:
+        password = decrypt_secrets(secret_key, row.secrets_encrypted).get("password")
+    except CredentialsUnreadable as exc:
+        raise DeliveryError(str(exc)) from exc
+    return SmtpConfig(
+        host=row.host,
+        port=row.port,
+        security=row.security,
+        username=row.username,
+        password=password,
+        from_address=row.from_address,
+        from_name=row.from_name,
+    )
+
+
+async def test_smtp(db: AsyncSession, principal: Principal, to: str, secret_key: str) -> TestResult:
+    row = await smtp_settings(db, principal.account_id)
+    if row is None:
+        raise Conflict("No mail server is configured yet", code="smtp_not_configured")
+    try:
+        await send_mail(
+            smtp_config(row, secret_key),
+            [to],
+            "FlowPilot test message",
+            "This is a test from FlowPilot: client summaries will be sent through this server.",
+        )
+        ok, message = True, f"Test message accepted for {to}"
+    except DeliveryError as exc:
+        ok, message = False, exc.message
+    row.last_tested_at = datetime.now(UTC)
+    row.last_test_ok = ok
+    row.last_test_message = message
+    await db.flush()
+    return TestResult(ok=ok, message=message, tested_at=row.last_tested_at)

@@ -1,0 +1,130 @@
+"""Deliver one queued push (PSA note / e-mail). Runs in the job, one attempt per run; a
+retryable failure schedules the next attempt (honouring the vendor's Retry-After) and the
+document becomes `pushed` only once the vendor handed back an id."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flowpilot.integrations import service as integrations
+from flowpilot.integrations.delivery import DeliveryError
+from flowpilot.integrations.email import send_mail
+from flowpilot.jobs.defer import defer
+from flowpilot.resolutions.models import ResolutionPushLog, SessionResolutionOutput
+from flowpilot.resolutions.service import mark_pushed
+from flowpilot.sessions.models import AISession
+
+log = structlog.get_logger(__name__)
+
+MAX_ATTEMPTS = 5
+MAX_WAIT_SECONDS = 15 * 60
+
+
+class Target(NamedTuple):
+    push: ResolutionPushLog
+    output: SessionResolutionOutput
+    session: AISession
+
+
+def backoff_seconds(attempt: int) -> float:
+    return float(min(2 ** (attempt + 1), MAX_WAIT_SECONDS))
+
+
+async def run_push(db: AsyncSession, push_id: str, secret_key: str) -> None:
+    push = await db.get(ResolutionPushLog, push_id, with_for_update=True)
+    if push is None or push.result not in ("queued", "retrying"):
+        return  # delivered, given up, or deleted with its session
+    output = await db.get(SessionResolutionOutput, push.output_id)
+    session = await db.get(AISession, output.session_id) if output else None
+    if output is None or session is None:
+        return
+    target = Target(push, output, session)
+    push.attempts += 1
+    try:
+        reference = await _deliver(db, target, secret_key)
+    except DeliveryError as exc:
+        await _failed(db, push, exc)
+    else:
+        push.result = "ok"
+        push.error = None
+        push.next_attempt_at = None
+        push.external_id = reference
+        mark_pushed(output, push.destination, reference)
+        log.info("push_delivered", destination=push.destination, reference=reference)
+    await db.commit()
+
+
+async def _failed(db: AsyncSession, push: ResolutionPushLog, exc: DeliveryError) -> None:
+    if exc.retryable and push.attempts < MAX_ATTEMPTS:
+        wait = min(exc.retry_after or backoff_seconds(push.attempts), MAX_WAIT_SECONDS)
+        push.result = "retrying"
+        push.next_attempt_at = datetime.now(UTC) + timedelta(seconds=wait)
+        push.error = f"{exc.message} (attempt {push.attempts} of {MAX_ATTEMPTS})"
+        await defer(
+            db, "push_resolution_output", push_id=str(push.id), _schedule_at=push.next_attempt_at
+        )
+    else:
+        push.result = "failed"
+        push.next_attempt_at = None
+        push.error = exc.message + (
+            f" (gave up after {push.attempts} attempts)" if exc.retryable else ""
+        )
+    log.warning("push_failed", destination=push.destination, error=push.error)
+
+
+async def _deliver(db: AsyncSession, target: Target, secret_key: str) -> str:
+    if target.push.destination == "psa":
+        return await _deliver_to_psa(db, target, secret_key)
+    return await _deliver_email(db, target, secret_key)
+
+
+async def _deliver_to_psa(db: AsyncSession, target: Target, secret_key: str) -> str:
+    push, output, session = target
+    if push.psa_connection_id is None or push.ticket_id is None:
+        raise DeliveryError("The PSA connection was deleted; push again to pick another")
+    connection = await integrations.get_connection(db, push.account_id, push.psa_connection_id)
+    psa = integrations.adapter(connection, secret_key)
+    notes = output.output_type == "psa_ticket_notes"
+    hours = session.total_active_seconds / 3600 if notes else None
+    # A note that went through on an earlier attempt is not written twice.
+    note_id = _part(push.external_id, "note")
+    if note_id is None:
+        note_id = await psa.add_note(
+            push.ticket_id, push.content, internal=notes, resolution=not notes, hours=hours
+        )
+        push.external_id = f"note:{note_id}"
+        await db.flush()
+    if notes and session.total_active_seconds > 0 and _part(push.external_id, "time") is None:
+        end = session.resolved_at or datetime.now(UTC)
+        start = end - timedelta(seconds=session.total_active_seconds)
+        entry = await psa.add_time_entry(push.ticket_id, start, end, f"FlowPilot: {session.title}")
+        if entry is not None:
+            push.external_id = f"note:{note_id} time:{entry}"
+    return push.external_id or f"note:{note_id}"
+
+
+def _part(reference: str | None, name: str) -> str | None:
+    for part in (reference or "").split():
+        key, _, value = part.partition(":")
+        if key == name:
+            return value
+    return None
+
+
+async def _deliver_email(db: AsyncSession, target: Target, secret_key: str) -> str:
+    push, output, session = target
+    row = await integrations.smtp_settings(db, push.account_id)
+    if row is None:
+        raise DeliveryError("The mail server settings were removed; an admin must add them")
+    title = str((output.structured_data or {}).get("title") or "your support request")
+    ticket = f"[Ticket #{session.psa_ticket_id}] " if session.psa_ticket_id else ""
+    return await send_mail(
+        integrations.smtp_config(row, secret_key),
+        push.recipients or [],
+        f"{ticket}Resolved: {title}"[:200],
+        push.content,
+    )

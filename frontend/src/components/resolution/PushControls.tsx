@@ -1,0 +1,92 @@
+// Delivery buttons for one document: PSA ticket, e-mail, KB library, clipboard.
+import { type FormEvent, useState } from "react";
+import { Clipboard, Mail, Send, Upload as UploadIcon } from "lucide-react";
+import { api, type Output, type PushRequest } from "../../api/client";
+import { plainText } from "../../lib/diff";
+
+export type TicketLink = { ticketId: string | null; connectionName: string | null; contactEmail: string | null };
+type Props = {
+  sessionId: string;
+  output: Output;
+  text: string;
+  ticket: TicketLink;
+  act: (fn: () => Promise<unknown>, message?: string) => Promise<void>;
+};
+
+const PSA_TYPES: Output["output_type"][] = ["psa_ticket_notes", "client_summary"];
+
+export function PushControls({ sessionId, output, text, ticket, act }: Props) {
+  const [form, setForm] = useState<"psa" | "email" | null>(null);
+  const approved = output.status === "approved" || output.status === "pushed";
+  const inFlight = (d: string) => (output.pushes ?? []).some((p) => p.destination === d && (p.result === "queued" || p.result === "retrying"));
+  const push = (body: PushRequest, message: string) => act(() => api.pushOutput(sessionId, output.id, body), message).then(() => setForm(null));
+  const needsApproval = approved ? undefined : "Approve the document first";
+  const button = "inline-flex items-center gap-1 rounded px-2 py-1 disabled:opacity-50";
+
+  return (
+    <>
+      {output.output_type === "knowledge_base" && output.status !== "pushed" && output.status !== "rejected" && (
+        <button type="button" onClick={() => void act(() => api.pushOutput(sessionId, output.id, { destination: "kb_library" }), "Published to the KB library")}
+          className={`${button} bg-emerald-600 text-white`}>
+          <UploadIcon aria-hidden="true" className="h-4 w-4" /> Publish to KB library
+        </button>
+      )}
+      {PSA_TYPES.includes(output.output_type) && (
+        <button type="button" disabled={!approved || inFlight("psa")} title={needsApproval}
+          onClick={() => (ticket.ticketId ? void push({ destination: "psa" }, "Queued for the PSA") : setForm(form === "psa" ? null : "psa"))}
+          className={`${button} bg-blue-600 text-white`}>
+          <Send aria-hidden="true" className="h-4 w-4" />
+          {ticket.ticketId ? `Push to ${ticket.connectionName ?? "PSA"} #${ticket.ticketId}` : "Push to PSA…"}
+        </button>
+      )}
+      {output.output_type === "client_summary" && (
+        <button type="button" disabled={!approved || inFlight("email")} title={needsApproval}
+          onClick={() => setForm(form === "email" ? null : "email")} className={`${button} border`}>
+          <Mail aria-hidden="true" className="h-4 w-4" /> E-mail client…
+        </button>
+      )}
+      <button type="button" onClick={() => void act(() => navigator.clipboard.writeText(text), "Copied to the clipboard")} className={`${button} border`}>
+        <Clipboard aria-hidden="true" className="h-4 w-4" /> Copy
+      </button>
+      <button type="button" onClick={() => void act(() => navigator.clipboard.writeText(plainText(text)), "Copied as plain text")} className={`${button} border`}>
+        Copy as plain text
+      </button>
+      {form === "psa" && <TicketForm onSubmit={(ticketId) => push({ destination: "psa", ticket_id: ticketId }, "Queued for the PSA")} onCancel={() => setForm(null)} />}
+      {form === "email" && (
+        <EmailForm initial={ticket.contactEmail ?? ""} onCancel={() => setForm(null)}
+          onSubmit={(to) => push({ destination: "email", recipients: to }, "Queued for e-mail")} />
+      )}
+    </>
+  );
+}
+
+function TicketForm({ onSubmit, onCancel }: { onSubmit: (ticketId: string) => Promise<void>; onCancel: () => void }) {
+  const [ticketId, setTicketId] = useState("");
+  return (
+    <form aria-label="Push to a PSA ticket" className="flex basis-full flex-wrap items-end gap-2"
+      onSubmit={(e: FormEvent) => { e.preventDefault(); void onSubmit(ticketId.trim()); }}>
+      <label className="block">Ticket number
+        <input value={ticketId} onChange={(e) => setTicketId(e.target.value)} required pattern="[0-9]{1,18}" inputMode="numeric"
+          className="mt-0.5 block w-36 rounded border border-slate-300 px-2 py-1" />
+      </label>
+      <button type="submit" className="rounded bg-blue-600 px-3 py-1 text-white">Push</button>
+      <button type="button" onClick={onCancel} className="rounded px-3 py-1">Cancel</button>
+    </form>
+  );
+}
+
+function EmailForm({ initial, onSubmit, onCancel }: { initial: string; onSubmit: (to: string[]) => Promise<void>; onCancel: () => void }) {
+  const [to, setTo] = useState(initial);
+  const recipients = to.split(/[,;\s]+/).filter(Boolean);
+  return (
+    <form aria-label="E-mail the client summary" className="flex basis-full flex-wrap items-end gap-2"
+      onSubmit={(e: FormEvent) => { e.preventDefault(); void onSubmit(recipients); }}>
+      <label className="block min-w-64 flex-1">Recipients (comma separated)
+        <input type="text" value={to} onChange={(e) => setTo(e.target.value)} required
+          className="mt-0.5 block w-full rounded border border-slate-300 px-2 py-1" />
+      </label>
+      <button type="submit" disabled={!recipients.length} className="rounded bg-blue-600 px-3 py-1 text-white">Send</button>
+      <button type="button" onClick={onCancel} className="rounded px-3 py-1">Cancel</button>
+    </form>
+  );
+}

@@ -1,0 +1,36 @@
+// What each PSA asks for; mirrors VENDOR_FIELDS on the server (the server validates).
+export type Vendor = "connectwise" | "halo" | "autotask";
+export type Field = { name: string; label: string; secret?: boolean; optional?: boolean; placeholder?: string };
+
+export const VENDORS: Record<Vendor, { label: string; fields: Field[] }> = {
+  connectwise: {
+    label: "ConnectWise PSA",
+    fields: [
+      { name: "base_url", label: "API URL", placeholder: "https://api-na.myconnectwise.net/v4_6_release/apis/3.0" },
+      { name: "company_id", label: "Company ID" },
+      { name: "public_key", label: "Public key" },
+      { name: "private_key", label: "Private key", secret: true },
+      { name: "client_id", label: "Client ID (developer GUID)" },
+      { name: "member_identifier", label: "Member for time entries", optional: true },
+    ],
+  },
+  halo: {
+    label: "HaloPSA",
+    fields: [
+      { name: "base_url", label: "Halo URL", placeholder: "https://yourco.halopsa.com" },
+      { name: "client_id", label: "Client ID" },
+      { name: "client_secret", label: "Client secret", secret: true },
+      { name: "tenant", label: "Tenant (hosted Halo only)", optional: true },
+    ],
+  },
+  autotask: {
+    label: "Autotask PSA",
+    fields: [
+      { name: "username", label: "API user name" },
+      { name: "secret", label: "API secret", secret: true },
+      { name: "integration_code", label: "Tracking identifier (integration code)", secret: true },
+      { name: "zone_url", label: "Zone lookup URL", optional: true,
+        placeholder: "https://webservices.autotask.net/ATServicesRest/V1.0/zoneInformation" },
+    ],
+  },
+};

@@ -1,0 +1,14 @@
+import type { Me } from "../api/client";
+import { PsaConnectionsSection } from "../components/settings/PsaConnectionsSection";
+import { SmtpSection } from "../components/settings/SmtpSection";
+
+export function SettingsPage({ me }: { me: Me }) {
+  if (me.role !== "admin") return <p role="alert" className="text-red-700">Only an account admin can change the integrations.</p>;
+  return (
+    <div className="space-y-6">
+      <h1 className="text-xl font-semibold">Settings · integrations</h1>
+      <PsaConnectionsSection />
+      <SmtpSection defaultTestAddress={me.email} />
+    </div>
+  );
+}

@@ -1,0 +1,558 @@
+"""PSA connections (encrypted, tested), sessions started from a ticket, and pushes of the
+resolution documents to the PSA and by e-mail, run by the delivery job against local fakes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from flowpilot.config import Settings
+from flowpilot.jobs.runtime import Runtime, set_runtime
+from flowpilot.resolutions.tasks import push_resolution_output
+from tests.conftest import Tenant
+from tests.fakes.psa import FakePsa
+from tests.fakes.smtp import smtp_inbox
+
+V1 = "/api/v1"
+
+
+def cw_connection(psa: FakePsa, private: str = "priv") -> dict[str, Any]:
+    return {
+        "vendor": "connectwise",
+        "name": "Acme ConnectWise",
+        "settings": {
+            "base_url": f"{psa.url}/cw/apis/3.0",
+            "company_id": "acme",
+            "public_key": "pub",
+            "client_id": "client-guid",
+        },
+        "secrets": {"private_key": private},
+        "is_default": True,
+    }
+
+
+def halo_connection(psa: FakePsa) -> dict[str, Any]:
+    return {
+        "vendor": "halo",
+        "name": "Halo",
+        "settings": {"base_url": f"{psa.url}/halo", "client_id": "fp"},
+        "secrets": {"client_secret": "halo-secret"},
+    }
+
+
+def autotask_connection(psa: FakePsa) -> dict[str, Any]:
+    return {
+        "vendor": "autotask",
+        "name": "Autotask",
+        "settings": {"username": "api@acme.example", "zone_url": f"{psa.url}/at/zoneInformation"},
+        "secrets": {"secret": "at-secret", "integration_code": "CODE"},
+    }
+
+
+async def add_connection(client: httpx.AsyncClient, tenant: Tenant, body: dict[str, Any]) -> str:
+    r = await client.post(f"{V1}/psa-connections", json=body, headers=tenant.admin.headers)
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+async def resolved_from_ticket(
+    client: httpx.AsyncClient, tenant: Tenant, connection_id: str | None = None
+) -> dict[str, Any]:
+    """A session started from ticket 4242, resolved, with its three documents written."""
+    h = tenant.engineer.headers
+    body: dict[str, Any] = {"psa_ticket_id": "4242"}
+    if connection_id:
+        body["psa_connection_id"] = connection_id
+    r = await client.post(f"{V1}/ai-sessions", json=body, headers=h)
+    assert r.status_code == 201, r.text
+    sid = r.json()["id"]
+    await client.patch(f"{V1}/ai-sessions/{sid}", json={"status": "resolved"}, headers=h)
+    generated = await client.post(f"{V1}/ai-sessions/{sid}/outputs/generate", headers=h)
+    outputs = {o["output_type"]: o for o in generated.json()["outputs"]}
+    return {"sid": sid, "base": f"{V1}/ai-sessions/{sid}/outputs", "outputs": outputs}
+
+
+async def approve(client: httpx.AsyncClient, tenant: Tenant, base: str, oid: str, **edit: str):  # type: ignore[no-untyped-def]
+    r = await client.patch(
+        f"{base}/{oid}", json={**edit, "status": "approved"}, headers=tenant.engineer.headers
+    )
+    assert r.status_code == 200 and r.json()["status"] == "approved", r.text
+
+
+async def run_job(maker, provider, settings: Settings, push_id: str) -> None:  # type: ignore[no-untyped-def]
+    set_runtime(Runtime(sessionmaker=maker, provider=provider, settings=settings))
+    await push_resolution_output(push_id=push_id)
+
+
+async def pushes(client: httpx.AsyncClient, tenant: Tenant, base: str, oid: str) -> list[Any]:
+    r = await client.get(f"{base}/{oid}/pushes", headers=tenant.engineer.headers)
+    return list(r.json())
+
+
+# ── connections ──
+
+
+async def test_connection_secrets_are_encrypted_and_never_returned(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa, db
+) -> None:  # type: ignore[no-untyped-def]
+    cid = await add_connection(client, tenant, cw_connection(psa, private="very-private-key"))
+    listed = await client.get(f"{V1}/psa-connections", headers=tenant.engineer.headers)
+    assert listed.status_code == 200
+    assert "very-private-key" not in listed.text
+    assert listed.json()[0]["secret_fields_set"] == ["private_key"]
+    stored = await db.scalar(
+        text("SELECT secrets_encrypted FROM psa_connections WHERE id = :i"), {"i": cid}
+    )
+    assert stored and "very-private-key" not in stored and stored.startswith("gAAAA")
+
+
+async def test_only_admins_manage_connections(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa
+) -> None:
+    h = tenant.engineer.headers
+    assert (
+        await client.post(f"{V1}/psa-connections", json=cw_connection(psa), headers=h)
+    ).status_code == 403
+    cid = await add_connection(client, tenant, cw_connection(psa))
+    assert (
+        await client.patch(f"{V1}/psa-connections/{cid}", json={"name": "x"}, headers=h)
+    ).status_code == 403
+    assert (await client.post(f"{V1}/psa-connections/{cid}/test", headers=h)).status_code == 403
+    assert (await client.delete(f"{V1}/psa-connections/{cid}", headers=h)).status_code == 403
+    assert (await client.get(f"{V1}/smtp-settings", headers=h)).status_code == 403
+
+
+async def test_bad_connection_input_is_a_clear_422_or_409(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa
+) -> None:
+    h = tenant.admin.headers
+    missing = cw_connection(psa)
+    del missing["secrets"]["private_key"]
+    r = await client.post(f"{V1}/psa-connections", json=missing, headers=h)
+    assert r.status_code == 422 and "private_key" in r.text
+    wrong = {**cw_connection(psa), "settings": {**cw_connection(psa)["settings"], "oops": "1"}}
+    assert (await client.post(f"{V1}/psa-connections", json=wrong, headers=h)).status_code == 422
+    ftp = {**cw_connection(psa), "settings": {**cw_connection(psa)["settings"], "base_url": "x"}}
+    assert (await client.post(f"{V1}/psa-connections", json=ftp, headers=h)).status_code == 422
+    await add_connection(client, tenant, cw_connection(psa))
+    again = await client.post(f"{V1}/psa-connections", json=cw_connection(psa), headers=h)
+    assert again.status_code == 409 and again.json()["code"] == "name_taken"
+
+
+async def test_test_connection_reports_success_and_rejected_credentials(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa
+) -> None:
+    h = tenant.admin.headers
+    good = await add_connection(client, tenant, cw_connection(psa))
+    ok = await client.post(f"{V1}/psa-connections/{good}/test", headers=h)
+    assert ok.status_code == 200 and ok.json()["ok"] is True
+    assert "v2025.1" in ok.json()["message"]
+    # Fixing a wrong key replaces only that secret; the test result resets until re-tested.
+    r = await client.patch(
+        f"{V1}/psa-connections/{good}", json={"secrets": {"private_key": "wrong"}}, headers=h
+    )
+    assert r.json()["last_test_ok"] is None
+    bad = await client.post(f"{V1}/psa-connections/{good}/test", headers=h)
+    assert bad.json()["ok"] is False
+    assert "rejected the credentials (401)" in bad.json()["message"]
+    listed = (await client.get(f"{V1}/psa-connections", headers=h)).json()
+    assert listed[0]["last_test_ok"] is False
+
+
+# ── start from a ticket ──
+
+
+async def test_session_from_ticket_fills_the_intake(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa
+) -> None:
+    await add_connection(client, tenant, cw_connection(psa))
+    r = await client.post(
+        f"{V1}/ai-sessions", json={"psa_ticket_id": "4242"}, headers=tenant.engineer.headers
+    )
+    assert r.status_code == 201, r.text
+    s = r.json()
+    assert s["title"] == "#4242 Outlook prompts for password"
+    assert "CEO laptop" in s["problem_summary"] and s["psa_ticket_id"] == "4242"
+    ticket = s["intake"]["psa_ticket"]
+    assert (ticket["company"], ticket["contact"], ticket["contact_email"]) == (
+        "Acme Ltd",
+        "Dana Scully",
+        "dana@acme.example",
+    )
+
+
+async def test_unknown_ticket_or_no_connection_creates_nothing(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa, other_tenant: Tenant
+) -> None:
+    h = tenant.engineer.headers
+    none = await client.post(f"{V1}/ai-sessions", json={"psa_ticket_id": "4242"}, headers=h)
+    assert none.status_code == 409 and none.json()["code"] == "psa_not_configured"
+    cid = await add_connection(client, tenant, cw_connection(psa))
+    missing = await client.post(f"{V1}/ai-sessions", json={"psa_ticket_id": "77"}, headers=h)
+    assert missing.status_code == 404 and missing.json()["code"] == "psa_ticket_not_found"
+    bad_id = await client.post(f"{V1}/ai-sessions", json={"psa_ticket_id": "../1"}, headers=h)
+    assert bad_id.status_code == 422
+    foreign = await client.post(
+        f"{V1}/ai-sessions",
+        json={"psa_ticket_id": "4242", "psa_connection_id": cid},
+        headers=other_tenant.engineer.headers,
+    )
+    assert foreign.status_code == 404
+    listed = await client.get(f"{V1}/ai-sessions", headers=h)
+    assert listed.json()["total"] == 0
+
+
+# ── pushes to the PSA ──
+
+
+async def test_notes_and_time_go_to_connectwise_with_the_edited_text(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa, maker, provider, settings, db
+) -> None:  # type: ignore[no-untyped-def]
+    await add_connection(client, tenant, cw_connection(psa))
+    s = await resolved_from_ticket(client, tenant)
+    await db.execute(
+        text("UPDATE ai_sessions SET total_active_seconds = 2100 WHERE id = :i"), {"i": s["sid"]}
+    )
+    await db.commit()
+    notes = s["outputs"]["psa_ticket_notes"]
+    edited = notes["generated_content"] + "\n\nChecked with Dana: prompts gone."
+    await approve(client, tenant, s["base"], notes["id"], edited_content=edited)
+    r = await client.post(
+        f"{s['base']}/{notes['id']}/push",
+        json={"destination": "psa"},
+        headers=tenant.engineer.headers,
+    )
+    assert r.status_code == 202, r.text
+    push = r.json()["push"]
+    assert push["result"] == "queued" and r.json()["status"] == "approved"
+    assert "Acme ConnectWise ticket #4242" in push["request_summary"]
+    queued = await db.scalar(
+        text("SELECT count(*) FROM procrastinate_jobs WHERE args->>'push_id' = :p"),
+        {"p": push["id"]},
+    )
+    assert queued == 1 and psa.state.notes == []  # nothing sent before the job runs
+
+    await run_job(maker, provider, settings, push["id"])
+
+    assert psa.state.notes[-1]["text"] == edited
+    assert psa.state.notes[-1]["internalAnalysisFlag"] is True
+    entry = psa.state.time_entries[-1]
+    assert entry["chargeToId"] == 4242 and entry["chargeToType"] == "ServiceTicket"
+    outputs = (await client.get(s["base"], headers=tenant.engineer.headers)).json()["outputs"]
+    done = next(o for o in outputs if o["id"] == notes["id"])
+    assert done["status"] == "pushed" and done["pushed_to"] == "psa"
+    assert done["pushed_reference"] == "note:9000 time:500"
+    assert done["pushes"][0]["result"] == "ok" and done["pushes"][0]["attempts"] == 1
+    again = await client.post(
+        f"{s['base']}/{notes['id']}/push",
+        json={"destination": "psa"},
+        headers=tenant.engineer.headers,
+    )
+    assert again.status_code == 409 and again.json()["code"] == "already_pushed"
+
+
+async def test_halo_action_reuses_its_token(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa, maker, provider, settings
+) -> None:  # type: ignore[no-untyped-def]
+    cid = await add_connection(client, tenant, halo_connection(psa))
+    s = await resolved_from_ticket(client, tenant, cid)
+    for kind in ("psa_ticket_notes", "client_summary"):
+        oid = s["outputs"][kind]["id"]
+        await approve(client, tenant, s["base"], oid)
+        r = await client.post(
+            f"{s['base']}/{oid}/push", json={"destination": "psa"}, headers=tenant.engineer.headers
+        )
+        await run_job(maker, provider, settings, r.json()["push"]["id"])
+    internal, public = psa.state.actions
+    assert internal["hiddenfromuser"] is True and internal["outcome"] == "Note"
+    assert public["hiddenfromuser"] is False and public["outcome"] == "Resolution"
+    assert psa.state.tokens_issued == 1  # fetched for the ticket lookup, reused by both pushes
+
+
+async def test_autotask_note_after_zone_lookup(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa, maker, provider, settings
+) -> None:  # type: ignore[no-untyped-def]
+    cid = await add_connection(client, tenant, autotask_connection(psa))
+    s = await resolved_from_ticket(client, tenant, cid)
+    summary = s["outputs"]["client_summary"]
+    await approve(client, tenant, s["base"], summary["id"])
+    r = await client.post(
+        f"{s['base']}/{summary['id']}/push",
+        json={"destination": "psa"},
+        headers=tenant.engineer.headers,
+    )
+    await run_job(maker, provider, settings, r.json()["push"]["id"])
+    note = psa.state.notes[-1]
+    assert note["vendor"] == "autotask" and note["ticketID"] == 4242 and note["publish"] == 1
+    assert (await pushes(client, tenant, s["base"], summary["id"]))[0]["external_id"] == (
+        f"note:{note['itemId']}"
+    )
+
+
+async def test_rejected_credentials_fail_at_once_with_the_reason(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa, maker, provider, settings, db
+) -> None:  # type: ignore[no-untyped-def]
+    cid = await add_connection(client, tenant, cw_connection(psa))
+    s = await resolved_from_ticket(client, tenant)
+    await client.patch(
+        f"{V1}/psa-connections/{cid}",
+        json={"secrets": {"private_key": "revoked"}},
+        headers=tenant.admin.headers,
+    )
+    notes = s["outputs"]["psa_ticket_notes"]
+    await approve(client, tenant, s["base"], notes["id"])
+    r = await client.post(
+        f"{s['base']}/{notes['id']}/push",
+        json={"destination": "psa"},
+        headers=tenant.engineer.headers,
+    )
+    await run_job(maker, provider, settings, r.json()["push"]["id"])
+    [log] = await pushes(client, tenant, s["base"], notes["id"])
+    assert log["result"] == "failed" and "rejected the credentials (401)" in log["error"]
+    assert psa.state.notes == []
+    outputs = (await client.get(s["base"], headers=tenant.engineer.headers)).json()["outputs"]
+    assert next(o for o in outputs if o["id"] == notes["id"])["status"] == "approved"
+    jobs = await db.scalar(
+        text("SELECT count(*) FROM procrastinate_jobs WHERE args->>'push_id' = :p"),
+        {"p": log["id"]},
+    )
+    assert jobs == 1  # no retry scheduled for a credentials problem
+
+
+async def test_rate_limit_is_retried_after_the_vendors_delay(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa, maker, provider, settings, db
+) -> None:  # type: ignore[no-untyped-def]
+    cid = await add_connection(client, tenant, halo_connection(psa))
+    s = await resolved_from_ticket(client, tenant, cid)
+    notes = s["outputs"]["psa_ticket_notes"]
+    await approve(client, tenant, s["base"], notes["id"])
+    r = await client.post(
+        f"{s['base']}/{notes['id']}/push",
+        json={"destination": "psa"},
+        headers=tenant.engineer.headers,
+    )
+    push_id = r.json()["push"]["id"]
+    psa.state.fail_next.append((429, {"message": "Too many requests"}, {"Retry-After": "7"}))
+    await run_job(maker, provider, settings, push_id)
+    [log] = await pushes(client, tenant, s["base"], notes["id"])
+    assert log["result"] == "retrying" and "rate-limiting" in log["error"]
+    delay = await db.scalar(
+        text(
+            "SELECT extract(epoch FROM max(scheduled_at) - clock_timestamp()) "
+            "FROM procrastinate_jobs "
+            "WHERE args->>'push_id' = :p AND status = 'todo' AND scheduled_at IS NOT NULL"
+        ),
+        {"p": push_id},
+    )
+    assert delay is not None and 5 < float(delay) <= 7.05
+    await run_job(maker, provider, settings, push_id)  # the scheduled retry
+    [log] = await pushes(client, tenant, s["base"], notes["id"])
+    assert log["result"] == "ok" and log["attempts"] == 2 and len(psa.state.actions) == 1
+
+
+async def test_vendor_outage_gives_up_after_the_last_attempt(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa, maker, provider, settings
+) -> None:  # type: ignore[no-untyped-def]
+    cid = await add_connection(client, tenant, autotask_connection(psa))
+    s = await resolved_from_ticket(client, tenant, cid)
+    notes = s["outputs"]["psa_ticket_notes"]
+    await approve(client, tenant, s["base"], notes["id"])
+    r = await client.post(
+        f"{s['base']}/{notes['id']}/push",
+        json={"destination": "psa"},
+        headers=tenant.engineer.headers,
+    )
+    for _attempt in range(5):
+        psa.state.fail_next.append((500, {"errors": ["Database is unavailable"]}, {}))
+        await run_job(maker, provider, settings, r.json()["push"]["id"])
+    [log] = await pushes(client, tenant, s["base"], notes["id"])
+    assert log["result"] == "failed" and log["attempts"] == 5
+    assert "Database is unavailable" in log["error"] and "gave up after 5" in log["error"]
+
+
+async def test_a_push_in_flight_is_not_queued_twice(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa
+) -> None:
+    await add_connection(client, tenant, cw_connection(psa))
+    s = await resolved_from_ticket(client, tenant)
+    notes = s["outputs"]["psa_ticket_notes"]
+    await approve(client, tenant, s["base"], notes["id"])
+    url = f"{s['base']}/{notes['id']}/push"
+    h = tenant.engineer.headers
+    assert (await client.post(url, json={"destination": "psa"}, headers=h)).status_code == 202
+    second = await client.post(url, json={"destination": "psa"}, headers=h)
+    assert second.status_code == 409 and second.json()["code"] == "push_in_progress"
+    kb = s["outputs"]["knowledge_base"]
+    await approve(client, tenant, s["base"], kb["id"])
+    wrong = await client.post(
+        f"{s['base']}/{kb['id']}/push", json={"destination": "psa"}, headers=h
+    )
+    assert wrong.status_code == 409 and wrong.json()["code"] == "wrong_destination"
+
+
+async def test_push_to_a_typed_ticket_links_the_session(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa, maker, provider, settings
+) -> None:  # type: ignore[no-untyped-def]
+    await add_connection(client, tenant, cw_connection(psa))
+    h = tenant.engineer.headers
+    sid = (
+        await client.post(
+            f"{V1}/ai-sessions", json={"problem_summary": "Printer offline"}, headers=h
+        )
+    ).json()["id"]
+    await client.patch(f"{V1}/ai-sessions/{sid}", json={"status": "resolved"}, headers=h)
+    base = f"{V1}/ai-sessions/{sid}/outputs"
+    outputs = (await client.post(f"{base}/generate", headers=h)).json()["outputs"]
+    notes = next(o for o in outputs if o["output_type"] == "psa_ticket_notes")
+    await approve(client, tenant, base, notes["id"])
+    r = await client.post(
+        f"{base}/{notes['id']}/push", json={"destination": "psa", "ticket_id": "4242"}, headers=h
+    )
+    assert r.status_code == 202
+    await run_job(maker, provider, settings, r.json()["push"]["id"])
+    assert psa.state.notes[-1]["ticketId"] == 4242
+    session = (await client.get(f"{V1}/ai-sessions/{sid}", headers=h)).json()
+    assert session["psa_ticket_id"] == "4242"
+
+
+# ── e-mail ──
+
+
+async def _smtp(client: httpx.AsyncClient, tenant: Tenant, port: int) -> None:
+    r = await client.put(
+        f"{V1}/smtp-settings",
+        json={
+            "host": "127.0.0.1",
+            "port": port,
+            "security": "none",
+            "username": None,
+            "from_address": "support@msp.example",
+            "from_name": "MSP Support",
+        },
+        headers=tenant.admin.headers,
+    )
+    assert r.status_code == 200 and r.json()["configured"] is True, r.text
+
+
+async def test_client_summary_email_arrives_with_the_edited_text(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa, maker, provider, settings
+) -> None:  # type: ignore[no-untyped-def]
+    await add_connection(client, tenant, cw_connection(psa))
+    s = await resolved_from_ticket(client, tenant)
+    summary = s["outputs"]["client_summary"]
+    edited = "Hello Dana,\n\nOutlook no longer asks for your password. Thanks for your patience."
+    await approve(client, tenant, s["base"], summary["id"], edited_content=edited)
+    h = tenant.engineer.headers
+    url = f"{s['base']}/{summary['id']}/push"
+    unset = await client.post(url, json={"destination": "email"}, headers=h)
+    assert unset.status_code == 409 and unset.json()["code"] == "smtp_not_configured"
+    with smtp_inbox() as inbox:
+        await _smtp(client, tenant, inbox.port)
+        r = await client.post(url, json={"destination": "email"}, headers=h)
+        assert r.status_code == 202 and r.json()["push"]["recipients"] == ["dana@acme.example"]
+        await run_job(maker, provider, settings, r.json()["push"]["id"])
+    [(sender, recipients, body)] = inbox.messages
+    assert sender == "support@msp.example" and recipients == ["dana@acme.example"]
+    assert "Subject: [Ticket #4242] Resolved:" in body and "Outlook no longer asks" in body
+    [log] = await pushes(client, tenant, s["base"], summary["id"])
+    assert log["result"] == "ok" and log["external_id"].startswith("<")
+
+
+async def test_email_needs_a_recipient_and_the_client_summary(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    h = tenant.engineer.headers
+    sid = (
+        await client.post(f"{V1}/ai-sessions", json={"problem_summary": "VPN drops"}, headers=h)
+    ).json()["id"]
+    await client.patch(f"{V1}/ai-sessions/{sid}", json={"status": "resolved"}, headers=h)
+    base = f"{V1}/ai-sessions/{sid}/outputs"
+    outputs = {
+        o["output_type"]: o
+        for o in (await client.post(f"{base}/generate", headers=h)).json()["outputs"]
+    }
+    with smtp_inbox() as inbox:
+        await _smtp(client, tenant, inbox.port)
+        summary, notes = outputs["client_summary"], outputs["psa_ticket_notes"]
+        await approve(client, tenant, base, summary["id"])
+        await approve(client, tenant, base, notes["id"])
+        nobody = await client.post(
+            f"{base}/{summary['id']}/push", json={"destination": "email"}, headers=h
+        )
+        assert nobody.status_code == 422 and nobody.json()["code"] == "recipients_required"
+        bad = await client.post(
+            f"{base}/{summary['id']}/push",
+            json={"destination": "email", "recipients": ["not-an-address"]},
+            headers=h,
+        )
+        assert bad.status_code == 422
+        internal = await client.post(
+            f"{base}/{notes['id']}/push",
+            json={"destination": "email", "recipients": ["a@b.example"]},
+            headers=h,
+        )
+        assert internal.status_code == 409 and internal.json()["code"] == "wrong_destination"
+    assert inbox.messages == []
+
+
+async def test_smtp_settings_keep_the_password_secret_and_test_sends(
+    client: httpx.AsyncClient, tenant: Tenant, db
+) -> None:  # type: ignore[no-untyped-def]
+    h = tenant.admin.headers
+    with smtp_inbox() as inbox:
+        r = await client.put(
+            f"{V1}/smtp-settings",
+            json={
+                "host": "127.0.0.1",
+                "port": inbox.port,
+                "security": "none",
+                "password": "smtp-pass-123",
+                "from_address": "support@msp.example",
+            },
+            headers=h,
+        )
+        assert r.json()["password_set"] is True and "smtp-pass-123" not in r.text
+        # No AUTH on this server: the login step is skipped only without a username.
+        ok = await client.post(f"{V1}/smtp-settings/test", json={"to": "me@msp.example"}, headers=h)
+        assert ok.json()["ok"] is True
+    assert inbox.messages[0][1] == ["me@msp.example"]
+    stored = await db.scalar(
+        text("SELECT secrets_encrypted FROM account_smtp_settings WHERE account_id = :a"),
+        {"a": tenant.account.id},
+    )
+    assert "smtp-pass-123" not in stored
+    down = await client.post(f"{V1}/smtp-settings/test", json={"to": "me@msp.example"}, headers=h)
+    assert (
+        down.json()["ok"] is False and "Could not reach the mail server" in down.json()["message"]
+    )
+
+
+@pytest.mark.parametrize("destination", ["psa", "email"])
+async def test_foreign_connection_or_outputs_are_404(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    other_tenant: Tenant,
+    psa: FakePsa,
+    destination: str,
+) -> None:
+    s = await resolved_from_ticket(
+        client, tenant, await add_connection(client, tenant, cw_connection(psa))
+    )
+    notes = s["outputs"]["psa_ticket_notes"]
+    await approve(client, tenant, s["base"], notes["id"])
+    foreign = await add_connection(client, other_tenant, cw_connection(psa))
+    r = await client.post(
+        f"{s['base']}/{notes['id']}/push",
+        json={"destination": "psa", "psa_connection_id": foreign, "ticket_id": "4242"},
+        headers=tenant.engineer.headers,
+    )
+    assert r.status_code == 404
+    r = await client.post(
+        f"{s['base']}/{notes['id']}/push",
+        json={"destination": destination},
+        headers=other_tenant.admin.headers,
+    )
+    assert r.status_code == 404
