@@ -48,6 +48,9 @@ async def run_push(db: AsyncSession, push_id: str, secret_key: str) -> None:
         reference = await _deliver(db, target, secret_key)
     except DeliveryError as exc:
         await _failed(db, push, exc)
+    except Exception as exc:  # an unexpected vendor answer must not leave "sending…" forever
+        log.exception("push_crashed", destination=push.destination)
+        await _failed(db, push, DeliveryError(f"Unexpected error: {exc!r}", retryable=True))
     else:
         push.result = "ok"
         push.error = None

@@ -6,6 +6,7 @@ import uuid
 
 from procrastinate import RetryStrategy
 
+from flowpilot.config import get_settings
 from flowpilot.jobs.app import job_app
 from flowpilot.jobs.runtime import runtime
 from flowpilot.resolutions import delivery, service
@@ -32,6 +33,6 @@ async def generate_resolution_outputs(session_id: str) -> None:
 async def push_resolution_output(push_id: str) -> None:
     """One attempt; retries are scheduled by run_push itself (with the vendor's Retry-After)."""
     rt = runtime()
-    assert rt.settings is not None, "deliveries need the settings (secret key)"
+    settings = rt.settings or get_settings()
     async with rt.sessionmaker() as db:
-        await delivery.run_push(db, push_id, rt.settings.resolved_secret_key())
+        await delivery.run_push(db, push_id, settings.resolved_secret_key())

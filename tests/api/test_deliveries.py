@@ -556,3 +556,21 @@ async def test_foreign_connection_or_outputs_are_404(
         headers=other_tenant.admin.headers,
     )
     assert r.status_code == 404
+
+
+async def test_an_unexpected_vendor_answer_is_retried_not_left_sending(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa, maker, provider, settings
+) -> None:  # type: ignore[no-untyped-def]
+    await add_connection(client, tenant, cw_connection(psa))
+    s = await resolved_from_ticket(client, tenant)
+    notes = s["outputs"]["psa_ticket_notes"]
+    await approve(client, tenant, s["base"], notes["id"])
+    r = await client.post(
+        f"{s['base']}/{notes['id']}/push",
+        json={"destination": "psa"},
+        headers=tenant.engineer.headers,
+    )
+    psa.state.fail_next.append((201, {"unexpected": True}, {}))  # created, but no id
+    await run_job(maker, provider, settings, r.json()["push"]["id"])
+    [log] = await pushes(client, tenant, s["base"], notes["id"])
+    assert log["result"] == "retrying" and "Unexpected error" in log["error"]

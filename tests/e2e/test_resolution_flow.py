@@ -19,6 +19,9 @@ async def test_resolve_edit_publish_and_copy(page: Page, offline_server, login_u
     await expect(page.get_by_test_id("streaming")).to_have_count(0, timeout=15_000)
     await expect(page.locator("article[data-role=assistant]")).to_have_count(1)
     await page.get_by_role("button", name="Mark resolved").click()
+    dialog = page.get_by_role("dialog", name="Resolve this session")
+    await dialog.get_by_label("What fixed it?").fill("Restarted the print spooler")
+    await dialog.get_by_role("button", name="Resolve").click()
 
     panel = page.get_by_test_id("outputs-panel")
     await expect(panel).to_be_visible()
@@ -39,7 +42,7 @@ async def test_resolve_edit_publish_and_copy(page: Page, offline_server, login_u
     await expect(panel.get_by_role("tab", name="KB article")).to_contain_text("pushed")
 
     await panel.get_by_role("tab", name="Client summary").click()
-    await panel.get_by_role("button", name="Copy").click()
+    await panel.get_by_role("button", name="Copy", exact=True).click()
     await expect(panel.get_by_role("status")).to_have_text("Copied to the clipboard")
     copied = await page.evaluate("navigator.clipboard.readText()")
     assert copied.startswith("Hello,") and "Printer jobs stuck in the queue" in copied

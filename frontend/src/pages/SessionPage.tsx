@@ -6,6 +6,7 @@ import { HandoffHistory } from "../components/handoffs/HandoffHistory";
 import { HandoffModal } from "../components/handoffs/HandoffModal";
 import { ResolutionOutputPanel } from "../components/resolution/ResolutionOutputPanel";
 import type { TicketLink } from "../components/resolution/PushControls";
+import { ResolveDialog } from "../components/resolution/ResolveDialog";
 import { UploadCard } from "../components/uploads/UploadCard";
 import { BranchMap } from "../components/branching/BranchMap";
 import { BranchTransitionBar } from "../components/branching/BranchTransitionBar";
@@ -63,6 +64,7 @@ export function SessionPage({ id }: { id: string }) {
   const [forkFrom, setForkFrom] = useState<string | null>(null);
   const [dismissed, setDismissed] = useState<Set<string>>(new Set());
   const [handoffOpen, setHandoffOpen] = useState(false);
+  const [resolving, setResolving] = useState(false);
   const [handoffs, setHandoffs] = useState<Handoff[]>([]);
   const [time, setTime] = useState<SessionTime | null>(null);
   const [briefingFor, setBriefingFor] = useState<string | null>(queryParam("briefing"));
@@ -145,7 +147,8 @@ export function SessionPage({ id }: { id: string }) {
             </button>
           )}
           {session.can_write && NEXT[session.status]?.map((t) => (
-            <button key={t.to} type="button" onClick={() => void changeStatus(t.to)} disabled={streaming}
+            <button key={t.to} type="button" disabled={streaming}
+              onClick={() => (t.to === "resolved" && tree ? setResolving(true) : void changeStatus(t.to))}
               className="rounded border border-slate-300 px-2 py-1 text-sm hover:bg-slate-100">{t.label}</button>
           ))}
         </div>
@@ -155,6 +158,12 @@ export function SessionPage({ id }: { id: string }) {
             <dt className="text-xs uppercase text-slate-400">Active / parked</dt>
             <dd data-testid="time">{duration(activeSeconds(session))} / {duration(time?.total_parked_seconds ?? session.total_parked_seconds)}</dd>
           </div>
+          {session.psa_ticket_id && (
+            <div>
+              <dt className="text-xs uppercase text-slate-400">PSA ticket</dt>
+              <dd data-testid="psa-ticket">{ticketLink(session).connectionName ?? "PSA"} #{session.psa_ticket_id}</dd>
+            </div>
+          )}
           <div><dt className="text-xs uppercase text-slate-400">Branch</dt><dd data-testid="active-branch">{activeBranch?.label ?? "Main"}</dd></div>
           <div>
             <dt className="text-xs uppercase text-slate-400">Tokens (in / out / cached)</dt>
@@ -212,6 +221,11 @@ export function SessionPage({ id }: { id: string }) {
         </section>
         <Composer sessionId={id} branchId={tree?.active_branch_id ?? null} disabled={!chattable} streaming={streaming}
           onSend={(t, ids) => void send(t, ids)} onStop={stop} />
+        {resolving && tree && (
+          <ResolveDialog sessionId={id} branches={tree.branches} activeBranchId={tree.active_branch_id ?? null}
+            onClose={() => setResolving(false)}
+            onDone={() => { setResolving(false); void useChat.getState().refreshSession(); void branches.load(id); refreshSide(); }} />
+        )}
         {handoffOpen && (
           <HandoffModal sessionId={id} onClose={() => setHandoffOpen(false)}
             onDone={() => { setHandoffOpen(false); void useChat.getState().refreshSession(); refreshSide(); }} />

@@ -20,6 +20,7 @@ export function PushControls({ sessionId, output, text, ticket, act }: Props) {
   const approved = output.status === "approved" || output.status === "pushed";
   const inFlight = (d: string) => (output.pushes ?? []).some((p) => p.destination === d && (p.result === "queued" || p.result === "retrying"));
   const push = (body: PushRequest, message: string) => act(() => api.pushOutput(sessionId, output.id, body), message).then(() => setForm(null));
+  const delivered = (d: string) => (output.pushes ?? []).some((p) => p.destination === d && p.result === "ok");
   const needsApproval = approved ? undefined : "Approve the document first";
   const button = "inline-flex items-center gap-1 rounded px-2 py-1 disabled:opacity-50";
 
@@ -32,12 +33,18 @@ export function PushControls({ sessionId, output, text, ticket, act }: Props) {
         </button>
       )}
       {PSA_TYPES.includes(output.output_type) && (
-        <button type="button" disabled={!approved || inFlight("psa")} title={needsApproval}
-          onClick={() => (ticket.ticketId ? void push({ destination: "psa" }, "Queued for the PSA") : setForm(form === "psa" ? null : "psa"))}
-          className={`${button} bg-blue-600 text-white`}>
-          <Send aria-hidden="true" className="h-4 w-4" />
-          {ticket.ticketId ? `Push to ${ticket.connectionName ?? "PSA"} #${ticket.ticketId}` : "Push to PSA…"}
-        </button>
+        delivered("psa") && output.status === "pushed" ? (
+          <span className="inline-flex items-center gap-1 rounded bg-emerald-50 px-2 py-1 text-emerald-800">
+            <Send aria-hidden="true" className="h-4 w-4" /> On the PSA ticket
+          </span>
+        ) : (
+          <button type="button" disabled={!approved || inFlight("psa")} title={needsApproval}
+            onClick={() => (ticket.ticketId ? void push({ destination: "psa" }, "Queued for the PSA") : setForm(form === "psa" ? null : "psa"))}
+            className={`${button} bg-blue-600 text-white`}>
+            <Send aria-hidden="true" className="h-4 w-4" />
+            {ticket.ticketId ? `Push to ${ticket.connectionName ?? "PSA"} #${ticket.ticketId}` : "Push to PSA…"}
+          </button>
+        )
       )}
       {output.output_type === "client_summary" && (
         <button type="button" disabled={!approved || inFlight("email")} title={needsApproval}
