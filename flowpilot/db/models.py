@@ -4,7 +4,7 @@ from flowpilot.auth.models import Account, AuthToken, LoginAttempt, Team, TeamMe
 from flowpilot.branching.models import ForkPoint
 from flowpilot.db.base import Base
 from flowpilot.handoffs.models import Notification, SessionHandoff, WorkInterval
-from flowpilot.integrations.models import PsaConnection, SmtpSettings
+from flowpilot.integrations.models import HuduSettings, PsaConnection, SmtpSettings
 from flowpilot.library.models import LibraryEntry
 from flowpilot.resolutions.models import (
     ResolutionOutputVersion,
@@ -23,6 +23,7 @@ __all__ = [
     "FileUpload",
     "ForkPoint",
     "LibraryEntry",
+    "HuduSettings",
     "LoginAttempt",
     "PsaConnection",
     "SmtpSettings",

@@ -4,10 +4,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import smtplib
 import uuid
-from email.message import EmailMessage
 
 import httpx
 import structlog
@@ -15,28 +12,16 @@ from procrastinate import RetryStrategy
 from sqlalchemy import select
 
 from flowpilot.auth.models import TeamMembership, User
-from flowpilot.config import Settings, get_settings
+from flowpilot.config import get_settings
 from flowpilot.handoffs.models import Notification, SessionHandoff
+from flowpilot.integrations.delivery import DeliveryError
+from flowpilot.integrations.email import send_mail
+from flowpilot.integrations.service import mail_config_for
 from flowpilot.jobs.app import job_app
 from flowpilot.jobs.runtime import runtime
 from flowpilot.sessions.models import AISession
 
 log = structlog.get_logger(__name__)
-
-
-def send_email(settings: Settings, recipients: list[str], subject: str, body: str) -> None:
-    assert settings.smtp_host
-    message = EmailMessage()
-    message["From"] = settings.smtp_from
-    message["To"] = ", ".join(recipients)
-    message["Subject"] = subject
-    message.set_content(body)
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=20) as smtp:
-        if settings.smtp_starttls and smtp.has_extn("starttls"):
-            smtp.starttls()
-        if settings.smtp_username and settings.smtp_password:
-            smtp.login(settings.smtp_username, settings.smtp_password)
-        smtp.send_message(message)
 
 
 @job_app.task(
@@ -81,11 +66,15 @@ async def send_handoff_notifications(handoff_id: str) -> None:
             if part
         )
         errors = []
-        if settings.smtp_host and recipients:
+        try:
+            mail = await mail_config_for(db, session.account_id, settings)
+        except DeliveryError as exc:
+            mail, errors = None, [f"e-mail: {exc.message}"]
+        if mail is not None and recipients:
             try:
-                await asyncio.to_thread(send_email, settings, recipients, subject, body)
-            except (OSError, smtplib.SMTPException) as exc:
-                errors.append(f"e-mail: {exc}")
+                await send_mail(mail, recipients, subject, body)
+            except DeliveryError as exc:
+                errors.append(f"e-mail: {exc.message}")
         if settings.escalation_webhook_url:
             payload = {
                 "text": f"{subject}\n{link}",
@@ -102,7 +91,7 @@ async def send_handoff_notifications(handoff_id: str) -> None:
                     response.raise_for_status()
             except httpx.HTTPError as exc:
                 errors.append(f"webhook: {exc}")
-        configured = bool((settings.smtp_host and recipients) or settings.escalation_webhook_url)
+        configured = bool((mail and recipients) or settings.escalation_webhook_url)
         handoff.notification_error = "; ".join(errors) or None
         handoff.notification_sent = configured and not errors
         await db.commit()

@@ -15,7 +15,7 @@ from flowpilot.integrations.delivery import DeliveryError
 class SmtpConfig:
     host: str
     port: int
-    security: str  # starttls | tls | none
+    security: str  # starttls | tls | none | auto (STARTTLS when the server offers it)
     username: str | None
     password: str | None
     from_address: str
@@ -45,7 +45,7 @@ async def send_mail(
             username=config.username or None,
             password=config.password or None,
             use_tls=config.security == "tls",
-            start_tls=config.security == "starttls",
+            start_tls={"starttls": True, "auto": None}.get(config.security, False),
             timeout=wait_seconds,
         )
     except aiosmtplib.SMTPAuthenticationError as exc:

@@ -65,3 +65,15 @@ class SmtpSettings(CreatedMixin, TestResultMixin, Base):
     secrets_encrypted: Mapped[str] = mapped_column(Text, default="")
     from_address: Mapped[str] = mapped_column(String(255))
     from_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
+
+
+class HuduSettings(CreatedMixin, TestResultMixin, Base):
+    """Where published KB articles are also exported (optional)."""
+
+    __tablename__ = "account_hudu_settings"
+
+    account_id: Mapped[uuid.UUID] = fk_column("accounts.id", primary_key=True)
+    base_url: Mapped[str] = mapped_column(String(500))
+    company_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    folder_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    secrets_encrypted: Mapped[str] = mapped_column(Text, default="")

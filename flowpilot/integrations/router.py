@@ -1,4 +1,4 @@
-"""/api/v1/psa-connections and /api/v1/smtp-settings: admins manage them; every member can
+"""/api/v1/psa-connections, /smtp-settings and /hudu-settings: admins manage them; every member can
 list the PSA connections (names only matter to them) and look up a ticket to start from."""
 
 from __future__ import annotations
@@ -13,6 +13,9 @@ from flowpilot.db.deps import DBSession
 from flowpilot.integrations import service
 from flowpilot.integrations.models import PsaConnection
 from flowpilot.integrations.schemas import (
+    DeliveryTargets,
+    HuduSettingsIn,
+    HuduSettingsOut,
     PsaConnectionCreate,
     PsaConnectionOut,
     PsaConnectionUpdate,
@@ -119,3 +122,32 @@ async def test_smtp(
     body: SmtpTestRequest, principal: AdminUser, db: DBSession, key: SecretKey
 ) -> TestResult:
     return await service.test_smtp(db, principal, str(body.to), key)
+
+
+@router.get("/hudu-settings", response_model=HuduSettingsOut)
+async def get_hudu(principal: AdminUser, db: DBSession, key: SecretKey) -> HuduSettingsOut:
+    return service.hudu_out(await service.hudu_settings(db, principal.account_id), key)
+
+
+@router.put("/hudu-settings", response_model=HuduSettingsOut)
+async def put_hudu(
+    body: HuduSettingsIn, principal: AdminUser, db: DBSession, key: SecretKey
+) -> HuduSettingsOut:
+    return service.hudu_out(await service.save_hudu(db, principal, body, key), key)
+
+
+@router.delete("/hudu-settings", status_code=204)
+async def delete_hudu(principal: AdminUser, db: DBSession) -> Response:
+    await service.delete_hudu(db, principal)
+    return Response(status_code=204)
+
+
+@router.post("/hudu-settings/test", response_model=TestResult)
+async def test_hudu(principal: AdminUser, db: DBSession, key: SecretKey) -> TestResult:
+    return await service.test_hudu(db, principal, key)
+
+
+@router.get("/delivery-targets", response_model=DeliveryTargets)
+async def delivery_targets(principal: CurrentUser, db: DBSession) -> DeliveryTargets:
+    """Where this account's documents can go (for the resolution panel; no secrets)."""
+    return await service.delivery_targets(db, principal.account_id)

@@ -131,3 +131,43 @@ class SmtpSettingsOut(BaseModel):
 
 class SmtpTestRequest(BaseModel):
     to: EmailStr
+
+
+class HuduSettingsIn(BaseModel):
+    base_url: str = Field(min_length=8, max_length=500, pattern=r"^https?://")
+    # Omit to keep the stored key.
+    api_key: str | None = Field(default=None, min_length=1, max_length=500)
+    company_id: int | None = Field(default=None, ge=1)
+    folder_id: int | None = Field(default=None, ge=1)
+
+
+class HuduSettingsOut(BaseModel):
+    configured: bool
+    base_url: str | None = None
+    company_id: int | None = None
+    folder_id: int | None = None
+    api_key_set: bool = False
+    last_tested_at: datetime | None = None
+    last_test_ok: bool | None = None
+    last_test_message: str | None = None
+
+
+class PsaConnectionBrief(BaseModel):
+    id: uuid.UUID
+    name: str
+    vendor: PsaVendor
+    is_default: bool
+
+
+class KbExportTarget(BaseModel):
+    destination: Literal["psa", "hudu"]
+    name: str
+    psa_connection_id: uuid.UUID | None = None
+
+
+class DeliveryTargets(BaseModel):
+    """What this account can deliver to, for the resolution panel (no secrets)."""
+
+    psa_connections: list[PsaConnectionBrief]
+    email: bool
+    kb_exports: list[KbExportTarget]

@@ -14,7 +14,8 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.auth.service import Principal
-from flowpilot.errors import Conflict, DomainError, NotFound
+from flowpilot.config import Settings
+from flowpilot.errors import Conflict, DomainError, NotFound, UnprocessableInput
 from flowpilot.integrations.crypto import (
     CredentialsUnreadable,
     decrypt_secrets,
@@ -22,10 +23,16 @@ from flowpilot.integrations.crypto import (
 )
 from flowpilot.integrations.delivery import DeliveryError
 from flowpilot.integrations.email import SmtpConfig, send_mail
-from flowpilot.integrations.models import PsaConnection, SmtpSettings
+from flowpilot.integrations.hudu import HuduClient
+from flowpilot.integrations.models import HuduSettings, PsaConnection, SmtpSettings
 from flowpilot.integrations.psa.base import PsaAdapter, PsaError, PsaTicket
-from flowpilot.integrations.psa.registry import adapter_for
+from flowpilot.integrations.psa.registry import ADAPTERS, adapter_for
 from flowpilot.integrations.schemas import (
+    DeliveryTargets,
+    HuduSettingsIn,
+    HuduSettingsOut,
+    KbExportTarget,
+    PsaConnectionBrief,
     PsaConnectionCreate,
     PsaConnectionOut,
     PsaConnectionUpdate,
@@ -322,6 +329,25 @@ def smtp_config(row: SmtpSettings, secret_key: str) -> SmtpConfig:
     )
 
 
+async def mail_config_for(
+    db: AsyncSession, account_id: uuid.UUID, settings: Settings
+) -> SmtpConfig | None:
+    """The account's own mail server, else the one in the environment, else None."""
+    row = await smtp_settings(db, account_id)
+    if row is not None:
+        return smtp_config(row, settings.resolved_secret_key())
+    if not settings.smtp_host:
+        return None
+    return SmtpConfig(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        security="auto" if settings.smtp_starttls else "none",
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        from_address=settings.smtp_from,
+    )
+
+
 async def test_smtp(db: AsyncSession, principal: Principal, to: str, secret_key: str) -> TestResult:
     row = await smtp_settings(db, principal.account_id)
     if row is None:
@@ -341,3 +367,103 @@ async def test_smtp(db: AsyncSession, principal: Principal, to: str, secret_key:
     row.last_test_message = message
     await db.flush()
     return TestResult(ok=ok, message=message, tested_at=row.last_tested_at)
+
+
+# ── Hudu (optional KB export) ──
+
+
+def hudu_of(account_id: uuid.UUID) -> Select[HuduSettings]:
+    return select(HuduSettings).where(HuduSettings.account_id == account_id)
+
+
+async def hudu_settings(db: AsyncSession, account_id: uuid.UUID) -> HuduSettings | None:
+    return await db.scalar(hudu_of(account_id))
+
+
+def hudu_out(row: HuduSettings | None, secret_key: str) -> HuduSettingsOut:
+    if row is None:
+        return HuduSettingsOut(configured=False)
+    try:
+        key_set = bool(decrypt_secrets(secret_key, row.secrets_encrypted).get("api_key"))
+    except CredentialsUnreadable:
+        key_set = False
+    return HuduSettingsOut(
+        configured=True,
+        base_url=row.base_url,
+        company_id=row.company_id,
+        folder_id=row.folder_id,
+        api_key_set=key_set,
+        last_tested_at=row.last_tested_at,
+        last_test_ok=row.last_test_ok,
+        last_test_message=row.last_test_message,
+    )
+
+
+async def save_hudu(
+    db: AsyncSession, principal: Principal, body: HuduSettingsIn, secret_key: str
+) -> HuduSettings:
+    row = await hudu_settings(db, principal.account_id)
+    if row is None:
+        if not body.api_key:
+            raise UnprocessableInput("Hudu needs an API key", code="api_key_required")
+        row = HuduSettings(account_id=principal.account_id, secrets_encrypted="")
+        db.add(row)
+    row.base_url = body.base_url.rstrip("/")
+    row.company_id = body.company_id
+    row.folder_id = body.folder_id
+    if body.api_key:
+        row.secrets_encrypted = encrypt_secrets(secret_key, {"api_key": body.api_key})
+    row.last_test_ok = None
+    row.last_test_message = None
+    row.last_tested_at = None
+    await db.flush()
+    return row
+
+
+async def delete_hudu(db: AsyncSession, principal: Principal) -> None:
+    row = await hudu_settings(db, principal.account_id)
+    if row is not None:
+        await db.delete(row)
+        await db.flush()
+
+
+def hudu_client(row: HuduSettings, secret_key: str) -> HuduClient:
+    try:
+        key = str(decrypt_secrets(secret_key, row.secrets_encrypted).get("api_key") or "")
+    except CredentialsUnreadable as exc:
+        raise DeliveryError(str(exc)) from exc
+    return HuduClient(base_url=row.base_url, api_key=key)
+
+
+async def test_hudu(db: AsyncSession, principal: Principal, secret_key: str) -> TestResult:
+    row = await hudu_settings(db, principal.account_id)
+    if row is None:
+        raise Conflict("Hudu is not set up yet", code="hudu_not_configured")
+    try:
+        ok, message = True, await hudu_client(row, secret_key).test_connection()
+    except DeliveryError as exc:
+        ok, message = False, exc.message
+    row.last_tested_at = datetime.now(UTC)
+    row.last_test_ok = ok
+    row.last_test_message = message
+    await db.flush()
+    return TestResult(ok=ok, message=message, tested_at=row.last_tested_at)
+
+
+async def delivery_targets(db: AsyncSession, account_id: uuid.UUID) -> DeliveryTargets:
+    connections = list(await db.scalars(connections_of(account_id).order_by(PsaConnection.name)))
+    exports = [
+        KbExportTarget(destination="psa", name=c.name, psa_connection_id=c.id)
+        for c in connections
+        if getattr(ADAPTERS[c.vendor], "supports_kb", False)
+    ]
+    if await hudu_settings(db, account_id) is not None:
+        exports.append(KbExportTarget(destination="hudu", name="Hudu"))
+    return DeliveryTargets(
+        psa_connections=[
+            PsaConnectionBrief(id=c.id, name=c.name, vendor=c.vendor, is_default=c.is_default)  # type: ignore[arg-type]
+            for c in connections
+        ],
+        email=await smtp_settings(db, account_id) is not None,
+        kb_exports=exports,
+    )

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flowpilot.integrations import service as integrations
 from flowpilot.integrations.delivery import DeliveryError
 from flowpilot.integrations.email import send_mail
+from flowpilot.integrations.html import markdown_to_html
 from flowpilot.jobs.defer import defer
 from flowpilot.resolutions.models import ResolutionPushLog, SessionResolutionOutput
 from flowpilot.resolutions.service import mark_pushed
@@ -82,15 +83,35 @@ async def _failed(db: AsyncSession, push: ResolutionPushLog, exc: DeliveryError)
 async def _deliver(db: AsyncSession, target: Target, secret_key: str) -> str:
     if target.push.destination == "psa":
         return await _deliver_to_psa(db, target, secret_key)
+    if target.push.destination == "hudu":
+        return await _deliver_to_hudu(db, target, secret_key)
     return await _deliver_email(db, target, secret_key)
+
+
+async def _deliver_to_hudu(db: AsyncSession, target: Target, secret_key: str) -> str:
+    push, output, session = target
+    row = await integrations.hudu_settings(db, push.account_id)
+    if row is None:
+        raise DeliveryError("The Hudu settings were removed; an admin must add them")
+    title = str((output.structured_data or {}).get("title") or session.title)
+    client = integrations.hudu_client(row, secret_key)
+    html = markdown_to_html(push.content)
+    return f"hudu:{await client.create_article(title, html, row.company_id, row.folder_id)}"
 
 
 async def _deliver_to_psa(db: AsyncSession, target: Target, secret_key: str) -> str:
     push, output, session = target
-    if push.psa_connection_id is None or push.ticket_id is None:
+    if push.psa_connection_id is None:
         raise DeliveryError("The PSA connection was deleted; push again to pick another")
     connection = await integrations.get_connection(db, push.account_id, push.psa_connection_id)
     psa = integrations.adapter(connection, secret_key)
+    if output.output_type == "knowledge_base":
+        data = output.structured_data or {}
+        title = str(data.get("title") or session.title)
+        tags = [str(t) for t in data.get("tags", [])]
+        return f"kb:{await psa.add_kb_article(title, push.content, tags)}"
+    if push.ticket_id is None:
+        raise DeliveryError("No PSA ticket to write to")
     notes = output.output_type == "psa_ticket_notes"
     hours = session.total_active_seconds / 3600 if notes else None
     # A note that went through on an earlier attempt is not written twice.

@@ -18,6 +18,7 @@ from flowpilot.auth.service import Principal
 from flowpilot.errors import Conflict, NotFound, ProviderFailed, UnprocessableInput
 from flowpilot.handoffs.record import build_snapshot
 from flowpilot.integrations import service as integrations
+from flowpilot.integrations.psa.registry import ADAPTERS
 from flowpilot.jobs.defer import defer
 from flowpilot.library.models import LibraryEntry
 from flowpilot.resolutions.compose import COMPOSERS
@@ -199,8 +200,9 @@ def _slug(title: str) -> str:
     return (re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "article")[:80]
 
 
-PSA_TYPES = ("psa_ticket_notes", "client_summary")
+PSA_TYPES = ("psa_ticket_notes", "client_summary", "knowledge_base")
 IN_FLIGHT = ("queued", "retrying")
+KB_VENDORS = {name for name, cls in ADAPTERS.items() if getattr(cls, "supports_kb", False)}
 
 
 async def push(
@@ -229,6 +231,8 @@ async def push(
     await _refuse_duplicate(db, output, request.destination, text)
     if request.destination == "psa":
         log = await _queue_psa(db, principal, session, output, text, request)
+    elif request.destination == "hudu":
+        log = await _queue_hudu(db, principal, session, output, text)
     else:
         log = await _queue_email(db, principal, session, output, text, request)
     db.add(log)
@@ -267,13 +271,11 @@ async def _queue_psa(
     request: PushRequest,
 ) -> ResolutionPushLog:
     if output.output_type not in PSA_TYPES:
-        raise Conflict(
-            "Only the ticket notes and the client summary go to the PSA ticket",
-            code="wrong_destination",
-        )
+        raise Conflict("This document does not go to the PSA", code="wrong_destination")
+    kb = output.output_type == "knowledge_base"
     connection_id = request.psa_connection_id or session.psa_connection_id
     ticket_id = request.ticket_id or session.psa_ticket_id
-    if ticket_id is None:
+    if ticket_id is None and not kb:
         raise UnprocessableInput(
             "This session is not linked to a PSA ticket: give the ticket id",
             code="ticket_required",
@@ -287,6 +289,15 @@ async def _queue_psa(
             )
         connection_id = default.id
     connection = await integrations.get_connection(db, session.account_id, connection_id)
+    if kb:
+        if connection.vendor not in KB_VENDORS:
+            raise Conflict(
+                f"{connection.name} has no knowledge base FlowPilot can publish to "
+                "(HaloPSA has); publish to the KB library instead",
+                code="wrong_destination",
+            )
+        summary = f"KB article in {connection.name}"
+        return _log(output, principal, "psa", text, summary, psa_connection_id=connection.id)
     if session.psa_ticket_id is None:
         session.psa_ticket_id, session.psa_connection_id = ticket_id, connection.id
     kind = "internal note" if output.output_type == "psa_ticket_notes" else "resolution note"
@@ -328,6 +339,22 @@ async def _queue_email(
     log = _log(output, principal, "email", text, f"e-mail to {', '.join(recipients)}")
     log.recipients = recipients
     return log
+
+
+async def _queue_hudu(
+    db: AsyncSession,
+    principal: Principal,
+    session: AISession,
+    output: SessionResolutionOutput,
+    text: str,
+) -> ResolutionPushLog:
+    if output.output_type != "knowledge_base":
+        raise Conflict("Only the KB article is exported to Hudu", code="wrong_destination")
+    if await integrations.hudu_settings(db, session.account_id) is None:
+        raise Conflict(
+            "Hudu is not set up: an admin adds it under Settings", code="hudu_not_configured"
+        )
+    return _log(output, principal, "hudu", text, "KB article in Hudu")
 
 
 def _log(

@@ -123,6 +123,9 @@ async def test_only_admins_manage_connections(
     assert (await client.post(f"{V1}/psa-connections/{cid}/test", headers=h)).status_code == 403
     assert (await client.delete(f"{V1}/psa-connections/{cid}", headers=h)).status_code == 403
     assert (await client.get(f"{V1}/smtp-settings", headers=h)).status_code == 403
+    assert (await client.get(f"{V1}/hudu-settings", headers=h)).status_code == 403
+    hudu = {"base_url": "https://docs.example", "api_key": "k"}
+    assert (await client.put(f"{V1}/hudu-settings", json=hudu, headers=h)).status_code == 403
 
 
 async def test_bad_connection_input_is_a_clear_422_or_409(
@@ -574,3 +577,109 @@ async def test_an_unexpected_vendor_answer_is_retried_not_left_sending(
     await run_job(maker, provider, settings, r.json()["push"]["id"])
     [log] = await pushes(client, tenant, s["base"], notes["id"])
     assert log["result"] == "retrying" and "Unexpected error" in log["error"]
+
+
+async def test_kb_article_exports_to_halo_as_html(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa, maker, provider, settings
+) -> None:  # type: ignore[no-untyped-def]
+    cid = await add_connection(client, tenant, halo_connection(psa))
+    s = await resolved_from_ticket(client, tenant, cid)
+    kb = s["outputs"]["knowledge_base"]
+    await approve(client, tenant, s["base"], kb["id"])
+    r = await client.post(
+        f"{s['base']}/{kb['id']}/push", json={"destination": "psa"}, headers=tenant.engineer.headers
+    )
+    assert r.status_code == 202 and r.json()["push"]["request_summary"] == "KB article in Halo"
+    await run_job(maker, provider, settings, r.json()["push"]["id"])
+    [article] = psa.state.articles
+    assert article["name"] == kb["structured_data"]["title"]
+    assert "<h2>" in article["description"] and "**" not in article["description"]
+    [log] = await pushes(client, tenant, s["base"], kb["id"])
+    assert log["result"] == "ok" and log["external_id"] == "kb:40"
+
+
+async def test_kb_article_exports_to_hudu(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa, maker, provider, settings, db
+) -> None:  # type: ignore[no-untyped-def]
+    h = tenant.admin.headers
+    wrong = await client.put(
+        f"{V1}/hudu-settings", json={"base_url": f"{psa.url}/hudu", "api_key": "nope"}, headers=h
+    )
+    assert wrong.json()["api_key_set"] is True and "nope" not in wrong.text
+    failed = await client.post(f"{V1}/hudu-settings/test", headers=h)
+    assert failed.json()["ok"] is False and "rejected the credentials (401)" in failed.text
+    await client.put(
+        f"{V1}/hudu-settings",
+        json={"base_url": f"{psa.url}/hudu", "api_key": "hudu-key", "company_id": 7},
+        headers=h,
+    )
+    assert (await client.post(f"{V1}/hudu-settings/test", headers=h)).json()["message"] == (
+        "Hudu 2.34.1"
+    )
+    stored = await db.scalar(text("SELECT secrets_encrypted FROM account_hudu_settings"))
+    assert "hudu-key" not in stored
+    targets = (await client.get(f"{V1}/delivery-targets", headers=tenant.engineer.headers)).json()
+    assert targets["kb_exports"] == [
+        {"destination": "hudu", "name": "Hudu", "psa_connection_id": None}
+    ]
+
+    sid = (
+        await client.post(
+            f"{V1}/ai-sessions", json={"problem_summary": "Scanner to e-mail fails"}, headers=h
+        )
+    ).json()["id"]
+    await client.patch(f"{V1}/ai-sessions/{sid}", json={"status": "resolved"}, headers=h)
+    base = f"{V1}/ai-sessions/{sid}/outputs"
+    outputs = {
+        o["output_type"]: o
+        for o in (await client.post(f"{base}/generate", headers=h)).json()["outputs"]
+    }
+    kb = outputs["knowledge_base"]
+    draft = await client.post(f"{base}/{kb['id']}/push", json={"destination": "hudu"}, headers=h)
+    assert draft.status_code == 409 and draft.json()["code"] == "approval_required"
+    await client.patch(f"{base}/{kb['id']}", json={"status": "approved"}, headers=h)
+    r = await client.post(f"{base}/{kb['id']}/push", json={"destination": "hudu"}, headers=h)
+    assert r.status_code == 202
+    await run_job(maker, provider, settings, r.json()["push"]["id"])
+    [article] = psa.state.hudu_articles
+    assert article["company_id"] == 7 and article["content"].startswith("<h")
+    [log] = (await client.get(f"{base}/{kb['id']}/pushes", headers=h)).json()
+    assert log["result"] == "ok" and log["external_id"] == "hudu:300"
+
+
+async def test_delivery_targets_name_what_is_set_up(
+    client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant, psa: FakePsa
+) -> None:
+    empty = (await client.get(f"{V1}/delivery-targets", headers=tenant.engineer.headers)).json()
+    assert empty == {"psa_connections": [], "email": False, "kb_exports": []}
+    await add_connection(client, tenant, cw_connection(psa))
+    await add_connection(client, tenant, halo_connection(psa))
+    targets = (await client.get(f"{V1}/delivery-targets", headers=tenant.engineer.headers)).json()
+    assert [c["name"] for c in targets["psa_connections"]] == ["Acme ConnectWise", "Halo"]
+    assert [t["name"] for t in targets["kb_exports"]] == ["Halo"]
+    foreign = (
+        await client.get(f"{V1}/delivery-targets", headers=other_tenant.admin.headers)
+    ).json()
+    assert foreign["psa_connections"] == []
+
+
+async def test_escalation_mail_goes_through_the_accounts_mail_server(
+    client: httpx.AsyncClient, tenant: Tenant, maker, provider, settings
+) -> None:  # type: ignore[no-untyped-def]
+    from flowpilot.handoffs.tasks import send_handoff_notifications
+
+    h = tenant.engineer.headers
+    sid = (
+        await client.post(f"{V1}/ai-sessions", json={"problem_summary": "SAN latency"}, headers=h)
+    ).json()["id"]
+    with smtp_inbox() as inbox:
+        await _smtp(client, tenant, inbox.port)
+        handoff = await client.post(
+            f"{V1}/ai-sessions/{sid}/handoff", json={"intent": "escalate"}, headers=h
+        )
+        assert handoff.status_code == 201, handoff.text
+        set_runtime(Runtime(sessionmaker=maker, provider=provider, settings=settings))
+        await send_handoff_notifications(handoff_id=handoff.json()["id"])
+    [(sender, recipients, body)] = inbox.messages
+    assert sender == "support@msp.example" and str(tenant.admin.user.email) in recipients
+    assert "Escalated (normal): SAN latency" in body

@@ -26,6 +26,8 @@ class PsaState:
     notes: list[dict[str, Any]] = field(default_factory=list)
     time_entries: list[dict[str, Any]] = field(default_factory=list)
     actions: list[dict[str, Any]] = field(default_factory=list)
+    articles: list[dict[str, Any]] = field(default_factory=list)
+    hudu_articles: list[dict[str, Any]] = field(default_factory=list)
     tokens_issued: int = 0
     fail_next: list[tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=list)
 
@@ -43,6 +45,9 @@ class FakePsa:
             Route("/halo/auth/token", self.halo_token, methods=["POST"]),
             Route("/halo/api/Tickets/{tid:int}", self.halo_ticket),
             Route("/halo/api/Actions", self.halo_actions, methods=["POST"]),
+            Route("/halo/api/KBArticle", self.halo_kb, methods=["POST"]),
+            Route("/hudu/api/v1/api_info", self.hudu_info),
+            Route("/hudu/api/v1/articles", self.hudu_article, methods=["POST"]),
             Route("/at/zoneInformation", self.at_zone),
             Route("/at/zone1/V1.0/Tickets/{tid:int}", self.at_ticket),
             Route("/at/zone1/V1.0/Tickets/{tid:int}/Notes", self.at_note, methods=["POST"]),
@@ -193,6 +198,37 @@ class FakePsa:
         created = [{"id": 700 + len(self.state.actions), **a} for a in body]
         self.state.actions.extend(created)
         return JSONResponse(created, 201)
+
+    async def halo_kb(self, request: Request) -> Response:
+        if (bad := self._halo_ok(request)) is not None:
+            return bad
+        body = await request.json()
+        if not isinstance(body, list) or not {"name", "description"} <= set(body[0]):
+            return JSONResponse({"[0].name": "required"}, 400)
+        created = [{"id": 40 + len(self.state.articles), **a} for a in body]
+        self.state.articles.extend(created)
+        return JSONResponse(created, 201)
+
+    # ── Hudu ──
+    def _hudu_ok(self, request: Request) -> Response | None:
+        if request.headers.get("x-api-key") != "hudu-key":
+            return JSONResponse({"error": "Invalid API key"}, 401)
+        return self._injected()
+
+    async def hudu_info(self, request: Request) -> Response:
+        if (bad := self._hudu_ok(request)) is not None:
+            return bad
+        return JSONResponse({"version": "2.34.1", "date": "2026-10-01"})
+
+    async def hudu_article(self, request: Request) -> Response:
+        if (bad := self._hudu_ok(request)) is not None:
+            return bad
+        article = (await request.json()).get("article") or {}
+        if not article.get("name") or "content" not in article:
+            return JSONResponse({"error": "name and content are required"}, 422)
+        created = {"id": 300 + len(self.state.hudu_articles), "slug": "kb", **article}
+        self.state.hudu_articles.append(created)
+        return JSONResponse({"article": created})
 
     # ── Autotask ──
     async def at_zone(self, request: Request) -> Response:

@@ -15,6 +15,7 @@ ZONE_URL = "https://webservices.autotask.net/ATServicesRest/V1.0/zoneInformation
 
 class AutotaskAdapter:
     vendor = "autotask"
+    supports_kb = False
 
     def __init__(
         self,
@@ -110,6 +111,9 @@ class AutotaskAdapter:
         self, ticket_id: str, start: datetime, end: datetime, notes: str
     ) -> str | None:
         return None  # Autotask time entries need a resource id mapping; not configured
+
+    async def add_kb_article(self, title: str, markdown: str, tags: list[str]) -> str:
+        raise PsaError(f"{VENDOR}: FlowPilot does not publish KB articles here")
 
     async def aclose(self) -> None:
         if self._client is not None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from flowpilot.integrations.delivery import DeliveryError
+from flowpilot.integrations.delivery import DeliveryError, http_status_error
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,8 @@ class PsaError(DeliveryError):
 
 class PsaAdapter(Protocol):
     vendor: str
+    # Whether the vendor has a knowledge base FlowPilot can publish articles to.
+    supports_kb: bool
 
     async def test_connection(self) -> str: ...
 
@@ -41,27 +43,12 @@ class PsaAdapter(Protocol):
         """Log worked time against the ticket; None where the vendor records time on the note."""
         ...
 
+    async def add_kb_article(self, title: str, markdown: str, tags: list[str]) -> str:
+        """Only called when `supports_kb`."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
 def status_error(vendor: str, status: int, detail: str, headers: Any = None) -> PsaError:
-    retry_after = None
-    if headers is not None and headers.get("retry-after"):
-        try:
-            retry_after = float(headers["retry-after"])
-        except ValueError:
-            retry_after = None
-    if status in (401, 403):
-        return PsaError(f"{vendor} rejected the credentials ({status}): {detail}", status=status)
-    if status == 404:
-        return PsaError(f"{vendor}: not found ({detail})", status=status)
-    if status == 429:
-        return PsaError(
-            f"{vendor} is rate-limiting requests; retrying later",
-            status=status,
-            retryable=True,
-            retry_after=retry_after,
-        )
-    if status >= 500:
-        return PsaError(f"{vendor} failed ({status}): {detail}", status=status, retryable=True)
-    return PsaError(f"{vendor} refused the request ({status}): {detail}", status=status)
+    return http_status_error(vendor, status, detail, headers, cls=PsaError)

@@ -15,6 +15,7 @@ VENDOR = "ConnectWise"
 
 class ConnectWiseAdapter:
     vendor = "connectwise"
+    supports_kb = False
 
     def __init__(
         self,
@@ -97,6 +98,9 @@ class ConnectWiseAdapter:
             body["member"] = {"identifier": self.member_identifier}
         entry = await self._call("POST", "/time/entries", json=body)
         return str(entry["id"])
+
+    async def add_kb_article(self, title: str, markdown: str, tags: list[str]) -> str:
+        raise PsaError(f"{VENDOR}: FlowPilot does not publish KB articles here")
 
     async def aclose(self) -> None:
         await self.client.aclose()

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from flowpilot.integrations.html import markdown_to_html
 from flowpilot.integrations.psa.base import PsaError, PsaTicket, status_error
 
 VENDOR = "HaloPSA"
@@ -15,6 +16,7 @@ VENDOR = "HaloPSA"
 
 class HaloAdapter:
     vendor = "halo"
+    supports_kb = True
 
     def __init__(
         self,
@@ -106,6 +108,16 @@ class HaloAdapter:
         self, ticket_id: str, start: datetime, end: datetime, notes: str
     ) -> str | None:
         return None  # Halo records time on the action itself (`timetaken`)
+
+    async def add_kb_article(self, title: str, markdown: str, tags: list[str]) -> str:
+        article = {
+            "name": title[:250],
+            "description": markdown_to_html(markdown),
+            "tag_string": ",".join(tags),
+        }
+        created = await self._call("POST", "/api/KBArticle", json=[article])
+        first = created[0] if isinstance(created, list) else created
+        return str(first["id"])
 
     async def aclose(self) -> None:
         await self.client.aclose()

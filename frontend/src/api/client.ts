@@ -41,6 +41,9 @@ export type PsaTicket = Schemas["PsaTicketOut"];
 export type SmtpSettings = Schemas["SmtpSettingsOut"];
 export type SmtpSettingsIn = Schemas["SmtpSettingsIn"];
 export type TestResult = Schemas["TestResult"];
+export type HuduSettings = Schemas["HuduSettingsOut"];
+export type HuduSettingsIn = Schemas["HuduSettingsIn"];
+export type DeliveryTargets = Schemas["DeliveryTargets"];
 
 export function csrfToken(): string {
   const match = document.cookie.match(/(?:^|;\s*)fp_csrf=([^;]+)/);
@@ -154,6 +157,11 @@ export const api = {
   saveSmtp: (body: SmtpSettingsIn) => call<SmtpSettings>(http.put("/smtp-settings", body)),
   deleteSmtp: () => call<void>(http.delete("/smtp-settings")),
   testSmtp: (to: string) => call<TestResult>(http.post("/smtp-settings/test", { to })),
+  huduSettings: () => call<HuduSettings>(http.get("/hudu-settings")),
+  saveHudu: (body: HuduSettingsIn) => call<HuduSettings>(http.put("/hudu-settings", body)),
+  deleteHudu: () => call<void>(http.delete("/hudu-settings")),
+  testHudu: () => call<TestResult>(http.post("/hudu-settings/test")),
+  deliveryTargets: () => call<DeliveryTargets>(http.get("/delivery-targets")),
   stopTurn: (id: string, messageId: string) =>
     call<{ stop_requested: boolean }>(http.post(`/ai-sessions/${id}/messages/${messageId}/stop`)),
 };

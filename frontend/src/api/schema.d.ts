@@ -603,6 +603,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/delivery-targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Delivery Targets
+         * @description Where this account's documents can go (for the resolution panel; no secrets).
+         */
+        get: operations["delivery_targets_api_v1_delivery_targets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hudu-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Hudu */
+        get: operations["get_hudu_api_v1_hudu_settings_get"];
+        /** Put Hudu */
+        put: operations["put_hudu_api_v1_hudu_settings_put"];
+        post?: never;
+        /** Delete Hudu */
+        delete: operations["delete_hudu_api_v1_hudu_settings_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hudu-settings/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test Hudu */
+        post: operations["test_hudu_api_v1_hudu_settings_test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/library/entries/{entry_id}": {
         parameters: {
             query?: never;
@@ -1088,6 +1144,18 @@ export interface components {
             /** Tried */
             tried?: string[];
         };
+        /**
+         * DeliveryTargets
+         * @description What this account can deliver to, for the resolution panel (no secrets).
+         */
+        DeliveryTargets: {
+            /** Email */
+            email: boolean;
+            /** Kb Exports */
+            kb_exports: components["schemas"]["KbExportTarget"][];
+            /** Psa Connections */
+            psa_connections: components["schemas"]["PsaConnectionBrief"][];
+        };
         /** EngineerTime */
         EngineerTime: {
             /** Seconds */
@@ -1312,6 +1380,51 @@ export interface components {
             /** Waiting On */
             waiting_on: string | null;
         };
+        /** HuduSettingsIn */
+        HuduSettingsIn: {
+            /** Api Key */
+            api_key?: string | null;
+            /** Base Url */
+            base_url: string;
+            /** Company Id */
+            company_id?: number | null;
+            /** Folder Id */
+            folder_id?: number | null;
+        };
+        /** HuduSettingsOut */
+        HuduSettingsOut: {
+            /**
+             * Api Key Set
+             * @default false
+             */
+            api_key_set: boolean;
+            /** Base Url */
+            base_url?: string | null;
+            /** Company Id */
+            company_id?: number | null;
+            /** Configured */
+            configured: boolean;
+            /** Folder Id */
+            folder_id?: number | null;
+            /** Last Test Message */
+            last_test_message?: string | null;
+            /** Last Test Ok */
+            last_test_ok?: boolean | null;
+            /** Last Tested At */
+            last_tested_at?: string | null;
+        };
+        /** KbExportTarget */
+        KbExportTarget: {
+            /**
+             * Destination
+             * @enum {string}
+             */
+            destination: "psa" | "hudu";
+            /** Name */
+            name: string;
+            /** Psa Connection Id */
+            psa_connection_id?: string | null;
+        };
         /** LibraryEntryOut */
         LibraryEntryOut: {
             /** Domain */
@@ -1503,6 +1616,23 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** PsaConnectionBrief */
+        PsaConnectionBrief: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Is Default */
+            is_default: boolean;
+            /** Name */
+            name: string;
+            /**
+             * Vendor
+             * @enum {string}
+             */
+            vendor: "connectwise" | "halo" | "autotask";
+        };
         /** PsaConnectionCreate */
         PsaConnectionCreate: {
             /**
@@ -1620,7 +1750,7 @@ export interface components {
              * Destination
              * @enum {string}
              */
-            destination: "psa" | "kb_library" | "clipboard" | "email";
+            destination: "psa" | "kb_library" | "clipboard" | "email" | "hudu";
             /** Error */
             error: string | null;
             /** External Id */
@@ -1733,7 +1863,7 @@ export interface components {
              * Destination
              * @enum {string}
              */
-            destination: "psa" | "kb_library" | "clipboard" | "email";
+            destination: "psa" | "kb_library" | "clipboard" | "email" | "hudu";
             /** Psa Connection Id */
             psa_connection_id?: string | null;
             /** Recipients */
@@ -3591,6 +3721,117 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MeResponse"];
+                };
+            };
+        };
+    };
+    delivery_targets_api_v1_delivery_targets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryTargets"];
+                };
+            };
+        };
+    };
+    get_hudu_api_v1_hudu_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HuduSettingsOut"];
+                };
+            };
+        };
+    };
+    put_hudu_api_v1_hudu_settings_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HuduSettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HuduSettingsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_hudu_api_v1_hudu_settings_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    test_hudu_api_v1_hudu_settings_test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestResult"];
                 };
             };
         };

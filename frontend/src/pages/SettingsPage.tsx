@@ -1,4 +1,5 @@
 import type { Me } from "../api/client";
+import { HuduSection } from "../components/settings/HuduSection";
 import { PsaConnectionsSection } from "../components/settings/PsaConnectionsSection";
 import { SmtpSection } from "../components/settings/SmtpSection";
 
@@ -9,6 +10,7 @@ export function SettingsPage({ me }: { me: Me }) {
       <h1 className="text-xl font-semibold">Settings · integrations</h1>
       <PsaConnectionsSection />
       <SmtpSection defaultTestAddress={me.email} />
+      <HuduSection />
     </div>
   );
 }

@@ -1,7 +1,7 @@
 // Delivery buttons for one document: PSA ticket, e-mail, KB library, clipboard.
 import { type FormEvent, useState } from "react";
 import { Clipboard, Mail, Send, Upload as UploadIcon } from "lucide-react";
-import { api, type Output, type PushRequest } from "../../api/client";
+import { api, type DeliveryTargets, type Output, type PushRequest } from "../../api/client";
 import { plainText } from "../../lib/diff";
 
 export type TicketLink = { ticketId: string | null; connectionName: string | null; contactEmail: string | null };
@@ -10,12 +10,13 @@ type Props = {
   output: Output;
   text: string;
   ticket: TicketLink;
+  targets: DeliveryTargets | null;
   act: (fn: () => Promise<unknown>, message?: string) => Promise<void>;
 };
 
 const PSA_TYPES: Output["output_type"][] = ["psa_ticket_notes", "client_summary"];
 
-export function PushControls({ sessionId, output, text, ticket, act }: Props) {
+export function PushControls({ sessionId, output, text, ticket, targets, act }: Props) {
   const [form, setForm] = useState<"psa" | "email" | null>(null);
   const approved = output.status === "approved" || output.status === "pushed";
   const inFlight = (d: string) => (output.pushes ?? []).some((p) => p.destination === d && (p.result === "queued" || p.result === "retrying"));
@@ -32,7 +33,14 @@ export function PushControls({ sessionId, output, text, ticket, act }: Props) {
           <UploadIcon aria-hidden="true" className="h-4 w-4" /> Publish to KB library
         </button>
       )}
-      {PSA_TYPES.includes(output.output_type) && (
+      {output.output_type === "knowledge_base" && output.status !== "rejected" && (targets?.kb_exports ?? []).map((t) => (
+        <button key={`${t.destination}-${t.psa_connection_id ?? ""}`} type="button" disabled={!approved || inFlight(t.destination)} title={needsApproval}
+          onClick={() => void push({ destination: t.destination, psa_connection_id: t.psa_connection_id ?? null }, `Queued for the ${t.name} knowledge base`)}
+          className={`${button} border`}>
+          <UploadIcon aria-hidden="true" className="h-4 w-4" /> Export to {t.name} KB
+        </button>
+      ))}
+      {PSA_TYPES.includes(output.output_type) && (targets?.psa_connections.length ?? 0) > 0 && (
         delivered("psa") && output.status === "pushed" ? (
           <span className="inline-flex items-center gap-1 rounded bg-emerald-50 px-2 py-1 text-emerald-800">
             <Send aria-hidden="true" className="h-4 w-4" /> On the PSA ticket
@@ -47,7 +55,8 @@ export function PushControls({ sessionId, output, text, ticket, act }: Props) {
         )
       )}
       {output.output_type === "client_summary" && (
-        <button type="button" disabled={!approved || inFlight("email")} title={needsApproval}
+        <button type="button" disabled={!approved || inFlight("email") || !targets?.email}
+          title={targets?.email ? needsApproval : "No mail server is set up (Settings)"}
           onClick={() => setForm(form === "email" ? null : "email")} className={`${button} border`}>
           <Mail aria-hidden="true" className="h-4 w-4" /> E-mail client…
         </button>

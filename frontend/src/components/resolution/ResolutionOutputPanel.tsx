@@ -1,7 +1,7 @@
 // The three documents of a resolved session: read, edit (with a diff), approve, deliver.
 import { useCallback, useEffect, useState } from "react";
 import { Check, FileText, RefreshCw, X } from "lucide-react";
-import { api, type Output, type OutputVersion } from "../../api/client";
+import { api, type DeliveryTargets, type Output, type OutputVersion } from "../../api/client";
 import { renderMarkdown } from "../../lib/markdown";
 import { OutputDiff } from "./OutputDiff";
 import { PushControls, type TicketLink } from "./PushControls";
@@ -23,6 +23,10 @@ export function ResolutionOutputPanel({ sessionId, canWrite, ticket }: Props) {
   const [editing, setEditing] = useState<string | null>(null);
   const [versions, setVersions] = useState<OutputVersion[] | null>(null);
   const [showDiff, setShowDiff] = useState(false);
+  const [targets, setTargets] = useState<DeliveryTargets | null>(null);
+  useEffect(() => {
+    api.deliveryTargets().then(setTargets).catch(() => undefined);
+  }, []);
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -132,7 +136,7 @@ export function ResolutionOutputPanel({ sessionId, canWrite, ticket }: Props) {
                         className="inline-flex items-center gap-1 rounded border px-2 py-1"><X aria-hidden="true" className="h-4 w-4" /> Reject</button>
                     </>
                   )}
-                  <PushControls sessionId={sessionId} output={current} text={text} ticket={ticket} act={act} />
+                  <PushControls sessionId={sessionId} output={current} text={text} ticket={ticket} targets={targets} act={act} />
                   <button type="button" onClick={() => void api.outputVersions(sessionId, current.id).then(setVersions)}
                     className="rounded px-2 py-1 text-slate-600 underline">Versions</button>
                 </div>
