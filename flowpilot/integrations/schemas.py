@@ -13,15 +13,18 @@ PsaVendor = Literal["connectwise", "halo", "autotask"]
 # Which fields each vendor needs, split into plain settings and encrypted secrets.
 VENDOR_FIELDS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
     "connectwise": {
-        "settings": (("base_url", "company_id", "public_key", "client_id"), ("member_identifier",)),
+        "settings": (
+            ("base_url", "company_id", "public_key", "client_id"),
+            ("member_identifier", "resolved_status_id"),
+        ),
         "secrets": (("private_key",), ()),
     },
     "halo": {
-        "settings": (("base_url", "client_id"), ("tenant",)),
+        "settings": (("base_url", "client_id"), ("tenant", "resolved_status_id")),
         "secrets": (("client_secret",), ()),
     },
     "autotask": {
-        "settings": (("username",), ("zone_url",)),
+        "settings": (("username",), ("zone_url", "resolved_status_id")),
         "secrets": (("secret", "integration_code"), ()),
     },
 }
@@ -39,6 +42,9 @@ def check_fields(
     missing = [f for f in required if not (values.get(f) or "").strip()]
     if missing and not partial:
         raise ValueError(f"{vendor} needs {kind} field(s): {', '.join(missing)}")
+    status = values.get("resolved_status_id")
+    if status and not status.strip().isdigit():
+        raise ValueError("resolved_status_id must be the PSA's numeric status id")
     for name in URL_FIELDS:
         url = values.get(name)
         if url and not url.startswith(("https://", "http://")):
@@ -157,6 +163,7 @@ class PsaConnectionBrief(BaseModel):
     name: str
     vendor: PsaVendor
     is_default: bool
+    can_close_tickets: bool
 
 
 class KbExportTarget(BaseModel):

@@ -24,7 +24,12 @@ from flowpilot.integrations.crypto import (
 from flowpilot.integrations.delivery import DeliveryError
 from flowpilot.integrations.email import SmtpConfig, send_mail
 from flowpilot.integrations.hudu import HuduClient
-from flowpilot.integrations.models import HuduSettings, PsaConnection, SmtpSettings
+from flowpilot.integrations.models import (
+    HuduSettings,
+    PsaConnection,
+    SmtpSettings,
+    TestResultMixin,
+)
 from flowpilot.integrations.psa.base import PsaAdapter, PsaError, PsaTicket
 from flowpilot.integrations.psa.registry import ADAPTERS, adapter_for
 from flowpilot.integrations.schemas import (
@@ -50,6 +55,38 @@ class PsaFailed(DomainError):
 
     status_code = 502
     code = "psa_error"
+
+
+# ── shared by every settings kind ──
+
+
+def _secret_set(row: Any, secret_key: str, name: str) -> bool:
+    try:
+        return bool(decrypt_secrets(secret_key, row.secrets_encrypted).get(name))
+    except CredentialsUnreadable:
+        return False
+
+
+def _last_test(row: TestResultMixin) -> dict[str, Any]:
+    return {
+        "last_tested_at": row.last_tested_at,
+        "last_test_ok": row.last_test_ok,
+        "last_test_message": row.last_test_message,
+    }
+
+
+def _forget_test(row: TestResultMixin) -> None:
+    """Any change may invalidate the last test; the admin page then shows "not tested"."""
+    row.last_test_ok = None
+    row.last_test_message = None
+    row.last_tested_at = None
+
+
+def _record_test(row: TestResultMixin, ok: bool, message: str) -> TestResult:
+    row.last_tested_at = datetime.now(UTC)
+    row.last_test_ok = ok
+    row.last_test_message = message
+    return TestResult(ok=ok, message=message, tested_at=row.last_tested_at)
 
 
 def connections_of(account_id: uuid.UUID) -> Select[PsaConnection]:
@@ -162,10 +199,7 @@ async def update_connection(
         connection.is_default = body.is_default
         if body.is_default:
             await _unset_other_defaults(db, principal.account_id, connection.id)
-    # Any change may invalidate the last test; the admin page shows "not tested".
-    connection.last_test_ok = None
-    connection.last_test_message = None
-    connection.last_tested_at = None
+    _forget_test(connection)
     await db.flush()
     return connection
 
@@ -180,6 +214,8 @@ async def delete_connection(
 
 # One adapter per connection version and event loop: Halo's token and the HTTP
 # connections are reused between pushes instead of being fetched for every one.
+# Settings FlowPilot itself uses (not passed to the vendor adapter).
+NOT_ADAPTER_SETTINGS = {"resolved_status_id"}
 _adapters: dict[tuple[uuid.UUID, str, int], PsaAdapter] = {}
 
 
@@ -192,7 +228,8 @@ def adapter(connection: PsaConnection, secret_key: str) -> PsaAdapter:
             secrets = decrypt_secrets(secret_key, connection.secrets_encrypted)
         except CredentialsUnreadable as exc:
             raise PsaError(str(exc)) from exc
-        found = adapter_for(connection.vendor, **connection.settings, **secrets)
+        settings = {k: v for k, v in connection.settings.items() if k not in NOT_ADAPTER_SETTINGS}
+        found = adapter_for(connection.vendor, **settings, **secrets)
         if len(_adapters) > 200:
             _adapters.clear()
         _adapters[key] = found
@@ -208,12 +245,10 @@ async def test_connection(
         ok = True
     except DeliveryError as exc:
         message, ok = exc.message, False
-    connection.last_tested_at = datetime.now(UTC)
-    connection.last_test_ok = ok
-    connection.last_test_message = message
+    result = _record_test(connection, ok, message)
     await db.flush()
     log.info("psa_connection_tested", vendor=connection.vendor, ok=ok)
-    return TestResult(ok=ok, message=message, tested_at=connection.last_tested_at)
+    return result
 
 
 async def fetch_ticket(
@@ -265,22 +300,16 @@ async def smtp_settings(db: AsyncSession, account_id: uuid.UUID) -> SmtpSettings
 def smtp_out(row: SmtpSettings | None, secret_key: str) -> SmtpSettingsOut:
     if row is None:
         return SmtpSettingsOut(configured=False)
-    try:
-        password_set = bool(decrypt_secrets(secret_key, row.secrets_encrypted).get("password"))
-    except CredentialsUnreadable:
-        password_set = False
     return SmtpSettingsOut(
         configured=True,
         host=row.host,
         port=row.port,
         security=row.security,
         username=row.username,
-        password_set=password_set,
+        password_set=_secret_set(row, secret_key, "password"),
         from_address=row.from_address,
         from_name=row.from_name,
-        last_tested_at=row.last_tested_at,
-        last_test_ok=row.last_test_ok,
-        last_test_message=row.last_test_message,
+        **_last_test(row),
     )
 
 
@@ -299,9 +328,7 @@ async def save_smtp(
     row.from_name = (body.from_name or "").strip() or None
     if body.password is not None:
         row.secrets_encrypted = encrypt_secrets(secret_key, {"password": body.password})
-    row.last_test_ok = None
-    row.last_test_message = None
-    row.last_tested_at = None
+    _forget_test(row)
     await db.flush()
     return row
 
@@ -362,11 +389,9 @@ async def test_smtp(db: AsyncSession, principal: Principal, to: str, secret_key:
         ok, message = True, f"Test message accepted for {to}"
     except DeliveryError as exc:
         ok, message = False, exc.message
-    row.last_tested_at = datetime.now(UTC)
-    row.last_test_ok = ok
-    row.last_test_message = message
+    result = _record_test(row, ok, message)
     await db.flush()
-    return TestResult(ok=ok, message=message, tested_at=row.last_tested_at)
+    return result
 
 
 # ── Hudu (optional KB export) ──
@@ -383,19 +408,13 @@ async def hudu_settings(db: AsyncSession, account_id: uuid.UUID) -> HuduSettings
 def hudu_out(row: HuduSettings | None, secret_key: str) -> HuduSettingsOut:
     if row is None:
         return HuduSettingsOut(configured=False)
-    try:
-        key_set = bool(decrypt_secrets(secret_key, row.secrets_encrypted).get("api_key"))
-    except CredentialsUnreadable:
-        key_set = False
     return HuduSettingsOut(
         configured=True,
         base_url=row.base_url,
         company_id=row.company_id,
         folder_id=row.folder_id,
-        api_key_set=key_set,
-        last_tested_at=row.last_tested_at,
-        last_test_ok=row.last_test_ok,
-        last_test_message=row.last_test_message,
+        api_key_set=_secret_set(row, secret_key, "api_key"),
+        **_last_test(row),
     )
 
 
@@ -413,9 +432,7 @@ async def save_hudu(
     row.folder_id = body.folder_id
     if body.api_key:
         row.secrets_encrypted = encrypt_secrets(secret_key, {"api_key": body.api_key})
-    row.last_test_ok = None
-    row.last_test_message = None
-    row.last_tested_at = None
+    _forget_test(row)
     await db.flush()
     return row
 
@@ -443,11 +460,9 @@ async def test_hudu(db: AsyncSession, principal: Principal, secret_key: str) -> 
         ok, message = True, await hudu_client(row, secret_key).test_connection()
     except DeliveryError as exc:
         ok, message = False, exc.message
-    row.last_tested_at = datetime.now(UTC)
-    row.last_test_ok = ok
-    row.last_test_message = message
+    result = _record_test(row, ok, message)
     await db.flush()
-    return TestResult(ok=ok, message=message, tested_at=row.last_tested_at)
+    return result
 
 
 async def delivery_targets(db: AsyncSession, account_id: uuid.UUID) -> DeliveryTargets:
@@ -461,7 +476,13 @@ async def delivery_targets(db: AsyncSession, account_id: uuid.UUID) -> DeliveryT
         exports.append(KbExportTarget(destination="hudu", name="Hudu"))
     return DeliveryTargets(
         psa_connections=[
-            PsaConnectionBrief(id=c.id, name=c.name, vendor=c.vendor, is_default=c.is_default)  # type: ignore[arg-type]
+            PsaConnectionBrief(
+                id=c.id,
+                name=c.name,
+                vendor=c.vendor,  # type: ignore[arg-type]
+                is_default=c.is_default,
+                can_close_tickets=bool(c.settings.get("resolved_status_id")),
+            )
             for c in connections
         ],
         email=await smtp_settings(db, account_id) is not None,

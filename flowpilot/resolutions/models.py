@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -100,6 +101,8 @@ class ResolutionPushLog(IdMixin, CreatedMixin, Base):
         UUID(as_uuid=True), ForeignKey("psa_connections.id", ondelete="SET NULL"), nullable=True
     )
     ticket_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # psa: also move the ticket to the connection's resolved status after the note.
+    close_ticket: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     requested_by_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )

@@ -28,6 +28,7 @@ class PushLogOut(BaseModel):
     attempts: int
     recipients: list[str] | None
     ticket_id: str | None
+    close_ticket: bool
     next_attempt_at: datetime | None
     created_at: datetime
     updated_at: datetime
@@ -67,6 +68,8 @@ class ResolutionOutputPushRequest(BaseModel):
     # linked to the session, so later pushes go to the same ticket).
     ticket_id: str | None = Field(default=None, pattern=r"^[0-9]{1,18}$")
     psa_connection_id: uuid.UUID | None = None
+    # psa: also set the ticket to the connection's resolved status (if it has one).
+    close_ticket: bool = False
     # email: defaults to the PSA ticket's contact.
     recipients: list[EmailStr] | None = Field(default=None, min_length=1, max_length=20)
 

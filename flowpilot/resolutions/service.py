@@ -298,17 +298,24 @@ async def _queue_psa(
             )
         summary = f"KB article in {connection.name}"
         return _log(output, principal, "psa", text, summary, psa_connection_id=connection.id)
+    if request.close_ticket and not connection.settings.get("resolved_status_id"):
+        raise Conflict(
+            f"{connection.name} has no resolved status configured: an admin sets it in Settings",
+            code="close_not_configured",
+        )
     if session.psa_ticket_id is None:
         session.psa_ticket_id, session.psa_connection_id = ticket_id, connection.id
     kind = "internal note" if output.output_type == "psa_ticket_notes" else "resolution note"
+    closing = " and close it" if request.close_ticket else ""
     return _log(
         output,
         principal,
         "psa",
         text,
-        f"{kind} on {connection.name} ticket #{ticket_id}",
+        f"{kind} on {connection.name} ticket #{ticket_id}{closing}",
         psa_connection_id=connection.id,
         ticket_id=ticket_id,
+        close_ticket=request.close_ticket,
     )
 
 

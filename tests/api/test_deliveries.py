@@ -82,6 +82,20 @@ async def approve(client: httpx.AsyncClient, tenant: Tenant, base: str, oid: str
     assert r.status_code == 200 and r.json()["status"] == "approved", r.text
 
 
+async def approve_and_push(
+    client: httpx.AsyncClient, tenant: Tenant, base: str, oid: str, **body: Any
+) -> str:
+    """Approve the document and queue its delivery (to the PSA unless told); the push id."""
+    await approve(client, tenant, base, oid)
+    r = await client.post(
+        f"{base}/{oid}/push",
+        json={"destination": "psa", **body},
+        headers=tenant.engineer.headers,
+    )
+    assert r.status_code == 202, r.text
+    return str(r.json()["push"]["id"])
+
+
 async def run_job(maker, provider, settings: Settings, push_id: str) -> None:  # type: ignore[no-untyped-def]
     set_runtime(Runtime(sessionmaker=maker, provider=provider, settings=settings))
     await push_resolution_output(push_id=push_id)
@@ -264,11 +278,8 @@ async def test_halo_action_reuses_its_token(
     s = await resolved_from_ticket(client, tenant, cid)
     for kind in ("psa_ticket_notes", "client_summary"):
         oid = s["outputs"][kind]["id"]
-        await approve(client, tenant, s["base"], oid)
-        r = await client.post(
-            f"{s['base']}/{oid}/push", json={"destination": "psa"}, headers=tenant.engineer.headers
-        )
-        await run_job(maker, provider, settings, r.json()["push"]["id"])
+        push_id = await approve_and_push(client, tenant, s["base"], oid)
+        await run_job(maker, provider, settings, push_id)
     internal, public = psa.state.actions
     assert internal["hiddenfromuser"] is True and internal["outcome"] == "Note"
     assert public["hiddenfromuser"] is False and public["outcome"] == "Resolution"
@@ -281,13 +292,8 @@ async def test_autotask_note_after_zone_lookup(
     cid = await add_connection(client, tenant, autotask_connection(psa))
     s = await resolved_from_ticket(client, tenant, cid)
     summary = s["outputs"]["client_summary"]
-    await approve(client, tenant, s["base"], summary["id"])
-    r = await client.post(
-        f"{s['base']}/{summary['id']}/push",
-        json={"destination": "psa"},
-        headers=tenant.engineer.headers,
-    )
-    await run_job(maker, provider, settings, r.json()["push"]["id"])
+    push_id = await approve_and_push(client, tenant, s["base"], summary["id"])
+    await run_job(maker, provider, settings, push_id)
     note = psa.state.notes[-1]
     assert note["vendor"] == "autotask" and note["ticketID"] == 4242 and note["publish"] == 1
     assert (await pushes(client, tenant, s["base"], summary["id"]))[0]["external_id"] == (
@@ -306,13 +312,8 @@ async def test_rejected_credentials_fail_at_once_with_the_reason(
         headers=tenant.admin.headers,
     )
     notes = s["outputs"]["psa_ticket_notes"]
-    await approve(client, tenant, s["base"], notes["id"])
-    r = await client.post(
-        f"{s['base']}/{notes['id']}/push",
-        json={"destination": "psa"},
-        headers=tenant.engineer.headers,
-    )
-    await run_job(maker, provider, settings, r.json()["push"]["id"])
+    push_id = await approve_and_push(client, tenant, s["base"], notes["id"])
+    await run_job(maker, provider, settings, push_id)
     [log] = await pushes(client, tenant, s["base"], notes["id"])
     assert log["result"] == "failed" and "rejected the credentials (401)" in log["error"]
     assert psa.state.notes == []
@@ -331,13 +332,7 @@ async def test_rate_limit_is_retried_after_the_vendors_delay(
     cid = await add_connection(client, tenant, halo_connection(psa))
     s = await resolved_from_ticket(client, tenant, cid)
     notes = s["outputs"]["psa_ticket_notes"]
-    await approve(client, tenant, s["base"], notes["id"])
-    r = await client.post(
-        f"{s['base']}/{notes['id']}/push",
-        json={"destination": "psa"},
-        headers=tenant.engineer.headers,
-    )
-    push_id = r.json()["push"]["id"]
+    push_id = await approve_and_push(client, tenant, s["base"], notes["id"])
     psa.state.fail_next.append((429, {"message": "Too many requests"}, {"Retry-After": "7"}))
     await run_job(maker, provider, settings, push_id)
     [log] = await pushes(client, tenant, s["base"], notes["id"])
@@ -362,15 +357,10 @@ async def test_vendor_outage_gives_up_after_the_last_attempt(
     cid = await add_connection(client, tenant, autotask_connection(psa))
     s = await resolved_from_ticket(client, tenant, cid)
     notes = s["outputs"]["psa_ticket_notes"]
-    await approve(client, tenant, s["base"], notes["id"])
-    r = await client.post(
-        f"{s['base']}/{notes['id']}/push",
-        json={"destination": "psa"},
-        headers=tenant.engineer.headers,
-    )
+    push_id = await approve_and_push(client, tenant, s["base"], notes["id"])
     for _attempt in range(5):
         psa.state.fail_next.append((500, {"errors": ["Database is unavailable"]}, {}))
-        await run_job(maker, provider, settings, r.json()["push"]["id"])
+        await run_job(maker, provider, settings, push_id)
     [log] = await pushes(client, tenant, s["base"], notes["id"])
     assert log["result"] == "failed" and log["attempts"] == 5
     assert "Database is unavailable" in log["error"] and "gave up after 5" in log["error"]
@@ -415,7 +405,8 @@ async def test_push_to_a_typed_ticket_links_the_session(
         f"{base}/{notes['id']}/push", json={"destination": "psa", "ticket_id": "4242"}, headers=h
     )
     assert r.status_code == 202
-    await run_job(maker, provider, settings, r.json()["push"]["id"])
+    push_id = r.json()["push"]["id"]
+    await run_job(maker, provider, settings, push_id)
     assert psa.state.notes[-1]["ticketId"] == 4242
     session = (await client.get(f"{V1}/ai-sessions/{sid}", headers=h)).json()
     assert session["psa_ticket_id"] == "4242"
@@ -456,7 +447,8 @@ async def test_client_summary_email_arrives_with_the_edited_text(
         await _smtp(client, tenant, inbox.port)
         r = await client.post(url, json={"destination": "email"}, headers=h)
         assert r.status_code == 202 and r.json()["push"]["recipients"] == ["dana@acme.example"]
-        await run_job(maker, provider, settings, r.json()["push"]["id"])
+        push_id = r.json()["push"]["id"]
+        await run_job(maker, provider, settings, push_id)
     [(sender, recipients, body)] = inbox.messages
     assert sender == "support@msp.example" and recipients == ["dana@acme.example"]
     assert "Subject: [Ticket #4242] Resolved:" in body and "Outlook no longer asks" in body
@@ -567,14 +559,9 @@ async def test_an_unexpected_vendor_answer_is_retried_not_left_sending(
     await add_connection(client, tenant, cw_connection(psa))
     s = await resolved_from_ticket(client, tenant)
     notes = s["outputs"]["psa_ticket_notes"]
-    await approve(client, tenant, s["base"], notes["id"])
-    r = await client.post(
-        f"{s['base']}/{notes['id']}/push",
-        json={"destination": "psa"},
-        headers=tenant.engineer.headers,
-    )
+    push_id = await approve_and_push(client, tenant, s["base"], notes["id"])
     psa.state.fail_next.append((201, {"unexpected": True}, {}))  # created, but no id
-    await run_job(maker, provider, settings, r.json()["push"]["id"])
+    await run_job(maker, provider, settings, push_id)
     [log] = await pushes(client, tenant, s["base"], notes["id"])
     assert log["result"] == "retrying" and "Unexpected error" in log["error"]
 
@@ -590,7 +577,8 @@ async def test_kb_article_exports_to_halo_as_html(
         f"{s['base']}/{kb['id']}/push", json={"destination": "psa"}, headers=tenant.engineer.headers
     )
     assert r.status_code == 202 and r.json()["push"]["request_summary"] == "KB article in Halo"
-    await run_job(maker, provider, settings, r.json()["push"]["id"])
+    push_id = r.json()["push"]["id"]
+    await run_job(maker, provider, settings, push_id)
     [article] = psa.state.articles
     assert article["name"] == kb["structured_data"]["title"]
     assert "<h2>" in article["description"] and "**" not in article["description"]
@@ -640,7 +628,8 @@ async def test_kb_article_exports_to_hudu(
     await client.patch(f"{base}/{kb['id']}", json={"status": "approved"}, headers=h)
     r = await client.post(f"{base}/{kb['id']}/push", json={"destination": "hudu"}, headers=h)
     assert r.status_code == 202
-    await run_job(maker, provider, settings, r.json()["push"]["id"])
+    push_id = r.json()["push"]["id"]
+    await run_job(maker, provider, settings, push_id)
     [article] = psa.state.hudu_articles
     assert article["company_id"] == 7 and article["content"].startswith("<h")
     [log] = (await client.get(f"{base}/{kb['id']}/pushes", headers=h)).json()
@@ -683,3 +672,60 @@ async def test_escalation_mail_goes_through_the_accounts_mail_server(
     [(sender, recipients, body)] = inbox.messages
     assert sender == "support@msp.example" and str(tenant.admin.user.email) in recipients
     assert "Escalated (normal): SAN latency" in body
+
+
+@pytest.mark.parametrize(
+    ("make", "status"),
+    [(cw_connection, "564"), (halo_connection, "9"), (autotask_connection, "5")],
+    ids=["connectwise", "halo", "autotask"],
+)
+async def test_push_can_close_the_ticket(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa, maker, provider, settings, make, status
+) -> None:  # type: ignore[no-untyped-def]
+    body = make(psa)
+    cid = await add_connection(client, tenant, body)
+    s = await resolved_from_ticket(client, tenant, cid)
+    summary = s["outputs"]["client_summary"]
+    await approve(client, tenant, s["base"], summary["id"])
+    url = f"{s['base']}/{summary['id']}/push"
+    request = {"destination": "psa", "close_ticket": True}
+    unset = await client.post(url, json=request, headers=tenant.engineer.headers)
+    assert unset.status_code == 409 and unset.json()["code"] == "close_not_configured"
+    await client.patch(
+        f"{V1}/psa-connections/{cid}",
+        json={"settings": {"resolved_status_id": status}},
+        headers=tenant.admin.headers,
+    )
+    r = await client.post(url, json=request, headers=tenant.engineer.headers)
+    assert r.status_code == 202 and r.json()["push"]["request_summary"].endswith("and close it")
+    push_id = r.json()["push"]["id"]
+    await run_job(maker, provider, settings, push_id)
+    assert psa.state.status_changes == [(body["vendor"], 4242, int(status))]
+    [log] = await pushes(client, tenant, s["base"], summary["id"])
+    assert log["result"] == "ok" and log["external_id"].endswith(f"status:{status}")
+
+
+async def test_a_retry_after_partial_success_does_not_repeat_the_note(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa, maker, provider, settings
+) -> None:  # type: ignore[no-untyped-def]
+    body = cw_connection(psa)
+    body["settings"]["resolved_status_id"] = "564"
+    await add_connection(client, tenant, body)
+    s = await resolved_from_ticket(client, tenant)
+    summary = s["outputs"]["client_summary"]
+    await approve(client, tenant, s["base"], summary["id"])
+    r = await client.post(
+        f"{s['base']}/{summary['id']}/push",
+        json={"destination": "psa", "close_ticket": True},
+        headers=tenant.engineer.headers,
+    )
+    # The note goes through, the status change meets an outage.
+    psa.state.fail_next.extend([None, (503, {"code": "Unavailable", "message": "down"}, {})])
+    push_id = r.json()["push"]["id"]
+    await run_job(maker, provider, settings, push_id)
+    [log] = await pushes(client, tenant, s["base"], summary["id"])
+    assert log["result"] == "retrying" and log["external_id"] == "note:9000"
+    await run_job(maker, provider, settings, push_id)
+    [log] = await pushes(client, tenant, s["base"], summary["id"])
+    assert log["result"] == "ok" and log["external_id"] == "note:9000 status:564"
+    assert len(psa.state.notes) == 1 and psa.state.status_changes == [("connectwise", 4242, 564)]

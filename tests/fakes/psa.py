@@ -28,8 +28,10 @@ class PsaState:
     actions: list[dict[str, Any]] = field(default_factory=list)
     articles: list[dict[str, Any]] = field(default_factory=list)
     hudu_articles: list[dict[str, Any]] = field(default_factory=list)
+    status_changes: list[tuple[str, int, int]] = field(default_factory=list)
     tokens_issued: int = 0
-    fail_next: list[tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=list)
+    # Injected answers, one per vendor call in order; None lets that call through.
+    fail_next: list[tuple[int, dict[str, Any], dict[str, str]] | None] = field(default_factory=list)
 
 
 class FakePsa:
@@ -39,17 +41,21 @@ class FakePsa:
         self.url = f"http://127.0.0.1:{self.port}"
         routes = [
             Route("/cw/apis/3.0/system/info", self.cw_info),
-            Route("/cw/apis/3.0/service/tickets/{tid:int}", self.cw_ticket),
+            Route(
+                "/cw/apis/3.0/service/tickets/{tid:int}", self.cw_ticket, methods=["GET", "PATCH"]
+            ),
             Route("/cw/apis/3.0/service/tickets/{tid:int}/notes", self.cw_note, methods=["POST"]),
             Route("/cw/apis/3.0/time/entries", self.cw_time, methods=["POST"]),
             Route("/halo/auth/token", self.halo_token, methods=["POST"]),
             Route("/halo/api/Tickets/{tid:int}", self.halo_ticket),
+            Route("/halo/api/Tickets", self.halo_update_tickets, methods=["POST"]),
             Route("/halo/api/Actions", self.halo_actions, methods=["POST"]),
             Route("/halo/api/KBArticle", self.halo_kb, methods=["POST"]),
             Route("/hudu/api/v1/api_info", self.hudu_info),
             Route("/hudu/api/v1/articles", self.hudu_article, methods=["POST"]),
             Route("/at/zoneInformation", self.at_zone),
             Route("/at/zone1/V1.0/Tickets/{tid:int}", self.at_ticket),
+            Route("/at/zone1/V1.0/Tickets", self.at_update_ticket, methods=["PATCH"]),
             Route("/at/zone1/V1.0/Tickets/{tid:int}/Notes", self.at_note, methods=["POST"]),
             Route("/at/zone1/V1.0/TicketNotes", self.at_top_level_notes, methods=["POST"]),
             Route("/at/zone1/V1.0/Companies/{cid:int}", self.at_company),
@@ -76,8 +82,10 @@ class FakePsa:
 
     def _injected(self) -> Response | None:
         if self.state.fail_next:
-            status, body, headers = self.state.fail_next.pop(0)
-            return JSONResponse(body, status, headers=headers)
+            injected = self.state.fail_next.pop(0)
+            if injected is not None:
+                status, body, headers = injected
+                return JSONResponse(body, status, headers=headers)
         return None
 
     # ── ConnectWise ──
@@ -101,6 +109,8 @@ class FakePsa:
             return JSONResponse(
                 {"code": "NotFound", "message": f"Ticket {tid} not found", "errors": []}, 404
             )
+        if request.method == "PATCH":
+            return await self._cw_patch(request, tid)
         t = self.state.tickets[tid]
         return JSONResponse(
             {
@@ -113,6 +123,22 @@ class FakePsa:
                 "status": {"id": 1, "name": "New"},
             }
         )
+
+    async def _cw_patch(self, request: Request, tid: int) -> Response:
+        ops = await request.json()
+        valid = (
+            isinstance(ops, list)
+            and all({"op", "path", "value"} <= set(op) for op in ops)
+            and ops[0]["path"] == "status"
+            and isinstance(ops[0]["value"].get("id"), int)
+        )
+        if not valid:
+            return JSONResponse(
+                {"code": "InvalidObject", "message": "Expected a JSON Patch array", "errors": []},
+                400,
+            )
+        self.state.status_changes.append(("connectwise", tid, ops[0]["value"]["id"]))
+        return JSONResponse({"id": tid, "status": ops[0]["value"]})
 
     async def cw_note(self, request: Request) -> Response:
         if (bad := self._cw_ok(request)) is not None:
@@ -199,6 +225,16 @@ class FakePsa:
         self.state.actions.extend(created)
         return JSONResponse(created, 201)
 
+    async def halo_update_tickets(self, request: Request) -> Response:
+        if (bad := self._halo_ok(request)) is not None:
+            return bad
+        body = await request.json()
+        if not isinstance(body, list) or not {"id", "status_id"} <= set(body[0]):
+            return JSONResponse({"[0].id": "required"}, 400)
+        for t in body:
+            self.state.status_changes.append(("halo", t["id"], t["status_id"]))
+        return JSONResponse(body, 201)
+
     async def halo_kb(self, request: Request) -> Response:
         if (bad := self._halo_ok(request)) is not None:
             return bad
@@ -266,6 +302,15 @@ class FakePsa:
                 }
             }
         )
+
+    async def at_update_ticket(self, request: Request) -> Response:
+        if (bad := self._at_ok(request)) is not None:
+            return bad
+        body = await request.json()
+        if not isinstance(body.get("id"), int) or "status" not in body:
+            return JSONResponse({"errors": ["id and status are required"]}, 500)
+        self.state.status_changes.append(("autotask", body["id"], body["status"]))
+        return JSONResponse({"itemId": body["id"]})
 
     async def at_note(self, request: Request) -> Response:
         if (bad := self._at_ok(request)) is not None:

@@ -112,6 +112,10 @@ class AutotaskAdapter:
     ) -> str | None:
         return None  # Autotask time entries need a resource id mapping; not configured
 
+    async def set_status(self, ticket_id: str, status_id: int) -> None:
+        # Autotask updates an entity by PATCHing the collection with the id in the body.
+        await self._call("PATCH", "/Tickets", json={"id": int(ticket_id), "status": status_id})
+
     async def add_kb_article(self, title: str, markdown: str, tags: list[str]) -> str:
         raise PsaError(f"{VENDOR}: FlowPilot does not publish KB articles here")
 

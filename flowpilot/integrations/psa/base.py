@@ -43,6 +43,10 @@ class PsaAdapter(Protocol):
         """Log worked time against the ticket; None where the vendor records time on the note."""
         ...
 
+    async def set_status(self, ticket_id: str, status_id: int) -> None:
+        """Move the ticket to the status the connection calls resolved."""
+        ...
+
     async def add_kb_article(self, title: str, markdown: str, tags: list[str]) -> str:
         """Only called when `supports_kb`."""
         ...

@@ -99,6 +99,13 @@ class ConnectWiseAdapter:
         entry = await self._call("POST", "/time/entries", json=body)
         return str(entry["id"])
 
+    async def set_status(self, ticket_id: str, status_id: int) -> None:
+        await self._call(
+            "PATCH",
+            f"/service/tickets/{int(ticket_id)}",
+            json=[{"op": "replace", "path": "status", "value": {"id": status_id}}],
+        )
+
     async def add_kb_article(self, title: str, markdown: str, tags: list[str]) -> str:
         raise PsaError(f"{VENDOR}: FlowPilot does not publish KB articles here")
 

@@ -95,7 +95,7 @@ class HaloAdapter:
     ) -> str:
         action = {
             "ticket_id": int(ticket_id),
-            "note": text,
+            "note": markdown_to_html(text),
             "outcome": "Resolution" if resolution else "Note",
             "hiddenfromuser": internal,
             "timetaken": round(hours or 0, 2),
@@ -109,10 +109,18 @@ class HaloAdapter:
     ) -> str | None:
         return None  # Halo records time on the action itself (`timetaken`)
 
+    async def set_status(self, ticket_id: str, status_id: int) -> None:
+        # Halo updates records by POSTing them (an array) to the collection.
+        await self._call(
+            "POST", "/api/Tickets", json=[{"id": int(ticket_id), "status_id": status_id}]
+        )
+
     async def add_kb_article(self, title: str, markdown: str, tags: list[str]) -> str:
         article = {
             "name": title[:250],
+            # The field name differs between Halo versions; both carry the same HTML.
             "description": markdown_to_html(markdown),
+            "description_html": markdown_to_html(markdown),
             "tag_string": ",".join(tags),
         }
         created = await self._call("POST", "/api/KBArticle", json=[article])

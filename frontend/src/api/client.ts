@@ -33,7 +33,8 @@ export type Upload = Schemas["UploadOut"];
 export type Output = Schemas["ResolutionOutputResponse"];
 export type OutputVersion = Schemas["OutputVersion"];
 export type PushLog = Schemas["PushLogOut"];
-export type PushRequest = Schemas["ResolutionOutputPushRequest"];
+// Fields with a server default are optional to send (the generator marks them required).
+export type PushRequest = Omit<Schemas["ResolutionOutputPushRequest"], "close_ticket"> & { close_ticket?: boolean };
 export type PsaConnection = Schemas["PsaConnectionOut"];
 export type PsaConnectionCreate = Schemas["PsaConnectionCreate"];
 export type PsaConnectionUpdate = Schemas["PsaConnectionUpdate"];

@@ -1618,6 +1618,8 @@ export interface components {
         };
         /** PsaConnectionBrief */
         PsaConnectionBrief: {
+            /** Can Close Tickets */
+            can_close_tickets: boolean;
             /**
              * Id
              * Format: uuid
@@ -1741,6 +1743,8 @@ export interface components {
         PushLogOut: {
             /** Attempts */
             attempts: number;
+            /** Close Ticket */
+            close_ticket: boolean;
             /**
              * Created At
              * Format: date-time
@@ -1859,6 +1863,11 @@ export interface components {
         };
         /** ResolutionOutputPushRequest */
         ResolutionOutputPushRequest: {
+            /**
+             * Close Ticket
+             * @default false
+             */
+            close_ticket: boolean;
             /**
              * Destination
              * @enum {string}

@@ -49,7 +49,12 @@ function MessageAttachments({ sessionId, message }: { sessionId: string; message
 
 function ticketLink(s: Session): TicketLink {
   const t = (s.intake?.psa_ticket ?? {}) as { connection_name?: string; contact_email?: string };
-  return { ticketId: s.psa_ticket_id ?? null, connectionName: t.connection_name ?? null, contactEmail: t.contact_email || null };
+  return {
+    ticketId: s.psa_ticket_id ?? null,
+    connectionId: s.psa_connection_id ?? null,
+    connectionName: t.connection_name ?? null,
+    contactEmail: t.contact_email || null,
+  };
 }
 
 function suggestionsOf(m: Message): ForkSuggestion[] {

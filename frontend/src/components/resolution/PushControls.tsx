@@ -4,7 +4,12 @@ import { Clipboard, Mail, Send, Upload as UploadIcon } from "lucide-react";
 import { api, type DeliveryTargets, type Output, type PushRequest } from "../../api/client";
 import { plainText } from "../../lib/diff";
 
-export type TicketLink = { ticketId: string | null; connectionName: string | null; contactEmail: string | null };
+export type TicketLink = {
+  ticketId: string | null;
+  connectionId: string | null;
+  connectionName: string | null;
+  contactEmail: string | null;
+};
 type Props = {
   sessionId: string;
   output: Output;
@@ -18,6 +23,8 @@ const PSA_TYPES: Output["output_type"][] = ["psa_ticket_notes", "client_summary"
 
 export function PushControls({ sessionId, output, text, ticket, targets, act }: Props) {
   const [form, setForm] = useState<"psa" | "email" | null>(null);
+  const [closeTicket, setCloseTicket] = useState(false);
+  const connection = targets?.psa_connections.find((c) => c.id === ticket.connectionId);
   const approved = output.status === "approved" || output.status === "pushed";
   const inFlight = (d: string) => (output.pushes ?? []).some((p) => p.destination === d && (p.result === "queued" || p.result === "retrying"));
   const push = (body: PushRequest, message: string) => act(() => api.pushOutput(sessionId, output.id, body), message).then(() => setForm(null));
@@ -47,12 +54,17 @@ export function PushControls({ sessionId, output, text, ticket, targets, act }: 
           </span>
         ) : (
           <button type="button" disabled={!approved || inFlight("psa")} title={needsApproval}
-            onClick={() => (ticket.ticketId ? void push({ destination: "psa" }, "Queued for the PSA") : setForm(form === "psa" ? null : "psa"))}
+            onClick={() => (ticket.ticketId ? void push({ destination: "psa", close_ticket: closeTicket }, "Queued for the PSA") : setForm(form === "psa" ? null : "psa"))}
             className={`${button} bg-blue-600 text-white`}>
             <Send aria-hidden="true" className="h-4 w-4" />
             {ticket.ticketId ? `Push to ${ticket.connectionName ?? "PSA"} #${ticket.ticketId}` : "Push to PSA…"}
           </button>
         )
+      )}
+      {PSA_TYPES.includes(output.output_type) && ticket.ticketId && connection?.can_close_tickets && output.status !== "pushed" && (
+        <label className="inline-flex items-center gap-1">
+          <input type="checkbox" checked={closeTicket} onChange={(e) => setCloseTicket(e.target.checked)} /> and close the ticket
+        </label>
       )}
       {output.output_type === "client_summary" && (
         <button type="button" disabled={!approved || inFlight("email") || !targets?.email}

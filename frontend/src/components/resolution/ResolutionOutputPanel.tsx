@@ -143,9 +143,10 @@ export function ResolutionOutputPanel({ sessionId, canWrite, ticket }: Props) {
               )}
               <PushHistory pushes={current.pushes ?? []} />
               {versions && (
-                <ol className="mt-3 space-y-1 text-xs text-slate-600" aria-label="Versions">
-                  {versions.map((v) => <li key={v.version}>v{v.version} · {v.source} · {new Date(v.created_at).toLocaleString()}</li>)}
-                </ol>
+                <VersionList versions={versions} current={current.version}
+                  onRestore={canWrite && current.status !== "pushed"
+                    ? (v) => void act(() => api.editOutput(sessionId, current.id, { edited_content: v.content }), `Restored version ${v.version} as a new edit`).then(() => setVersions(null))
+                    : undefined} />
               )}
             </div>
           )}
@@ -154,5 +155,29 @@ export function ResolutionOutputPanel({ sessionId, canWrite, ticket }: Props) {
       {notice && <p role="status" className="mt-2 text-sm text-emerald-700">{notice}</p>}
       {error && <p role="alert" className="mt-2 text-sm text-red-700">{error}</p>}
     </section>
+  );
+}
+
+function VersionList({ versions, current, onRestore }: { versions: OutputVersion[]; current: number; onRestore?: (v: OutputVersion) => void }) {
+  const [open, setOpen] = useState<number | null>(null);
+  return (
+    <ol className="mt-3 space-y-1 text-xs text-slate-600" aria-label="Versions">
+      {versions.map((v) => (
+        <li key={v.version}>
+          <button type="button" aria-expanded={open === v.version} onClick={() => setOpen(open === v.version ? null : v.version)}
+            className="underline-offset-2 hover:underline">
+            v{v.version} · {v.source} · {new Date(v.created_at).toLocaleString()}{v.version === current && " (current)"}
+          </button>
+          {open === v.version && (
+            <div className="mt-1 rounded border border-slate-200 bg-slate-50 p-2">
+              <pre className="max-h-64 overflow-auto whitespace-pre-wrap">{v.content}</pre>
+              {onRestore && v.version !== current && (
+                <button type="button" onClick={() => onRestore(v)} className="mt-1 rounded border px-2 py-0.5">Restore this version</button>
+              )}
+            </div>
+          )}
+        </li>
+      ))}
+    </ol>
   );
 }

@@ -12,6 +12,7 @@ export const VENDORS: Record<Vendor, { label: string; fields: Field[] }> = {
       { name: "private_key", label: "Private key", secret: true },
       { name: "client_id", label: "Client ID (developer GUID)" },
       { name: "member_identifier", label: "Member for time entries", optional: true },
+      { name: "resolved_status_id", label: "Resolved status id (to close tickets)", optional: true },
     ],
   },
   halo: {
@@ -21,6 +22,7 @@ export const VENDORS: Record<Vendor, { label: string; fields: Field[] }> = {
       { name: "client_id", label: "Client ID" },
       { name: "client_secret", label: "Client secret", secret: true },
       { name: "tenant", label: "Tenant (hosted Halo only)", optional: true },
+      { name: "resolved_status_id", label: "Resolved status id (to close tickets)", optional: true },
     ],
   },
   autotask: {
@@ -31,6 +33,7 @@ export const VENDORS: Record<Vendor, { label: string; fields: Field[] }> = {
       { name: "integration_code", label: "Tracking identifier (integration code)", secret: true },
       { name: "zone_url", label: "Zone lookup URL", optional: true,
         placeholder: "https://webservices.autotask.net/ATServicesRest/V1.0/zoneInformation" },
+      { name: "resolved_status_id", label: "Resolved status id (5 = Complete)", optional: true },
     ],
   },
 };
