@@ -729,3 +729,15 @@ async def test_a_retry_after_partial_success_does_not_repeat_the_note(
     [log] = await pushes(client, tenant, s["base"], summary["id"])
     assert log["result"] == "ok" and log["external_id"] == "note:9000 status:564"
     assert len(psa.state.notes) == 1 and psa.state.status_changes == [("connectwise", 4242, 564)]
+
+
+async def test_a_psa_outage_at_ticket_lookup_is_a_502_and_creates_nothing(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa
+) -> None:
+    await add_connection(client, tenant, cw_connection(psa))
+    psa.state.fail_next.append((500, {"code": "Error", "message": "Database timeout"}, {}))
+    h = tenant.engineer.headers
+    r = await client.post(f"{V1}/ai-sessions", json={"psa_ticket_id": "4242"}, headers=h)
+    assert r.status_code == 502 and r.json()["code"] == "psa_error"
+    assert "Database timeout" in r.json()["detail"]
+    assert (await client.get(f"{V1}/ai-sessions", headers=h)).json()["total"] == 0

@@ -189,3 +189,13 @@ async def test_engineer_without_access_cannot_read_or_push(
         headers=outsider.headers,
     )
     assert r.status_code == 404
+    for destination in ("psa", "email", "kb_library", "hudu"):
+        r = await client.post(
+            f"{resolved['base']}/outputs/{oid}/push",
+            json={"destination": destination},
+            headers=outsider.headers,
+        )
+        assert r.status_code == 404, destination
+    for path in ("pushes", "versions"):
+        r = await client.get(f"{resolved['base']}/outputs/{oid}/{path}", headers=outsider.headers)
+        assert r.status_code == 404, path
