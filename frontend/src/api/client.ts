@@ -29,6 +29,10 @@ export type Briefing = Schemas["HandoffBriefingResponse"];
 export type SessionTime = Schemas["SessionTimeResponse"];
 export type NotificationList = Schemas["NotificationList"];
 export type Team = Schemas["TeamOut"];
+export type User = Schemas["UserOut"];
+export type UserCreate = Omit<Schemas["UserCreate"], "role" | "full_name" | "team_ids"> &
+  Partial<Pick<Schemas["UserCreate"], "role" | "full_name" | "team_ids">>;
+export type UserUpdate = Schemas["UserUpdate"];
 export type Upload = Schemas["UploadOut"];
 export type Output = Schemas["ResolutionOutputResponse"];
 export type OutputVersion = Schemas["OutputVersion"];
@@ -120,6 +124,12 @@ export const api = {
     call<QueuePage>(http.get("/ai-sessions/queue", { params })),
   sessionTime: (id: string) => call<SessionTime>(http.get(`/ai-sessions/${id}/time`)),
   teams: () => call<Team[]>(http.get("/teams")),
+  createTeam: (name: string) => call<Team>(http.post("/teams", { name })),
+  renameTeam: (teamId: string, name: string) => call<Team>(http.patch(`/teams/${teamId}`, { name })),
+  deleteTeam: (teamId: string) => call<void>(http.delete(`/teams/${teamId}`)),
+  users: () => call<User[]>(http.get("/users")),
+  createUser: (body: UserCreate) => call<User>(http.post("/users", body)),
+  updateUser: (userId: string, body: UserUpdate) => call<User>(http.patch(`/users/${userId}`, body)),
   notifications: () => call<NotificationList>(http.get("/notifications")),
   readNotification: (id: string) => call<unknown>(http.post(`/notifications/${id}/read`)),
   readAllNotifications: () => call<void>(http.post("/notifications/read-all")),
