@@ -3,6 +3,7 @@ deactivated, they cannot."""
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import pytest
@@ -55,6 +56,8 @@ async def test_admin_adds_a_team_and_an_engineer(
     await expect(page.get_by_test_id("team-chip")).to_contain_text("Network (1)")
     await row.get_by_label(f"Role of {newcomer}").select_option("engineer")
     await expect(page.get_by_role("status")).to_have_text(f"{newcomer} is now engineer")
+    if os.environ.get("FLOWPILOT_SCREENSHOTS"):
+        await page.screenshot(path="test-results/people.png")
 
     await sign_out(page)
     await sign_in(page, offline_server.url, newcomer)

@@ -135,7 +135,7 @@ function NewUserForm({ teams, run }: { teams: Team[]; run: Run }) {
     e.preventDefault();
     void run(
       () => api.createUser({ email, full_name: fullName, password, role, team_ids: teamIds }).then(() => {
-        setEmail(""); setFullName(""); setPassword(""); setTeamIds([]);
+        setEmail(""); setFullName(""); setPassword(""); setRole("engineer"); setTeamIds([]);
       }),
       `${email} can now sign in`,
     );
