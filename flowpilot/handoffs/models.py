@@ -55,6 +55,7 @@ class SessionHandoff(IdMixin, CreatedMixin, Base):
     )
     psa_note_pushed: Mapped[bool] = mapped_column(Boolean, default=False)
     psa_note_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    psa_note_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     notification_sent: Mapped[bool] = mapped_column(Boolean, default=False)
     notification_error: Mapped[str | None] = mapped_column(Text, nullable=True)
 

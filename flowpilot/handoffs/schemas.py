@@ -65,6 +65,8 @@ class HandoffResponse(BaseModel):
     claimed_by_name: str = ""
     claimed_at: datetime | None
     psa_note_pushed: bool
+    psa_note_id: str | None = None
+    psa_note_error: str | None = None
     notification_sent: bool
     notification_error: str | None
     created_at: datetime

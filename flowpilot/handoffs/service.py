@@ -173,6 +173,9 @@ async def create_handoff(
         await defer(db, "send_handoff_notifications", handoff_id=str(handoff.id))
     elif body.remind_at is not None:
         await defer(db, "park_reminder", _schedule_at=body.remind_at, handoff_id=str(handoff.id))
+    if session.psa_ticket_id:
+        # The ticket's history shows who handed it off and why (an internal note).
+        await defer(db, "push_handoff_note", handoff_id=str(handoff.id))
     await db.refresh(handoff)
     return handoff
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from flowpilot.auth.models import TeamMembership, User
 from flowpilot.config import get_settings
 from flowpilot.handoffs.models import Notification, SessionHandoff
+from flowpilot.integrations import service as integrations
 from flowpilot.integrations.delivery import DeliveryError
 from flowpilot.integrations.email import send_mail
 from flowpilot.integrations.service import mail_config_for
@@ -122,3 +123,60 @@ async def park_reminder(handoff_id: str) -> None:
             )
         )
         await db.commit()
+
+
+class RetryablePsaError(Exception):
+    """Raised to let procrastinate retry a PSA note after a temporary failure."""
+
+
+def handoff_note(handoff: SessionHandoff) -> str:
+    if handoff.intent == "escalate":
+        head = f"FlowPilot: escalated ({handoff.priority}) for another engineer to pick up."
+    else:
+        head = "FlowPilot: parked" + (
+            f", waiting on {handoff.waiting_on}." if handoff.waiting_on else "."
+        )
+    parts = [head, handoff.ai_assessment or ""]
+    if handoff.engineer_notes:
+        parts.append(f"Engineer notes: {handoff.engineer_notes}")
+    return "\n\n".join(p for p in parts if p)
+
+
+@job_app.task(
+    name="push_handoff_note",
+    queue="deliveries",
+    retry=RetryStrategy(max_attempts=5, exponential_wait=2, retry_exceptions={RetryablePsaError}),
+)
+async def push_handoff_note(handoff_id: str) -> None:
+    rt = runtime()
+    settings = rt.settings or get_settings()
+    async with rt.sessionmaker() as db:
+        handoff = await db.get(SessionHandoff, uuid.UUID(handoff_id), with_for_update=True)
+        if handoff is None or handoff.psa_note_pushed:
+            return
+        session = await db.get(AISession, handoff.session_id)
+        if session is None or not session.psa_ticket_id or not session.psa_connection_id:
+            return
+        retry = False
+        try:
+            connection = await integrations.get_connection(
+                db, session.account_id, session.psa_connection_id
+            )
+            psa = integrations.adapter(connection, settings.resolved_secret_key())
+            note_id = await psa.add_note(
+                session.psa_ticket_id,
+                handoff_note(handoff),
+                internal=True,
+                resolution=False,
+                hours=None,
+            )
+        except DeliveryError as exc:
+            handoff.psa_note_error = exc.message
+            retry = exc.retryable
+        else:
+            handoff.psa_note_pushed = True
+            handoff.psa_note_id = note_id
+            handoff.psa_note_error = None
+        await db.commit()
+        if retry:
+            raise RetryablePsaError(handoff.psa_note_error)

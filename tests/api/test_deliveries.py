@@ -741,3 +741,54 @@ async def test_a_psa_outage_at_ticket_lookup_is_a_502_and_creates_nothing(
     assert r.status_code == 502 and r.json()["code"] == "psa_error"
     assert "Database timeout" in r.json()["detail"]
     assert (await client.get(f"{V1}/ai-sessions", headers=h)).json()["total"] == 0
+
+
+async def test_a_handoff_is_noted_on_the_linked_ticket(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa, maker, provider, settings, db
+) -> None:  # type: ignore[no-untyped-def]
+    from flowpilot.handoffs.tasks import RetryablePsaError, push_handoff_note
+
+    await add_connection(client, tenant, cw_connection(psa))
+    h = tenant.engineer.headers
+    sid = (
+        await client.post(f"{V1}/ai-sessions", json={"psa_ticket_id": "4242"}, headers=h)
+    ).json()["id"]
+    handoff = await client.post(
+        f"{V1}/ai-sessions/{sid}/handoff",
+        json={"intent": "escalate", "priority": "elevated", "engineer_notes": "Needs Entra admin"},
+        headers=h,
+    )
+    hid = handoff.json()["id"]
+    queued = await db.scalar(
+        text(
+            "SELECT count(*) FROM procrastinate_jobs "
+            "WHERE task_name = 'push_handoff_note' AND args->>'handoff_id' = :h"
+        ),
+        {"h": hid},
+    )
+    assert queued == 1
+    set_runtime(Runtime(sessionmaker=maker, provider=provider, settings=settings))
+    psa.state.fail_next.append((503, {"code": "Busy", "message": "try later"}, {}))
+    with pytest.raises(RetryablePsaError):
+        await push_handoff_note(handoff_id=hid)
+    await push_handoff_note(handoff_id=hid)  # procrastinate's retry
+    note = psa.state.notes[-1]
+    assert note["internalAnalysisFlag"] is True and note["ticketId"] == 4242
+    assert "escalated (elevated)" in note["text"] and "Needs Entra admin" in note["text"]
+    [shown] = (await client.get(f"{V1}/ai-sessions/{sid}/handoffs", headers=h)).json()
+    assert shown["psa_note_pushed"] is True and shown["psa_note_id"] == "9000"
+    assert shown["psa_note_error"] is None
+
+
+async def test_a_session_without_a_ticket_sends_no_handoff_note(
+    client: httpx.AsyncClient, tenant: Tenant, db
+) -> None:  # type: ignore[no-untyped-def]
+    h = tenant.engineer.headers
+    sid = (
+        await client.post(f"{V1}/ai-sessions", json={"problem_summary": "Wi-Fi drops"}, headers=h)
+    ).json()["id"]
+    await client.post(f"{V1}/ai-sessions/{sid}/handoff", json={"intent": "park"}, headers=h)
+    queued = await db.scalar(
+        text("SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'push_handoff_note'")
+    )
+    assert queued == 0

@@ -1355,6 +1355,10 @@ export interface components {
              * @enum {string}
              */
             priority: "normal" | "elevated";
+            /** Psa Note Error */
+            psa_note_error?: string | null;
+            /** Psa Note Id */
+            psa_note_id?: string | null;
             /** Psa Note Pushed */
             psa_note_pushed: boolean;
             /** Remind At */

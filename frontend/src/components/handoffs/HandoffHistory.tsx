@@ -17,6 +17,8 @@ export function HandoffHistory({ handoffs }: { handoffs: Handoff[] }) {
             {h.waiting_on && <p className="text-slate-600">Waiting on: {h.waiting_on}</p>}
             {h.engineer_notes && <p className="text-slate-600">Notes: {h.engineer_notes}</p>}
             {h.ai_assessment && <p className="whitespace-pre-wrap text-slate-600">{h.ai_assessment}</p>}
+            {h.psa_note_pushed && <p className="text-xs text-emerald-700">Noted on the PSA ticket (note {h.psa_note_id})</p>}
+            {!h.psa_note_pushed && h.psa_note_error && <p className="text-xs text-red-700">PSA note not written: {h.psa_note_error}</p>}
           </li>
         ))}
       </ol>
