@@ -64,6 +64,7 @@ bench: install ## Benchmarks (print numbers; not tests)
 	$(PY) -m bench.turn_overhead
 	$(PY) -m bench.branching
 	$(PY) -m bench.outputs
+	$(PY) -m bench.deliveries
 
 clean:
 	rm -rf $(VENV) $(WEB)/node_modules flowpilot/static .flowpilot/test

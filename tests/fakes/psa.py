@@ -3,6 +3,7 @@ vendors' docs, see shared/reference/psa-apis.md): it checks auth headers, paths 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import threading
 import time
@@ -11,6 +12,7 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -29,6 +31,7 @@ class PsaState:
     articles: list[dict[str, Any]] = field(default_factory=list)
     hudu_articles: list[dict[str, Any]] = field(default_factory=list)
     status_changes: list[tuple[str, int, int]] = field(default_factory=list)
+    latency_s: float = 0.0  # added to every answer (benchmarks)
     tokens_issued: int = 0
     # Injected answers, one per vendor call in order; None lets that call through.
     fail_next: list[tuple[int, dict[str, Any], dict[str, str]] | None] = field(default_factory=list)
@@ -61,12 +64,18 @@ class FakePsa:
             Route("/at/zone1/V1.0/Companies/{cid:int}", self.at_company),
             Route("/at/zone1/V1.0/Contacts/{cid:int}", self.at_contact),
         ]
+        app = Starlette(routes=routes)
+        app.add_middleware(BaseHTTPMiddleware, dispatch=self._vendor_latency)
         self.server = uvicorn.Server(
-            uvicorn.Config(
-                Starlette(routes=routes), host="127.0.0.1", port=self.port, log_level="warning"
-            )
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    async def _vendor_latency(self, request: Request, call_next: Any) -> Response:
+        if self.state.latency_s:
+            await asyncio.sleep(self.state.latency_s)
+        response: Response = await call_next(request)
+        return response
 
     def start(self) -> FakePsa:
         self.thread.start()
