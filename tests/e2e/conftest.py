@@ -47,6 +47,21 @@ def offline_server(worker_database_uri: str) -> Iterator[LiveServer]:
 
 
 @pytest.fixture(scope="module")
+def server_with_worker(worker_database_uri: str, tmp_path_factory) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+    """A live server running jobs in-process (descriptions, documents, deliveries)."""
+    if not (STATIC_DIR / "index.html").exists():
+        pytest.fail("The web app is not built: run `make web` (make test does it)")
+    live = start_server(
+        worker=True,
+        DATABASE_URL=worker_database_uri,
+        FLOWPILOT_DATA_DIR=str(tmp_path_factory.mktemp("data")),
+        FLOWPILOT_OFFLINE_STREAM_DELAY_MS=5,
+    )
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="module")
 def openai_server(worker_database_uri: str, vendors_server) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
     live = start_server(
         DATABASE_URL=worker_database_uri,

@@ -5,33 +5,17 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from playwright.async_api import Page, expect
 
-from flowpilot.app import STATIC_DIR
 from flowpilot.auth import service as auth
 from tests.conftest import PASSWORD
 from tests.e2e.test_chat_flow import sign_in
 from tests.fakes.psa import FakePsa
-from tests.live import LiveServer, start_server
+from tests.live import LiveServer
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def delivering_server(worker_database_uri: str, tmp_path_factory) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
-    if not (STATIC_DIR / "index.html").exists():
-        pytest.fail("The web app is not built: run `make web` (make test does it)")
-    live = start_server(
-        worker=True,
-        DATABASE_URL=worker_database_uri,
-        FLOWPILOT_DATA_DIR=str(tmp_path_factory.mktemp("data")),
-        FLOWPILOT_OFFLINE_STREAM_DELAY_MS=5,
-    )
-    yield live
-    live.stop()
 
 
 @pytest.fixture
@@ -68,12 +52,12 @@ async def connect_connectwise(page: Page, psa: FakePsa) -> None:
 
 
 async def test_connect_psa_start_from_ticket_resolve_publish_and_push(
-    page: Page, delivering_server: LiveServer, admin_user: str, psa: FakePsa
+    page: Page, server_with_worker: LiveServer, admin_user: str, psa: FakePsa
 ) -> None:
     await page.context.grant_permissions(
-        ["clipboard-read", "clipboard-write"], origin=delivering_server.url
+        ["clipboard-read", "clipboard-write"], origin=server_with_worker.url
     )
-    await sign_in(page, delivering_server.url, admin_user)
+    await sign_in(page, server_with_worker.url, admin_user)
     await connect_connectwise(page, psa)
 
     await page.get_by_role("link", name="Sessions").click()

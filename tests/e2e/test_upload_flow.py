@@ -2,14 +2,11 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Iterator
 
 import pytest
 from playwright.async_api import Page, expect
 
-from flowpilot.app import STATIC_DIR
 from tests.e2e.test_chat_flow import sign_in, start_session
-from tests.live import LiveServer, start_server
 
 pytestmark = pytest.mark.e2e
 
@@ -18,20 +15,6 @@ PNG_B64 = (
     "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAYAAABytg0kAAAAFklEQVR42mP8z8DwHwMYGBgYGBgAAP8JAQHnR8rV"
     "AAAAAElFTkSuQmCC"
 )
-
-
-@pytest.fixture(scope="module")
-def server_with_worker(worker_database_uri: str, tmp_path_factory) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
-    if not (STATIC_DIR / "index.html").exists():
-        pytest.fail("The web app is not built: run `make web` (make test does it)")
-    live = start_server(
-        worker=True,
-        DATABASE_URL=worker_database_uri,
-        FLOWPILOT_DATA_DIR=str(tmp_path_factory.mktemp("data")),
-        FLOWPILOT_OFFLINE_STREAM_DELAY_MS=5,
-    )
-    yield live
-    live.stop()
 
 
 PASTE = """
