@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -15,6 +18,7 @@ from tests.fakes.llm import anthropic_error
 from tests.fakes.recording import RecordingProvider
 from tests.fakes.server import Canned
 
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 EVENT = (
     "Log Name: System\nSource: Microsoft-Windows-Kernel-Power\nEvent ID: 41\nLevel: Critical\n"
     "Date: 2026-11-20T09:14:02\n"
@@ -233,3 +237,48 @@ async def test_messages_cannot_reference_another_sessions_upload(
     assert r.status_code == 404
     msgs = (await client.get(f"/api/v1/ai-sessions/{second}/messages", headers=h)).json()
     assert msgs == []  # nothing half-written
+
+
+@pytest.mark.skipif(
+    shutil.which("tesseract") is None,
+    reason="needs tesseract (`.ci/run` installs tesseract-ocr)",
+)
+async def test_offline_screenshot_text_is_read_by_ocr(
+    client: httpx.AsyncClient, tenant: Tenant, app
+) -> None:  # type: ignore[no-untyped-def]
+    h = tenant.engineer.headers
+    sid = (
+        await client.post(
+            "/api/v1/ai-sessions", json={"problem_summary": "Outlook will not start"}, headers=h
+        )
+    ).json()["id"]
+    shot = await _upload(
+        client, h, sid, "outlook.png", (FIXTURES / "outlook-error.png").read_bytes()
+    )
+    await _describe(app, shot["id"], OfflineProvider())
+    got = (await client.get(f"/api/v1/ai-sessions/{sid}/uploads/{shot['id']}", headers=h)).json()
+    assert got["description_status"] == "done"
+    assert "Text read: Microsoft Outlook Cannot start Microsoft Outlook." in got["ai_description"]
+    assert got["description_data"]["ocr"] is True
+    assert "0x80070005" in got["description_data"]["error_codes"]
+
+
+async def test_without_tesseract_the_description_says_so(
+    client: httpx.AsyncClient, tenant: Tenant, app, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("flowpilot.uploads.analysis.shutil.which", lambda _name: None)
+    h = tenant.engineer.headers
+    sid = (
+        await client.post(
+            "/api/v1/ai-sessions", json={"problem_summary": "Outlook will not start"}, headers=h
+        )
+    ).json()["id"]
+    shot = await _upload(
+        client, h, sid, "outlook.png", (FIXTURES / "outlook-error.png").read_bytes()
+    )
+    await _describe(app, shot["id"], OfflineProvider())
+    got = (await client.get(f"/api/v1/ai-sessions/{sid}/uploads/{shot['id']}", headers=h)).json()
+    assert (
+        "PNG screenshot, 610x200. Text was not read: OCR needs tesseract" in (got["ai_description"])
+    )
+    assert got["description_data"]["ocr"] is False
