@@ -9,6 +9,7 @@ from email.utils import formataddr, make_msgid
 import aiosmtplib
 
 from flowpilot.integrations.delivery import DeliveryError
+from flowpilot.integrations.html import markdown_to_html
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ def build_message(config: SmtpConfig, to: list[str], subject: str, text: str) ->
     message["Subject"] = subject
     message["Message-ID"] = make_msgid(domain=config.from_address.rpartition("@")[2] or None)
     message.set_content(text)
+    # Documents are Markdown: mail clients get a rendered HTML part next to the plain text.
+    message.add_alternative(markdown_to_html(text), subtype="html")
     return message
 
 

@@ -3,6 +3,8 @@ resolution documents to the PSA and by e-mail, run by the delivery job against l
 
 from __future__ import annotations
 
+import email
+import email.policy
 from typing import Any
 
 import httpx
@@ -451,7 +453,13 @@ async def test_client_summary_email_arrives_with_the_edited_text(
         await run_job(maker, provider, settings, push_id)
     [(sender, recipients, body)] = inbox.messages
     assert sender == "support@msp.example" and recipients == ["dana@acme.example"]
-    assert "Subject: [Ticket #4242] Resolved:" in body and "Outlook no longer asks" in body
+    assert "Subject: [Ticket #4242] Resolved:" in body
+    message = email.message_from_string(body, policy=email.policy.default)
+    plain = message.get_body(("plain",))
+    html = message.get_body(("html",))
+    assert plain is not None and html is not None
+    assert plain.get_content().replace("\r\n", "\n").strip() == edited
+    assert "<p>Outlook no longer asks for your password." in html.get_content()
     [log] = await pushes(client, tenant, s["base"], summary["id"])
     assert log["result"] == "ok" and log["external_id"].startswith("<")
 

@@ -79,7 +79,10 @@ export function PushControls({ sessionId, output, text, ticket, targets, act }: 
       <button type="button" onClick={() => void act(() => navigator.clipboard.writeText(plainText(text)), "Copied as plain text")} className={`${button} border`}>
         Copy as plain text
       </button>
-      {form === "psa" && <TicketForm onSubmit={(ticketId) => push({ destination: "psa", ticket_id: ticketId }, "Queued for the PSA")} onCancel={() => setForm(null)} />}
+      {form === "psa" && (
+        <TicketForm connections={targets?.psa_connections ?? []} onCancel={() => setForm(null)}
+          onSubmit={(ticketId, connectionId) => push({ destination: "psa", ticket_id: ticketId, psa_connection_id: connectionId }, "Queued for the PSA")} />
+      )}
       {form === "email" && (
         <EmailForm initial={ticket.contactEmail ?? ""} onCancel={() => setForm(null)}
           onSubmit={(to) => push({ destination: "email", recipients: to }, "Queued for e-mail")} />
@@ -88,11 +91,26 @@ export function PushControls({ sessionId, output, text, ticket, targets, act }: 
   );
 }
 
-function TicketForm({ onSubmit, onCancel }: { onSubmit: (ticketId: string) => Promise<void>; onCancel: () => void }) {
+type Connection = DeliveryTargets["psa_connections"][number];
+
+function TicketForm({ connections, onSubmit, onCancel }: {
+  connections: Connection[];
+  onSubmit: (ticketId: string, connectionId: string) => Promise<void>;
+  onCancel: () => void;
+}) {
   const [ticketId, setTicketId] = useState("");
+  const [connectionId, setConnectionId] = useState((connections.find((c) => c.is_default) ?? connections[0])?.id ?? "");
   return (
     <form aria-label="Push to a PSA ticket" className="flex basis-full flex-wrap items-end gap-2"
-      onSubmit={(e: FormEvent) => { e.preventDefault(); void onSubmit(ticketId.trim()); }}>
+      onSubmit={(e: FormEvent) => { e.preventDefault(); void onSubmit(ticketId.trim(), connectionId); }}>
+      {connections.length > 1 && (
+        <label className="block">PSA
+          <select value={connectionId} onChange={(e) => setConnectionId(e.target.value)}
+            className="mt-0.5 block rounded border border-slate-300 px-2 py-1">
+            {connections.map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
+          </select>
+        </label>
+      )}
       <label className="block">Ticket number
         <input value={ticketId} onChange={(e) => setTicketId(e.target.value)} required pattern="[0-9]{1,18}" inputMode="numeric"
           className="mt-0.5 block w-36 rounded border border-slate-300 px-2 py-1" />
