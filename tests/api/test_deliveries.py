@@ -14,7 +14,7 @@ from sqlalchemy import text
 from flowpilot.config import Settings
 from flowpilot.jobs.runtime import Runtime, set_runtime
 from flowpilot.resolutions.tasks import push_resolution_output
-from tests.conftest import Tenant
+from tests.conftest import Tenant, make_settings
 from tests.fakes.psa import FakePsa
 from tests.fakes.smtp import smtp_inbox
 
@@ -800,3 +800,19 @@ async def test_a_session_without_a_ticket_sends_no_handoff_note(
         text("SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'push_handoff_note'")
     )
     assert queued == 0
+
+
+async def test_a_changed_secret_key_asks_for_the_credentials_again(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa, app
+) -> None:  # type: ignore[no-untyped-def]
+    cid = await add_connection(client, tenant, cw_connection(psa))
+    app.state.settings = make_settings(FLOWPILOT_SECRET_KEY="rotated-key")
+    h = tenant.admin.headers
+    listed = (await client.get(f"{V1}/psa-connections", headers=h)).json()
+    assert listed[0]["secret_fields_set"] == []
+    tested = (await client.post(f"{V1}/psa-connections/{cid}/test", headers=h)).json()
+    assert tested["ok"] is False and "enter them again" in tested["message"]
+    await client.patch(
+        f"{V1}/psa-connections/{cid}", json={"secrets": {"private_key": "priv"}}, headers=h
+    )
+    assert (await client.post(f"{V1}/psa-connections/{cid}/test", headers=h)).json()["ok"] is True
