@@ -82,16 +82,19 @@ class Settings(BaseSettings):
         return "offline"
 
     def resolved_secret_key(self) -> str:
-        """The configured key, or one generated once and kept in the data dir."""
+        """The configured key, or one generated once and kept in the data dir (read once:
+        requests and jobs ask for it to open stored credentials)."""
         if self.secret_key:
             return self.secret_key
         path = self.data_dir / "secret_key"
         if path.exists():
-            return path.read_text().strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(48)
-        path.write_text(key)
-        path.chmod(0o600)
+            key = path.read_text().strip()
+        else:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            key = secrets.token_urlsafe(48)
+            path.write_text(key)
+            path.chmod(0o600)
+        self.secret_key = key
         return key
 
 

@@ -9,15 +9,13 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
-    ForeignKey,
     Index,
     String,
     UniqueConstraint,
 )
-from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from flowpilot.db.base import Base, CreatedMixin, IdMixin
+from flowpilot.db.base import Base, CreatedMixin, IdMixin, fk_column
 
 PLANS = ("free", "pro", "team", "enterprise")
 ROLES = ("engineer", "lead", "admin")
@@ -35,9 +33,7 @@ class Team(IdMixin, CreatedMixin, Base):
     __tablename__ = "teams"
     __table_args__ = (UniqueConstraint("account_id", "name"),)
 
-    account_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE"), index=True
-    )
+    account_id: Mapped[uuid.UUID] = fk_column("accounts.id", index=True)
     name: Mapped[str] = mapped_column(String(200))
 
 
@@ -45,9 +41,7 @@ class User(IdMixin, CreatedMixin, Base):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint(f"role IN {ROLES}", name="role"),)
 
-    account_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE"), index=True
-    )
+    account_id: Mapped[uuid.UUID] = fk_column("accounts.id", index=True)
     # Login is by e-mail alone, so an address belongs to one account.
     email: Mapped[str] = mapped_column(String(320), unique=True)
     full_name: Mapped[str] = mapped_column(String(200), default="")
@@ -59,12 +53,8 @@ class User(IdMixin, CreatedMixin, Base):
 class TeamMembership(Base):
     __tablename__ = "team_memberships"
 
-    team_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
-    )
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
+    team_id: Mapped[uuid.UUID] = fk_column("teams.id", primary_key=True)
+    user_id: Mapped[uuid.UUID] = fk_column("users.id", primary_key=True, index=True)
 
 
 class AuthToken(IdMixin, CreatedMixin, Base):
@@ -72,9 +62,7 @@ class AuthToken(IdMixin, CreatedMixin, Base):
 
     __tablename__ = "auth_tokens"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    user_id: Mapped[uuid.UUID] = fk_column("users.id", index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

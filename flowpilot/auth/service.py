@@ -163,6 +163,17 @@ async def display_names(
     return dict(rows.tuples().all())
 
 
+async def team_names(
+    db: AsyncSession, team_ids: Iterable[uuid.UUID | None]
+) -> dict[uuid.UUID, str]:
+    """Name of each team id, in one query."""
+    wanted = {i for i in team_ids if i}
+    if not wanted:
+        return {}
+    rows = await db.execute(select(Team.id, Team.name).where(Team.id.in_(wanted)))
+    return dict(rows.tuples().all())
+
+
 async def display_name(db: AsyncSession, user_id: uuid.UUID | None) -> str:
     if user_id is None:
         return ""

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ForeignKey, Text
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy import Text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from flowpilot.db.base import Base, CreatedMixin, IdMixin
+from flowpilot.db.base import Base, CreatedMixin, IdMixin, fk_column
 
 
 class ForkPoint(IdMixin, CreatedMixin, Base):
@@ -18,23 +18,15 @@ class ForkPoint(IdMixin, CreatedMixin, Base):
 
     __tablename__ = "fork_points"
 
-    session_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("ai_sessions.id", ondelete="CASCADE"), index=True
+    session_id: Mapped[uuid.UUID] = fk_column("ai_sessions.id", index=True)
+    account_id: Mapped[uuid.UUID] = fk_column("accounts.id")
+    parent_branch_id: Mapped[uuid.UUID] = fk_column("session_branches.id")
+    trigger_step_id: Mapped[uuid.UUID | None] = fk_column(
+        "ai_session_steps.id", "SET NULL", nullable=True
     )
-    account_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE")
+    trigger_message_id: Mapped[uuid.UUID | None] = fk_column(
+        "session_messages.id", "SET NULL", nullable=True
     )
-    parent_branch_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("session_branches.id", ondelete="CASCADE")
-    )
-    trigger_step_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("ai_session_steps.id", ondelete="SET NULL"), nullable=True
-    )
-    trigger_message_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("session_messages.id", ondelete="SET NULL"), nullable=True
-    )
-    created_by: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
-    )
+    created_by: Mapped[uuid.UUID | None] = fk_column("users.id", "SET NULL", nullable=True)
     fork_reason: Mapped[str] = mapped_column(Text)
     options: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)

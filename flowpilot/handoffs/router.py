@@ -10,8 +10,7 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy import func, select, update
 
 from flowpilot.auth.deps import CurrentUser
-from flowpilot.auth.models import Team
-from flowpilot.auth.service import display_names
+from flowpilot.auth.service import display_names, team_names
 from flowpilot.db.deps import DBSession
 from flowpilot.errors import NotFound
 from flowpilot.handoffs import service
@@ -74,16 +73,7 @@ async def get_queue(
     )
     names = await display_names(db, {h.handed_off_by for h, _ in rows})
     counts = await service.branch_counts(db, [s.id for _, s in rows])
-    team_ids = {h.target_team_id or s.team_id for h, s in rows} - {None}
-    teams = (
-        dict(
-            (await db.execute(select(Team.id, Team.name).where(Team.id.in_(team_ids))))
-            .tuples()
-            .all()
-        )
-        if team_ids
-        else {}
-    )
+    teams = await team_names(db, {h.target_team_id or s.team_id for h, s in rows})
     now = datetime.now(UTC)
     items = [
         QueueItemResponse(

@@ -89,9 +89,8 @@ async def look_up_ticket(
     db: DBSession,
     key: SecretKey,
 ) -> PsaTicketOut:
-    connection, ticket = await service.fetch_ticket(
-        db, principal.account_id, connection_id, ticket_id, key
-    )
+    connection = await service.get_connection(db, principal.account_id, connection_id)
+    ticket = await service.fetch_ticket(connection, ticket_id, key)
     return PsaTicketOut(
         connection_id=connection.id,
         vendor=connection.vendor,  # type: ignore[arg-type]

@@ -31,7 +31,7 @@ from flowpilot.integrations.models import (
     TestResultMixin,
 )
 from flowpilot.integrations.psa.base import PsaAdapter, PsaError, PsaTicket
-from flowpilot.integrations.psa.registry import ADAPTERS, adapter_for
+from flowpilot.integrations.psa.registry import KB_VENDORS, adapter_for
 from flowpilot.integrations.schemas import (
     DeliveryTargets,
     HuduSettingsIn,
@@ -251,14 +251,23 @@ async def test_connection(
     return result
 
 
-async def fetch_ticket(
-    db: AsyncSession,
-    account_id: uuid.UUID,
-    connection_id: uuid.UUID,
-    ticket_id: str,
-    secret_key: str,
-) -> tuple[PsaConnection, PsaTicket]:
-    connection = await get_connection(db, account_id, connection_id)
+async def chosen_connection(
+    db: AsyncSession, account_id: uuid.UUID, connection_id: uuid.UUID | None
+) -> PsaConnection:
+    """The connection asked for, else the account's default one."""
+    if connection_id is not None:
+        return await get_connection(db, account_id, connection_id)
+    default = await default_connection(db, account_id)
+    if default is None:
+        raise Conflict(
+            "No PSA connection is set up (or none is marked default): an admin adds one "
+            "under Settings, or pick the connection explicitly",
+            code="psa_not_configured",
+        )
+    return default
+
+
+async def fetch_ticket(connection: PsaConnection, ticket_id: str, secret_key: str) -> PsaTicket:
     try:
         ticket = await adapter(connection, secret_key).get_ticket(ticket_id)
     except PsaError as exc:
@@ -268,7 +277,7 @@ async def fetch_ticket(
                 code="psa_ticket_not_found",
             ) from exc
         raise PsaFailed(exc.message, retryable=exc.retryable) from exc
-    return connection, ticket
+    return ticket
 
 
 async def ticket_for_new_session(
@@ -278,16 +287,8 @@ async def ticket_for_new_session(
     ticket_id: str,
     secret_key: str,
 ) -> tuple[PsaConnection, PsaTicket]:
-    if connection_id is None:
-        default = await default_connection(db, account_id)
-        if default is None:
-            raise Conflict(
-                "No PSA connection is set up (or none is marked default): an admin adds one "
-                "under Settings, or pick the connection explicitly",
-                code="psa_not_configured",
-            )
-        connection_id = default.id
-    return await fetch_ticket(db, account_id, connection_id, ticket_id, secret_key)
+    connection = await chosen_connection(db, account_id, connection_id)
+    return connection, await fetch_ticket(connection, ticket_id, secret_key)
 
 
 # ── SMTP ──
@@ -470,7 +471,7 @@ async def delivery_targets(db: AsyncSession, account_id: uuid.UUID) -> DeliveryT
     exports = [
         KbExportTarget(destination="psa", name=c.name, psa_connection_id=c.id)
         for c in connections
-        if getattr(ADAPTERS[c.vendor], "supports_kb", False)
+        if c.vendor in KB_VENDORS
     ]
     if await hudu_settings(db, account_id) is not None:
         exports.append(KbExportTarget(destination="hudu", name="Hudu"))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Computed, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
+from sqlalchemy import Computed, Index, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
-from flowpilot.db.base import Base, CreatedMixin, IdMixin
+from flowpilot.db.base import Base, CreatedMixin, IdMixin, fk_column
 
 SEARCH_EXPRESSION = (
     "setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A') || "
@@ -27,9 +27,7 @@ class LibraryEntry(IdMixin, CreatedMixin, Base):
         Index("ix_library_entries_search", "search", postgresql_using="gin"),
     )
 
-    account_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=True, index=True
-    )
+    account_id: Mapped[uuid.UUID | None] = fk_column("accounts.id", nullable=True, index=True)
     kind: Mapped[str] = mapped_column(String(20), default="flow")
     slug: Mapped[str] = mapped_column(String(120))
     title: Mapped[str] = mapped_column(String(300))

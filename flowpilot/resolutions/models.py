@@ -10,17 +10,16 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
-    ForeignKey,
     Integer,
     String,
     Text,
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from flowpilot.db.base import Base, CreatedMixin, IdMixin
+from flowpilot.db.base import Base, CreatedMixin, IdMixin, fk_column
 
 OUTPUT_TYPES = ("psa_ticket_notes", "knowledge_base", "client_summary")
 
@@ -34,12 +33,8 @@ class SessionResolutionOutput(IdMixin, CreatedMixin, Base):
         UniqueConstraint("session_id", "output_type"),
     )
 
-    session_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("ai_sessions.id", ondelete="CASCADE"), index=True
-    )
-    account_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE")
-    )
+    session_id: Mapped[uuid.UUID] = fk_column("ai_sessions.id", index=True)
+    account_id: Mapped[uuid.UUID] = fk_column("accounts.id")
     output_type: Mapped[str] = mapped_column(String(30))
     generated_content: Mapped[str] = mapped_column(Text)
     structured_data: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
@@ -58,14 +53,8 @@ class SessionResolutionOutput(IdMixin, CreatedMixin, Base):
 class ResolutionOutputVersion(IdMixin, CreatedMixin, Base):
     __tablename__ = "resolution_output_versions"
 
-    output_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True),
-        ForeignKey("session_resolution_outputs.id", ondelete="CASCADE"),
-        index=True,
-    )
-    account_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE")
-    )
+    output_id: Mapped[uuid.UUID] = fk_column("session_resolution_outputs.id", index=True)
+    account_id: Mapped[uuid.UUID] = fk_column("accounts.id")
     version: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(20))  # generated | edited
     content: Mapped[str] = mapped_column(Text)
@@ -80,14 +69,8 @@ class ResolutionPushLog(IdMixin, CreatedMixin, Base):
     __tablename__ = "resolution_push_log"
     __table_args__ = (CheckConstraint(f"result IN {PUSH_RESULTS}", name="result"),)
 
-    output_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True),
-        ForeignKey("session_resolution_outputs.id", ondelete="CASCADE"),
-        index=True,
-    )
-    account_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE")
-    )
+    output_id: Mapped[uuid.UUID] = fk_column("session_resolution_outputs.id", index=True)
+    account_id: Mapped[uuid.UUID] = fk_column("accounts.id")
     destination: Mapped[str] = mapped_column(String(30))
     request_summary: Mapped[str] = mapped_column(Text, default="")
     result: Mapped[str] = mapped_column(String(20))
@@ -97,15 +80,13 @@ class ResolutionPushLog(IdMixin, CreatedMixin, Base):
     # What is sent is frozen at request time: a later edit never changes a queued push.
     content: Mapped[str] = mapped_column(Text, default="")
     recipients: Mapped[list[str] | None] = mapped_column(JSONB, nullable=True)
-    psa_connection_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("psa_connections.id", ondelete="SET NULL"), nullable=True
+    psa_connection_id: Mapped[uuid.UUID | None] = fk_column(
+        "psa_connections.id", "SET NULL", nullable=True
     )
     ticket_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     # psa: also move the ticket to the connection's resolved status after the note.
     close_ticket: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
-    requested_by_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
-    )
+    requested_by_id: Mapped[uuid.UUID | None] = fk_column("users.id", "SET NULL", nullable=True)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy import select
 
 from flowpilot.auth.deps import CurrentUser
 from flowpilot.db.deps import DBSession
@@ -43,21 +42,10 @@ async def list_outputs(
 async def _with_pushes(
     db: DBSession, rows: list[SessionResolutionOutput]
 ) -> list[ResolutionOutputResponse]:
-    """Each output with its deliveries, newest first, in one query."""
-    logs = await db.scalars(
-        select(ResolutionPushLog)
-        .where(
-            ResolutionPushLog.output_id.in_([r.id for r in rows]),
-            ResolutionPushLog.account_id.in_({r.account_id for r in rows}),
-        )
-        .order_by(ResolutionPushLog.created_at.desc())
-    )
-    by_output: dict[uuid.UUID, list[PushLogOut]] = {}
-    for entry in logs:
-        by_output.setdefault(entry.output_id, []).append(PushLogOut.model_validate(entry))
+    by_output = await service.recent_pushes(db, rows)
     return [
         ResolutionOutputResponse.model_validate(r).model_copy(
-            update={"pushes": by_output.get(r.id, [])[:20]}
+            update={"pushes": [PushLogOut.model_validate(p) for p in by_output.get(r.id, [])]}
         )
         for r in rows
     ]
@@ -92,14 +80,7 @@ async def output_versions(
 ) -> list[OutputVersion]:
     session = await sessions.get_session(db, principal, session_id)
     output = await service.get_output(db, session, output_id)
-    rows = await db.scalars(
-        select(ResolutionOutputVersion)
-        .where(
-            ResolutionOutputVersion.output_id == output.id,
-            ResolutionOutputVersion.account_id == session.account_id,
-        )
-        .order_by(ResolutionOutputVersion.version)
-    )
+    rows = await db.scalars(service.versions_of(output).order_by(ResolutionOutputVersion.version))
     return [OutputVersion.model_validate(r) for r in rows]
 
 

@@ -18,7 +18,7 @@ from flowpilot.auth.service import Principal
 from flowpilot.errors import Conflict, NotFound, ProviderFailed, UnprocessableInput
 from flowpilot.handoffs.record import build_snapshot
 from flowpilot.integrations import service as integrations
-from flowpilot.integrations.psa.registry import ADAPTERS
+from flowpilot.integrations.psa.registry import KB_VENDORS
 from flowpilot.jobs.defer import defer
 from flowpilot.library.models import LibraryEntry
 from flowpilot.resolutions.compose import COMPOSERS
@@ -202,7 +202,6 @@ def _slug(title: str) -> str:
 
 PSA_TYPES = ("psa_ticket_notes", "client_summary", "knowledge_base")
 IN_FLIGHT = ("queued", "retrying")
-KB_VENDORS = {name for name, cls in ADAPTERS.items() if getattr(cls, "supports_kb", False)}
 
 
 async def push(
@@ -280,15 +279,7 @@ async def _queue_psa(
             "This session is not linked to a PSA ticket: give the ticket id",
             code="ticket_required",
         )
-    if connection_id is None:
-        default = await integrations.default_connection(db, session.account_id)
-        if default is None:
-            raise Conflict(
-                "No PSA connection is set up: an admin adds one under Settings",
-                code="psa_not_configured",
-            )
-        connection_id = default.id
-    connection = await integrations.get_connection(db, session.account_id, connection_id)
+    connection = await integrations.chosen_connection(db, session.account_id, connection_id)
     if kb:
         if connection.vendor not in KB_VENDORS:
             raise Conflict(
@@ -418,6 +409,33 @@ def pushes_of(output: SessionResolutionOutput):  # type: ignore[no-untyped-def]
         ResolutionPushLog.output_id == output.id,
         ResolutionPushLog.account_id == output.account_id,
     )
+
+
+def versions_of(output: SessionResolutionOutput):  # type: ignore[no-untyped-def]
+    return select(ResolutionOutputVersion).where(
+        ResolutionOutputVersion.output_id == output.id,
+        ResolutionOutputVersion.account_id == output.account_id,
+    )
+
+
+async def recent_pushes(
+    db: AsyncSession, outputs: list[SessionResolutionOutput], per_output: int = 20
+) -> dict[uuid.UUID, list[ResolutionPushLog]]:
+    """Each output's deliveries, newest first, for all outputs in one query."""
+    logs = await db.scalars(
+        select(ResolutionPushLog)
+        .where(
+            ResolutionPushLog.output_id.in_([o.id for o in outputs]),
+            ResolutionPushLog.account_id.in_({o.account_id for o in outputs}),
+        )
+        .order_by(ResolutionPushLog.created_at.desc())
+    )
+    by_output: dict[uuid.UUID, list[ResolutionPushLog]] = {}
+    for entry in logs:
+        found = by_output.setdefault(entry.output_id, [])
+        if len(found) < per_output:
+            found.append(entry)
+    return by_output
 
 
 async def publish_to_library(

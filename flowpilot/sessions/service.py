@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.auth.models import Team
-from flowpilot.auth.service import Principal, display_names
+from flowpilot.auth.service import Principal, display_names, team_names
 from flowpilot.errors import Conflict, Forbidden, NotFound
 from flowpilot.handoffs.models import SessionHandoff, WorkInterval
 from flowpilot.integrations.models import PsaConnection
@@ -304,18 +304,8 @@ async def list_sessions(
 async def names_for(
     db: AsyncSession, sessions: list[AISession]
 ) -> tuple[dict[Any, str], dict[Any, str]]:
-    user_ids = {s.owner_id for s in sessions}
-    team_ids = {s.team_id for s in sessions if s.team_id}
-    users = await display_names(db, user_ids)
-    teams = (
-        dict(
-            (await db.execute(select(Team.id, Team.name).where(Team.id.in_(team_ids))))
-            .tuples()
-            .all()
-        )
-        if team_ids
-        else {}
-    )
+    users = await display_names(db, {s.owner_id for s in sessions})
+    teams = await team_names(db, {s.team_id for s in sessions})
     return users, teams
 
 

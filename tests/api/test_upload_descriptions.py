@@ -239,13 +239,8 @@ async def test_messages_cannot_reference_another_sessions_upload(
     assert msgs == []  # nothing half-written
 
 
-@pytest.mark.skipif(
-    shutil.which("tesseract") is None,
-    reason="needs tesseract (`.ci/run` installs tesseract-ocr)",
-)
-async def test_offline_screenshot_text_is_read_by_ocr(
-    client: httpx.AsyncClient, tenant: Tenant, app
-) -> None:  # type: ignore[no-untyped-def]
+async def _describe_error_screenshot(client: httpx.AsyncClient, tenant: Tenant, app) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    """Upload the Outlook error-dialog screenshot, describe it offline, return the upload."""
     h = tenant.engineer.headers
     sid = (
         await client.post(
@@ -256,7 +251,18 @@ async def test_offline_screenshot_text_is_read_by_ocr(
         client, h, sid, "outlook.png", (FIXTURES / "outlook-error.png").read_bytes()
     )
     await _describe(app, shot["id"], OfflineProvider())
-    got = (await client.get(f"/api/v1/ai-sessions/{sid}/uploads/{shot['id']}", headers=h)).json()
+    r = await client.get(f"/api/v1/ai-sessions/{sid}/uploads/{shot['id']}", headers=h)
+    return r.json()  # type: ignore[no-any-return]
+
+
+@pytest.mark.skipif(
+    shutil.which("tesseract") is None,
+    reason="needs tesseract (`.ci/run` installs tesseract-ocr)",
+)
+async def test_offline_screenshot_text_is_read_by_ocr(
+    client: httpx.AsyncClient, tenant: Tenant, app
+) -> None:  # type: ignore[no-untyped-def]
+    got = await _describe_error_screenshot(client, tenant, app)
     assert got["description_status"] == "done"
     assert "Text read: Microsoft Outlook Cannot start Microsoft Outlook." in got["ai_description"]
     assert got["description_data"]["ocr"] is True
@@ -267,17 +273,7 @@ async def test_without_tesseract_the_description_says_so(
     client: httpx.AsyncClient, tenant: Tenant, app, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr("flowpilot.uploads.analysis.shutil.which", lambda _name: None)
-    h = tenant.engineer.headers
-    sid = (
-        await client.post(
-            "/api/v1/ai-sessions", json={"problem_summary": "Outlook will not start"}, headers=h
-        )
-    ).json()["id"]
-    shot = await _upload(
-        client, h, sid, "outlook.png", (FIXTURES / "outlook-error.png").read_bytes()
-    )
-    await _describe(app, shot["id"], OfflineProvider())
-    got = (await client.get(f"/api/v1/ai-sessions/{sid}/uploads/{shot['id']}", headers=h)).json()
+    got = await _describe_error_screenshot(client, tenant, app)
     assert (
         "PNG screenshot, 610x200. Text was not read: OCR needs tesseract" in (got["ai_description"])
     )

@@ -73,19 +73,25 @@ def openai_server(worker_database_uri: str, vendors_server) -> Iterator[LiveServ
     live.stop()
 
 
-@pytest.fixture
-async def login_user(database) -> str:  # type: ignore[no-untyped-def]
-    """A committed user (the live server uses its own connections)."""
+async def new_account_user(
+    database, role: str = "engineer", team: str | None = "Service Desk"
+) -> str:  # type: ignore[no-untyped-def]
+    """A committed user in a fresh account (the live server uses its own connections)."""
     suffix = uuid.uuid4().hex[:8]
     async with database.sessionmaker() as db:
         account = await auth.ensure_account(db, f"E2E {suffix}", "team")
-        team = await auth.ensure_team(db, account, "Service Desk")
         user = await auth.create_user(
-            db, account.id, email=f"e2e-{suffix}@example.com", password=PASSWORD, role="engineer"
+            db, account.id, email=f"{role}-{suffix}@example.com", password=PASSWORD, role=role
         )
-        await auth.ensure_membership(db, team, user)
+        if team:
+            await auth.ensure_membership(db, await auth.ensure_team(db, account, team), user)
         await db.commit()
     return user.email
+
+
+@pytest.fixture
+async def login_user(database) -> str:  # type: ignore[no-untyped-def]
+    return await new_account_user(database)
 
 
 @pytest.fixture

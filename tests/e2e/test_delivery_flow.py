@@ -4,13 +4,11 @@ edits and publishes the KB article, approves the notes and pushes them to the ti
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
 from playwright.async_api import Page, expect
 
-from flowpilot.auth import service as auth
-from tests.conftest import PASSWORD
+from tests.e2e.conftest import new_account_user
 from tests.e2e.test_chat_flow import sign_in
 from tests.fakes.psa import FakePsa
 from tests.live import LiveServer
@@ -20,16 +18,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 async def admin_user(database) -> str:  # type: ignore[no-untyped-def]
-    suffix = uuid.uuid4().hex[:8]
-    async with database.sessionmaker() as db:
-        account = await auth.ensure_account(db, f"MSP {suffix}", "team")
-        team = await auth.ensure_team(db, account, "Service Desk")
-        user = await auth.create_user(
-            db, account.id, email=f"admin-{suffix}@example.com", password=PASSWORD, role="admin"
-        )
-        await auth.ensure_membership(db, team, user)
-        await db.commit()
-    return user.email
+    return await new_account_user(database, "admin")
 
 
 async def connect_connectwise(page: Page, psa: FakePsa) -> None:

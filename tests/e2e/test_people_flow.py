@@ -9,8 +9,8 @@ import uuid
 import pytest
 from playwright.async_api import Page, expect
 
-from flowpilot.auth import service as auth
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import new_account_user
 from tests.e2e.test_chat_flow import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -18,14 +18,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 async def admin_email(database) -> str:  # type: ignore[no-untyped-def]
-    suffix = uuid.uuid4().hex[:8]
-    async with database.sessionmaker() as db:
-        account = await auth.ensure_account(db, f"People {suffix}", "team")
-        user = await auth.create_user(
-            db, account.id, email=f"boss-{suffix}@example.com", password=PASSWORD, role="admin"
-        )
-        await db.commit()
-    return user.email
+    return await new_account_user(database, "admin", team=None)  # no team: the test adds one
 
 
 async def sign_out(page: Page) -> None:

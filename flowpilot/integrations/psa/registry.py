@@ -9,11 +9,13 @@ from flowpilot.integrations.psa.base import PsaAdapter
 from flowpilot.integrations.psa.connectwise import ConnectWiseAdapter
 from flowpilot.integrations.psa.halo import HaloAdapter
 
-ADAPTERS: dict[str, type] = {
+ADAPTERS: dict[str, type[PsaAdapter]] = {
     "connectwise": ConnectWiseAdapter,
     "halo": HaloAdapter,
     "autotask": AutotaskAdapter,
 }
+# Vendors with a knowledge base FlowPilot can publish articles to.
+KB_VENDORS = frozenset(name for name, cls in ADAPTERS.items() if cls.supports_kb)
 
 
 def adapter_for(vendor: str, **settings: Any) -> PsaAdapter:

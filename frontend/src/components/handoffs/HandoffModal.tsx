@@ -1,8 +1,9 @@
 // Park or escalate the session: notes, priority, what we wait on, and (for an escalation)
 // a preview of the structured assessment before confirming.
-import { type FormEvent, useEffect, useRef, useState } from "react";
+import { type FormEvent, useEffect, useState } from "react";
 import { X } from "lucide-react";
 import { api, type Assessment, type Team } from "../../api/client";
+import { useDialog } from "../../lib/useDialog";
 
 type Props = { sessionId: string; onClose: () => void; onDone: () => void };
 
@@ -16,15 +17,11 @@ export function HandoffModal({ sessionId, onClose, onDone }: Props) {
   const [assessment, setAssessment] = useState<Assessment | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const dialog = useRef<HTMLDivElement>(null);
+  const dialog = useDialog(onClose);
 
   useEffect(() => {
     api.teams().then(setTeams).catch(() => setTeams([]));
-    dialog.current?.querySelector<HTMLElement>("input, select, textarea, button")?.focus();
-    const onKey = (e: KeyboardEvent) => e.key === "Escape" && onClose();
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [onClose]);
+  }, []);
 
   async function previewAssessment() {
     setBusy(true);

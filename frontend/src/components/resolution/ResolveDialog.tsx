@@ -1,6 +1,7 @@
 // Resolve a session: say which branch fixed it and how; the documents are then written.
-import { type FormEvent, useEffect, useRef, useState } from "react";
+import { type FormEvent, useState } from "react";
 import { api, type Branch } from "../../api/client";
+import { useDialog } from "../../lib/useDialog";
 
 type Props = { sessionId: string; branches: Branch[]; activeBranchId: string | null; onClose: () => void; onDone: () => void };
 
@@ -11,16 +12,9 @@ export function ResolveDialog({ sessionId, branches, activeBranchId, onClose, on
   const [reason, setReason] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const dialog = useRef<HTMLDivElement>(null);
+  const dialog = useDialog(onClose);
   const chosen = candidates.find((b) => b.id === branchId);
   const alreadySolved = chosen?.status === "solved";
-
-  useEffect(() => {
-    dialog.current?.querySelector<HTMLElement>("input, textarea, button")?.focus();
-    const onKey = (e: KeyboardEvent) => e.key === "Escape" && onClose();
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [onClose]);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
