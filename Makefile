@@ -10,7 +10,7 @@ STAMP_WEB := $(WEB)/node_modules/.installed
 STATIC := flowpilot/static/index.html
 PYTEST_WORKERS ?= 2
 
-.PHONY: run dev test test-py test-web test-e2e lint bench web api-types clean install
+.PHONY: run dev test test-py test-web test-e2e lint bench eval web api-types clean install
 
 run: install web ## Start FlowPilot on http://127.0.0.1:8000
 	$(VENV)/bin/flowpilot serve
@@ -55,8 +55,8 @@ test-e2e: install web
 	$(VENV)/bin/pytest -q -m e2e
 
 lint: install ## ruff + mypy + TypeScript
-	$(VENV)/bin/ruff check flowpilot tests bench
-	$(VENV)/bin/ruff format --check flowpilot tests bench
+	$(VENV)/bin/ruff check flowpilot tests bench evals
+	$(VENV)/bin/ruff format --check flowpilot tests bench evals
 	$(VENV)/bin/mypy flowpilot
 	cd $(WEB) && npx tsc -b
 
@@ -68,3 +68,6 @@ bench: install ## Benchmarks (print numbers; not tests)
 
 clean:
 	rm -rf $(VENV) $(WEB)/node_modules flowpilot/static .flowpilot/test
+
+eval: install ## Guidance eval: real public tickets, three turns each (offline unless a key is set)
+	$(PY) -m evals.run

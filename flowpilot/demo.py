@@ -78,9 +78,9 @@ async def _branched_session(
         await db.commit()
     first = await _turn(maker, runner, dana, session.id, VPN_PROBLEM)
     reply = first["assistant_message"]
-    options = reply.meta.get("fork_suggestions") or [  # type: ignore[attr-defined]
-        {"label": "DNS names do not resolve", "description": ""},
-        {"label": "VPN will not connect", "description": ""},
+    options = [
+        {"label": "DNS names do not resolve", "description": "nslookup of the file server fails"},
+        {"label": "VPN will not connect", "description": "the tunnel itself is down"},
     ]
     async with maker() as db:
         _, branches = await branching.fork(

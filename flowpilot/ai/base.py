@@ -51,8 +51,9 @@ class ChatRequest:
     volatile_context: str = ""
     references: list[Reference] = field(default_factory=list)
     max_tokens: int = 1500
-    # The playbook this branch is working through (used by the offline provider).
-    focus: str | None = None
+    # This turn's guidance (flowpilot.guidance.plan.GuidePlan): the offline provider answers
+    # from it; for a real model it is already rendered into the prompt.
+    guide: Any = None
 
 
 @dataclass

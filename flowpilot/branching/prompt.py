@@ -1,19 +1,30 @@
 """BranchAwarePromptBuilder: a pure function of its inputs, ordered for prompt caching.
 
-1. system text + session context + the playbook the branch follows   (stable)
+1. system text + session context with the intake + the candidate playbooks with the scores
+   they were chosen with + the playbook the branch follows, in full          (stable)
 2. the branch's own path, in full      (append-only: each turn extends the previous prefix)
-3. volatile context, next to the new message: sibling/ancestor summaries (dead ends marked
-   "ruled out") and retrieved playbooks. Changing a sibling's summary never invalidates 1–2.
+3. volatile context, next to the new message: the evidence ("known so far"), this turn's
+   match scores and the guide's next move, attachments, sibling/ancestor summaries (dead ends
+   marked "ruled out"). Changing any of these never invalidates 1–2.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from flowpilot.ai.base import ChatMessage, ChatRequest, Reference, SystemBlock
-from flowpilot.ai.prompts import SYSTEM_BASE, playbook_block, references_block, session_context
+from flowpilot.ai.base import ChatMessage, ChatRequest, SystemBlock
+from flowpilot.ai.prompts import (
+    SYSTEM_BASE,
+    candidates_block,
+    playbook_block,
+    session_context,
+    turn_block,
+)
 from flowpilot.branching.summaries import SiblingSummary, siblings_block
+from flowpilot.guidance.plan import GuidePlan
+from flowpilot.guidance.ranking import FIT_THRESHOLD
 
 CHARS_PER_TOKEN = 4
 
@@ -61,32 +72,33 @@ class BranchAwarePromptBuilder:
         branch_label: str | None,
         history: Sequence[ChatMessage],
         siblings: list[SiblingSummary],
-        references: list[Reference],
-        focus: str | None = None,
+        plan: GuidePlan | None = None,
+        intake: dict[str, Any] | None = None,
         attachments: list[str] | None = None,
     ) -> ChatRequest:
-        context = session_context(title, problem_summary, problem_domain)
+        context = session_context(title, problem_summary, problem_domain, intake)
         if branch_label:
             context += f"\nCurrent hypothesis (branch): {branch_label}"
         system = [SystemBlock(SYSTEM_BASE), SystemBlock(context)]
-        focused = next((r for r in references if r.slug == focus), None)
-        if focused is not None:
-            system.append(SystemBlock(playbook_block(focused)))
-        others = [r for r in references if r.slug != focus]
+        if plan is not None:
+            # Candidates as scored when the branch's playbook was chosen, and that playbook
+            # in full: both stay byte-identical until the playbook changes.
+            guide = candidates_block(plan.frozen, FIT_THRESHOLD)
+            if plan.playbook is not None:
+                guide += "\n\n" + playbook_block(plan.playbook)
+            system.append(SystemBlock(guide))
         attached = (
             "Attachments on this branch (descriptions, not the files):\n"
             + "\n".join(f"- {a}" for a in attachments)
             if attachments
             else ""
         )
-        volatile = "\n\n".join(
-            part for part in (attached, siblings_block(siblings), references_block(others)) if part
-        )
+        turn = turn_block(plan) if plan is not None else ""
+        volatile = "\n\n".join(part for part in (turn, attached, siblings_block(siblings)) if part)
         return ChatRequest(
             system=system,
             history=fit_history(list(history), self.history_budget_tokens),
             volatile_context=volatile,
-            references=references,
             max_tokens=self.max_tokens,
-            focus=focus,
+            guide=plan,
         )

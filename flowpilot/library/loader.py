@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -12,46 +11,54 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.library.models import LibraryEntry
+from flowpilot.library.playbook_format import PlaybookError, read_file
 
 DATA_DIR = Path(__file__).parent / "data"
-STEP_KINDS = {"question", "action", "verification", "info_request", "script_generation", "note"}
+# Bump when the way a playbook is stored changes, so every row is rewritten once.
+STORAGE_VERSION = "2"
 
-
-class PlaybookError(ValueError):
-    pass
+__all__ = ["PlaybookError", "apply_guide", "read_playbooks", "sync_starter_library"]
 
 
 def read_playbooks(directory: Path = DATA_DIR) -> list[dict[str, Any]]:
-    playbooks = []
-    for path in sorted(directory.glob("*.toml")):
-        data = tomllib.loads(path.read_text())
-        validate(data, path.name)
-        playbooks.append(data)
-    return playbooks
+    return [read_file(path) for path in sorted(directory.glob("*.toml"))]
 
 
-def validate(data: dict[str, Any], name: str) -> None:
-    for key in ("slug", "title", "domain", "summary", "keywords", "steps"):
-        if key not in data:
-            raise PlaybookError(f"{name}: missing '{key}'")
-    if len(data["steps"]) < 3:
-        raise PlaybookError(f"{name}: a playbook needs at least 3 steps")
-    for step in data["steps"]:
-        if not step.get("title") or not step.get("instruction"):
-            raise PlaybookError(f"{name}: every step needs a title and an instruction")
-        if step.get("kind", "action") not in STEP_KINDS:
-            raise PlaybookError(f"{name}: unknown step kind {step.get('kind')}")
-
-
-def _content_hash(data: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+def content_hash(data: dict[str, Any]) -> str:
+    payload = json.dumps([STORAGE_VERSION, data], sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def _body(data: dict[str, Any]) -> str:
     parts = list(data.get("symptoms", []))
+    for cause in data.get("causes", []):
+        parts += [cause["title"], cause["fix"]]
     for step in data["steps"]:
-        parts += [step["title"], step["instruction"], step.get("expect", "")]
+        parts += [step["title"], step["check"], step.get("look_for", "")]
     return "\n".join(p for p in parts if p)
+
+
+def apply_guide(entry: LibraryEntry, data: dict[str, Any]) -> None:
+    """Copy a validated playbook document onto its library row."""
+    entry.title = data["title"]
+    entry.domain = data["domain"]
+    entry.summary = data["summary"]
+    entry.keywords_text = " ".join(
+        [*data.get("keywords", []), *data.get("aliases", []), *data.get("products", [])]
+    )
+    entry.body = _body(data)
+    entry.steps = [
+        {
+            "id": s["id"],
+            "title": s["title"],
+            "instruction": s["check"],
+            "expect": s.get("look_for", ""),
+            "kind": s.get("kind", "action"),
+        }
+        for s in data["steps"]
+    ]
+    entry.guide = data
+    entry.content_hash = content_hash(data)
 
 
 async def sync_starter_library(db: AsyncSession) -> int:
@@ -61,29 +68,20 @@ async def sync_starter_library(db: AsyncSession) -> int:
         for e in await db.scalars(select(LibraryEntry).where(LibraryEntry.account_id.is_(None)))
     }
     written = 0
-    for data in read_playbooks():
-        digest = _content_hash(data)
+    playbooks = read_playbooks()
+    for gone in set(existing) - {p["slug"] for p in playbooks}:
+        if existing[gone].status != "retired":
+            existing[gone].status = "retired"
+            written += 1
+    for data in playbooks:
         entry = existing.get(data["slug"])
-        if entry is not None and entry.content_hash == digest:
+        if entry is not None and entry.content_hash == content_hash(data):
             continue
         if entry is None:
             entry = LibraryEntry(account_id=None, slug=data["slug"], kind="flow")
             db.add(entry)
-        entry.title = data["title"]
-        entry.domain = data["domain"]
-        entry.summary = data["summary"]
-        entry.keywords_text = " ".join(data["keywords"])
-        entry.body = _body(data)
-        entry.steps = [
-            {
-                "title": s["title"],
-                "instruction": s["instruction"],
-                "expect": s.get("expect", ""),
-                "kind": s.get("kind", "action"),
-            }
-            for s in data["steps"]
-        ]
-        entry.content_hash = digest
+        apply_guide(entry, data)
+        entry.status = "active"
         written += 1
     await db.flush()
     return written

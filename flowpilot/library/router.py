@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 
 from flowpilot.auth.deps import CurrentUser
 from flowpilot.db.deps import DBSession
+from flowpilot.guidance.ranking import FIT_THRESHOLD
 from flowpilot.library import service
 from flowpilot.library.schemas import LibraryEntryOut, LibrarySearchHit, entry_out
 
@@ -21,7 +22,15 @@ async def search_library(
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> list[LibrarySearchHit]:
     hits = await service.search(db, principal.account_id, q, limit)
-    return [LibrarySearchHit(entry=entry_out(h.entry), score=round(h.score, 4)) for h in hits]
+    return [
+        LibrarySearchHit(
+            entry=entry_out(h.entry),
+            score=round(h.score, 4),
+            fits=h.score >= FIT_THRESHOLD,
+            matched=h.matched,
+        )
+        for h in hits
+    ]
 
 
 @router.get("/entries/{entry_id}", response_model=LibraryEntryOut)

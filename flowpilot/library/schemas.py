@@ -26,7 +26,9 @@ class LibraryEntryOut(BaseModel):
 
 class LibrarySearchHit(BaseModel):
     entry: LibraryEntryOut
-    score: float
+    score: float  # match confidence 0..1, the same figure chat turns use
+    fits: bool  # at or above the threshold the assistant follows a playbook
+    matched: list[str] = []
 
 
 def entry_out(entry: Any) -> LibraryEntryOut:

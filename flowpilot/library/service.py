@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Select, Text, cast, func, literal_column, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flowpilot.ai.base import Reference
 from flowpilot.errors import NotFound
 from flowpilot.library.models import LibraryEntry
 
@@ -23,28 +21,31 @@ def readable_entries(account_id: uuid.UUID) -> Select[LibraryEntry]:
 @dataclass
 class SearchHit:
     entry: LibraryEntry
-    score: float
+    score: float  # match confidence, 0..1
+    matched: list[str]
 
 
 async def search(
-    db: AsyncSession, account_id: uuid.UUID, text: str, limit: int = 5
+    db: AsyncSession, account_id: uuid.UUID, text: str, limit: int = 5, *, fits_only: bool = False
 ) -> list[SearchHit]:
-    text = text.strip()[:2000]
-    if not text:
+    """The library ranked against a text the way a chat turn ranks it (same confidence)."""
+    from flowpilot.library.retrieval import rank_text
+
+    matches = await rank_text(db, account_id, text, limit)
+    if fits_only:
+        matches = [m for m in matches if m.fits]
+    if not matches:
         return []
-    # plainto_tsquery ANDs every word; a problem description needs OR semantics, ranked.
-    english: Any = literal_column("'english'::regconfig")
-    any_word = func.replace(cast(func.plainto_tsquery(english, text), Text), "&", "|")
-    query = func.to_tsquery(english, any_word)
-    score = func.ts_rank_cd(LibraryEntry.search, query, 1).label("score")
-    rows = await db.execute(
-        readable_entries(account_id)
-        .add_columns(score)
-        .where(LibraryEntry.search.op("@@")(query))
-        .order_by(score.desc(), LibraryEntry.slug)
-        .limit(limit)
-    )
-    return [SearchHit(entry, float(s)) for entry, s in rows]
+    ids = [uuid.UUID(m.doc.key) for m in matches]
+    entries = {
+        e.id: e
+        for e in await db.scalars(readable_entries(account_id).where(LibraryEntry.id.in_(ids)))
+    }
+    return [
+        SearchHit(entries[uuid.UUID(m.doc.key)], m.confidence, m.matched)
+        for m in matches
+        if uuid.UUID(m.doc.key) in entries
+    ]
 
 
 async def get_entry(db: AsyncSession, account_id: uuid.UUID, entry_id: uuid.UUID) -> LibraryEntry:
@@ -60,15 +61,4 @@ async def get_by_slug(db: AsyncSession, account_id: uuid.UUID, slug: str) -> Lib
         .where(LibraryEntry.slug == slug)
         .order_by(LibraryEntry.account_id.is_(None))  # the account's own version first
         .limit(1)
-    )
-
-
-def as_reference(entry: LibraryEntry, score: float) -> Reference:
-    return Reference(
-        slug=entry.slug,
-        title=entry.title,
-        domain=entry.domain,
-        score=score,
-        steps=entry.steps,
-        summary=entry.summary,
     )

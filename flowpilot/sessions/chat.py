@@ -22,20 +22,21 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from flowpilot.ai.base import (
     ChatMessage,
     ChatProvider,
+    ChatRequest,
     Completed,
     ImagePart,
     ProviderError,
-    Reference,
     Usage,
 )
-from flowpilot.ai.offline import current_playbook
 from flowpilot.auth.service import Principal
 from flowpilot.branching.prompt import BranchAwarePromptBuilder
 from flowpilot.branching.suggestions import ForkOptionsFilter
 from flowpilot.branching.summaries import artifacts_by_branch, queue_summary, sibling_summaries
 from flowpilot.config import Settings
 from flowpilot.errors import Conflict, NotFound
-from flowpilot.library import service as library
+from flowpilot.guidance.evidence import extract
+from flowpilot.guidance.plan import GuidePlan, build_plan
+from flowpilot.library.retrieval import library_index
 from flowpilot.sessions import service
 from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
 from flowpilot.uploads.models import FileUpload
@@ -112,7 +113,8 @@ async def append_user_message(
         content=content,
         author_id=principal.user_id,
         attachments=attachments,
-        meta={},
+        # What the message establishes (codes, scope, what was done), extracted once.
+        meta={"evidence": extract(content).as_dict()},
     )
     db.add(message)
     await db.flush()
@@ -184,35 +186,6 @@ def _as_chat(rows: list[tuple[str, str, dict[str, Any]]]) -> list[ChatMessage]:
     ]
 
 
-async def _references(
-    db: AsyncSession,
-    session: AISession,
-    branch: SessionBranch,
-    history: list[ChatMessage],
-    own_history: list[ChatMessage],
-) -> tuple[list[Reference], str | None]:
-    """Playbooks for this turn, and the one this branch is working through (its focus).
-
-    A hypothesis branch that has not followed a playbook yet focuses on the playbook that
-    best matches its own label, not on the one its parent was following."""
-    last_user = next((m.text for m in reversed(history) if m.role == "user"), "")
-    hits = await library.search(
-        db, session.account_id, f"{session.problem_summary}\n{last_user}", 3
-    )
-    refs = [library.as_reference(h.entry, h.score) for h in hits]
-    focus = current_playbook(own_history)
-    if focus is None and branch.parent_branch_id is not None:
-        by_label = await library.search(db, session.account_id, branch.label, 1)
-        focus = by_label[0].entry.slug if by_label else None
-    if focus is None:
-        focus = current_playbook(history)
-    if focus and all(r.slug != focus for r in refs):
-        entry = await library.get_by_slug(db, session.account_id, focus)
-        if entry is not None:
-            refs.insert(0, library.as_reference(entry, refs[0].score if refs else 1.0))
-    return refs, focus
-
-
 class ChatRunner:
     def __init__(
         self,
@@ -276,7 +249,8 @@ class ChatRunner:
             yield _error("The model returned an empty answer. Try again.", "provider_error", turn)
             return
         latency_ms = int((time.monotonic() - started) * 1000)
-        reply, step = await self._save_reply(turn, text, completed, latency_ms)
+        plan = request.guide if isinstance(request.guide, GuidePlan) else None
+        reply, step = await self._save_reply(turn, text, completed, latency_ms, plan)
         yield {
             "event": "done",
             "data": {"assistant_message": reply, "step": step, "usage": completed.usage},
@@ -291,7 +265,7 @@ class ChatRunner:
             )
         return bool(flag)
 
-    async def _build_request(self, turn: Turn):  # type: ignore[no-untyped-def]
+    async def _build_request(self, turn: Turn) -> ChatRequest:
         async with self.maker() as db:
             session = await db.get(AISession, turn.session_id)
             assert session is not None and session.account_id == turn.account_id
@@ -305,9 +279,16 @@ class ChatRunner:
             )
             # Path depths run 0..n, so the branch's own turns start right after the fork point.
             own_history = history[fork.depth + 1 :] if fork else history
-            references, focus = await _references(db, session, branch, history, own_history)
             siblings = await sibling_summaries(db, session.id, branch.id)
             attachments = (await artifacts_by_branch(db, session.id)).get(branch.id, [])
+            plan = build_plan(
+                await library_index(db, session.account_id),
+                problem_summary=session.problem_summary,
+                history=history,
+                own_history=own_history,
+                hypothesis=branch.label if branch.parent_branch_id else None,
+                attachments=attachments,
+            )
             await self._attach_images(db, turn, history)
             builder = BranchAwarePromptBuilder(
                 history_budget_tokens=self.settings.history_token_budget,
@@ -320,8 +301,8 @@ class ChatRunner:
                 branch_label=branch.label if branch.parent_branch_id else None,
                 history=history,
                 siblings=siblings,
-                references=references,
-                focus=focus,
+                plan=plan,
+                intake=session.intake,
                 attachments=attachments,
             )
             return request
@@ -354,10 +335,17 @@ class ChatRunner:
         ]
 
     async def _save_reply(
-        self, turn: Turn, text: str, completed: Completed, latency_ms: int
+        self,
+        turn: Turn,
+        text: str,
+        completed: Completed,
+        latency_ms: int,
+        plan: GuidePlan | None,
     ) -> tuple[SessionMessage, AISessionStep]:
         usage = completed.usage
         meta = {k: v for k, v in completed.meta.items() if v is not None}
+        if plan is not None:
+            meta["guide"] = plan.meta()
         meta.update(provider=self.provider.name, model=meta.get("model", self.provider.model))
         async with self.maker() as db:
             branch = await db.scalar(
@@ -398,9 +386,7 @@ class ChatRunner:
                 step_type=step_type_for(text, meta),
                 title=str(meta.get("title") or _first_line(text)),
                 content=text,
-                data={
-                    k: meta[k] for k in ("playbook", "step_index", "fork_suggestions") if k in meta
-                },
+                data={k: meta[k] for k in ("guide", "fork_suggestions") if k in meta},
                 provider=self.provider.name,
                 model=str(meta.get("model", "")),
                 latency_ms=latency_ms,

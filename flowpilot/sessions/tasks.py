@@ -47,7 +47,10 @@ async def analyse_intake(session_id: str) -> None:
         session = await db.get(AISession, uuid.UUID(session_id))
         if session is None:
             return  # deleted meanwhile
-        hits = await library.search(db, session.account_id, session.problem_summary, 3)
+        # Only playbooks that fit (same threshold as chat): no domain is better than a wrong one.
+        hits = await library.search(
+            db, session.account_id, session.problem_summary, 3, fits_only=True
+        )
 
         def compose() -> dict[str, Any]:
             top = hits[0].entry if hits else None

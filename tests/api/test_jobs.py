@@ -10,6 +10,8 @@ from sqlalchemy import text
 from flowpilot.ai.offline import OfflineProvider
 from flowpilot.jobs.defer import defer
 from flowpilot.jobs.worker import bound_app
+from flowpilot.library.loader import DATA_DIR
+from flowpilot.library.playbook_format import read_file
 from tests.conftest import committed_client, committed_team
 
 
@@ -51,12 +53,12 @@ async def test_worker_runs_the_intake_job(database) -> None:  # type: ignore[no-
                 timeout=30,
             )
         got = (await client.get(f"/api/v1/ai-sessions/{s['id']}", headers=headers)).json()
-        assert got["problem_domain"] == "Backup / DR"
         steps = (await client.get(f"/api/v1/ai-sessions/{s['id']}/steps", headers=headers)).json()
-        assert (
-            steps[0]["step_type"] == "intake_analysis"
-            and "Read the job error" in steps[0]["content"]
-        )
+        assert steps[0]["step_type"] == "intake_analysis"
+        top = read_file(DATA_DIR / f"{steps[0]['data']['playbooks'][0]}.toml")
+        assert got["problem_domain"] == top["domain"]
+        assert "backup" in top["slug"] or "vss" in top["slug"]
+        assert steps[0]["content"].startswith("- " + top["steps"][0]["title"])
     async with database.sessionmaker() as db:
         status = await db.scalar(
             text("SELECT status FROM procrastinate_jobs WHERE args->>'session_id' = :s"),

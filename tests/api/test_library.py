@@ -7,10 +7,13 @@ from flowpilot.library.models import LibraryEntry
 from tests.conftest import Tenant, assert_cross_tenant_404
 
 
-def test_starter_library_has_25_plus_valid_playbooks() -> None:
+def test_starter_library_is_valid_and_sourced() -> None:
     playbooks = read_playbooks()
     assert len(playbooks) >= 25
     assert len({p["slug"] for p in playbooks}) == len(playbooks)
+    for p in playbooks:
+        assert p["sources"] and p["causes"], p["slug"]
+        assert all(s["url"].startswith("https://") for s in p["sources"])
 
 
 async def test_search_ranks_relevant_playbooks(client: httpx.AsyncClient, tenant: Tenant) -> None:
@@ -20,12 +23,18 @@ async def test_search_ranks_relevant_playbooks(client: httpx.AsyncClient, tenant
         "users locked out of active directory again": "ad-account-lockout",
         "nslookup fails, websites by name do not resolve": "dns-resolution-failure",
         "print jobs stuck in the queue": "printer-not-printing",
-        "veeam backup job failed with VSS error": "backup-job-failed",
+        "KB5034441 fails with 0x80070643": "windows-update-recovery-partition",
     }
     for query, slug in cases.items():
         r = await client.get("/api/v1/library/search", params={"q": query}, headers=h)
         assert r.status_code == 200
-        assert r.json()[0]["entry"]["slug"] == slug, (query, [x["entry"]["slug"] for x in r.json()])
+        top = r.json()[0]
+        assert top["entry"]["slug"] == slug, (query, [x["entry"]["slug"] for x in r.json()])
+        assert top["fits"] and top["score"] >= 0.42
+    weak = await client.get(
+        "/api/v1/library/search", params={"q": "the coffee machine is leaking"}, headers=h
+    )
+    assert all(not x["fits"] for x in weak.json())
 
 
 async def test_search_validates_input(client: httpx.AsyncClient, tenant: Tenant) -> None:

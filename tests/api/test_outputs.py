@@ -131,7 +131,7 @@ async def test_edit_then_publish_to_kb_library_and_retrieve_later(
         )
     ).json()
     meta = reply["assistant_message"]["meta"]
-    assert meta["playbook"] == entry["slug"]
+    assert meta["guide"]["focus"]["slug"] == entry["slug"]
     assert "Rule out: Stale cached credentials" in reply["assistant_message"]["content"]
 
 

@@ -4,10 +4,16 @@ import httpx
 from sqlalchemy import text
 
 from flowpilot.jobs.runtime import Runtime, set_runtime
+from flowpilot.library.loader import DATA_DIR
+from flowpilot.library.playbook_format import read_file
 from flowpilot.sessions.tasks import analyse_intake
 from tests.conftest import Tenant, add_member, parse_sse
 
 OUTLOOK = "Outlook keeps asking for a password on one laptop"
+
+
+def playbook(slug: str) -> dict:  # type: ignore[type-arg]
+    return read_file(DATA_DIR / f"{slug}.toml")
 
 
 async def _create(client: httpx.AsyncClient, member, summary: str = OUTLOOK, **extra) -> dict:  # type: ignore[no-untyped-def]
@@ -50,7 +56,7 @@ async def test_intake_job_classifies_from_library(
     got = (
         await client.get(f"/api/v1/ai-sessions/{s['id']}", headers=tenant.engineer.headers)
     ).json()
-    assert got["problem_domain"] == "M365 / Outlook sign-in"
+    assert got["problem_domain"] == playbook("outlook-password-prompts")["domain"]
     steps = (
         await client.get(f"/api/v1/ai-sessions/{s['id']}/steps", headers=tenant.engineer.headers)
     ).json()
@@ -74,10 +80,14 @@ async def test_streamed_offline_answer_is_grounded_and_saved(
     assert names[0] == "message" and names[-1] == "done" and names.count("delta") > 5
     streamed = "".join(d["text"] for e, d in events if e == "delta")
     assert "Offline mode" in streamed and "Outlook keeps asking for a password" in streamed
-    assert "Step 1 of 6" in streamed
+    assert "Next check:" in streamed and "match " in streamed
     done = events[-1][1]
     assert done["assistant_message"]["content"] == streamed.strip()
-    assert done["step"]["step_number"] == 1 and done["step"]["step_type"] == "question"
+    guide = done["assistant_message"]["meta"]["guide"]
+    assert guide["focus"]["slug"] == "outlook-password-prompts"
+    assert guide["focus"]["confidence"] > 0.4
+    first_step = guide["step_id"]
+    assert done["step"]["step_number"] == 1 and done["step"]["title"]
 
     msgs = (
         await client.get(f"/api/v1/ai-sessions/{s['id']}/messages", headers=tenant.engineer.headers)
@@ -93,7 +103,10 @@ async def test_streamed_offline_answer_is_grounded_and_saved(
         headers={**tenant.engineer.headers, "Accept": "application/json"},
     )
     assert r2.status_code == 200, r2.text
-    assert "Step 2 of 6" in r2.json()["assistant_message"]["content"]
+    second = r2.json()["assistant_message"]
+    assert second["meta"]["guide"]["focus"]["slug"] == "outlook-password-prompts"
+    assert second["meta"]["guide"]["step_id"] != first_step
+    assert "Known so far" in second["content"]
     got = (
         await client.get(f"/api/v1/ai-sessions/{s['id']}", headers=tenant.engineer.headers)
     ).json()
@@ -110,6 +123,8 @@ async def test_unmatched_problem_asks_for_details(
         headers={**tenant.engineer.headers, "Accept": "application/json"},
     )
     assert "exact error message" in r.json()["assistant_message"]["content"]
+    assert "No playbook fits this well" in r.json()["assistant_message"]["content"]
+    assert r.json()["assistant_message"]["meta"]["guide"]["no_fit"] is True
     assert r.json()["step"]["step_type"] == "info_request"
 
 

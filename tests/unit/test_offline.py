@@ -1,48 +1,246 @@
-from flowpilot.ai.base import ChatMessage, Reference
-from flowpilot.ai.offline import compose_reply
+"""The offline guide: evidence in, the next check / fix / honest no-fit out."""
 
+from __future__ import annotations
 
-def ref(slug: str, score: float, steps: int = 3) -> Reference:
-    return Reference(
-        slug=slug,
-        title=slug.upper(),
-        domain="D",
-        score=score,
-        summary=f"{slug} summary",
-        steps=[
-            {"title": f"{slug} step {i}", "instruction": f"do {slug} {i}", "kind": "action"}
-            for i in range(steps)
+from typing import Any
+
+from flowpilot.ai.base import ChatMessage
+from flowpilot.guidance.compose import NO_FIT_MARK, compose
+from flowpilot.guidance.plan import GuidePlan, build_plan
+from flowpilot.guidance.ranking import Index, index_doc
+from flowpilot.library.playbook_format import validate
+
+SPOOLER: dict[str, Any] = validate(
+    {
+        "slug": "print-spooler-stuck",
+        "title": "Print spooler stuck or crashing",
+        "domain": "Printing",
+        "summary": "Jobs stuck in the queue; the Print Spooler service stops.",
+        "aliases": ["0x0000011b", "event 7031"],
+        "products": ["Print Spooler"],
+        "keywords": ["spooler", "print queue", "stuck jobs"],
+        "symptoms": ["print jobs stuck in the queue", "spooler keeps stopping"],
+        "sources": [{"title": "Spooler", "url": "https://learn.microsoft.com/spooler"}],
+        "causes": [
+            {
+                "id": "corrupt-job",
+                "title": "A corrupt job in the spool folder",
+                "confirm_if": ["shd file stuck", "corrupt spool file"],
+                "fix": "Stop the spooler, delete spool\\PRINTERS\\*, start it.",
+            },
+            {
+                "id": "bad-driver",
+                "title": "A third-party driver crashes the spooler",
+                "confirm_if": ["faulting module", "driver crash"],
+                "fix": "Remove the driver with printui /s /t2 and install the Type 4 driver.",
+            },
         ],
+        "steps": [
+            {
+                "id": "restart",
+                "title": "Restart the spooler",
+                "check": "`Restart-Service Spooler`",
+                "done_if": ["restarted the spooler", "spooler restart"],
+                "tests": ["corrupt-job"],
+            },
+            {
+                "id": "events",
+                "title": "Read the PrintService log",
+                "check": "Event Viewer > PrintService > Admin",
+                "results": [
+                    {
+                        "if": "faulting module names a driver dll",
+                        "means": "driver",
+                        "cause": "bad-driver",
+                    }
+                ],
+                "tests": ["bad-driver"],
+            },
+            {
+                "id": "folder",
+                "title": "Clear the spool folder",
+                "check": "Delete C:\\Windows\\System32\\spool\\PRINTERS\\*",
+                "tests": ["corrupt-job"],
+            },
+            {
+                "id": "point-print",
+                "title": "Check RpcAuthnLevelPrivacyEnabled",
+                "check": "`reg query HKLM\\System\\CurrentControlSet\\Control\\Print`",
+                "when": ["0x0000011b"],
+            },
+        ],
+    }
+)
+
+VPN: dict[str, Any] = validate(
+    {
+        "slug": "fortigate-ssl-vpn",
+        "title": "FortiClient SSL VPN will not connect",
+        "domain": "Network / VPN",
+        "summary": "FortiClient stops at 98% or fails with -14.",
+        "aliases": ["-14", "98%"],
+        "products": ["FortiClient", "FortiGate"],
+        "keywords": ["vpn", "fortinet", "ssl vpn"],
+        "symptoms": ["vpn stuck at 98", "forticlient cannot connect"],
+        "causes": [{"id": "cert", "title": "Certificate", "fix": "Replace the certificate."}],
+        "steps": [
+            {"id": "a", "title": "Check version", "check": "Help > About"},
+            {"id": "b", "title": "Check the user group", "check": "User & Authentication"},
+            {"id": "c", "title": "Debug", "check": "`diagnose debug application sslvpn -1`"},
+        ],
+    }
+)
+
+
+def make_index(*playbooks: dict[str, Any]) -> Index:
+    return Index(
+        [
+            index_doc(
+                key=p["slug"],
+                slug=p["slug"],
+                title=p["title"],
+                kind="flow",
+                own=False,
+                fields={
+                    "title": [p["title"]],
+                    "aliases": p.get("aliases", []),
+                    "products": p.get("products", []),
+                    "keywords": p.get("keywords", []),
+                    "symptoms": p.get("symptoms", []),
+                    "summary": [p["summary"]],
+                },
+                payload={"guide": p},
+            )
+            for p in playbooks
+        ]
     )
 
 
-def test_gives_the_first_uncovered_step_of_the_playbook_in_progress() -> None:
-    history = [
-        ChatMessage("user", "problem"),
-        ChatMessage("assistant", "...", meta={"playbook": "vpn", "step_index": 0}),
-        ChatMessage("user", "done that"),
+INDEX = make_index(SPOOLER, VPN)
+
+
+def turns(*messages: str, hypothesis: str | None = None) -> list[tuple[GuidePlan, str]]:
+    """Work a branch turn by turn, feeding each reply's recorded guide back in."""
+    history: list[ChatMessage] = []
+    out = []
+    for text in messages:
+        history.append(ChatMessage("user", text))
+        plan = build_plan(
+            INDEX,
+            problem_summary=messages[0],
+            history=history,
+            own_history=history,
+            hypothesis=hypothesis,
+        )
+        reply, _ = compose(plan)
+        history.append(ChatMessage("assistant", reply, meta={"guide": plan.meta()}))
+        out.append((plan, reply))
+    return out
+
+
+def test_a_step_reported_done_is_skipped() -> None:
+    [(plan, reply)] = turns("Print jobs stuck in the queue. I already restarted the spooler.")
+    assert plan.focus is not None and plan.focus.slug == "print-spooler-stuck"
+    assert plan.advice is not None and plan.advice.step is not None
+    assert plan.advice.step["id"] != "restart"
+    assert "Restart the spooler" in plan.advice.skipped_done
+    assert "Next check: Restart the spooler" not in reply
+
+
+def test_a_negated_report_is_not_done() -> None:
+    [(plan, _)] = turns("Print jobs stuck in the queue; I have not restarted the spooler yet.")
+    assert plan.advice is not None and plan.advice.step is not None
+    assert plan.advice.step["id"] == "restart"
+
+
+def test_steps_are_never_repeated_on_a_branch() -> None:
+    seen = [
+        p.advice.step["id"]
+        for p, _ in turns("print jobs stuck in the queue", "nothing changed", "still stuck")
+        if p.advice and p.advice.step
     ]
-    text, meta = compose_reply(history, [ref("dns", 0.9), ref("vpn", 0.5)])
-    assert meta["playbook"] == "vpn" and meta["step_index"] == 1
-    assert "Step 2 of 3: vpn step 1" in text and "Offline mode" in text
+    assert len(seen) == len(set(seen)) == 3
 
 
-def test_close_matches_are_offered_as_hypotheses() -> None:
-    text, meta = compose_reply(
-        [ChatMessage("user", "problem")], [ref("dns", 1.0), ref("dhcp", 0.9), ref("far", 0.2)]
+def test_a_when_condition_brings_its_step_forward() -> None:
+    [(plan, _)] = turns("Print jobs stuck in the queue, clients get 0x0000011b")
+    assert plan.advice is not None and plan.advice.step is not None
+    assert plan.advice.step["id"] == "point-print"
+    [(plan, _)] = turns("Print jobs stuck in the queue")
+    assert plan.advice is not None and plan.advice.step is not None
+    assert plan.advice.step["id"] != "point-print"
+
+
+def test_a_confirmed_cause_jumps_to_its_fix() -> None:
+    (_, first), (plan, reply) = turns(
+        "Print jobs stuck in the queue",
+        "The PrintService log shows a faulting module, a driver crash in the HP driver",
     )
-    assert [s["playbook"] for s in meta["fork_suggestions"]] == ["dns", "dhcp"]
-    assert "**DNS** or **DHCP**" in text
+    assert plan.advice is not None and plan.advice.kind == "fix"
+    assert plan.advice.cause is not None and plan.advice.cause["id"] == "bad-driver"
+    assert "Cause confirmed" in reply and "printui /s /t2" in reply
 
 
-def test_moves_on_when_a_playbook_is_exhausted() -> None:
-    history = [
-        ChatMessage("assistant", "", meta={"playbook": "dns", "step_index": i}) for i in range(3)
+def test_a_result_of_the_last_check_is_interpreted() -> None:
+    history = [ChatMessage("user", "print jobs stuck in the queue, spooler restart done")]
+    plan = build_plan(INDEX, problem_summary="", history=history, own_history=history)
+    suggested = {**plan.meta(), "step_id": "events"}  # the PrintService log check was asked for
+    history += [
+        ChatMessage("assistant", "…", meta={"guide": suggested}),
+        ChatMessage("user", "Yes, the faulting module names a driver dll from Kyocera"),
     ]
-    text, meta = compose_reply(history, [ref("dns", 1.0), ref("dhcp", 0.3)])
-    assert "All steps of **DNS** are covered" in text and meta["playbook"] == "dhcp"
+    plan = build_plan(INDEX, problem_summary="", history=history, own_history=history)
+    assert plan.advice is not None and plan.advice.kind == "fix"
+    assert plan.advice.interpreted is not None
+
+
+def test_a_weak_match_gets_the_honest_no_fit_answer() -> None:
+    [(plan, reply)] = turns("The coffee machine in the kitchen is leaking water on the floor")
+    assert plan.no_fit and plan.advice is None
+    assert NO_FIT_MARK in reply
+    assert "Next check" not in reply and "Playbook:" not in reply
+    assert "exact error message" in reply
+
+
+def test_no_fit_does_not_ask_for_what_was_given() -> None:
+    [(_, reply)] = turns("Everyone gets error 0x80049dd3 in the accounting tool since the update")
+    assert NO_FIT_MARK in reply
+    assert "exact error message" not in reply and "Who is affected" not in reply
+
+
+def test_contradicting_evidence_switches_the_playbook_and_says_why() -> None:
+    (first, _), (second, reply) = turns(
+        "Jobs stuck, the spooler keeps stopping",
+        "Correction: it is not printing at all, it is FortiClient SSL VPN stuck at 98% with "
+        "error -14 on the FortiGate, users cannot connect to the vpn",
+    )
+    assert first.focus is not None and first.focus.slug == "print-spooler-stuck"
+    assert second.focus is not None and second.focus.slug == "fortigate-ssl-vpn"
+    assert second.switched_from is not None and "Switched from" in reply
+
+
+def test_a_hypothesis_branch_follows_its_own_playbook() -> None:
+    [(plan, _)] = turns(
+        "Users cannot work this morning: jobs stuck and the VPN drops",
+        hypothesis="FortiClient SSL VPN stuck at 98%",
+    )
+    assert plan.focus is not None and plan.focus.slug == "fortigate-ssl-vpn"
+
+
+def test_an_exhausted_playbook_says_so_instead_of_drifting() -> None:
+    *_, (plan, reply) = turns(
+        "FortiClient SSL VPN stuck at 98%", "no luck", "same", "still the same"
+    )
+    assert plan.focus is not None and plan.focus.slug == "fortigate-ssl-vpn"
+    assert plan.advice is not None and plan.advice.kind == "exhausted"
+    assert "No checks left" in reply and "won't drift" in reply
+
+
+def test_the_engineer_saying_it_is_fixed_ends_the_checks() -> None:
+    *_, (plan, reply) = turns("print jobs stuck in the queue", "That fixed it, printing again now")
+    assert plan.advice is not None and plan.advice.kind == "fixed"
+    assert "solved" in reply and "Next check" not in reply
 
 
 def test_is_deterministic() -> None:
-    args = ([ChatMessage("user", "x")], [ref("a", 0.4), ref("b", 0.1)])
-    assert compose_reply(*args) == compose_reply(*args)
+    assert turns("print jobs stuck in the queue") == turns("print jobs stuck in the queue")

@@ -1,16 +1,13 @@
+import json
+
 from flowpilot.ai.anthropic import AnthropicProvider
-from flowpilot.ai.base import ChatMessage, Reference
+from flowpilot.ai.base import ChatMessage
+from flowpilot.ai.openai_compat import OpenAIProvider
 from flowpilot.branching.prompt import BranchAwarePromptBuilder, fit_history
 from flowpilot.branching.summaries import SiblingSummary
+from flowpilot.guidance.plan import GuidePlan, build_plan
+from tests.unit.test_offline import INDEX
 
-REF = Reference(
-    slug="dns",
-    title="DNS names do not resolve",
-    domain="Network / DNS",
-    score=0.5,
-    steps=[{"title": "Flush caches", "instruction": "ipconfig /flushdns"}],
-    summary="Clients cannot resolve",
-)
 DEAD = SiblingSummary(
     "DHCP scope exhausted", "dead_end", ["Checked scope usage"], "Ruled out: 40% free"
 )
@@ -25,7 +22,19 @@ def _history(n: int) -> list[ChatMessage]:
     ]
 
 
-def _build(history, siblings, refs):  # type: ignore[no-untyped-def]
+INTAKE = {
+    "client": "Contoso Dental",
+    "contact": "Dana Reyes",
+    "device": "FRONTDESK-02",
+    "psa_ticket": {"id": "4242", "contact_email": "dana@contoso.example"},
+}
+
+
+def _plan(history: list[ChatMessage]) -> GuidePlan:
+    return build_plan(INDEX, problem_summary="", history=history, own_history=history)
+
+
+def _build(history, siblings, plan=None):  # type: ignore[no-untyped-def]
     return BUILDER.build(
         title="DNS down",
         problem_summary="DNS down at HQ",
@@ -33,16 +42,16 @@ def _build(history, siblings, refs):  # type: ignore[no-untyped-def]
         branch_label="Client DNS cache",
         history=history,
         siblings=siblings,
-        references=refs,
+        plan=plan,
+        intake=INTAKE,
     )
 
 
 def test_volatile_parts_come_after_the_history_not_in_the_prefix() -> None:
     history = _history(5)
-    a, b = _build(history, [DEAD, LIVE], [REF]), _build(history, [], [])
+    a, b = _build(history, [DEAD, LIVE]), _build(history, [])
     assert a.system == b.system and a.history == b.history
-    assert "Other playbooks that match this turn:" in a.volatile_context
-    assert "DNS names do not resolve" in a.volatile_context and b.volatile_context == ""
+    assert b.volatile_context == ""
     assert "RULED OUT: DHCP scope exhausted. Ruled out: 40% free" in a.volatile_context
     assert "Upstream forwarder [active]" in a.volatile_context
     assert all("DHCP" not in block.text for block in a.system)
@@ -53,8 +62,8 @@ def test_changing_sibling_summaries_keeps_the_cached_prefix_identical() -> None:
     provider = AnthropicProvider(api_key="k", model="m")
     history = _history(7)
     changed = SiblingSummary("Upstream forwarder", "solved", ["Tested 8.8.8.8"], "Solved: ISP DNS")
-    one = provider.build_payload(_build(history, [DEAD, LIVE], [REF]))
-    two = provider.build_payload(_build(history, [DEAD, changed], [REF]))
+    one = provider.build_payload(_build(history, [DEAD, LIVE]))
+    two = provider.build_payload(_build(history, [DEAD, changed]))
     assert one["system"] == two["system"]
     assert one["messages"][:-1] == two["messages"][:-1]
     # The new turn's own text is identical too; only the trailing context block differs.
@@ -67,25 +76,64 @@ def test_changing_sibling_summaries_keeps_the_cached_prefix_identical() -> None:
     assert "cache_control" not in context_one
 
 
-def test_the_branch_playbook_is_in_the_stable_prefix_not_the_volatile_tail() -> None:
-    request = BUILDER.build(
-        title="DNS down",
-        problem_summary="DNS down at HQ",
-        problem_domain="DNS",
-        branch_label="Client DNS cache",
-        history=_history(3),
-        siblings=[LIVE],
-        references=[REF],
-        focus="dns",
+def _turns() -> tuple[list[ChatMessage], list[ChatMessage]]:
+    """Two consecutive turns of one branch, the second adding evidence."""
+    first = [ChatMessage("user", "Print jobs stuck in the queue at the front desk since Monday")]
+    plan = _plan(first)
+    second = [
+        *first,
+        ChatMessage("assistant", "Restart the spooler…", meta={"guide": plan.meta()}),
+        ChatMessage("user", "I restarted the spooler, PrintService shows event 7031 now"),
+    ]
+    return first, second
+
+
+def test_a_provider_receives_intake_candidates_evidence_and_safety_rules() -> None:
+    _, second = _turns()
+    request = _build(second, [LIVE], _plan(second))
+    payload = AnthropicProvider(api_key="k", model="m").build_payload(request)
+    system = "\n".join(block["text"] for block in payload["system"])
+    for fact in ("Client: Contoso Dental", "Contact: Dana Reyes", "Device: FRONTDESK-02",
+                 "PSA ticket: #4242"):  # fmt: skip
+        assert fact in system
+    assert "[print-spooler-stuck] Print spooler stuck or crashing (playbook," in system
+    assert "% may not fit" in system or "may not fit" in system  # the weak candidate is flagged
+    assert "[print-spooler-stuck#corrupt-job]" in system and "Fix: Stop the spooler" in system
+    for rule in ("recovery key is escrowed", "FSMO", "client tenant", "backup", "change window"):
+        assert rule in system
+    assert "never suggest a check or fix the" in system
+    tail = payload["messages"][-1]["content"][-1]["text"]
+    assert "Known so far" in tail and "event 7031" in tail
+    assert "Reported done (never suggest again): Restart the spooler" in tail
+    assert "The guide's next check: [print-spooler-stuck#" in tail
+    # The OpenAI wire format carries the same prompt.
+    messages = OpenAIProvider(api_key="k", model="m", base_url="http://x").build_messages(request)
+    flat = json.dumps(messages)
+    assert "Contoso Dental" in flat and "Known so far" in flat and "escrowed" in flat
+
+
+def test_the_stable_prefix_is_byte_identical_between_turns() -> None:
+    provider = AnthropicProvider(api_key="k", model="m")
+    first, second = _turns()
+    one = provider.build_payload(_build(first, [LIVE], _plan(first)))
+    two = provider.build_payload(_build(second, [DEAD, LIVE], _plan(second)))
+    assert json.dumps(one["system"]) == json.dumps(two["system"])
+    # The earlier turn's user text is the same bytes in the next request.
+    assert one["messages"][0]["content"][0]["text"] == two["messages"][0]["content"][0]["text"]
+
+
+def test_no_fit_is_stated_to_the_model() -> None:
+    history = [ChatMessage("user", "The coffee machine is leaking water")]
+    request = _build(history, [], _plan(history))
+    assert "none in the library match" in request.system[2].text or "may not fit" in (
+        request.system[2].text
     )
-    assert "Playbook this branch follows: DNS names do not resolve" in request.system[2].text
-    assert "1. Flush caches: ipconfig /flushdns" in request.system[2].text
-    assert "DNS names do not resolve" not in request.volatile_context
+    assert "No playbook fits: say so plainly" in request.volatile_context
 
 
 def test_next_turn_extends_the_previous_prefix() -> None:
-    first = _build(_history(3), [LIVE], [REF])
-    second = _build(_history(5), [LIVE], [REF])
+    first = _build(_history(3), [LIVE])
+    second = _build(_history(5), [LIVE])
     assert second.history[: len(first.history) - 1] == first.history[:-1]
 
 

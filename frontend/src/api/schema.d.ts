@@ -1454,6 +1454,13 @@ export interface components {
         /** LibrarySearchHit */
         LibrarySearchHit: {
             entry: components["schemas"]["LibraryEntryOut"];
+            /** Fits */
+            fits: boolean;
+            /**
+             * Matched
+             * @default []
+             */
+            matched: string[];
             /** Score */
             score: number;
         };

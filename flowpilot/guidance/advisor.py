@@ -1,0 +1,205 @@
+"""Choose what to tell the engineer next from one playbook and the branch's evidence.
+
+Order of precedence, as an experienced engineer would work:
+1. the engineer says it is fixed           -> stop troubleshooting, record it
+2. the evidence confirms a cause            -> go straight to that cause's fix
+3. otherwise the most informative check not yet done: checks whose `when` matches the
+   evidence first, then checks that test the working hypothesis, then the playbook's order;
+   checks reported done (`done_if`, or their command in the engineer's words) and checks
+   already suggested on this branch are never repeated
+4. nothing left                             -> say the playbook is exhausted (no drifting)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from flowpilot.guidance.text import any_phrase, content_stems, find_phrase, overlap
+
+FIXED = re.compile(
+    r"\b(that|this|it|which) (fixed|solved|resolved|did) (it|the trick|the issue|the problem)\b|"
+    r"\b(works|working|prints|printing|connects|connecting|syncs|syncing) (fine |again |now )"
+    r"(now|again)?\b|\b(issue|problem) (is )?(fixed|resolved|solved|gone)\b|\ball good now\b|"
+    r"\bback to normal\b|\bfixed (it|now)\b",
+    re.I,
+)
+NOT_FIXED = re.compile(
+    r"\b(not|n't|never|still)\b[^.]{0,20}\b(fixed|working|resolved|solved)\b", re.I
+)
+COMMAND = re.compile(r"`([^`]{3,200})`")
+
+
+@dataclass
+class Interpreted:
+    step_title: str
+    result: str
+    means: str
+    cause_id: str | None = None
+
+
+@dataclass
+class Advice:
+    kind: str  # "fixed" | "fix" | "step" | "exhausted"
+    step: dict[str, Any] | None = None
+    cause: dict[str, Any] | None = None
+    confirmed_by: str | None = None
+    hypothesis: dict[str, Any] | None = None
+    other_causes: list[dict[str, Any]] = field(default_factory=list)
+    interpreted: Interpreted | None = None
+    skipped_done: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BranchState:
+    """What the branch has said and been told, for one playbook."""
+
+    user_text: str  # every engineer message on the branch (and upload descriptions)
+    latest: str  # the newest engineer message
+    suggested_steps: set[str] = field(default_factory=set)
+    fixes_given: set[str] = field(default_factory=set)
+    last_step_id: str | None = None
+
+
+def says_fixed(latest: str) -> bool:
+    return bool(FIXED.search(latest)) and not NOT_FIXED.search(latest)
+
+
+def step_done(step: dict[str, Any], text: str) -> bool:
+    if any_phrase(text, step.get("done_if", [])):
+        return True
+    low = text.lower()
+    for command in COMMAND.findall(step.get("check", "")):
+        head = " ".join(re.sub(r"<[^>]*>", "", command).split()[:2]).lower()
+        if len(head) >= 6 and head in low:
+            return True
+    return False
+
+
+def step_applies(step: dict[str, Any], text: str) -> tuple[bool, bool]:
+    """(applies, specific): a step with `when` applies only when the evidence matches it."""
+    when = step.get("when", [])
+    if not when:
+        return True, False
+    hit = any_phrase(text, when) is not None
+    return hit, hit
+
+
+def confirmed_cause(
+    causes: list[dict[str, Any]], text: str, exclude: set[str]
+) -> tuple[dict[str, Any], str] | None:
+    for cause in causes:
+        if cause["id"] in exclude:
+            continue
+        phrase = any_phrase(text, cause.get("confirm_if", []))
+        if phrase:
+            return cause, phrase
+    return None
+
+
+def interpret(step: dict[str, Any] | None, latest: str) -> Interpreted | None:
+    """Match the engineer's latest report to one of the previous check's results."""
+    if step is None or not step.get("results"):
+        return None
+    stems = set(content_stems(latest))
+    best: tuple[float, dict[str, Any]] | None = None
+    for result in step["results"]:
+        score = overlap(stems, result["if"])
+        wanted = len(content_stems(result["if"]))
+        good = wanted >= 2 and score >= 0.6 or wanted == 1 and score == 1.0
+        if good and (best is None or score > best[0]):
+            best = (score, result)
+    if best is None:
+        return None
+    r = best[1]
+    return Interpreted(step["title"], r["if"], r["means"], r.get("cause"))
+
+
+def rank_causes(causes: list[dict[str, Any]], text: str, exclude: set[str]) -> list[dict[str, Any]]:
+    stems = set(content_stems(text))
+
+    def evidence_for(cause: dict[str, Any]) -> float:
+        return max((overlap(stems, p) for p in cause.get("confirm_if", [])), default=0.0)
+
+    ordered = [(i, c) for i, c in enumerate(causes) if c["id"] not in exclude]
+    # Evidence that half-matches a cause's confirming phrases moves it up; otherwise the
+    # playbook's order (most common first) stands.
+    ordered.sort(key=lambda ic: (-(evidence_for(ic[1]) >= 0.5), ic[0]))
+    return [c for _, c in ordered]
+
+
+def advise(playbook: dict[str, Any], state: BranchState) -> Advice:
+    steps: list[dict[str, Any]] = playbook.get("steps", [])
+    causes: list[dict[str, Any]] = playbook.get("causes", [])
+    by_id = {s["id"]: s for s in steps}
+    interpreted = interpret(by_id.get(state.last_step_id or ""), state.latest)
+
+    if says_fixed(state.latest):
+        return Advice(kind="fixed", interpreted=interpreted)
+
+    exclude = set(state.fixes_given)
+    if interpreted and interpreted.cause_id and interpreted.cause_id not in exclude:
+        cause = next((c for c in causes if c["id"] == interpreted.cause_id), None)
+        if cause is not None:
+            others = rank_causes(causes, state.user_text, exclude | {cause["id"]})
+            return Advice(
+                kind="fix",
+                cause=cause,
+                confirmed_by=interpreted.result,
+                interpreted=interpreted,
+                other_causes=others,
+            )
+    confirmed = confirmed_cause(causes, state.user_text, exclude)
+    if confirmed is not None:
+        cause, phrase = confirmed
+        others = rank_causes(causes, state.user_text, exclude | {cause["id"]})
+        return Advice(
+            kind="fix",
+            cause=cause,
+            confirmed_by=phrase,
+            interpreted=interpreted,
+            other_causes=others,
+        )
+
+    ranked_causes = rank_causes(causes, state.user_text, exclude)
+    hypothesis = ranked_causes[0] if ranked_causes else None
+    candidates = []
+    skipped = []
+    for index, step in enumerate(steps):
+        if step_done(step, state.user_text):
+            skipped.append(step["title"])
+            continue
+        if step["id"] in state.suggested_steps:
+            continue
+        applies, specific = step_applies(step, state.user_text)
+        if not applies:
+            continue
+        tests_hypothesis = hypothesis is not None and hypothesis["id"] in step.get("tests", [])
+        candidates.append(((0 if specific else 1, 0 if tests_hypothesis else 1, index), step))
+    if not candidates:
+        return Advice(
+            kind="exhausted",
+            hypothesis=hypothesis,
+            other_causes=ranked_causes[1:],
+            interpreted=interpreted,
+            skipped_done=skipped,
+        )
+    candidates.sort(key=lambda c: c[0])
+    step = candidates[0][1]
+    tested = [c for c in ranked_causes if c["id"] in step.get("tests", [])]
+    if tested:
+        hypothesis = tested[0]
+    others = [c for c in ranked_causes if hypothesis is None or c["id"] != hypothesis["id"]]
+    return Advice(
+        kind="step",
+        step=step,
+        hypothesis=hypothesis,
+        other_causes=others,
+        interpreted=interpreted,
+        skipped_done=skipped,
+    )
+
+
+def mentions(text: str, phrase: str) -> bool:
+    return find_phrase(text, phrase)

@@ -1,0 +1,237 @@
+"""The offline answer, written from a guide plan: honest about the match, built on the
+evidence, one check at a time with what each result means, and the fix once a cause is
+confirmed."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flowpilot.guidance.advisor import Advice
+from flowpilot.guidance.plan import Candidate, GuidePlan
+from flowpilot.guidance.ranking import FIT_THRESHOLD
+
+BANNER = "_Offline mode: answering from FlowPilot's playbook library (no AI model configured)._"
+NO_FIT_MARK = "No playbook fits this well"
+
+
+def pct(value: float) -> str:
+    return f"{round(value * 100)} %"
+
+
+def first_sentence(text: str, limit: int = 220) -> str:
+    text = " ".join(text.split())
+    match = re.match(r"(.+?[.!?])(\s|$)", text)
+    sentence = match.group(1) if match else text
+    return sentence if len(sentence) <= limit else sentence[: limit - 1] + "…"
+
+
+def _match_line(plan: GuidePlan) -> list[str]:
+    focus = plan.focus
+    assert focus is not None
+    what = "KB article" if focus.kind != "flow" else "Playbook"
+    own = " (your team's)" if focus.own else ""
+    matched = f" — matched on {', '.join(focus.matched[:5])}" if focus.matched else ""
+    lines = [f"**{what}{own}:** {focus.title} · match {pct(focus.confidence)}{matched}"]
+    if plan.switched_from is not None:
+        lines.append("")
+        lines.append(
+            f"Switched from *{plan.switched_from.title}* "
+            f"({pct(plan.switched_from.confidence)}): the evidence now fits this one better."
+        )
+    if plan.dropped is not None:
+        lines += ["", f"*{plan.dropped.title}* no longer fits what you reported; leaving it."]
+    return lines
+
+
+def _known(plan: GuidePlan) -> list[str]:
+    known = plan.evidence.known_so_far()
+    if not known:
+        return []
+    return ["**Known so far:** " + "; ".join(known[:6])]
+
+
+def _sources(playbook: dict[str, Any]) -> list[str]:
+    sources = playbook.get("sources", [])[:3]
+    if not sources:
+        return []
+    return ["Sources: " + " · ".join(f"[{s['title']}]({s['url']})" for s in sources)]
+
+
+def _step_block(step: dict[str, Any]) -> list[str]:
+    lines = [f"**Next check: {step['title']}**"]
+    if step.get("caution"):
+        lines.append(f"> ⚠ {step['caution'].strip()}")
+    lines += ["", str(step["check"]).strip()]
+    if step.get("look_for"):
+        lines += ["", f"_Look for:_ {str(step['look_for']).strip()}"]
+    results = step.get("results", [])
+    if results:
+        lines.append("")
+        lines += [f"- If **{r['if'].strip()}**: {r['means'].strip()}" for r in results]
+    return lines
+
+
+def _causes_block(advice: Advice) -> list[str]:
+    lines: list[str] = []
+    hyp = advice.hypothesis
+    if hyp is not None:
+        disprove = f" Ruled out if: {hyp['disprove'].strip()}" if hyp.get("disprove") else ""
+        lines += [
+            f"**Working hypothesis:** {hyp['title']}.{disprove}",
+            "",
+            f"**If confirmed, the fix:** {hyp['fix'].strip()}",
+        ]
+    others = advice.other_causes[:3]
+    if others:
+        lines += ["", "**Other causes this playbook covers:**"]
+        lines += [f"- {c['title']}: {first_sentence(c['fix'])}" for c in others]
+    return lines
+
+
+def _interpreted(advice: Advice) -> list[str]:
+    i = advice.interpreted
+    if i is None:
+        return []
+    return [f"**Your result** for “{i.step_title}” — *{i.result}*: {i.means}"]
+
+
+def compose_no_fit(plan: GuidePlan) -> str:
+    best: Candidate | None = plan.candidates[0] if plan.candidates else None
+    lines = [BANNER, ""]
+    if best is not None and best.confidence > 0.15:
+        lines.append(
+            f"**{NO_FIT_MARK}.** The closest is *{best.title}* at {pct(best.confidence)}, "
+            f"below the {pct(FIT_THRESHOLD)} needed to follow it, so I won't dress it up "
+            "as the answer."
+        )
+    else:
+        lines.append(f"**{NO_FIT_MARK}.** Nothing in the playbook library or your KB matches it.")
+    if plan.dropped is not None:
+        lines.append(f"*{plan.dropped.title}* no longer fits what you reported.")
+    lines += ["", *_known(plan)]
+    ev = plan.evidence
+    asks = []
+    if not ev.codes:
+        asks.append("The exact error message or code (a screenshot or log line helps).")
+    if not ev.scope:
+        asks.append("Who is affected: one user, one device, one site, or everyone?")
+    if not ev.changes:
+        asks.append(
+            "What changed just before it started (updates, passwords, new hardware, "
+            "network or provider changes)."
+        )
+    if not ev.products:
+        asks.append("Which product, device or service it is, with its version.")
+    if asks:
+        lines += ["", "To find the right guide I need:"]
+        lines += [f"{n}. {a}" for n, a in enumerate(asks, 1)]
+    else:
+        lines += [
+            "",
+            "I have the error, the scope and the recent changes and still nothing fits: "
+            "this needs research beyond the library, or escalation to someone who knows "
+            "this product.",
+        ]
+    lines += [
+        "",
+        "You can also search your team's playbooks and KB articles in the Library. If this is "
+        "not an IT problem (facilities, furniture, a vendor-maintained appliance), it belongs "
+        "with whoever looks after that.",
+    ]
+    return "\n".join(lines)
+
+
+def compose_guided(plan: GuidePlan) -> str:
+    advice = plan.advice
+    playbook = plan.playbook or {}
+    assert advice is not None
+    lines = [BANNER, "", *_match_line(plan)]
+    if plan.evidence.known_so_far():
+        lines += ["", *_known(plan)]
+    if advice.interpreted is not None:
+        lines += ["", *_interpreted(advice)]
+    if plan.fork_options:
+        names = " or ".join(f"**{c.title}** ({pct(c.confidence)})" for c in plan.fork_options)
+        lines += [
+            "",
+            f"This could be {names}. I'll start with the first; fork to work the "
+            "others side by side.",
+        ]
+    if advice.kind == "fixed":
+        lines += [
+            "",
+            "Good: you report it fixed. Mark this branch **solved** and resolve the "
+            "session so the ticket notes and KB article are written from what you did. "
+            "If it comes back, reopen the branch and tell me what changed.",
+        ]
+        return "\n".join(lines)
+    if advice.kind == "fix" and advice.cause is not None:
+        cause = advice.cause
+        lines += [
+            "",
+            f"**Cause confirmed:** {cause['title']} (you reported “{advice.confirmed_by}”).",
+        ]
+        lines += ["", "**Fix:**", cause["fix"].strip()]
+        if advice.other_causes:
+            lines += [
+                "",
+                "If that does not clear it, the other causes this playbook covers: "
+                + "; ".join(c["title"] for c in advice.other_causes[:3])
+                + ".",
+            ]
+        lines += [
+            "",
+            "Check the symptom is gone for the affected users, then mark the branch "
+            "solved — or tell me what you see and I'll continue.",
+        ]
+        lines += ["", *_sources(playbook)]
+        return "\n".join(lines).rstrip()
+    if advice.kind == "exhausted":
+        lines += ["", f"**No checks left** in *{playbook.get('title', '')}* for this branch."]
+        if advice.skipped_done:
+            lines.append("Already done: " + "; ".join(advice.skipped_done[:5]) + ".")
+        lines += [""] + _causes_block(advice)
+        lines += [
+            "",
+            "I won't drift to an unrelated playbook. If none of these causes fits, mark "
+            "this branch a dead end with what you found, fork a new hypothesis, or "
+            "escalate with the evidence above.",
+        ]
+        return "\n".join(lines)
+    assert advice.step is not None
+    if advice.skipped_done:
+        lines += ["", "Skipping what you already did: " + "; ".join(advice.skipped_done[:4]) + "."]
+    lines += ["", *_causes_block(advice), "", *_step_block(advice.step)]
+    lines += ["", *_sources(playbook), "", "Tell me what you find and I'll take it from there."]
+    return "\n".join(lines)
+
+
+def compose(plan: GuidePlan) -> tuple[str, dict[str, Any]]:
+    """The reply text and what the step record needs (type and title)."""
+    meta: dict[str, Any] = {"offline": True}
+    if plan.no_fit or plan.advice is None:
+        meta.update(
+            step_type="info_request", title="Asked for the details needed to match a playbook"
+        )
+        return compose_no_fit(plan), meta
+    advice = plan.advice
+    if plan.fork_options:
+        meta["fork_suggestions"] = [
+            {
+                "label": c.title,
+                "description": f"Playbook match {pct(c.confidence)}",
+                "playbook": c.slug,
+            }
+            for c in plan.fork_options
+        ]
+    if advice.kind == "step" and advice.step is not None:
+        meta.update(step_type=advice.step.get("kind", "action"), title=advice.step["title"])
+    elif advice.kind == "fix" and advice.cause is not None:
+        meta.update(step_type="action", title=f"Fix: {advice.cause['title']}")
+    else:
+        meta.update(
+            step_type="note",
+            title="Playbook exhausted" if advice.kind == "exhausted" else "Reported fixed",
+        )
+    return compose_guided(plan), meta
