@@ -35,10 +35,11 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 TICKETS = ROOT / "evals" / "tickets"
 PASSWORD = "eval-password-123"
-# Lines of an answer that restate the engineer's own reports; a marker there is not a repeat.
+# Lines of an answer that restate the engineer's own reports (or say which of their words
+# matched a playbook); a marker there is not a repeat.
 REPORT_LINE = re.compile(
     r"known so far|already done|already did|you reported|you already|skipping what you|"
-    r"reported done|not done yet|^\s*[-*]?\s*ran:",
+    r"reported done|not done yet|^\s*[-*]?\s*ran:|matched on|left out what you already did",
     re.I,
 )
 
@@ -119,11 +120,21 @@ def _reported(marker: str, said: str) -> bool:
 
 
 def topic_fits(focus: dict[str, Any] | None, topic: list[str]) -> bool:
+    """Whether the chosen playbook is about any of the ticket's topic words (stemmed, so
+    "mapped drives" fits "Mapped network drive"), judged on what the playbook says it covers."""
+    from flowpilot.guidance.text import content_stems
+
     if focus is None:
         return False
-    name = f"{focus.get('title', '')} {focus.get('slug', '')} {' '.join(focus.get('matched', []))}"
-    name = name.lower().replace("-", " ")
-    return any(t.lower().replace("-", " ") in name for t in topic)
+    described = [focus.get("title", ""), focus.get("slug", "").replace("-", " "),
+                 *focus.get("matched", [])]  # fmt: skip
+    path = ROOT / "flowpilot" / "library" / "data" / f"{focus.get('slug')}.toml"
+    if path.exists():
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        for key in ("aliases", "products", "keywords", "symptoms"):
+            described += data.get(key, [])
+    stems = set(content_stems(" \n ".join(described)))
+    return any(set(content_stems(t)) <= stems for t in topic if content_stems(t))
 
 
 async def work_ticket(client: httpx.AsyncClient, headers: dict[str, str], t: Ticket) -> Result:

@@ -15,6 +15,43 @@ BANNER = "_Offline mode: answering from FlowPilot's playbook library (no AI mode
 NO_FIT_MARK = "No playbook fits this well"
 
 
+_TOOL_NAMES = re.compile(
+    r"`([^`]{3,80})`|\b([A-Z][a-z]+(?: [A-Z][a-z]+)+)\b|\b([A-Za-z]+-[A-Za-z]{4,})\b|"
+    r"\b((?:w32tm|dcdiag|repadmin|gpupdate|sfc|dism|chkdsk|netsh|dsregcmd|klist|vssadmin|"
+    r"reagentc|manage-bde|certutil|setspn|nltest|ipconfig|nslookup|icacls|onedrive\.exe)"
+    r"(?: /[a-z]+)?)",
+    re.I,
+)
+_SENTENCES = re.compile(r"(?<=[.;!?])\s+(?=[A-Z`(])")
+
+
+def done_keys(plan: GuidePlan) -> list[str]:
+    """Commands and tool names from what the engineer reported doing."""
+    keys: list[str] = []
+    for report in [*plan.evidence.done, *plan.evidence.commands]:
+        for m in _TOOL_NAMES.finditer(report):
+            key = next(g for g in m.groups() if g).strip()
+            words = key.split()
+            key = " ".join(words[:2]) if m.group(1) else key
+            if len(key) >= 5 and key.lower() not in {k.lower() for k in keys}:
+                keys.append(key)
+    return keys
+
+
+def without_done(text: str, keys: list[str]) -> tuple[str, list[str]]:
+    """The text minus sentences that propose what the engineer already did."""
+    if not keys:
+        return text, []
+    kept, dropped = [], []
+    for sentence in _SENTENCES.split(text.strip()):
+        hit = next((k for k in keys if k.lower() in sentence.lower()), None)
+        if hit is None:
+            kept.append(sentence)
+        elif hit not in dropped:
+            dropped.append(hit)
+    return " ".join(kept), dropped
+
+
 def pct(value: float) -> str:
     return f"{round(value * 100)} %"
 
@@ -58,11 +95,17 @@ def _sources(playbook: dict[str, Any]) -> list[str]:
     return ["Sources: " + " · ".join(f"[{s['title']}]({s['url']})" for s in sources)]
 
 
-def _step_block(step: dict[str, Any]) -> list[str]:
+def _filtered(text: str, keys: list[str], dropped: list[str]) -> str:
+    kept, gone = without_done(text, keys)
+    dropped += [g for g in gone if g not in dropped]
+    return kept or "(everything here you already reported doing)"
+
+
+def _step_block(step: dict[str, Any], keys: list[str], dropped: list[str]) -> list[str]:
     lines = [f"**Next check: {step['title']}**"]
     if step.get("caution"):
         lines.append(f"> ⚠ {step['caution'].strip()}")
-    lines += ["", str(step["check"]).strip()]
+    lines += ["", _filtered(str(step["check"]), keys, dropped)]
     if step.get("look_for"):
         lines += ["", f"_Look for:_ {str(step['look_for']).strip()}"]
     results = step.get("results", [])
@@ -72,7 +115,7 @@ def _step_block(step: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _causes_block(advice: Advice) -> list[str]:
+def _causes_block(advice: Advice, keys: list[str], dropped: list[str]) -> list[str]:
     lines: list[str] = []
     hyp = advice.hypothesis
     if hyp is not None:
@@ -80,12 +123,14 @@ def _causes_block(advice: Advice) -> list[str]:
         lines += [
             f"**Working hypothesis:** {hyp['title']}.{disprove}",
             "",
-            f"**If confirmed, the fix:** {hyp['fix'].strip()}",
+            f"**If confirmed, the fix:** {_filtered(hyp['fix'], keys, dropped)}",
         ]
     others = advice.other_causes[:3]
     if others:
         lines += ["", "**Other causes this playbook covers:**"]
-        lines += [f"- {c['title']}: {first_sentence(c['fix'])}" for c in others]
+        lines += [
+            f"- {c['title']}: {first_sentence(_filtered(c['fix'], keys, dropped))}" for c in others
+        ]
     return lines
 
 
@@ -146,6 +191,8 @@ def compose_guided(plan: GuidePlan) -> str:
     advice = plan.advice
     playbook = plan.playbook or {}
     assert advice is not None
+    keys = done_keys(plan)
+    dropped: list[str] = []
     lines = [BANNER, "", *_match_line(plan)]
     if plan.evidence.known_so_far():
         lines += ["", *_known(plan)]
@@ -172,7 +219,9 @@ def compose_guided(plan: GuidePlan) -> str:
             "",
             f"**Cause confirmed:** {cause['title']} (you reported “{advice.confirmed_by}”).",
         ]
-        lines += ["", "**Fix:**", cause["fix"].strip()]
+        lines += ["", "**Fix:**", _filtered(cause["fix"], keys, dropped)]
+        if dropped:
+            lines += ["", "Left out what you already did: " + ", ".join(dropped) + "."]
         if advice.other_causes:
             lines += [
                 "",
@@ -191,7 +240,7 @@ def compose_guided(plan: GuidePlan) -> str:
         lines += ["", f"**No checks left** in *{playbook.get('title', '')}* for this branch."]
         if advice.skipped_done:
             lines.append("Already done: " + "; ".join(advice.skipped_done[:5]) + ".")
-        lines += [""] + _causes_block(advice)
+        lines += [""] + _causes_block(advice, keys, dropped)
         lines += [
             "",
             "I won't drift to an unrelated playbook. If none of these causes fits, mark "
@@ -202,7 +251,14 @@ def compose_guided(plan: GuidePlan) -> str:
     assert advice.step is not None
     if advice.skipped_done:
         lines += ["", "Skipping what you already did: " + "; ".join(advice.skipped_done[:4]) + "."]
-    lines += ["", *_causes_block(advice), "", *_step_block(advice.step)]
+    lines += [
+        "",
+        *_causes_block(advice, keys, dropped),
+        "",
+        *_step_block(advice.step, keys, dropped),
+    ]
+    if dropped:
+        lines += ["", "Left out what you already did: " + ", ".join(dropped) + "."]
     lines += ["", *_sources(playbook), "", "Tell me what you find and I'll take it from there."]
     return "\n".join(lines)
 

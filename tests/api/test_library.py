@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import httpx
 
+from flowpilot.guidance.ranking import FIT_THRESHOLD
 from flowpilot.library.loader import read_playbooks
 from flowpilot.library.models import LibraryEntry
 from tests.conftest import Tenant, assert_cross_tenant_404
@@ -30,7 +31,7 @@ async def test_search_ranks_relevant_playbooks(client: httpx.AsyncClient, tenant
         assert r.status_code == 200
         top = r.json()[0]
         assert top["entry"]["slug"] == slug, (query, [x["entry"]["slug"] for x in r.json()])
-        assert top["fits"] and top["score"] >= 0.42
+        assert top["fits"] and top["score"] >= FIT_THRESHOLD
     weak = await client.get(
         "/api/v1/library/search", params={"q": "the coffee machine is leaking"}, headers=h
     )

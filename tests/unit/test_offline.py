@@ -116,7 +116,24 @@ def make_index(*playbooks: dict[str, Any]) -> Index:
     )
 
 
-INDEX = make_index(SPOOLER, VPN)
+def filler(n: int) -> dict[str, Any]:
+    """Other playbooks, so that word weights are those of a real-sized library."""
+    words = ["mailbox", "licence", "tenant", "backup", "switch", "laptop", "scanner", "firewall"]
+    topic = f"{words[n % len(words)]} topic{n}"
+    return validate(
+        {
+            "slug": f"filler-{n}",
+            "title": f"{topic} problem",
+            "domain": "Other",
+            "summary": f"{topic} fails for users",
+            "keywords": [topic, f"keyword{n}"],
+            "symptoms": [f"{topic} not working"],
+            "steps": [{"title": f"Check {topic} {i}", "check": "look"} for i in range(3)],
+        }
+    )
+
+
+INDEX = make_index(SPOOLER, VPN, *(filler(n) for n in range(30)))
 
 
 def turns(*messages: str, hypothesis: str | None = None) -> list[tuple[GuidePlan, str]]:
