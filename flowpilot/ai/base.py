@@ -30,18 +30,6 @@ class SystemBlock:
     stable: bool = True
 
 
-@dataclass(frozen=True)
-class Reference:
-    """A retrieved playbook or KB article offered to the model for this turn."""
-
-    slug: str
-    title: str
-    domain: str
-    score: float
-    steps: list[dict[str, Any]]
-    summary: str = ""
-
-
 @dataclass
 class ChatRequest:
     system: list[SystemBlock]
@@ -49,7 +37,6 @@ class ChatRequest:
     # Volatile per-turn context: placed after the history, next to the new message, so the
     # cacheable prefix (system + history) stays byte-identical from turn to turn.
     volatile_context: str = ""
-    references: list[Reference] = field(default_factory=list)
     max_tokens: int = 1500
     # This turn's guidance (flowpilot.guidance.plan.GuidePlan): the offline provider answers
     # from it; for a real model it is already rendered into the prompt.

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from flowpilot.guidance.text import any_phrase, content_stems, find_phrase, overlap
+from flowpilot.guidance.text import any_phrase, content_stems, overlap
 
 FIXED = re.compile(
     r"\b(that|this|it|which) (fixed|solved|resolved|did) (it|the trick|the issue|the problem)\b|"
@@ -199,7 +199,3 @@ def advise(playbook: dict[str, Any], state: BranchState) -> Advice:
         interpreted=interpreted,
         skipped_done=skipped,
     )
-
-
-def mentions(text: str, phrase: str) -> bool:
-    return find_phrase(text, phrase)

@@ -12,8 +12,6 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from flowpilot.guidance.text import tokenize
-
 MAX_ITEMS = 12
 MAX_SENTENCE = 180
 
@@ -249,6 +247,18 @@ _COMMANDS = re.compile(
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
+LIST_FIELDS = (
+    "codes",
+    "products",
+    "versions",
+    "changes",
+    "commands",
+    "done",
+    "not_done",
+    "findings",
+)
+
+
 @dataclass
 class Evidence:
     codes: list[str] = field(default_factory=list)
@@ -269,13 +279,10 @@ class Evidence:
         if not isinstance(data, dict):
             return cls()
         out = cls()
-        for key in ("codes", "products", "versions", "changes", "commands", "done", "not_done"):
+        for key in LIST_FIELDS:
             value = data.get(key)
             if isinstance(value, list):
                 setattr(out, key, [str(v) for v in value if isinstance(v, (str, int))])
-        findings = data.get("findings")
-        if isinstance(findings, list):
-            out.findings = [str(v) for v in findings if isinstance(v, str)]
         scope = data.get("scope")
         out.scope = scope if isinstance(scope, str) else None
         return out
@@ -283,24 +290,9 @@ class Evidence:
     def merge(self, other: Evidence) -> Evidence:
         """Newer evidence (other) wins for the scope; lists keep order, without repeats."""
         merged = Evidence(scope=other.scope or self.scope)
-        for key in ("codes", "products", "versions", "changes", "commands", "done", "not_done"):
+        for key in LIST_FIELDS:
             setattr(merged, key, _union(getattr(self, key), getattr(other, key)))
-        merged.findings = _union(self.findings, other.findings)
         return merged
-
-    def is_empty(self) -> bool:
-        return not any(
-            (
-                self.codes,
-                self.products,
-                self.versions,
-                self.scope,
-                self.changes,
-                self.commands,
-                self.done,
-                self.findings,
-            )
-        )
 
     def known_so_far(self) -> list[str]:
         """A compact list for the engineer (and the model): what is established."""
@@ -427,7 +419,3 @@ def merge_all(items: list[Evidence]) -> Evidence:
     for item in items:
         total = total.merge(item)
     return total
-
-
-def has_words(text: str) -> bool:
-    return bool(tokenize(text))

@@ -13,7 +13,7 @@ from typing import Any
 from flowpilot.ai.base import ChatMessage
 from flowpilot.guidance.advisor import Advice, BranchState, advise
 from flowpilot.guidance.evidence import Evidence, extract, merge_all
-from flowpilot.guidance.ranking import FIT_THRESHOLD, Index, Match, build_query
+from flowpilot.guidance.ranking import FIT_THRESHOLD, Index, Match, evidence_query
 
 # Another playbook takes over a branch only when it fits clearly better than the current one.
 SWITCH_MARGIN = 0.12
@@ -153,10 +153,7 @@ def build_plan(
     if problem_summary and problem_summary.strip() not in {r.strip() for r in reports}:
         reports.insert(0, problem_summary)
     user_text = "\n".join([*reports, *attachments])
-    query = build_query(
-        user_text, evidence.codes, boosted=hypothesis or "", products=evidence.products
-    )
-    query.reported_codes = bool(evidence.codes)
+    query = evidence_query(user_text, evidence, boosted=hypothesis or "")
     ranked = index.rank(query, limit=len(index.docs))
     by_slug = {m.doc.slug: m for m in ranked}
     top = [Candidate.of(m) for m in ranked[:CANDIDATES_SHOWN]]

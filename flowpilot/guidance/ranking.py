@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from flowpilot.guidance.evidence import code_keys
+from flowpilot.guidance.evidence import Evidence, code_keys
 from flowpilot.guidance.text import find_phrase, phrase_stems, stem, tokenize
 
 # Calibrated on the starter library (see bench/retrieval.py): below this nothing is offered
@@ -293,6 +293,27 @@ def build_query(
         keys,
         {p.lower() for p in products},
     )
+
+
+def evidence_query(text: str, evidence: Evidence, boosted: str = "") -> Query:
+    """The query for a text whose evidence is already extracted (codes it reported count)."""
+    query = build_query(text, evidence.codes, boosted=boosted, products=evidence.products)
+    query.reported_codes = bool(evidence.codes)
+    return query
+
+
+def playbook_fields(guide: dict[str, Any]) -> dict[str, list[str]]:
+    """The indexed fields of a playbook document (one mapping for the library and tests)."""
+    return {
+        "title": [guide.get("title", "")],
+        "aliases": list(guide.get("aliases", [])),
+        "products": list(guide.get("products", [])),
+        "keywords": list(guide.get("keywords", [])),
+        "symptoms": list(guide.get("symptoms", [])),
+        "summary": [guide.get("summary", "")],
+        "domain": [guide.get("domain", "")],
+        "causes": [c.get("title", "") for c in guide.get("causes", [])],
+    }
 
 
 class Index:

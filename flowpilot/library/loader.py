@@ -11,13 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.library.models import LibraryEntry
-from flowpilot.library.playbook_format import PlaybookError, read_file
+from flowpilot.library.playbook_format import read_file
 
 DATA_DIR = Path(__file__).parent / "data"
 # Bump when the way a playbook is stored changes, so every row is rewritten once.
 STORAGE_VERSION = "2"
-
-__all__ = ["PlaybookError", "apply_guide", "read_playbooks", "sync_starter_library"]
 
 
 def read_playbooks(directory: Path = DATA_DIR) -> list[dict[str, Any]]:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.guidance.evidence import extract
-from flowpilot.guidance.ranking import Doc, Index, Match, build_query, index_doc
+from flowpilot.guidance.ranking import Doc, Index, Match, evidence_query, index_doc, playbook_fields
 from flowpilot.library.models import LibraryEntry
 from flowpilot.library.service import readable_entries
 
@@ -58,16 +59,15 @@ def guide_of(entry: LibraryEntry) -> dict[str, Any]:
 
 def doc_for(entry: LibraryEntry, account_id: uuid.UUID) -> Doc:
     guide = guide_of(entry)
-    fields = {
-        "title": [entry.title],
-        "aliases": list(guide.get("aliases", [])),
-        "products": list(guide.get("products", [])),
-        "keywords": list(guide.get("keywords", [])) or [entry.keywords_text],
-        "symptoms": list(guide.get("symptoms", [])),
-        "summary": [entry.summary],
-        "domain": [entry.domain],
-        "causes": [c.get("title", "") for c in guide.get("causes", [])],
-    }
+    fields = playbook_fields(
+        {
+            **guide,
+            "title": entry.title,
+            "summary": entry.summary,
+            "domain": entry.domain,
+            "keywords": guide.get("keywords") or [entry.keywords_text],
+        }
+    )
     return index_doc(
         key=str(entry.id),
         slug=entry.slug,
@@ -120,7 +120,30 @@ async def rank_text(
     text = text.strip()[:4000]
     if not text:
         return []
-    evidence = extract(text)
-    query = build_query(text, evidence.codes, products=evidence.products)
-    query.reported_codes = bool(evidence.codes)
-    return (await library_index(db, account_id)).rank(query, limit)
+    return (await library_index(db, account_id)).rank(evidence_query(text, extract(text)), limit)
+
+
+@dataclass
+class SearchHit:
+    entry: LibraryEntry
+    score: float  # match confidence, 0..1
+    matched: list[str]
+
+
+async def search(
+    db: AsyncSession, account_id: uuid.UUID, text: str, limit: int = 5, *, fits_only: bool = False
+) -> list[SearchHit]:
+    """The library ranked against a text the way a chat turn ranks it (same confidence)."""
+    matches = await rank_text(db, account_id, text, limit)
+    if fits_only:
+        matches = [m for m in matches if m.fits]
+    if not matches:
+        return []
+    ids = [uuid.UUID(m.doc.key) for m in matches]
+    rows = await db.scalars(readable_entries(account_id).where(LibraryEntry.id.in_(ids)))
+    entries = {e.id: e for e in rows}
+    return [
+        SearchHit(entries[uuid.UUID(m.doc.key)], m.confidence, m.matched)
+        for m in matches
+        if uuid.UUID(m.doc.key) in entries
+    ]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from flowpilot.auth.deps import CurrentUser
 from flowpilot.db.deps import DBSession
 from flowpilot.guidance.ranking import FIT_THRESHOLD
-from flowpilot.library import service
+from flowpilot.library import retrieval, service
 from flowpilot.library.schemas import LibraryEntryOut, LibrarySearchHit, entry_out
 
 router = APIRouter(prefix="/api/v1/library", tags=["library"])
@@ -21,7 +21,7 @@ async def search_library(
     q: Annotated[str, Query(min_length=1, max_length=2000)],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> list[LibrarySearchHit]:
-    hits = await service.search(db, principal.account_id, q, limit)
+    hits = await retrieval.search(db, principal.account_id, q, limit)
     return [
         LibrarySearchHit(
             entry=entry_out(h.entry),

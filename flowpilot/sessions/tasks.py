@@ -12,7 +12,7 @@ from sqlalchemy import update
 from flowpilot.ai.base import ProviderError, StructuredRequest
 from flowpilot.jobs.app import job_app
 from flowpilot.jobs.runtime import runtime
-from flowpilot.library import service as library
+from flowpilot.library import retrieval as library
 from flowpilot.sessions.models import AISession, AISessionStep
 
 log = structlog.get_logger(__name__)

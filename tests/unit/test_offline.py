@@ -7,7 +7,7 @@ from typing import Any
 from flowpilot.ai.base import ChatMessage
 from flowpilot.guidance.compose import NO_FIT_MARK, compose
 from flowpilot.guidance.plan import GuidePlan, build_plan
-from flowpilot.guidance.ranking import Index, index_doc
+from flowpilot.guidance.ranking import Index, index_doc, playbook_fields
 from flowpilot.library.playbook_format import validate
 
 SPOOLER: dict[str, Any] = validate(
@@ -101,14 +101,7 @@ def make_index(*playbooks: dict[str, Any]) -> Index:
                 title=p["title"],
                 kind="flow",
                 own=False,
-                fields={
-                    "title": [p["title"]],
-                    "aliases": p.get("aliases", []),
-                    "products": p.get("products", []),
-                    "keywords": p.get("keywords", []),
-                    "symptoms": p.get("symptoms", []),
-                    "summary": [p["summary"]],
-                },
+                fields=playbook_fields(p),
                 payload={"guide": p},
             )
             for p in playbooks
