@@ -25,6 +25,7 @@ _CODE_PATTERNS = [
     re.compile(r"\bH\d{3}\b"),  # QuickBooks H202/H505
     re.compile(r"(?<![\w.])-6\d{3}(?:,?\s*-\d{1,4})?\b"),  # QuickBooks -6000, -83
     re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.I),
+    re.compile(r"\b(?!CVE-|KB-)[A-Z]{2,6}-\d{3,6}\b"),  # vendor codes: LT-4012, ERR-1203
 ]
 _NUMBERED = re.compile(
     r"\b(?:error|err|code|status|stop code|bug ?check|reason code)\s*(?:code)?\s*[:#=]?\s*"
@@ -188,7 +189,8 @@ _SCOPES = [
     (
         "all users",
         re.compile(
-            r"\b(all|every) (users|staff|employees|machines|pcs|computers|workstations|clients)\b|"
+            r"\b(all|every) (users?|staff|employees?|machines?|pcs?|computers?|workstations?|"
+            r"clients?|laptops?|desktops?|devices?|phones?)\b|"
             r"\beveryone\b|\bwhole (office|company|site)\b|"
             r"\bentire (office|company|site|network)\b|"
             r"\bcompany[- ]wide\b|\bnobody can\b|\bno one can\b",
@@ -212,7 +214,9 @@ _CHANGE = re.compile(
     r"\bthis morning\b|\bstarted (on|after|when|happening)\b|\b(was|were|got|been) "
     r"(changed|replaced|migrated|upgraded|updated|installed|moved|renamed|reset|demoted|"
     r"decommissioned|removed)\b|\bnew (router|firewall|switch|printer|copier|server|isp|laptop|"
-    r"pc|modem|certificate|domain controller|dc)\b",
+    r"pc|modem|certificate|domain controller|dc)\b|"
+    r"\b(since|after)\b[^.;\n]{0,30}\b(move|migration|update|upgrade|installation|install|"
+    r"change|patch|reboot|outage|replacement|cutover|rollout|renewal)\b",
     re.I,
 )
 _DONE = re.compile(

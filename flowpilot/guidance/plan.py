@@ -80,6 +80,8 @@ class GuidePlan:
             "focus": asdict(self.focus) if self.focus else None,
             "candidates": [asdict(c) for c in self.frozen],
             "no_fit": self.no_fit,
+            # What the branch has established, for the "Known so far" panel.
+            "known": self.evidence.known_so_far(),
         }
         if advice is not None:
             data["advice"] = advice.kind

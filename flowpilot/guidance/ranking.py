@@ -281,8 +281,12 @@ def build_query(
     keys: set[str] = set()
     for code in codes:
         keys |= code_keys(code)
-    # Bare tokens that look like codes ("error 1603" typed without the word error).
-    for s in stems:
+    # Bare tokens that look like codes ("error 1603" typed without the word error), but not
+    # the pieces of a code already found (the 4012 of LT-4012 is not DFSR event 4012).
+    rest = text
+    for code in codes:
+        rest = re.sub(re.escape(code), " ", rest, flags=re.I)
+    for s in _content(rest):
         if any(c.isdigit() for c in s) and len(s) >= 3:
             keys |= code_keys(s)
     full = f"{boosted}\n{text}" if boosted else text

@@ -24,6 +24,8 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{2,118}$")
 ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}$")
 URL = re.compile(r"^https://[^\s]+$")
 MAX_PHRASE = 120
+MAX_ITEMS = 100  # per list, and steps / causes per playbook
+MAX_TEXT = 4000
 
 
 class PlaybookError(ValueError):
@@ -36,6 +38,8 @@ def _strings(data: dict[str, Any], key: str, where: str, *, required: bool = Fal
         raise PlaybookError(f"{where}: '{key}' must be a list of non-empty strings")
     if required and not value:
         raise PlaybookError(f"{where}: '{key}' must not be empty")
+    if len(value) > MAX_ITEMS:
+        raise PlaybookError(f"{where}: '{key}' has more than {MAX_ITEMS} entries")
     for v in value:
         if len(v) > MAX_PHRASE:
             raise PlaybookError(f"{where}: '{key}' entry too long ({len(v)} > {MAX_PHRASE})")
@@ -46,6 +50,8 @@ def _text(data: dict[str, Any], key: str, where: str, *, required: bool = True) 
     value = data.get(key, "")
     if not isinstance(value, str) or (required and not value.strip()):
         raise PlaybookError(f"{where}: '{key}' must be a non-empty string")
+    if len(value) > MAX_TEXT:
+        raise PlaybookError(f"{where}: '{key}' is longer than {MAX_TEXT} characters")
     return value
 
 
@@ -73,6 +79,8 @@ def validate(data: dict[str, Any], name: str = "playbook") -> dict[str, Any]:
         raise PlaybookError(f"{name}: 'causes' must be a list of tables")
     cause_ids: set[str] = set()
     for cause in causes:
+        if not isinstance(cause, dict):
+            raise PlaybookError(f"{name}: each cause is a table with id, title and fix")
         where = f"{name} cause {cause.get('id', '?')}"
         cid = _text(cause, "id", where)
         if not ID.match(cid) or cid in cause_ids:
@@ -86,11 +94,15 @@ def validate(data: dict[str, Any], name: str = "playbook") -> dict[str, Any]:
     steps = data.get("steps", [])
     if not isinstance(steps, list) or len(steps) < 3:
         raise PlaybookError(f"{name}: a playbook needs at least 3 steps")
+    if len(steps) > MAX_ITEMS or len(causes) > MAX_ITEMS:
+        raise PlaybookError(f"{name}: more than {MAX_ITEMS} steps or causes")
     step_ids: set[str] = set()
     for index, step in enumerate(steps):
+        if not isinstance(step, dict):
+            raise PlaybookError(f"{name}: each step is a table with title and check")
         where = f"{name} step {step.get('id', index + 1)}"
         sid = step.get("id") or f"step-{index + 1}"
-        if not ID.match(sid) or sid in step_ids:
+        if not isinstance(sid, str) or not ID.match(sid) or sid in step_ids:
             raise PlaybookError(f"{where}: id must be unique, lowercase, dashes")
         step_ids.add(sid)
         step["id"] = sid

@@ -88,10 +88,14 @@ async def library_index(db: AsyncSession, account_id: uuid.UUID) -> Index:
                 LibraryEntry.content_hash,
                 LibraryEntry.updated_at,
                 LibraryEntry.account_id,
+                LibraryEntry.slug,
             )
             .where(LibraryEntry.status == "active")
         )
     ).all()
+    # An account's copy of a starter playbook takes the starter's place.
+    own_slugs = {r.slug for r in rows if r.account_id is not None}
+    rows = [r for r in rows if r.account_id is not None or r.slug not in own_slugs]
     # The account's own flag is part of the key: a starter doc is shared by every account.
     keys = frozenset(
         (r.id, _version_key(r.content_hash, r.updated_at, r.account_id == account_id)) for r in rows

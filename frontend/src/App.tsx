@@ -1,7 +1,9 @@
 import { useEffect } from "react";
 import { Header } from "./components/layout/Header";
-import { matchSession, navigate, usePath } from "./lib/router";
+import { matchPlaybook, matchSession, navigate, usePath } from "./lib/router";
+import { LibraryPage } from "./pages/LibraryPage";
 import { LoginPage } from "./pages/LoginPage";
+import { PlaybookPage } from "./pages/PlaybookPage";
 import { QueuePage } from "./pages/QueuePage";
 import { SessionPage } from "./pages/SessionPage";
 import { SessionsPage } from "./pages/SessionsPage";
@@ -24,12 +26,17 @@ export function App() {
   if (loading) return <p className="p-8 text-slate-500">Loading…</p>;
   if (!me) return <LoginPage />;
   const sessionId = matchSession(path);
+  const playbookId = matchPlaybook(path);
   return (
     <div className="min-h-screen flex flex-col">
       <Header me={me} />
       <main className="flex-1 mx-auto w-full max-w-5xl px-4 py-6">
         {sessionId ? (
           <SessionPage key={sessionId} id={sessionId} />
+        ) : playbookId ? (
+          <PlaybookPage key={playbookId} id={playbookId} me={me} />
+        ) : path === "/library" ? (
+          <LibraryPage me={me} />
         ) : path === "/queue" ? (
           <QueuePage />
         ) : path === "/settings" ? (

@@ -65,3 +65,22 @@ def test_a_phrase_that_says_not_matches_that_text() -> None:
     text = "The connection was denied because the user account is not authorized for remote login."
     assert find_phrase(text, "not authorized for remote login")
     assert not find_phrase("The user is authorized for remote login", "not authorized")
+
+
+def test_vendor_codes_scope_on_every_device_and_changes_named_by_event() -> None:
+    ev = extract(
+        "LabTrack shows LT-4012 licence server not found on every PC since Friday's server move"
+    )
+    assert ev.codes == ["LT-4012"]
+    assert ev.scope == "all users"
+    assert ev.changes, "a change named by what happened (a server move) is a recent change"
+    assert extract("CVE-2024-21412 patched, see KB-12345").codes == ["CVE-2024-21412"]
+
+
+def test_the_digits_of_a_vendor_code_are_not_a_second_code() -> None:
+    from flowpilot.guidance.ranking import build_query
+
+    text = "LabTrack shows LT-4012 licence server not found"
+    keys = build_query(text, extract(text).codes).codes
+    assert "lt-4012" in keys and "4012" not in keys
+    assert "4012" in build_query("DFSR event 4012 on DC2", []).codes

@@ -49,6 +49,13 @@ export type TestResult = Schemas["TestResult"];
 export type HuduSettings = Schemas["HuduSettingsOut"];
 export type HuduSettingsIn = Schemas["HuduSettingsIn"];
 export type DeliveryTargets = Schemas["DeliveryTargets"];
+export type Playbook = Schemas["PlaybookDetail"];
+export type PlaybookSummary = Schemas["PlaybookSummary"];
+export type PlaybookPage = Schemas["PlaybookPage"];
+export type PlaybookVersion = Schemas["PlaybookVersionOut"];
+export type PlaybookVersionDetail = Schemas["PlaybookVersionDetail"];
+export type PlaybookSourceFormat = Schemas["PlaybookImport"]["format"];
+export type LibraryHit = Schemas["LibrarySearchHit"];
 
 export function csrfToken(): string {
   const match = document.cookie.match(/(?:^|;\s*)fp_csrf=([^;]+)/);
@@ -173,6 +180,20 @@ export const api = {
   deleteHudu: () => call<void>(http.delete("/hudu-settings")),
   testHudu: () => call<TestResult>(http.post("/hudu-settings/test")),
   deliveryTargets: () => call<DeliveryTargets>(http.get("/delivery-targets")),
+  playbooks: (params: { scope?: "all" | "account" | "starter"; status?: "active" | "retired" | "all"; limit?: number; offset?: number }) =>
+    call<PlaybookPage>(http.get("/library/playbooks", { params })),
+  playbook: (pid: string) => call<Playbook>(http.get(`/library/playbooks/${pid}`)),
+  importPlaybook: (format: PlaybookSourceFormat, content: string, note = "") =>
+    call<Playbook>(http.post("/library/playbooks/import", { format, content, note })),
+  editPlaybook: (pid: string, body: { format: PlaybookSourceFormat; content: string; note?: string; expected_version?: number }) =>
+    call<Playbook>(http.patch(`/library/playbooks/${pid}`, body)),
+  copyPlaybook: (pid: string) => call<Playbook>(http.post(`/library/playbooks/${pid}/copy`)),
+  retirePlaybook: (pid: string) => call<Playbook>(http.post(`/library/playbooks/${pid}/retire`)),
+  restorePlaybook: (pid: string) => call<Playbook>(http.post(`/library/playbooks/${pid}/restore`)),
+  playbookVersions: (pid: string) => call<PlaybookVersion[]>(http.get(`/library/playbooks/${pid}/versions`)),
+  playbookVersion: (pid: string, version: number) =>
+    call<PlaybookVersionDetail>(http.get(`/library/playbooks/${pid}/versions/${version}`)),
+  searchLibrary: (q: string, limit = 5) => call<LibraryHit[]>(http.get("/library/search", { params: { q, limit } })),
   stopTurn: (id: string, messageId: string) =>
     call<{ stop_requested: boolean }>(http.post(`/ai-sessions/${id}/messages/${messageId}/stop`)),
 };

@@ -676,6 +676,144 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/library/playbooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Playbooks */
+        get: operations["list_playbooks_api_v1_library_playbooks_get"];
+        put?: never;
+        /** Create Playbook */
+        post: operations["create_playbook_api_v1_library_playbooks_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/library/playbooks/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import Playbook */
+        post: operations["import_playbook_api_v1_library_playbooks_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/library/playbooks/{entry_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Playbook */
+        get: operations["get_playbook_api_v1_library_playbooks__entry_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update Playbook */
+        patch: operations["update_playbook_api_v1_library_playbooks__entry_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/library/playbooks/{entry_id}/copy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Copy Playbook */
+        post: operations["copy_playbook_api_v1_library_playbooks__entry_id__copy_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/library/playbooks/{entry_id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore Playbook */
+        post: operations["restore_playbook_api_v1_library_playbooks__entry_id__restore_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/library/playbooks/{entry_id}/retire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retire Playbook */
+        post: operations["retire_playbook_api_v1_library_playbooks__entry_id__retire_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/library/playbooks/{entry_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Versions */
+        get: operations["list_versions_api_v1_library_playbooks__entry_id__versions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/library/playbooks/{entry_id}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Version */
+        get: operations["get_version_api_v1_library_playbooks__entry_id__versions__version__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/library/search": {
         parameters: {
             query?: never;
@@ -1243,6 +1381,85 @@ export interface components {
             /** Trigger Step Id */
             trigger_step_id: string | null;
         };
+        /** GuideCause */
+        GuideCause: {
+            /**
+             * Confirm If
+             * @default []
+             */
+            confirm_if: string[];
+            /**
+             * Disprove
+             * @default
+             */
+            disprove: string;
+            /** Fix */
+            fix: string;
+            /** Id */
+            id: string;
+            /** Title */
+            title: string;
+        };
+        /** GuideResult */
+        GuideResult: {
+            /** Cause */
+            cause?: string | null;
+            /** If */
+            if: string;
+            /** Means */
+            means: string;
+        };
+        /** GuideSource */
+        GuideSource: {
+            /** Title */
+            title: string;
+            /** Url */
+            url: string;
+        };
+        /** GuideStep */
+        GuideStep: {
+            /**
+             * Caution
+             * @default
+             */
+            caution: string;
+            /** Check */
+            check: string;
+            /**
+             * Done If
+             * @default []
+             */
+            done_if: string[];
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @default action
+             */
+            kind: string;
+            /**
+             * Look For
+             * @default
+             */
+            look_for: string;
+            /**
+             * Results
+             * @default []
+             */
+            results: components["schemas"]["GuideResult"][];
+            /**
+             * Tests
+             * @default []
+             */
+            tests: string[];
+            /** Title */
+            title: string;
+            /**
+             * When
+             * @default []
+             */
+            when: string[];
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -1624,6 +1841,243 @@ export interface components {
              * @enum {string}
              */
             source: "generated" | "edited";
+            /** Version */
+            version: number;
+        };
+        /** PlaybookCreate */
+        PlaybookCreate: {
+            /** Guide */
+            guide: {
+                [key: string]: unknown;
+            };
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+        };
+        /** PlaybookDetail */
+        PlaybookDetail: {
+            /** Domain */
+            domain: string;
+            guide: components["schemas"]["PlaybookGuide"];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Markdown */
+            markdown: string;
+            /**
+             * Replaced By Own
+             * @default false
+             */
+            replaced_by_own: boolean;
+            /**
+             * Scope
+             * @enum {string}
+             */
+            scope: "starter" | "account";
+            /** Slug */
+            slug: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "retired";
+            /** Summary */
+            summary: string;
+            /** Title */
+            title: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+        };
+        /**
+         * PlaybookGuide
+         * @description A playbook as a decision guide (the format in docs/playbooks.md).
+         */
+        PlaybookGuide: {
+            /**
+             * Aliases
+             * @default []
+             */
+            aliases: string[];
+            /**
+             * Causes
+             * @default []
+             */
+            causes: components["schemas"]["GuideCause"][];
+            /** Domain */
+            domain: string;
+            /**
+             * Keywords
+             * @default []
+             */
+            keywords: string[];
+            /**
+             * Products
+             * @default []
+             */
+            products: string[];
+            /** Slug */
+            slug: string;
+            /**
+             * Sources
+             * @default []
+             */
+            sources: components["schemas"]["GuideSource"][];
+            /**
+             * Steps
+             * @default []
+             */
+            steps: components["schemas"]["GuideStep"][];
+            /**
+             * Summary
+             * @default
+             */
+            summary: string;
+            /**
+             * Symptoms
+             * @default []
+             */
+            symptoms: string[];
+            /** Title */
+            title: string;
+        };
+        /** PlaybookImport */
+        PlaybookImport: {
+            /** Content */
+            content: string;
+            /**
+             * Format
+             * @enum {string}
+             */
+            format: "markdown" | "toml";
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+        };
+        /** PlaybookPage */
+        PlaybookPage: {
+            /** Items */
+            items: components["schemas"]["PlaybookSummary"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** PlaybookSummary */
+        PlaybookSummary: {
+            /** Domain */
+            domain: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /**
+             * Replaced By Own
+             * @default false
+             */
+            replaced_by_own: boolean;
+            /**
+             * Scope
+             * @enum {string}
+             */
+            scope: "starter" | "account";
+            /** Slug */
+            slug: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "retired";
+            /** Summary */
+            summary: string;
+            /** Title */
+            title: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+        };
+        /**
+         * PlaybookUpdate
+         * @description A new version: either the whole playbook as JSON, or its Markdown / TOML text.
+         */
+        PlaybookUpdate: {
+            /** Content */
+            content?: string | null;
+            /** Expected Version */
+            expected_version?: number | null;
+            /** Format */
+            format?: ("markdown" | "toml") | null;
+            /** Guide */
+            guide?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+        };
+        /** PlaybookVersionDetail */
+        PlaybookVersionDetail: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /** Created By Name */
+            created_by_name?: string | null;
+            guide: components["schemas"]["PlaybookGuide"];
+            /** Markdown */
+            markdown: string;
+            /** Note */
+            note: string;
+            /** Status */
+            status: string;
+            /** Title */
+            title: string;
+            /** Version */
+            version: number;
+        };
+        /** PlaybookVersionOut */
+        PlaybookVersionOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /** Created By Name */
+            created_by_name?: string | null;
+            /** Note */
+            note: string;
+            /** Status */
+            status: string;
+            /** Title */
+            title: string;
             /** Version */
             version: number;
         };
@@ -3874,6 +4328,328 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LibraryEntryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_playbooks_api_v1_library_playbooks_get: {
+        parameters: {
+            query?: {
+                scope?: "all" | "account" | "starter";
+                status?: "active" | "retired" | "all";
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaybookPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_playbook_api_v1_library_playbooks_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlaybookCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaybookDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    import_playbook_api_v1_library_playbooks_import_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlaybookImport"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaybookDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_playbook_api_v1_library_playbooks__entry_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaybookDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_playbook_api_v1_library_playbooks__entry_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlaybookUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaybookDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    copy_playbook_api_v1_library_playbooks__entry_id__copy_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaybookDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    restore_playbook_api_v1_library_playbooks__entry_id__restore_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaybookDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    retire_playbook_api_v1_library_playbooks__entry_id__retire_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaybookDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_versions_api_v1_library_playbooks__entry_id__versions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaybookVersionOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_version_api_v1_library_playbooks__entry_id__versions__version__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaybookVersionDetail"];
                 };
             };
             /** @description Validation Error */

@@ -1,4 +1,4 @@
-// A tiny client-side router: the app has four screens, a dependency is not worth it.
+// A tiny client-side router: the app has a handful of screens, a dependency is not worth it.
 import { useSyncExternalStore } from "react";
 
 const listeners = new Set<() => void>();
@@ -26,5 +26,10 @@ export function queryParam(name: string): string | null {
 
 export function matchSession(path: string): string | null {
   const m = path.match(/^\/sessions\/([0-9a-f-]{36})$/);
+  return m ? m[1] : null;
+}
+
+export function matchPlaybook(path: string): string | null {
+  const m = path.match(/^\/library\/([0-9a-f-]{36})$/);
   return m ? m[1] : null;
 }

@@ -14,6 +14,7 @@ import { ComparePanel } from "../components/branching/ComparePanel";
 import { ForkCard } from "../components/branching/ForkCard";
 import { ChatMessage } from "../components/session/ChatMessage";
 import { Composer } from "../components/session/Composer";
+import { GuidancePanel } from "../components/session/GuidancePanel";
 import { StatusBadge } from "../components/session/StatusBadge";
 import { duration, tokens } from "../lib/format";
 import { navigate, queryParam } from "../lib/router";
@@ -224,6 +225,7 @@ export function SessionPage({ id }: { id: string }) {
           )}
           <div ref={bottom} />
         </section>
+        {!streaming && <GuidancePanel message={lastAssistant} />}
         <Composer sessionId={id} branchId={tree?.active_branch_id ?? null} disabled={!chattable} streaming={streaming}
           onSend={(t, ids) => void send(t, ids)} onStop={stop} />
         {resolving && tree && (

@@ -21,7 +21,7 @@ export function Header({ me }: { me: Me }) {
         </a>
         <span className="text-sm text-slate-500">{me.account.name}</span>
         <nav aria-label="Main" className="flex gap-1 text-sm">
-          {[["/", "Sessions"], ["/queue", "Queue"], ...(me.role === "admin" ? [["/settings", "Settings"]] : [])].map(([href, label]) => (
+          {[["/", "Sessions"], ["/queue", "Queue"], ["/library", "Library"], ...(me.role === "admin" ? [["/settings", "Settings"]] : [])].map(([href, label]) => (
             <a key={href} href={href} onClick={(e) => { e.preventDefault(); navigate(href); }}
               className="rounded px-2 py-1 text-slate-700 hover:bg-slate-100">{label}</a>
           ))}

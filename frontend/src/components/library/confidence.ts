@@ -1,0 +1,3 @@
+export function percent(confidence: number): string {
+  return `${Math.round(confidence * 100)} %`;
+}
