@@ -39,7 +39,8 @@ PASSWORD = "eval-password-123"
 # matched a playbook); a marker there is not a repeat.
 REPORT_LINE = re.compile(
     r"known so far|already done|already did|you reported|you already|skipping what you|"
-    r"reported done|not done yet|^\s*[-*]?\s*ran:|matched on|left out what you already did",
+    r"reported done|not done yet|^\s*[-*]?\s*ran:|matched on|left out what you already did|"
+    r"ruled out by your results|^sources:",
     re.I,
 )
 
@@ -116,7 +117,8 @@ def find_repeats(answer: str, markers: list[str], said_so_far: str) -> list[str]
 
 def _reported(marker: str, said: str) -> bool:
     words = [w for w in re.findall(r"[a-z0-9]+", marker.lower()) if len(w) > 3]
-    return bool(words) and sum(w[:5] in said for w in words) >= max(1, len(words) // 2)
+    # Most of the marker's words (both of two: "file" alone is not "File Doctor").
+    return bool(words) and sum(w[:5] in said for w in words) >= len(words) - len(words) // 3
 
 
 def topic_fits(focus: dict[str, Any] | None, topic: list[str]) -> bool:

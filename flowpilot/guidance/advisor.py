@@ -29,6 +29,28 @@ NOT_FIXED = re.compile(
     r"\b(not|n't|never|still)\b[^.]{0,20}\b(fixed|working|resolved|solved)\b", re.I
 )
 COMMAND = re.compile(r"`([^`]{3,200})`")
+# A clause that reports a check came back clean ("the PSK matches on both sides", "Test Now
+# succeeded", "the firewall ports are open") rules out the cause it is about...
+CLEAN_RESULT = re.compile(
+    r"\b(verified|matches|match|matching|correct|correctly|fine|ok|okay|succeed|succeeds|"
+    r"succeeded|successful|successfully|passed|passes|valid|identical|no errors?|"
+    r"is running|are running|is open|are open|accessible|reachable|resolves|resolve correctly|"
+    r"not the (issue|problem|cause)|ruled out|looks good|is good|are good|all green|in sync|"
+    r"healthy|up to date|as expected)\b",
+    re.I,
+)
+# ...unless the same clause also reports a failure.
+FAILED_RESULT = re.compile(
+    r"\b(fail|fails|failed|failing|error|errors|denied|not working|doesn't|does not|didn't|"
+    r"did not|can't|cannot|won't|wrong|mismatch|mismatched|expired|stopped|blocked|missing|"
+    r"broken|invalid|still|unable|timed out|times out|refused|drops|dropping|never|"
+    r"disconnects|disconnected|hangs|crashes|crashed|no longer|"
+    r"not(?! the (issue|problem|cause)))\b",
+    re.I,
+)
+CLAUSE = re.compile(
+    r"[.;:!?\n]+|\s(?:but|however|although|though|while|whereas)\s|,\s*(?:and\s+)?(?=\w+\s)", re.I
+)
 
 
 @dataclass
@@ -49,6 +71,8 @@ class Advice:
     other_causes: list[dict[str, Any]] = field(default_factory=list)
     interpreted: Interpreted | None = None
     skipped_done: list[str] = field(default_factory=list)
+    # Causes the engineer's reports rule out (a clean result about them), with the clause.
+    ruled_out: list[tuple[dict[str, Any], str]] = field(default_factory=list)
 
 
 @dataclass
@@ -86,15 +110,52 @@ def step_applies(step: dict[str, Any], text: str) -> tuple[bool, bool]:
     return hit, hit
 
 
+def clauses(text: str) -> list[str]:
+    return [c.strip() for c in CLAUSE.split(text) if c and len(c.strip()) > 3]
+
+
+def reports_clean(clause: str) -> bool:
+    return bool(CLEAN_RESULT.search(clause)) and not FAILED_RESULT.search(clause)
+
+
+def _about(cause: dict[str, Any], clause: str) -> bool:
+    """Whether a clause talks about this cause: one of its confirming phrases, or most of the
+    content words of its title."""
+    if any_phrase(clause, cause.get("confirm_if", [])):
+        return True
+    title = set(content_stems(re.sub(r"\(.*?\)", " ", cause["title"])))
+    shared = len(title & set(content_stems(clause)))
+    return shared >= 2 and shared >= 0.5 * len(title)
+
+
+def ruled_out_causes(causes: list[dict[str, Any]], text: str) -> list[tuple[dict[str, Any], str]]:
+    """Causes a clean result is about, unless another report confirms them."""
+    parts = clauses(text)
+    clean = [c for c in parts if reports_clean(c)]
+    out = []
+    for cause in causes:
+        hit = next((c for c in clean if _about(cause, c)), None)
+        confirmed = any(
+            any_phrase(p, cause.get("confirm_if", [])) for p in parts if not reports_clean(p)
+        )
+        if hit is not None and not confirmed:
+            out.append((cause, hit))
+    return out
+
+
 def confirmed_cause(
     causes: list[dict[str, Any]], text: str, exclude: set[str]
 ) -> tuple[dict[str, Any], str] | None:
+    """The first cause whose confirming phrase the engineer reported, not in a clean result
+    ("guest credentials: Test Now succeeded" does not confirm a credentials problem)."""
+    parts = clauses(text)
     for cause in causes:
         if cause["id"] in exclude:
             continue
-        phrase = any_phrase(text, cause.get("confirm_if", []))
-        if phrase:
-            return cause, phrase
+        for part in parts:
+            phrase = any_phrase(part, cause.get("confirm_if", []))
+            if phrase and not reports_clean(part):
+                return cause, phrase
     return None
 
 
@@ -138,7 +199,12 @@ def advise(playbook: dict[str, Any], state: BranchState) -> Advice:
     if says_fixed(state.latest):
         return Advice(kind="fixed", interpreted=interpreted)
 
-    exclude = set(state.fixes_given)
+    ruled_out = [
+        (c, why)
+        for c, why in ruled_out_causes(causes, state.user_text)
+        if c["id"] not in state.fixes_given
+    ]
+    exclude = set(state.fixes_given) | {c["id"] for c, _ in ruled_out}
     if interpreted and interpreted.cause_id and interpreted.cause_id not in exclude:
         cause = next((c for c in causes if c["id"] == interpreted.cause_id), None)
         if cause is not None:
@@ -149,6 +215,7 @@ def advise(playbook: dict[str, Any], state: BranchState) -> Advice:
                 confirmed_by=interpreted.result,
                 interpreted=interpreted,
                 other_causes=others,
+                ruled_out=ruled_out,
             )
     confirmed = confirmed_cause(causes, state.user_text, exclude)
     if confirmed is not None:
@@ -160,8 +227,10 @@ def advise(playbook: dict[str, Any], state: BranchState) -> Advice:
             confirmed_by=phrase,
             interpreted=interpreted,
             other_causes=others,
+            ruled_out=ruled_out,
         )
 
+    ruled_ids = {c["id"] for c, _ in ruled_out}
     ranked_causes = rank_causes(causes, state.user_text, exclude)
     hypothesis = ranked_causes[0] if ranked_causes else None
     candidates = []
@@ -172,6 +241,9 @@ def advise(playbook: dict[str, Any], state: BranchState) -> Advice:
             continue
         if step["id"] in state.suggested_steps:
             continue
+        tests = step.get("tests", [])
+        if tests and all(t in ruled_ids for t in tests):
+            continue  # it would only re-test what the engineer's results already ruled out
         applies, specific = step_applies(step, state.user_text)
         if not applies:
             continue
@@ -184,6 +256,7 @@ def advise(playbook: dict[str, Any], state: BranchState) -> Advice:
             other_causes=ranked_causes[1:],
             interpreted=interpreted,
             skipped_done=skipped,
+            ruled_out=ruled_out,
         )
     candidates.sort(key=lambda c: c[0])
     step = candidates[0][1]
@@ -198,4 +271,5 @@ def advise(playbook: dict[str, Any], state: BranchState) -> Advice:
         other_causes=others,
         interpreted=interpreted,
         skipped_done=skipped,
+        ruled_out=ruled_out,
     )

@@ -5,11 +5,13 @@ confirmed."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from flowpilot.guidance.advisor import Advice
 from flowpilot.guidance.plan import Candidate, GuidePlan
 from flowpilot.guidance.ranking import FIT_THRESHOLD
+from flowpilot.guidance.text import content_stems
 
 BANNER = "_Offline mode: answering from FlowPilot's playbook library (no AI model configured)._"
 NO_FIT_MARK = "No playbook fits this well"
@@ -25,6 +27,15 @@ _TOOL_NAMES = re.compile(
 _SENTENCES = re.compile(r"(?<=[.;!?])\s+(?=[A-Z`(])")
 
 
+@dataclass(frozen=True)
+class DoneFilter:
+    """What the engineer reported doing: tool and command names, and the words of their
+    done-reports (a short fix clause made only of those words was already done)."""
+
+    keys: tuple[str, ...] = ()
+    stems: frozenset[str] = frozenset()
+
+
 def done_keys(plan: GuidePlan) -> list[str]:
     """Commands and tool names from what the engineer reported doing."""
     keys: list[str] = []
@@ -38,17 +49,36 @@ def done_keys(plan: GuidePlan) -> list[str]:
     return keys
 
 
-def without_done(text: str, keys: list[str]) -> tuple[str, list[str]]:
-    """The text minus sentences that propose what the engineer already did."""
-    if not keys:
+def done_filter(plan: GuidePlan) -> DoneFilter:
+    return DoneFilter(
+        tuple(done_keys(plan)), frozenset(content_stems(" ".join(plan.evidence.done)))
+    )
+
+
+def _done_clause(clause: str, stems: frozenset[str]) -> bool:
+    core = set(content_stems(re.sub(r"\([^)]*\)|`[^`]*`", " ", clause)))
+    return 2 <= len(core) <= 5 and core <= stems
+
+
+def without_done(text: str, done: DoneFilter) -> tuple[str, list[str]]:
+    """The text minus sentences that propose a tool the engineer already ran, and minus short
+    clauses that repeat what they reported doing ("reset the password")."""
+    if not done.keys and not done.stems:
         return text, []
     kept, dropped = [], []
     for sentence in _SENTENCES.split(text.strip()):
-        hit = next((k for k in keys if k.lower() in sentence.lower()), None)
-        if hit is None:
-            kept.append(sentence)
-        elif hit not in dropped:
-            dropped.append(hit)
+        hit = next((k for k in done.keys if k.lower() in sentence.lower()), None)
+        if hit is not None:
+            if hit not in dropped:
+                dropped.append(hit)
+            continue
+        clauses = [c for c in re.split(r"(?<=;)\s+", sentence) if c]
+        fresh = [c for c in clauses if not _done_clause(c, done.stems)]
+        for c in clauses:
+            if c not in fresh:
+                dropped.append(c.strip(" ;.").split(":")[-1].strip())
+        if fresh:
+            kept.append(" ".join(fresh))
     return " ".join(kept), dropped
 
 
@@ -95,13 +125,13 @@ def _sources(playbook: dict[str, Any]) -> list[str]:
     return ["Sources: " + " · ".join(f"[{s['title']}]({s['url']})" for s in sources)]
 
 
-def _filtered(text: str, keys: list[str], dropped: list[str]) -> str:
+def _filtered(text: str, keys: DoneFilter, dropped: list[str]) -> str:
     kept, gone = without_done(text, keys)
     dropped += [g for g in gone if g not in dropped]
     return kept or "(everything here you already reported doing)"
 
 
-def _step_block(step: dict[str, Any], keys: list[str], dropped: list[str]) -> list[str]:
+def _step_block(step: dict[str, Any], keys: DoneFilter, dropped: list[str]) -> list[str]:
     lines = [f"**Next check: {step['title']}**"]
     if step.get("caution"):
         lines.append(f"> ⚠ {step['caution'].strip()}")
@@ -115,7 +145,7 @@ def _step_block(step: dict[str, Any], keys: list[str], dropped: list[str]) -> li
     return lines
 
 
-def _causes_block(advice: Advice, keys: list[str], dropped: list[str]) -> list[str]:
+def _causes_block(advice: Advice, keys: DoneFilter, dropped: list[str]) -> list[str]:
     lines: list[str] = []
     hyp = advice.hypothesis
     if hyp is not None:
@@ -132,6 +162,16 @@ def _causes_block(advice: Advice, keys: list[str], dropped: list[str]) -> list[s
             f"- {c['title']}: {first_sentence(_filtered(c['fix'], keys, dropped))}" for c in others
         ]
     return lines
+
+
+def _ruled_out(advice: Advice) -> list[str]:
+    shown = [f"{c['title']} (you reported “{_clip(why)}”)" for c, why in advice.ruled_out[:3]]
+    return ["**Ruled out by your results:** " + "; ".join(shown) + "."]
+
+
+def _clip(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _interpreted(advice: Advice) -> list[str]:
@@ -191,13 +231,15 @@ def compose_guided(plan: GuidePlan) -> str:
     advice = plan.advice
     playbook = plan.playbook or {}
     assert advice is not None
-    keys = done_keys(plan)
+    keys = done_filter(plan)
     dropped: list[str] = []
     lines = [BANNER, "", *_match_line(plan)]
     if plan.evidence.known_so_far():
         lines += ["", *_known(plan)]
     if advice.interpreted is not None:
         lines += ["", *_interpreted(advice)]
+    if advice.ruled_out:
+        lines += ["", *_ruled_out(advice)]
     if plan.fork_options:
         names = " or ".join(f"**{c.title}** ({pct(c.confidence)})" for c in plan.fork_options)
         lines += [

@@ -216,6 +216,20 @@ def _negated(tokens: tuple[Token, ...], start: int) -> bool:
     return False
 
 
+# Stop words that change what a phrase means ("one client only" is not "client").
+QUANTIFIERS = frozenset({"one", "only", "all", "every", "single", "just", "some", "any"})
+
+
+@lru_cache(maxsize=16384)
+def _quantifiers(phrase: str) -> frozenset[str]:
+    return frozenset(w for w in WORD.findall(phrase.lower()) if w in QUANTIFIERS)
+
+
+def _clause_words(text: str, clause: int) -> set[str]:
+    parts = CLAUSE_BREAK.split(_expand_contractions(text.lower()))
+    return set(WORD.findall(parts[clause])) if clause < len(parts) else set()
+
+
 @lru_cache(maxsize=16384)
 def _negative_phrase(phrase: str) -> tuple[str, ...] | None:
     """A phrase that itself says "not" ("not authorized for remote login") is matched word
@@ -265,6 +279,9 @@ def find_phrase(text: str, phrase: str, *, allow_negated: bool = False) -> bool:
             continue
         end = content[last][0]
         inside = any(t.negation for t in tokens[index:end])
+        quantifiers = _quantifiers(phrase)
+        if quantifiers and not quantifiers <= _clause_words(text, tok.clause):
+            continue
         if allow_negated or not (inside or _negated(tokens, index)):
             return True
     return False

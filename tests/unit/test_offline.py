@@ -254,3 +254,52 @@ def test_the_engineer_saying_it_is_fixed_ends_the_checks() -> None:
 
 def test_is_deterministic() -> None:
     assert turns("print jobs stuck in the queue") == turns("print jobs stuck in the queue")
+
+
+def test_a_clean_result_rules_a_cause_out_and_its_checks_are_not_proposed() -> None:
+    [(plan, reply)] = turns(
+        "Print jobs stuck in the queue. I read the event log: no driver crash, "
+        "the faulting module check came back fine."
+    )
+    advice = plan.advice
+    assert advice is not None and advice.kind == "step"
+    assert [c["id"] for c, _ in advice.ruled_out] == ["bad-driver"]
+    assert all(c["id"] != "bad-driver" for c in advice.other_causes)
+    assert advice.step is not None and advice.step["id"] != "events"
+    assert "Ruled out by your results:** A third-party driver crashes the spooler" in reply
+
+
+def test_a_phrase_in_a_clean_result_does_not_confirm_its_cause() -> None:
+    [(plan, _)] = turns("Print jobs stuck in the queue. Driver crash test passed, all good.")
+    assert plan.advice is not None and plan.advice.kind != "fix"
+    [(plan, _)] = turns(
+        "Print jobs stuck in the queue; the log shows a driver crash in the spooler."
+    )
+    assert plan.advice is not None and plan.advice.kind == "fix"
+    assert plan.advice.cause is not None and plan.advice.cause["id"] == "bad-driver"
+
+
+def test_clean_and_failed_results_are_read_per_clause() -> None:
+    [(plan, _)] = turns(
+        "Print jobs stuck in the queue. The driver crash check passed but the queue still hangs."
+    )
+    assert plan.advice is not None
+    assert [c["id"] for c, _ in plan.advice.ruled_out] == ["bad-driver"]
+    [(plan, _)] = turns("Print jobs stuck in the queue. The driver crash check did not pass.")
+    assert plan.advice is not None and plan.advice.ruled_out == []
+    assert plan.advice.kind == "fix"
+
+
+def test_fix_clauses_the_engineer_reported_doing_are_left_out() -> None:
+    from flowpilot.guidance.compose import DoneFilter, without_done
+    from flowpilot.guidance.text import content_stems
+
+    done = DoneFilter(stems=frozenset(content_stems("We already reset the user's password.")))
+    fix = (
+        "Block sign-in; reset the password (strong, not reused); revoke sessions with "
+        "`Revoke-MgUserSignInSession`. Then review inbox rules."
+    )
+    kept, dropped = without_done(fix, done)
+    assert "reset the password" not in kept
+    assert "Block sign-in;" in kept and "revoke sessions" in kept and "inbox rules" in kept
+    assert dropped == ["reset the password (strong, not reused)"]
