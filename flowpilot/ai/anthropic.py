@@ -128,6 +128,7 @@ class AnthropicProvider:
         except anthropic.APIStatusError as exc:
             raise ProviderError(
                 friendly_status("Anthropic", exc.status_code, _message(exc)),
+                retryable=exc.status_code in (408, 409, 429) or exc.status_code >= 500,
                 status=exc.status_code,
             ) from exc
         except (anthropic.APITimeoutError, anthropic.APIConnectionError) as exc:

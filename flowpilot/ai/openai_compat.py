@@ -124,6 +124,7 @@ class OpenAIProvider:
         except openai.APIStatusError as exc:
             raise ProviderError(
                 friendly_status("The model server", exc.status_code, _message(exc)),
+                retryable=exc.status_code in (408, 409, 429) or exc.status_code >= 500,
                 status=exc.status_code,
             ) from exc
         except (openai.APITimeoutError, openai.APIConnectionError) as exc:

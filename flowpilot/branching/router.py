@@ -218,7 +218,13 @@ async def branch_message(
     db: DBSession,
 ) -> StreamingResponse | JSONResponse:
     turn, message = await chat.append_user_message(
-        db, principal, session_id, body.message, branch_id, upload_ids=body.upload_ids
+        db,
+        principal,
+        session_id,
+        body.message,
+        branch_id,
+        upload_ids=body.upload_ids,
+        model_evidence=chat.model_reads_evidence(request.app.state.provider),
     )
     await db.commit()
     return await respond_with_turn(request, turn, message_out(message, awaiting=True))

@@ -215,6 +215,8 @@ _CHANGE = re.compile(
     r"(changed|replaced|migrated|upgraded|updated|installed|moved|renamed|reset|demoted|"
     r"decommissioned|removed)\b|\bnew (router|firewall|switch|printer|copier|server|isp|laptop|"
     r"pc|modem|certificate|domain controller|dc)\b|"
+    r"\b(since|after|from) (monday|tuesday|wednesday|thursday|friday|saturday|sunday|the weekend|"
+    r"january|february|march|april|may|june|july|august|september|october|november|december)\b|"
     r"\b(since|after)\b[^.;\n]{0,30}\b(move|migration|update|upgrade|installation|install|"
     r"change|patch|reboot|outage|replacement|cutover|rollout|renewal)\b",
     re.I,
@@ -289,6 +291,16 @@ class Evidence:
                 setattr(out, key, [str(v) for v in value if isinstance(v, (str, int))])
         scope = data.get("scope")
         out.scope = scope if isinstance(scope, str) else None
+        return out
+
+    def enriched_by(self, model: Evidence) -> Evidence:
+        """This (deterministic) evidence with a model's reading of the same message: identifiers
+        are joined; the model's sentences replace the extractor's where it gave any (the same
+        report in other words would only repeat it)."""
+        out = self.merge(model)
+        for key in ("done", "not_done", "findings", "changes"):
+            if getattr(model, key):
+                setattr(out, key, getattr(model, key))
         return out
 
     def merge(self, other: Evidence) -> Evidence:
@@ -415,6 +427,50 @@ def extract(text: str) -> Evidence:
             ev.changes.append(_change_clause(sentence, change.start()))
     for key in ("done", "not_done", "changes", "findings"):
         setattr(ev, key, _union([], getattr(ev, key))[:MAX_ITEMS])
+    return ev
+
+
+SCOPES = ("one user", "several users", "all users", "one site")
+
+# What a model is asked to return for one message (the same fields as `extract`).
+EVIDENCE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        **{
+            key: {
+                "type": "array",
+                "items": {"type": "string", "maxLength": MAX_SENTENCE},
+                "maxItems": MAX_ITEMS,
+                "description": description,
+            }
+            for key, description in (
+                ("codes", "Error codes, event ids with source, status codes, exactly as written"),
+                ("products", "Products and services named (e.g. 'Exchange Online', 'FortiClient')"),
+                ("versions", "Versions and builds named (e.g. 'Windows 11 23H2', 'FortiOS 7.2.5')"),
+                ("changes", "Recent changes the message mentions (what changed, when)"),
+                ("commands", "Commands or tools the engineer ran"),
+                ("done", "Checks or fixes the engineer reports having done, with their result"),
+                ("not_done", "Things the engineer says they have not tried yet"),
+                (
+                    "findings",
+                    "Observed results and facts (what works, what fails, what a log says)",
+                ),
+            )
+        },
+        "scope": {"type": "string", "enum": [*SCOPES, "unknown"]},
+    },
+    "required": [*LIST_FIELDS, "scope"],
+}
+
+
+def from_model(data: dict[str, Any]) -> Evidence:
+    """A model's structured reading, bounded and normalised like the extractor's output."""
+    ev = Evidence.from_dict(data)
+    for key in LIST_FIELDS:
+        values = [_clip(v) for v in getattr(ev, key) if v.strip()]
+        setattr(ev, key, _union([], values)[:MAX_ITEMS])
+    ev.codes = _union([], [normalise_code(c) for c in ev.codes])
+    ev.scope = ev.scope if ev.scope in SCOPES else None
     return ev
 
 

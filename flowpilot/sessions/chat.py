@@ -36,6 +36,7 @@ from flowpilot.config import Settings
 from flowpilot.errors import Conflict, NotFound
 from flowpilot.guidance.evidence import extract
 from flowpilot.guidance.plan import GuidePlan, build_plan
+from flowpilot.jobs.defer import defer
 from flowpilot.library.retrieval import library_index
 from flowpilot.sessions import service
 from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
@@ -70,6 +71,30 @@ async def _locked_branch(
     return locked
 
 
+async def _resume_if_paused(db: AsyncSession, session: AISession, principal: Principal) -> None:
+    """Writing in a paused session resumes it. A park or resume racing this message must not
+    refuse it: re-read the status and try again (the transition is a guarded UPDATE)."""
+    for _ in range(3):
+        if session.status != "paused":
+            break
+        try:
+            await service.transition(db, session, "active", actor=principal.user_id)
+        except Conflict as exc:
+            if exc.code != "stale_status":
+                raise
+            await db.refresh(session)
+    if session.status not in CHATTABLE:
+        raise Conflict(
+            f"This session is {session.status}; reopen it before sending messages",
+            code="session_not_active",
+        )
+
+
+def model_reads_evidence(provider: ChatProvider) -> bool:
+    """With a real model, each engineer message is also read by the model (a job)."""
+    return provider.name != "offline"
+
+
 async def append_user_message(
     db: AsyncSession,
     principal: Principal,
@@ -77,6 +102,8 @@ async def append_user_message(
     content: str,
     branch_id: uuid.UUID | None = None,
     upload_ids: list[uuid.UUID] | None = None,
+    *,
+    model_evidence: bool = False,
 ) -> tuple[Turn, SessionMessage]:
     session = await service.get_writable_session(db, principal, session_id)
     if session.status not in CHATTABLE:
@@ -84,8 +111,7 @@ async def append_user_message(
             f"This session is {session.status}; reopen it before sending messages",
             code="session_not_active",
         )
-    if session.status == "paused":
-        await service.transition(db, session, "active", actor=principal.user_id)
+    await _resume_if_paused(db, session, principal)
     branch = await _locked_branch(db, session, branch_id)
     if branch.status in ("dead_end", "solved"):
         raise Conflict(
@@ -118,6 +144,9 @@ async def append_user_message(
     )
     db.add(message)
     await db.flush()
+    if model_evidence:
+        # A model reads the message too (after this turn); later turns use both readings.
+        await defer(db, "extract_evidence", message_id=str(message.id))
     branch.head_message_id = message.id
     branch.summary_stale = True
     await db.flush()
@@ -470,6 +499,21 @@ async def add_usage(db: AsyncSession, session_id: uuid.UUID, usage: Usage) -> in
         .execution_options(synchronize_session=False)
     )
     return int(result.scalar_one())
+
+
+async def add_job_usage(db: AsyncSession, session_id: uuid.UUID, usage: Usage) -> None:
+    """Tokens a background job spent for the session (not a turn, not a step)."""
+    await db.execute(
+        update(AISession)
+        .where(AISession.id == session_id)
+        .values(
+            total_input_tokens=AISession.total_input_tokens + usage.input_tokens,
+            total_output_tokens=AISession.total_output_tokens + usage.output_tokens,
+            total_cache_read_tokens=AISession.total_cache_read_tokens + usage.cache_read_tokens,
+            total_cache_write_tokens=AISession.total_cache_write_tokens + usage.cache_write_tokens,
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def step_type_for(text: str, meta: dict[str, Any]) -> str:

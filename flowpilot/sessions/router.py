@@ -181,7 +181,12 @@ async def send_message(
     db: DBSession,
 ) -> StreamingResponse | JSONResponse:
     turn, message = await chat.append_user_message(
-        db, principal, session_id, body.content, upload_ids=body.upload_ids
+        db,
+        principal,
+        session_id,
+        body.content,
+        upload_ids=body.upload_ids,
+        model_evidence=chat.model_reads_evidence(request.app.state.provider),
     )
     # The user's message is durable before the provider is called.
     await db.commit()

@@ -10,10 +10,12 @@ from procrastinate import RetryStrategy
 from sqlalchemy import update
 
 from flowpilot.ai.base import ProviderError, StructuredRequest
+from flowpilot.guidance.evidence import EVIDENCE_SCHEMA, Evidence, extract, from_model
 from flowpilot.jobs.app import job_app
 from flowpilot.jobs.runtime import runtime
 from flowpilot.library import retrieval as library
-from flowpilot.sessions.models import AISession, AISessionStep
+from flowpilot.sessions.chat import add_job_usage
+from flowpilot.sessions.models import AISession, AISessionStep, SessionMessage
 
 log = structlog.get_logger(__name__)
 
@@ -95,4 +97,58 @@ async def analyse_intake(session_id: str) -> None:
                 output_tokens=result.usage.output_tokens,
             )
         )
+        await db.commit()
+
+
+EVIDENCE_SYSTEM = (
+    "You read one message an MSP engineer wrote while troubleshooting an IT problem and list "
+    "the evidence it contains. Copy error codes, product names and versions exactly as "
+    "written. 'done' holds what the engineer reports having checked or changed, with the "
+    "result; 'not_done' what they say they have not tried; 'findings' what they observed. "
+    "List only what the message says; never guess or add advice."
+)
+
+
+@job_app.task(name="extract_evidence", retry=RetryStrategy(max_attempts=3, exponential_wait=2))
+async def extract_evidence(message_id: str) -> None:
+    await run_evidence_extraction(message_id)
+
+
+async def run_evidence_extraction(message_id: str) -> None:
+    """A model's reading of an engineer message, joined to the extractor's evidence on the
+    message: later turns of the branch rank and reason on both. No transaction is open
+    while the model answers."""
+    rt = runtime()
+    async with rt.sessionmaker() as db:
+        row = await db.get(SessionMessage, uuid.UUID(message_id))
+        if row is None or row.role != "user" or row.meta.get("evidence_source") == "model":
+            return
+        content, session_id = row.content, row.session_id
+    request = StructuredRequest(
+        system=EVIDENCE_SYSTEM,
+        prompt=f"Message:\n{content[:6000]}",
+        schema=EVIDENCE_SCHEMA,
+        name="message_evidence",
+        offline_compose=lambda: extract(content).as_dict(),
+        max_tokens=800,
+    )
+    try:
+        result = await rt.provider.structured(request)
+    except ProviderError as exc:
+        if not exc.retryable:
+            log.warning("evidence_extraction_skipped", message_id=message_id, detail=exc.detail)
+            return
+        raise
+    found = from_model(result.data)
+    async with rt.sessionmaker() as db:
+        row = await db.get(SessionMessage, uuid.UUID(message_id), with_for_update=True)
+        if row is None:
+            return
+        stored = Evidence.from_dict(row.meta.get("evidence"))
+        row.meta = {
+            **row.meta,
+            "evidence": stored.enriched_by(found).as_dict(),
+            "evidence_source": "model",
+        }
+        await add_job_usage(db, session_id, result.usage)
         await db.commit()
