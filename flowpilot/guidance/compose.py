@@ -17,12 +17,13 @@ BANNER = "_Offline mode: answering from FlowPilot's playbook library (no AI mode
 NO_FIT_MARK = "No playbook fits this well"
 
 
+# Tool and command names in a report: `code`, Capitalised Multi Words ("Credential Manager"),
+# PowerShell Verb-Noun, and common admin commands (case-insensitive only for those).
 _TOOL_NAMES = re.compile(
-    r"`([^`]{3,80})`|\b([A-Z][a-z]+(?: [A-Z][a-z]+)+)\b|\b([A-Za-z]+-[A-Za-z]{4,})\b|"
-    r"\b((?:w32tm|dcdiag|repadmin|gpupdate|sfc|dism|chkdsk|netsh|dsregcmd|klist|vssadmin|"
+    r"`([^`]{3,80})`|\b([A-Z][a-z]+(?: [A-Z][a-z]+)+)\b|\b([A-Z][a-z]+-[A-Z][A-Za-z]{3,})\b|"
+    r"(?i:\b((?:w32tm|dcdiag|repadmin|gpupdate|sfc|dism|chkdsk|netsh|dsregcmd|klist|vssadmin|"
     r"reagentc|manage-bde|certutil|setspn|nltest|ipconfig|nslookup|icacls|onedrive\.exe)"
-    r"(?: /[a-z]+)?)",
-    re.I,
+    r"(?: /[a-z]+)?))",
 )
 _SENTENCES = re.compile(r"(?<=[.;!?])\s+(?=[A-Z`(])")
 
@@ -50,9 +51,12 @@ def done_keys(plan: GuidePlan) -> list[str]:
 
 
 def done_filter(plan: GuidePlan) -> DoneFilter:
-    return DoneFilter(
-        tuple(done_keys(plan)), frozenset(content_stems(" ".join(plan.evidence.done)))
-    )
+    # A name in the problem statement is what the ticket is about ("Remote Desktop Services
+    # will stop working"), not a tool the engineer used: restarting it does not make every
+    # fix that mentions it done.
+    subject = plan.problem.lower()
+    keys = tuple(k for k in done_keys(plan) if k.lower() not in subject)
+    return DoneFilter(keys, frozenset(content_stems(" ".join(plan.evidence.done))))
 
 
 def _done_clause(clause: str, stems: frozenset[str]) -> bool:

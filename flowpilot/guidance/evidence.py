@@ -221,13 +221,20 @@ _CHANGE = re.compile(
     r"change|patch|reboot|outage|replacement|cutover|rollout|renewal)\b",
     re.I,
 )
-_DONE = re.compile(
-    r"\b(i|we|i've|we've|user|client|they|he|she|tech|already|also)\b[^.;\n]{0,40}?\b("
+_DONE_VERBS = (
     r"tried|restarted|rebooted|reinstalled|cleared|reset|checked|verified|confirmed|ran|"
     r"replaced|updated|disabled|enabled|removed|recreated|deleted|renamed|flushed|re-?added|"
-    r"rolled back|uninstalled|installed|repaired|rebuilt|reconfigured|moved|ran|tested|"
+    r"rolled back|uninstalled|installed|repaired|rebuilt|reconfigured|moved|tested|"
     r"power[- ]cycled|re-?joined|rejoined|unjoined|created|set|changed|forced|synced|"
-    r"re-?registered|re-?created|pinged|added|granted|assigned|upgraded|downgraded)\b",
+    r"re-?registered|re-?created|pinged|added|granted|assigned|upgraded|downgraded|"
+    r"switched|toggled|compared|ticked|unticked|rolled|re-?entered|renewed|rebuilt"
+)
+# "We restarted X", and the engineer's note style without a subject: "Reset X and cleared Y".
+_DONE = re.compile(
+    r"\b(i|we|i've|we've|user|client|they|he|she|tech|technician|vendor|engineer|contractor|"
+    rf"isp|provider|support|already|also)\b[^.;\n]{{0,40}}?\b({_DONE_VERBS})\b|"
+    rf"^\W*(?:already\s+|also\s+|then\s+)?({_DONE_VERBS})\b(?!\s+(?:is|was|are|were|does|did|"
+    r"has|button|option|link)\b)",
     re.I,
 )
 _NOT_DONE = re.compile(
@@ -250,7 +257,7 @@ _COMMANDS = re.compile(
     r"Invoke-WebRequest|msiexec|slmgr|wevtutil)\b[^\n.;]{0,80})",
     re.I,
 )
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+|;\s*|\s+[-–—]\s+")
 
 
 LIST_FIELDS = (

@@ -68,6 +68,7 @@ class GuidePlan:
     advice: Advice | None = None
     hypothesis: str | None = None
     fork_options: list[Candidate] = field(default_factory=list)
+    problem: str = ""  # the problem statement (first message or intake summary)
 
     @property
     def no_fit(self) -> bool:
@@ -159,7 +160,12 @@ def build_plan(
     ranked = index.rank(query, limit=len(index.docs))
     by_slug = {m.doc.slug: m for m in ranked}
     top = [Candidate.of(m) for m in ranked[:CANDIDATES_SHOWN]]
-    plan = GuidePlan(evidence=evidence, candidates=top, hypothesis=hypothesis)
+    plan = GuidePlan(
+        evidence=evidence,
+        candidates=top,
+        hypothesis=hypothesis,
+        problem=reports[0] if reports else "",
+    )
 
     previous = _previous_guide(own_history)
     prev_focus = Candidate.from_meta((previous or {}).get("focus") or {})

@@ -48,7 +48,8 @@ STEP_KEYS = {
 }
 LIST_KEYS = {"confirm_if", "when", "done_if", "tests"}
 HEADING_ID = re.compile(r"^(?P<title>.*?)\s*\{#(?P<id>[a-z0-9-]+)\}\s*$")
-LINK = re.compile(r"^\[(?P<title>[^\]]+)\]\((?P<url>[^)\s]+)\)$")
+# [Title](url): "]" in a title is written "\]"; a URL may hold parentheses (no spaces).
+LINK = re.compile(r"^\[(?P<title>(?:\\.|[^\]\\])+)\]\((?P<url>\S+)\)$")
 RESULT = re.compile(r"^(?P<if>.+?)\s*(?:=>|→)\s*(?P<means>.+?)(?:\s*\[(?P<cause>[a-z0-9-]+)\])?$")
 KEY_LINE = re.compile(r"^(?P<key>[A-Za-z][A-Za-z ]{1,20}):\s*(?P<value>.*)$")
 
@@ -170,7 +171,8 @@ def parse_markdown(text: str) -> dict[str, Any]:
             value = _bullet(line) or line.strip()
             link = LINK.match(value)
             if link:
-                data["sources"].append({"title": link.group("title"), "url": link.group("url")})
+                title = re.sub(r"\\(.)", r"\1", link.group("title"))
+                data["sources"].append({"title": title, "url": link.group("url")})
             elif value.startswith("https://"):
                 data["sources"].append({"title": value, "url": value})
             else:
@@ -183,6 +185,10 @@ def parse_markdown(text: str) -> dict[str, Any]:
     data.setdefault("slug", slugify(data["title"], 100))
     data["summary"] = " ".join(summary)
     return data
+
+
+def _escape(title: str) -> str:
+    return re.sub(r"([\\\[\]])", r"\\\1", title)
 
 
 def _list_line(label: str, values: list[str]) -> list[str]:
@@ -202,7 +208,9 @@ def to_markdown(data: dict[str, Any]) -> str:
         if data.get(key):
             lines += [f"## {title}", *[f"- {v}" for v in data[key]], ""]
     if data.get("sources"):
-        lines += ["## Sources", *[f"- [{s['title']}]({s['url']})" for s in data["sources"]], ""]
+        lines.append("## Sources")
+        lines += [f"- [{_escape(s['title'])}]({s['url']})" for s in data["sources"]]
+        lines.append("")
     if data.get("causes"):
         lines.append("## Causes")
         for cause in data["causes"]:
