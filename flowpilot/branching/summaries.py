@@ -21,8 +21,10 @@ MAX_TRIED = 8
 def compose_summary(
     branch: SessionBranch, steps: list[AISessionStep], artifacts: list[str] | None = None
 ) -> dict[str, Any]:
-    """Deterministic summary from the record (offline mode, and the fallback while a job runs)."""
-    tried = [s.title for s in steps if s.step_type not in ("intake_analysis", "fork") and s.title]
+    """Deterministic summary from the record (offline mode, and the fallback while a job runs).
+    "tried" is what the engineer reported doing, with the result; a suggestion nobody
+    reported on was not tried."""
+    tried = [performed_line(s) for s in steps if s.state == "done"]
     if branch.status == "dead_end":
         concluded = f"Ruled out: {branch.status_reason or 'no reason given'}"
     elif branch.status == "solved":
@@ -30,12 +32,16 @@ def compose_summary(
     elif branch.status == "untried":
         concluded = "Not tried yet"
     elif tried:
-        concluded = f"In progress; last step: {tried[-1]}"
+        concluded = f"In progress; last done: {tried[-1]}"
     else:
-        concluded = "In progress; nothing tried yet"
+        concluded = "In progress; nothing reported done yet"
     if branch.status == "revived" and branch.evidence_description:
         concluded = f"Revived with new evidence: {branch.evidence_description}"
     return {"tried": tried[-MAX_TRIED:], "concluded": concluded, "artifacts": artifacts or []}
+
+
+def performed_line(step: AISessionStep) -> str:
+    return f"{step.title}: {step.result}" if step.result else step.title
 
 
 async def steps_by_branch(

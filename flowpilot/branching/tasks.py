@@ -10,7 +10,12 @@ import structlog
 from procrastinate import RetryStrategy
 
 from flowpilot.ai.base import ProviderError, StructuredRequest
-from flowpilot.branching.summaries import artifacts_by_branch, compose_summary, steps_by_branch
+from flowpilot.branching.summaries import (
+    artifacts_by_branch,
+    compose_summary,
+    performed_line,
+    steps_by_branch,
+)
 from flowpilot.jobs.app import job_app
 from flowpilot.jobs.runtime import runtime
 from flowpilot.sessions import service as sessions
@@ -45,17 +50,29 @@ async def summarize_branch(branch_id: str) -> None:
             fork_depth = (
                 next((m.depth for m in path if m.id == branch.forked_from_message_id), 0) + 1
             )
-        own = [m for m in path if m.depth >= fork_depth]
-        transcript = "\n".join(f"{m.role}: {m.content}" for m in own)[-TRANSCRIPT_CHARS:]
+        own = [m for m in path if m.depth >= fork_depth and m.role == "user"]
+        # Only the engineer's own words and the steps they reported on: a suggestion nobody
+        # acted on is not something the branch tried.
+        reports = "\n".join(f"- {m.content}" for m in own)[-TRANSCRIPT_CHARS:]
+        performed = "\n".join(
+            f"- {s.state.replace('_', ' ')}: {performed_line(s)}"
+            for s in steps
+            if s.state in ("done", "skipped", "not_applicable")
+        )
         status_note = f"Status: {branch.status}. Reason: {branch.status_reason or '-'}"
         request = StructuredRequest(
             system=(
                 "Summarise one diagnostic branch of an IT troubleshooting session for the "
-                "engineer's other branches: what was tried (short imperative phrases), what "
-                "was concluded (one sentence; if ruled out, say why), and key artifacts "
-                "(error codes, log lines, settings)."
+                "engineer's other branches: what the engineer did (short phrases with the "
+                "result; only what they reported doing, never a suggestion they did not act "
+                "on), what was concluded (one sentence; if ruled out, say why), and key "
+                "artifacts (error codes, log lines, settings)."
             ),
-            prompt=f"Hypothesis: {branch.label}\n{status_note}\n\nTranscript:\n{transcript}",
+            prompt=(
+                f"Hypothesis: {branch.label}\n{status_note}\n\n"
+                f"Steps the engineer reported on:\n{performed or '- none'}\n\n"
+                f"The engineer's messages:\n{reports or '- none'}"
+            ),
             schema=SUMMARY_SCHEMA,
             name="branch_summary",
             offline_compose=lambda: compose_summary(branch, steps, artifacts.get(branch.id)),

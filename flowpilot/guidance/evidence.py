@@ -227,7 +227,7 @@ _DONE_VERBS = (
     r"rolled back|uninstalled|installed|repaired|rebuilt|reconfigured|moved|tested|"
     r"power[- ]cycled|re-?joined|rejoined|unjoined|created|set|changed|forced|synced|"
     r"re-?registered|re-?created|pinged|added|granted|assigned|upgraded|downgraded|"
-    r"switched|toggled|compared|ticked|unticked|rolled|re-?entered|renewed|rebuilt"
+    r"switched|toggled|compared|ticked|unticked|rolled|re-?entered|renewed|rebuilt|cleaned"
 )
 # "We restarted X", and the engineer's note style without a subject: "Reset X and cleared Y".
 _DONE = re.compile(

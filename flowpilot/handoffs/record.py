@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flowpilot.branching.summaries import compose_summary, steps_by_branch
+from flowpilot.branching.summaries import compose_summary, performed_line, steps_by_branch
 from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch
 
 LAST_STEPS = 6
@@ -36,6 +36,7 @@ async def build_snapshot(
         )
     )
     steps = await steps_by_branch(db, session.id, [b.id for b in branches])
+    labels = {b.id: b.label for b in branches}
     branch_map = []
     for b in branches:
         summary = (
@@ -65,7 +66,19 @@ async def build_snapshot(
     )
     recent.reverse()
     current = next((b for b in branch_map if b["current"]), None)
-    next_step = recent[-1].title if recent else "Start diagnosing: no steps yet"
+    performed = [
+        {"branch": labels.get(branch_id, "?"), "line": performed_line(s)}
+        for branch_id, branch_steps in steps.items()
+        for s in branch_steps
+        if s.state == "done"
+    ]
+    open_suggestion = next((s for s in reversed(recent) if s.state == "suggested"), None)
+    if open_suggestion is not None:
+        next_step = f"{open_suggestion.title} (suggested, not reported done yet)"
+    elif recent:
+        next_step = "Decide the next check: nothing suggested is open"
+    else:
+        next_step = "Start diagnosing: no steps yet"
     return {
         "problem_summary": session.problem_summary,
         "problem_domain": session.problem_domain,
@@ -73,8 +86,16 @@ async def build_snapshot(
         "current_branch": current["label"] if current else None,
         "branches": branch_map,
         "last_steps": [
-            {"number": s.step_number, "type": s.step_type, "title": s.title} for s in recent
+            {
+                "number": s.step_number,
+                "type": s.step_type,
+                "title": s.title,
+                "state": s.state,
+                "result": s.result,
+            }
+            for s in recent
         ],
+        "performed": performed,
         "next_step": next_step,
         "waiting_on": waiting_on,
         "engineer_notes": notes,
@@ -179,13 +200,13 @@ def compose_briefing(snapshot: dict[str, Any], handoff: dict[str, Any]) -> str:
     if snapshot.get("waiting_on"):
         lines.append(f"Waiting on: {snapshot['waiting_on']}")
     lines.append("")
-    lines.append("What each branch tried and concluded:")
+    lines.append("What each branch did (as the engineer reported it) and concluded:")
     for b in snapshot["branches"]:
-        tried = "; ".join(b["summary"].get("tried", [])) or "nothing yet"
+        tried = "; ".join(b["summary"].get("tried", [])) or "nothing reported done yet"
         prefix = "RULED OUT - " if b["status"] == "dead_end" else ""
         lines.append(
             f"- {prefix}{b['label']} [{b['status']}]: {b['summary'].get('concluded', '')}."
-            f" Tried: {tried}."
+            f" Done: {tried}."
         )
         if b.get("evidence"):
             lines.append(f"  Evidence: {b['evidence']}")
@@ -205,5 +226,5 @@ def compose_briefing(snapshot: dict[str, Any], handoff: dict[str, Any]) -> str:
         lines.append("Attachments:")
         lines += [f"- {u['name']}: {u['description'] or 'not described yet'}" for u in uploads]
     lines.append("")
-    lines.append(f"Next step (suggested last, no result reported yet): {snapshot['next_step']}")
+    lines.append(f"Next: {snapshot['next_step']}")
     return "\n".join(lines)

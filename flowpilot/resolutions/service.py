@@ -14,8 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.ai.base import ChatProvider, ProviderError, StructuredRequest
-from flowpilot.auth.service import Principal
+from flowpilot.auth.service import Principal, display_names
 from flowpilot.errors import Conflict, NotFound, ProviderFailed, UnprocessableInput
+from flowpilot.guidance.advisor import says_fixed
+from flowpilot.guidance.evidence import Evidence
+from flowpilot.handoffs.models import WorkInterval
 from flowpilot.handoffs.record import build_snapshot
 from flowpilot.integrations import service as integrations
 from flowpilot.integrations.psa.registry import KB_VENDORS
@@ -30,7 +33,7 @@ from flowpilot.resolutions.models import (
 )
 from flowpilot.resolutions.schemas import ResolutionOutputPushRequest as PushRequest
 from flowpilot.sessions import service as sessions
-from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch
+from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
 
 PROMPTS = {
     "psa_ticket_notes": "PSA ticket notes for the technician record: what was done, in order, "
@@ -43,6 +46,8 @@ PROMPTS = {
 
 
 async def build_record(db: AsyncSession, session: AISession) -> dict[str, Any]:
+    """What was actually done: steps with the engineer's reports (suggestions nobody acted on
+    are marked as such), the engineer's own reported actions, and real work time."""
     snapshot = await build_snapshot(db, session)
     labels = {
         b.id: b.label
@@ -50,25 +55,94 @@ async def build_record(db: AsyncSession, session: AISession) -> dict[str, Any]:
             select(SessionBranch).where(SessionBranch.session_id == session.id)
         )
     }
-    steps = await db.scalars(
-        select(AISessionStep)
-        .where(AISessionStep.session_id == session.id)
-        .order_by(AISessionStep.step_number)
+    steps = list(
+        await db.scalars(
+            select(AISessionStep)
+            .where(
+                AISessionStep.session_id == session.id,
+                AISessionStep.account_id == session.account_id,
+                AISessionStep.state != "record",
+            )
+            .order_by(AISessionStep.step_number)
+        )
     )
+    messages = list(
+        await db.scalars(
+            select(SessionMessage)
+            .where(
+                SessionMessage.session_id == session.id,
+                SessionMessage.account_id == session.account_id,
+                SessionMessage.role == "user",
+            )
+            .order_by(SessionMessage.created_at)
+        )
+    )
+    intervals = list(
+        await db.scalars(
+            select(WorkInterval).where(
+                WorkInterval.session_id == session.id,
+                WorkInterval.account_id == session.account_id,
+            )
+        )
+    )
+    names = await display_names(
+        db,
+        [s.reported_by for s in steps]
+        + [m.author_id for m in messages]
+        + [i.user_id for i in intervals],
+    )
+    step_rows = [
+        {
+            "number": s.step_number,
+            "branch": labels.get(s.branch_id, "?") if s.branch_id else "?",
+            "title": s.title,
+            "state": s.state,
+            "result": s.result,
+            "who": names.get(s.reported_by, "") if s.reported_by else "",
+            "when": s.reported_at.isoformat() if s.reported_at else "",
+        }
+        for s in steps
+    ]
+    results = " ".join(str(r["result"]) for r in step_rows if r["state"] == "done").lower()
+    reports = []
+    for m in messages:
+        evidence = Evidence.from_dict(m.meta.get("evidence"))
+        for line in evidence.done:
+            if line.lower() not in results:
+                reports.append(
+                    {
+                        "branch": labels.get(m.branch_id, "?"),
+                        "who": names.get(m.author_id, "") if m.author_id else "",
+                        "when": m.created_at.isoformat(),
+                        "text": line,
+                    }
+                )
+    # "It works again" messages: what the engineer said fixed it (their done-report when the
+    # message has one, e.g. "the vendor replaced the fuser unit", else the message).
+    fixed = [
+        "; ".join(Evidence.from_dict(m.meta.get("evidence")).done) or m.content
+        for m in messages
+        if says_fixed(m.content)
+    ]
     return {
         **snapshot,
         "intake": session.intake,
         "active_seconds": session.total_active_seconds,
-        "steps": [
-            {
-                "number": s.step_number,
-                "branch": labels.get(s.branch_id, "?") if s.branch_id else "?",
-                "title": s.title,
-            }
-            for s in steps
-            if s.step_type not in ("fork", "intake_analysis")
-        ],
+        "engineer_seconds": engineer_seconds(intervals, names),
+        "steps": step_rows,
+        "performed": [r for r in step_rows if r["state"] == "done"],
+        "reports": reports,
+        "fixed_reports": fixed[-2:],
     }
+
+
+def engineer_seconds(intervals: list[WorkInterval], names: dict[uuid.UUID, str]) -> dict[str, int]:
+    now = datetime.now(UTC)
+    out: dict[str, int] = {}
+    for i in intervals:
+        who = names.get(i.user_id, "an engineer") if i.user_id else "an engineer"
+        out[who] = out.get(who, 0) + int(((i.ended_at or now) - i.started_at).total_seconds())
+    return out
 
 
 async def _write_one(

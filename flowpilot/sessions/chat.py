@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -34,17 +36,20 @@ from flowpilot.branching.suggestions import ForkOptionsFilter
 from flowpilot.branching.summaries import artifacts_by_branch, queue_summary, sibling_summaries
 from flowpilot.config import Settings
 from flowpilot.errors import Conflict, NotFound
-from flowpilot.guidance.evidence import extract
+from flowpilot.guidance.evidence import Evidence, extract
 from flowpilot.guidance.plan import GuidePlan, build_plan
 from flowpilot.jobs.defer import defer
 from flowpilot.library.retrieval import library_index
 from flowpilot.sessions import service
 from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
+from flowpilot.sessions.reports import OpenSuggestion, reports_for
 from flowpilot.uploads.models import FileUpload
 from flowpilot.uploads.storage import Storage
 
 log = structlog.get_logger(__name__)
 CHATTABLE = ("active", "paused")
+# How many of a branch's open suggestions a message is matched against.
+OPEN_SUGGESTIONS_READ = 6
 # How often a streaming turn checks for a stop request (any app process may receive it).
 STOP_POLL_SECONDS = 0.25
 # Turns keep running when the client disconnects; a strong reference keeps the task alive.
@@ -88,6 +93,36 @@ async def _resume_if_paused(db: AsyncSession, session: AISession, principal: Pri
             f"This session is {session.status}; reopen it before sending messages",
             code="session_not_active",
         )
+
+
+async def record_reports(
+    db: AsyncSession, branch: SessionBranch, message: SessionMessage, principal: Principal
+) -> None:
+    """The engineer's message reports on the branch's open suggestions (done with their
+    words, skipped, not applicable); what they never reported on stays a suggestion."""
+    open_rows = list(
+        await db.scalars(
+            select(AISessionStep)
+            .where(
+                AISessionStep.branch_id == branch.id,
+                AISessionStep.account_id == message.account_id,
+                AISessionStep.state == "suggested",
+            )
+            .order_by(AISessionStep.step_number.desc())
+            .limit(OPEN_SUGGESTIONS_READ)
+        )
+    )
+    evidence = Evidence.from_dict(message.meta.get("evidence"))
+    by_id = {row.id: row for row in open_rows}
+    opened = [OpenSuggestion(row.id, row.title) for row in open_rows]
+    for report in reports_for(message.content, evidence, opened):
+        row = by_id[report.step_id]  # type: ignore[index]
+        row.state, row.result = report.state, report.result
+        row.reported_by = principal.user_id
+        row.reported_at = datetime.now(UTC)
+        row.report_message_id = message.id
+        row.report_source = "message"
+    await db.flush()
 
 
 def model_reads_evidence(provider: ChatProvider) -> bool:
@@ -144,6 +179,7 @@ async def append_user_message(
     )
     db.add(message)
     await db.flush()
+    await record_reports(db, branch, message, principal)
     if model_evidence:
         # A model reads the message too (after this turn); later turns use both readings.
         await defer(db, "extract_evidence", message_id=str(message.id))
@@ -413,8 +449,9 @@ class ChatRunner:
                 message_id=reply.id,
                 step_number=step_number,
                 step_type=step_type_for(text, meta),
-                title=str(meta.get("title") or _first_line(text)),
+                title=str(meta.get("title") or _first_line(text))[:300],
                 content=text,
+                state=suggestion_state(step_type_for(text, meta), meta),
                 data={k: meta[k] for k in ("guide", "fork_suggestions") if k in meta},
                 provider=self.provider.name,
                 model=str(meta.get("model", "")),
@@ -525,9 +562,29 @@ def step_type_for(text: str, meta: dict[str, Any]) -> str:
     return "question" if text.rstrip().endswith("?") else "action"
 
 
+PROPOSING_TYPES = ("question", "action", "script_generation", "verification", "info_request")
+# Lines that frame an answer rather than propose anything (never a step title).
+BOILERPLATE = re.compile(
+    r"^(offline mode|sure|certainly|of course|great|thanks|thank you|ok|okay|got it|"
+    r"understood|here is|here's|let's|i'll|i will)\b",
+    re.I,
+)
+
+
+def suggestion_state(step_type: str, meta: dict[str, Any]) -> str:
+    """A reply that proposes work is a suggestion until the engineer reports on it; a
+    stopped or partial reply proposes nothing (it never enters the record as work)."""
+    if meta.get("stopped") or meta.get("partial"):
+        return "record"
+    return "suggested" if step_type in PROPOSING_TYPES else "record"
+
+
 def _first_line(text: str) -> str:
-    line = next((ln.strip(" #*_") for ln in text.splitlines() if ln.strip(" #*_")), "")
-    return line[:200]
+    for line in text.splitlines():
+        line = line.strip(" #*_>-")
+        if line and not BOILERPLATE.match(line):
+            return line[:200]
+    return ""
 
 
 def _error(detail: str, code: str, turn: Turn, *, retryable: bool = True) -> dict[str, Any]:

@@ -42,6 +42,10 @@ STEP_TYPES = (
     "fork",
 )
 CONFIDENCE_TIERS = ("discovery", "hypothesis", "confirmed")
+# A suggestion is "suggested" until the engineer reports on it; "record" steps (intake, fork,
+# notes, stopped replies) never propose work.
+STEP_STATES = ("suggested", "done", "skipped", "not_applicable", "record")
+REPORTED_STATES = ("done", "skipped", "not_applicable")
 
 
 class AISession(IdMixin, CreatedMixin, Base):
@@ -176,7 +180,9 @@ class AISessionStep(IdMixin, CreatedMixin, Base):
     __tablename__ = "ai_session_steps"
     __table_args__ = (
         CheckConstraint(f"step_type IN {STEP_TYPES}", name="step_type"),
+        CheckConstraint(f"state IN {STEP_STATES}", name="state"),
         UniqueConstraint("session_id", "step_number"),
+        Index("ix_ai_session_steps_branch_state", "branch_id", "state"),
     )
 
     session_id: Mapped[uuid.UUID] = fk_column("ai_sessions.id", index=True)
@@ -201,3 +207,12 @@ class AISessionStep(IdMixin, CreatedMixin, Base):
     output_tokens: Mapped[int] = mapped_column(Integer, default=0)
     cache_read_tokens: Mapped[int] = mapped_column(Integer, default=0)
     cache_write_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(20), default="record")
+    # The engineer's report on a suggestion: their words, who, when, from which message.
+    result: Mapped[str] = mapped_column(Text, default="")
+    reported_by: Mapped[uuid.UUID | None] = fk_column("users.id", "SET NULL", nullable=True)
+    reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    report_message_id: Mapped[uuid.UUID | None] = fk_column(
+        "session_messages.id", "SET NULL", nullable=True
+    )
+    report_source: Mapped[str] = mapped_column(String(20), default="")  # message | engineer

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from flowpilot.ai.base import Usage
 from flowpilot.auth.deps import CurrentUser
-from flowpilot.auth.service import Principal
+from flowpilot.auth.service import Principal, display_names
 from flowpilot.db.deps import DBSession
 from flowpilot.errors import ProviderFailed
 from flowpilot.integrations import service as integrations
@@ -29,6 +29,7 @@ from flowpilot.sessions.schemas import (
     SessionStatus,
     SessionUpdate,
     StepOut,
+    StepReportIn,
     TurnResult,
     UsageOut,
 )
@@ -143,17 +144,40 @@ async def list_messages(
     return [message_out(m, m.id in waiting) for m in path]
 
 
+def step_out(step: AISessionStep, names: dict[uuid.UUID, str]) -> StepOut:
+    out = StepOut.model_validate(step)
+    out.reported_by_name = names.get(step.reported_by) if step.reported_by else None
+    return out
+
+
 @router.get("/{session_id}/steps", response_model=list[StepOut])
 async def list_steps(session_id: uuid.UUID, principal: CurrentUser, db: DBSession) -> list[StepOut]:
     session = await service.get_session(db, principal, session_id)
-    rows = await db.scalars(
-        select(AISessionStep)
-        .where(
-            AISessionStep.session_id == session.id, AISessionStep.account_id == session.account_id
+    rows = list(
+        await db.scalars(
+            select(AISessionStep)
+            .where(
+                AISessionStep.session_id == session.id,
+                AISessionStep.account_id == session.account_id,
+            )
+            .order_by(AISessionStep.step_number)
         )
-        .order_by(AISessionStep.step_number)
     )
-    return [StepOut.model_validate(r) for r in rows]
+    names = await display_names(db, [r.reported_by for r in rows])
+    return [step_out(r, names) for r in rows]
+
+
+@router.patch("/{session_id}/steps/{step_id}", response_model=StepOut)
+async def report_step(
+    session_id: uuid.UUID,
+    step_id: uuid.UUID,
+    body: StepReportIn,
+    principal: CurrentUser,
+    db: DBSession,
+) -> StepOut:
+    """Mark a suggestion done (with the result), skipped, not applicable, or suggested again."""
+    step = await service.report_step(db, principal, session_id, step_id, body.state, body.result)
+    return step_out(step, await display_names(db, [step.reported_by]))
 
 
 def message_out(message: SessionMessage, awaiting: bool = False) -> MessageOut:

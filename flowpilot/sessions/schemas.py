@@ -137,6 +137,21 @@ class StepOut(BaseModel):
     cache_read_tokens: int
     cache_write_tokens: int
     created_at: datetime
+    # suggested until the engineer reports: done (result in their words) / skipped /
+    # not_applicable; "record" steps (intake, fork, notes, stopped replies) propose nothing.
+    state: Literal["suggested", "done", "skipped", "not_applicable", "record"]
+    result: str
+    reported_by: uuid.UUID | None
+    reported_by_name: str | None = None
+    reported_at: datetime | None
+    report_source: str
+
+
+class StepReportIn(BaseModel):
+    """The engineer's word on a suggestion (corrects whatever was read from their messages)."""
+
+    state: Literal["suggested", "done", "skipped", "not_applicable"]
+    result: str = Field("", max_length=2000)
 
 
 class TurnResult(BaseModel):

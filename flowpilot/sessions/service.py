@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import Select, and_, false, func, literal, or_, select, text, update
@@ -11,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.auth.models import Team
 from flowpilot.auth.service import Principal, display_names, team_names
-from flowpilot.errors import Conflict, Forbidden, NotFound
+from flowpilot.errors import Conflict, Forbidden, NotFound, UnprocessableInput
 from flowpilot.handoffs.models import SessionHandoff, WorkInterval
 from flowpilot.integrations.models import PsaConnection
 from flowpilot.integrations.psa.base import PsaTicket
 from flowpilot.jobs.defer import defer
-from flowpilot.sessions.models import AISession, SessionBranch, SessionMessage
+from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
 from flowpilot.sessions.schemas import SessionCreate, SessionUpdate
 
 # Legal status transitions. Time accrues on every transition (see transition()).
@@ -385,3 +386,48 @@ async def unanswered_ids(db: AsyncSession, messages: list[SessionMessage]) -> se
         ).all()
     )
     return set(user_ids) - answered
+
+
+async def report_step(
+    db: AsyncSession,
+    principal: Principal,
+    session_id: uuid.UUID,
+    step_id: uuid.UUID,
+    state: str,
+    result: str,
+) -> AISessionStep:
+    """The engineer marks a suggestion done (with the result), skipped or not applicable, or
+    back to suggested. Only suggestions carry a state: a note or a fork proposes nothing."""
+    session = await get_writable_session(db, principal, session_id)
+    step = await db.scalar(
+        select(AISessionStep)
+        .where(
+            AISessionStep.id == step_id,
+            AISessionStep.session_id == session.id,
+            AISessionStep.account_id == session.account_id,
+        )
+        .with_for_update()
+    )
+    if step is None:
+        raise NotFound("Step not found")
+    if step.state == "record":
+        raise Conflict("This step proposes nothing to report on", code="not_a_suggestion")
+    result = " ".join(result.replace("\x00", "").split())
+    if state == "done" and not result:
+        raise UnprocessableInput("Say what you found: a done step needs its result")
+    step.state = state
+    step.result = result if state != "suggested" else ""
+    reported = state != "suggested"
+    step.reported_by = principal.user_id if reported else None
+    step.reported_at = datetime.now(UTC) if reported else None
+    step.report_source = "engineer" if reported else ""
+    step.report_message_id = None
+    if step.branch_id is not None:
+        await db.execute(
+            update(SessionBranch)
+            .where(SessionBranch.id == step.branch_id)
+            .values(summary_stale=True)
+            .execution_options(synchronize_session=False)
+        )
+    await db.flush()
+    return step

@@ -34,6 +34,7 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/api/v1/ai-sessions/{session_id}/messages/{message_id}/retry", None),
     ("POST", "/api/v1/ai-sessions/{session_id}/messages/{message_id}/stop", None),
     ("GET", "/api/v1/ai-sessions/{session_id}/steps", None),
+    ("PATCH", "/api/v1/ai-sessions/{session_id}/steps/{step_id}", {"state": "skipped"}),
     ("GET", "/api/v1/library/entries/{entry_id}", None),
     ("GET", "/api/v1/library/playbooks/{entry_id}", None),
     ("PATCH", "/api/v1/library/playbooks/{entry_id}", {"content": "# x", "format": "markdown"}),
@@ -94,6 +95,10 @@ async def owned(client: httpx.AsyncClient, tenant: Tenant, db) -> dict[str, str]
         headers={**h, "Accept": "application/json"},
     )
     root_id = s["active_branch_id"]
+    step_id = await db.scalar(
+        text("SELECT id FROM ai_session_steps WHERE session_id = :s AND state = 'suggested'"),
+        {"s": s["id"]},
+    )
     fork = await client.post(f"/api/v1/ai-sessions/{s['id']}/branches/fork", json=FORK, headers=h)
     entry = LibraryEntry(
         account_id=tenant.account.id,
@@ -147,6 +152,7 @@ async def owned(client: httpx.AsyncClient, tenant: Tenant, db) -> dict[str, str]
         "session_id": s["id"],
         "message_id": turn.json()["user_message"]["id"],
         "entry_id": str(entry.id),
+        "step_id": str(step_id),
         "version": "1",
         "branch_id": fork.json()["branches"][0]["id"],
         "root_id": root_id,

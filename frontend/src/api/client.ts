@@ -8,6 +8,7 @@ export type Session = Schemas["SessionOut"];
 export type SessionPage = Schemas["SessionPage"];
 export type Message = Schemas["MessageOut"];
 export type Step = Schemas["StepOut"];
+export type StepReport = Schemas["StepReportIn"];
 export type Usage = Schemas["UsageOut"];
 export type SessionStatus = Session["status"];
 export type Branch = Schemas["BranchResponse"];
@@ -109,6 +110,9 @@ export const api = {
   updateSession: (id: string, body: Schemas["SessionUpdate"]) =>
     call<Session>(http.patch(`/ai-sessions/${id}`, body)),
   messages: (id: string) => call<Message[]>(http.get(`/ai-sessions/${id}/messages`)),
+  steps: (id: string) => call<Step[]>(http.get(`/ai-sessions/${id}/steps`)),
+  reportStep: (id: string, stepId: string, body: StepReport) =>
+    call<Step>(http.patch(`/ai-sessions/${id}/steps/${stepId}`, body)),
   branches: (id: string) => call<BranchTree>(http.get(`/ai-sessions/${id}/branches`)),
   fork: (id: string, body: ForkRequest) =>
     call<Schemas["ForkCreateResponse"]>(http.post(`/ai-sessions/${id}/branches/fork`, body)),

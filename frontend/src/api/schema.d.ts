@@ -455,6 +455,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ai-sessions/{session_id}/steps/{step_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Report Step
+         * @description Mark a suggestion done (with the result), skipped, not applicable, or suggested again.
+         */
+        patch: operations["report_step_api_v1_ai_sessions__session_id__steps__step_id__patch"];
+        trace?: never;
+    };
     "/api/v1/ai-sessions/{session_id}/time": {
         parameters: {
             query?: never;
@@ -2666,12 +2686,43 @@ export interface components {
             output_tokens: number;
             /** Provider */
             provider: string;
+            /** Report Source */
+            report_source: string;
+            /** Reported At */
+            reported_at: string | null;
+            /** Reported By */
+            reported_by: string | null;
+            /** Reported By Name */
+            reported_by_name?: string | null;
+            /** Result */
+            result: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "suggested" | "done" | "skipped" | "not_applicable" | "record";
             /** Step Number */
             step_number: number;
             /** Step Type */
             step_type: string;
             /** Title */
             title: string;
+        };
+        /**
+         * StepReportIn
+         * @description The engineer's word on a suggestion (corrects whatever was read from their messages).
+         */
+        StepReportIn: {
+            /**
+             * Result
+             * @default
+             */
+            result: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "suggested" | "done" | "skipped" | "not_applicable";
         };
         /** TeamCreate */
         TeamCreate: {
@@ -3894,6 +3945,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StepOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    report_step_api_v1_ai_sessions__session_id__steps__step_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+                step_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StepReportIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepOut"];
                 };
             };
             /** @description Validation Error */

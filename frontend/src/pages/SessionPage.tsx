@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 import { AlertTriangle, ArrowLeft, GitBranch, RotateCcw, Share2 } from "lucide-react";
-import { api, type ForkSuggestion, type Handoff, type Message, type Session, type SessionStatus, type SessionTime } from "../api/client";
+import { api, type ForkSuggestion, type Handoff, type Message, type Session, type SessionStatus, type SessionTime, type Step } from "../api/client";
 import { BriefingPanel } from "../components/handoffs/BriefingPanel";
 import { HandoffHistory } from "../components/handoffs/HandoffHistory";
 import { HandoffModal } from "../components/handoffs/HandoffModal";
@@ -15,6 +15,7 @@ import { ForkCard } from "../components/branching/ForkCard";
 import { ChatMessage } from "../components/session/ChatMessage";
 import { Composer } from "../components/session/Composer";
 import { GuidancePanel } from "../components/session/GuidancePanel";
+import { StepReport } from "../components/session/StepReport";
 import { StatusBadge } from "../components/session/StatusBadge";
 import { duration, tokens } from "../lib/format";
 import { navigate, queryParam } from "../lib/router";
@@ -74,6 +75,7 @@ export function SessionPage({ id }: { id: string }) {
   const [handoffs, setHandoffs] = useState<Handoff[]>([]);
   const [time, setTime] = useState<SessionTime | null>(null);
   const [briefingFor, setBriefingFor] = useState<string | null>(queryParam("briefing"));
+  const [steps, setSteps] = useState<Step[]>([]);
   const refreshSide = () => {
     api.handoffs(id).then(setHandoffs).catch(() => undefined);
     api.sessionTime(id).then(setTime).catch(() => undefined);
@@ -92,6 +94,11 @@ export function SessionPage({ id }: { id: string }) {
   useEffect(() => {
     bottom.current?.scrollIntoView?.({ block: "end" });
   }, [messages.length, streamingText]);
+
+  // Each turn may report on a suggestion (the server reads the engineer's message).
+  useEffect(() => {
+    if (!streaming) api.steps(id).then(setSteps).catch(() => undefined);
+  }, [id, messages.length, streaming]);
 
   if (loadError) return <p role="alert" className="text-red-700">{loadError}</p>;
   if (!session) return <p className="text-slate-500">Loading session…</p>;
@@ -112,6 +119,7 @@ export function SessionPage({ id }: { id: string }) {
   }
 
   const tree = branches.tree;
+  const stepByMessage = new Map(steps.map((st) => [st.message_id, st]));
   const activeBranch = tree?.branches.find((b) => b.id === tree.active_branch_id);
   const forkedAt = new Set((tree?.fork_points ?? []).map((p) => p.trigger_message_id));
   const lastAssistant = [...messages].reverse().find((m) => m.role === "assistant");
@@ -196,6 +204,10 @@ export function SessionPage({ id }: { id: string }) {
                     <GitBranch aria-hidden="true" className="h-3 w-3" /> Fork from here
                   </button>
                 ) : undefined} />
+              {stepByMessage.has(m.id) && (
+                <StepReport sessionId={id} step={stepByMessage.get(m.id)!} canWrite={session.can_write}
+                  onChange={(changed) => setSteps(steps.map((st) => (st.id === changed.id ? changed : st)))} />
+              )}
               {forkFrom === m.id && (
                 <ForkCard title="Fork from this message" onCancel={() => setForkFrom(null)} onSubmit={doFork(m.id)} />
               )}
