@@ -4,6 +4,7 @@ the account's own playbooks: create, import, edit as new versions, retire and re
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import tomllib
 import uuid
@@ -252,3 +253,61 @@ async def get_version(
     if row is None:
         raise NotFound("No such version of this playbook")
     return row
+
+
+async def publish_article(
+    db: AsyncSession, account_id: uuid.UUID, slug: str, article: dict[str, Any], body: str
+) -> LibraryEntry:
+    """A KB article (already scrubbed) as an account entry, ranked like a playbook: its
+    symptoms, cause and fix are what retrieval matches, under the same threshold."""
+    entry = await db.scalar(
+        select(LibraryEntry).where(LibraryEntry.account_id == account_id, LibraryEntry.slug == slug)
+    )
+    if entry is None:
+        entry = LibraryEntry(account_id=account_id, slug=slug, kind="kb_article", version=1)
+        db.add(entry)
+    rule_out = [str(x) for x in article.get("rule_out_first", [])]
+    resolution = [str(x) for x in article.get("resolution", [])]
+    steps = [
+        {"title": f"Rule out: {r.split(':')[0]}"[:120], "instruction": r, "expect": "",
+         "kind": "verification"}
+        for r in rule_out
+    ] + [
+        {"title": r[:120], "instruction": r, "expect": "", "kind": "action"} for r in resolution
+    ]  # fmt: skip
+    entry.title = str(article["title"])[:300]
+    entry.domain = str(article.get("domain") or "General")[:120]
+    cause = str(article.get("cause") or "")
+    entry.summary = (f"Cause: {cause}. " if cause else "") + "; ".join(resolution)[:800]
+    entry.keywords_text = " ".join(str(t) for t in article.get("tags", []))
+    entry.body = body
+    entry.steps = steps or [
+        {"title": "Apply the documented fix", "instruction": body[:1000], "expect": "",
+         "kind": "action"}
+    ]  # fmt: skip
+    # A guide so retrieval scores its symptoms and the advisor can offer its fix.
+    entry.guide = {
+        "slug": slug,
+        "title": entry.title,
+        "domain": entry.domain,
+        "summary": entry.summary,
+        "symptoms": [str(x) for x in article.get("symptoms", [])][:8],
+        "keywords": [str(t) for t in article.get("tags", [])][:12],
+        "aliases": [],
+        "products": [],
+        "sources": [],
+        "causes": [{"id": "cause", "title": cause, "fix": "; ".join(resolution), "confirm_if": []}]
+        if cause and resolution
+        else [],
+        "steps": [
+            {"id": f"step-{i + 1}", "title": st["title"], "check": st["instruction"],
+             "kind": st["kind"], "look_for": ""}
+            for i, st in enumerate(entry.steps)
+        ],
+    }  # fmt: skip
+    entry.content_hash = hashlib.sha256(
+        json.dumps(entry.guide, sort_keys=True).encode()
+    ).hexdigest()
+    entry.status = "active"
+    await db.flush()
+    return entry

@@ -6,6 +6,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flowpilot.guidance.text import STOP
+from flowpilot.resolutions.plain import plain, short_sentences
+from flowpilot.resolutions.scrub import Identifiers, scrub, without_placeholders
+
 STOPWORDS = {"the", "a", "an", "on", "in", "of", "for", "and", "to", "is", "not", "one", "keeps"}
 
 
@@ -95,12 +99,34 @@ def render_psa(d: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def kb_article(record: dict[str, Any]) -> dict[str, Any]:
-    solved = _solved(record)
-    words = re.findall(
-        r"[a-zA-Z0-9]+", f"{record['problem_summary']} {record.get('problem_domain') or ''}"
+def identifiers(record: dict[str, Any]) -> Identifiers:
+    return Identifiers(
+        tuple(record.get("scrub_names") or ()), tuple(record.get("scrub_domains") or ())
     )
-    tags = sorted({w.lower() for w in words if len(w) > 2 and w.lower() not in STOPWORDS})[:8]
+
+
+def _clean(text: str, ids: Identifiers) -> str:
+    return scrub(text, ids).text
+
+
+def symptom_title(problem: str, limit: int = 90) -> str:
+    """The problem's first sentence, cut at a whole word: what a search would match."""
+    first = re.split(r"(?<=[.!?])\s+|\n", problem.strip())[0].rstrip(".!?")
+    if len(first) <= limit:
+        return first
+    cut = first[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:-")
+
+
+def kb_article(record: dict[str, Any]) -> dict[str, Any]:
+    """An article another engineer can use: symptom title, environment, symptoms with their
+    codes, the cause apart from the fix, what was done on the solved branch, dead ends to
+    rule out first, search tags. Client identifiers are scrubbed before anyone publishes."""
+    ids = identifiers(record)
+    solved = _solved(record)
+    evidence = record.get("evidence") or {}
+    codes = list(evidence.get("codes") or [])
+    products = list(evidence.get("products") or [])
     done_on_solved = [
         f"{r['title']}: {r['result']}"
         for r in record.get("performed", [])
@@ -112,15 +138,32 @@ def kb_article(record: dict[str, Any]) -> dict[str, Any]:
         if solved and not solved.get("is_root")
         else "Not isolated separately from the fix"
     )
+    symptoms = [record["problem_summary"]]
+    if codes:
+        symptoms.append("Error codes: " + ", ".join(codes[:8]))
+    environment = {
+        k: v
+        for k, v in (
+            ("Products", ", ".join(products[:6])),
+            ("Versions", ", ".join((evidence.get("versions") or [])[:6])),
+            ("Area", record.get("problem_domain") or ""),
+        )
+        if v
+    }
+    steps = [*done_on_solved, fix] if fix != "Not resolved yet." else done_on_solved
+    domain_words = [
+        w.lower()
+        for w in re.findall(r"[A-Za-z][A-Za-z0-9+-]{2,}", record.get("problem_domain") or "")
+        if w.lower() not in STOP and w.lower() not in STOPWORDS
+    ]
+    tags = list(dict.fromkeys([*(p.lower() for p in products), *codes, *domain_words]))[:10]
     return {
-        "title": record["problem_summary"][:200],
-        "symptoms": [record["problem_summary"]],
-        "environment": record.get("intake") or {},
-        "root_cause": cause,
-        "resolution_steps": [*done_on_solved, fix]
-        if fix != "Not resolved yet."
-        else done_on_solved,
-        "rule_out_first": ruled_out_lines(record),
+        "title": symptom_title(without_placeholders(_clean(record["problem_summary"], ids))),
+        "symptoms": [_clean(x, ids) for x in symptoms],
+        "environment": {k: _clean(v, ids) for k, v in environment.items()},
+        "root_cause": _clean(cause, ids),
+        "resolution_steps": [_clean(x, ids) for x in steps],
+        "rule_out_first": [_clean(x, ids) for x in ruled_out_lines(record)],
         "tags": tags,
         "domain": record.get("problem_domain") or "General",
     }
@@ -132,37 +175,59 @@ def render_kb(d: dict[str, Any]) -> str:
         lines += ["", "## Environment"] + [f"- {k}: {v}" for k, v in d["environment"].items()]
     if d["rule_out_first"]:
         lines += ["", "## Rule out first"] + [f"- {r}" for r in d["rule_out_first"]]
-    lines += ["", "## Root cause", d["root_cause"], "", "## Resolution"]
-    lines += [f"{i + 1}. {s}" for i, s in enumerate(d["resolution_steps"])] or ["(see root cause)"]
-    lines += ["", "Tags: " + ", ".join(d["tags"])]
+    lines += ["", "## Cause", d["root_cause"], "", "## Resolution"]
+    lines += [f"{i + 1}. {s}" for i, s in enumerate(d["resolution_steps"])] or ["(see cause)"]
+    if d["tags"]:
+        lines += ["", "Tags: " + ", ".join(d["tags"])]
     return "\n".join(lines)
 
 
 def client_summary(record: dict[str, Any]) -> dict[str, Any]:
+    """For the client: what was wrong, what was done, whether anything is needed from them,
+    in plain words; honest when someone else did the fix."""
+    ids = identifiers(record)
     fix = resolution_of(record)
     resolved = fix != "Not resolved yet."
     outside = next((t for t in [fix, *(r["text"] for r in record.get("reports", []))]
                     if THIRD_PARTY.search(t)), None)  # fmt: skip
     if outside and resolved:
-        did = f"The fix was carried out by an outside party: {outside}"
+        did = f"This was fixed by an outside party. {outside}"
+    elif resolved:
+        did = f"We fixed it. {fix}"
     elif record.get("performed") or record.get("reports"):
-        did = "We checked the likely causes with you and put the fix in place."
+        did = "We have checked the likely causes. We are still working on a fix."
     else:
-        did = "We looked into the problem with you."
+        did = "We have started to look into it."
+    solved = _solved(record)
+    found = (
+        f"The cause was: {solved['label']}."
+        if solved and not solved.get("is_root")
+        else ("We found and fixed the cause." if resolved else "We are still confirming the cause.")
+    )
     return {
-        "problem": record["problem_summary"],
-        "what_we_found": fix if resolved else "We are still confirming the cause.",
-        "what_we_did": did,
+        "problem": symptom_title(without_placeholders(_clean(record["problem_summary"], ids))),
+        "what_we_found": _clean(found, ids),
+        "what_we_did": _clean(did, ids),
+        "needed_from_you": "Nothing for now."
+        if resolved
+        else "Please keep us posted if it changes.",
         "time_minutes": _minutes(record["active_seconds"]),
     }
 
 
+def _for_client(text: str) -> str:
+    text = short_sentences(plain(str(text)))
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def render_client(d: dict[str, Any]) -> str:
+    minutes = int(d.get("time_minutes") or 0)
     return (
-        f"Hello,\n\nYou reported: {d['problem']}\n\n"
-        f"What we found: {d['what_we_found']}\n\n"
-        f"What we did: {d['what_we_did']}\n\n"
-        f"Time spent: about {d['time_minutes']} minute{'' if d['time_minutes'] == 1 else 's'}.\n\n"
+        f"Hello,\n\nYou told us: {_for_client(d['problem'])}\n\n"
+        f"What was wrong: {_for_client(d['what_we_found'])}\n\n"
+        f"What we did: {_for_client(d['what_we_did'])}\n\n"
+        f"What we need from you: {_for_client(d.get('needed_from_you') or 'Nothing for now.')}\n\n"
+        f"Time spent: about {minutes} minute{'' if minutes == 1 else 's'}.\n\n"
         "If anything still looks wrong, just reply to this message."
     )
 

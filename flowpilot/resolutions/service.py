@@ -17,21 +17,24 @@ from flowpilot.ai.base import ChatProvider, ProviderError, StructuredRequest
 from flowpilot.auth.service import Principal, display_names
 from flowpilot.errors import Conflict, NotFound, ProviderFailed, UnprocessableInput
 from flowpilot.guidance.advisor import says_fixed
-from flowpilot.guidance.evidence import Evidence
+from flowpilot.guidance.evidence import Evidence, merge_all
 from flowpilot.handoffs.models import WorkInterval
 from flowpilot.handoffs.record import build_snapshot
 from flowpilot.integrations import service as integrations
 from flowpilot.integrations.psa.registry import KB_VENDORS
 from flowpilot.jobs.defer import defer
+from flowpilot.library import service as library
 from flowpilot.library.models import LibraryEntry
-from flowpilot.resolutions.compose import COMPOSERS
+from flowpilot.resolutions.compose import COMPOSERS, identifiers, symptom_title
 from flowpilot.resolutions.models import (
     OUTPUT_TYPES,
     ResolutionOutputVersion,
     ResolutionPushLog,
     SessionResolutionOutput,
 )
+from flowpilot.resolutions.plain import PLAIN_ENOUGH, flesch, needs_rewrite
 from flowpilot.resolutions.schemas import ResolutionOutputPushRequest as PushRequest
+from flowpilot.resolutions.scrub import Identifiers, scrub, scrub_fields, without_placeholders
 from flowpilot.sessions import service as sessions
 from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
 
@@ -124,8 +127,17 @@ async def build_record(db: AsyncSession, session: AISession) -> dict[str, Any]:
         for m in messages
         if says_fixed(m.content)
     ]
+    evidence = merge_all([Evidence.from_dict(m.meta.get("evidence")) for m in messages])
+    ids = Identifiers.of(session.intake or {}, await account_companies(db, session.account_id))
     return {
         **snapshot,
+        "evidence": {
+            "codes": evidence.codes,
+            "products": evidence.products,
+            "versions": evidence.versions,
+        },
+        "scrub_names": list(ids.names),
+        "scrub_domains": list(ids.domains),
         "intake": session.intake,
         "active_seconds": session.total_active_seconds,
         "engineer_seconds": engineer_seconds(intervals, names),
@@ -134,6 +146,18 @@ async def build_record(db: AsyncSession, session: AISession) -> dict[str, Any]:
         "reports": reports,
         "fixed_reports": fixed[-2:],
     }
+
+
+async def account_companies(db: AsyncSession, account_id: uuid.UUID) -> list[str]:
+    """The client companies this account's PSA tickets name (scrubbed from KB articles)."""
+    company = AISession.intake["psa_ticket"]["company"].astext
+    rows = await db.scalars(
+        select(company)
+        .where(AISession.account_id == account_id, company.isnot(None), company != "")
+        .distinct()
+        .limit(2000)
+    )
+    return [str(r) for r in rows]
 
 
 def engineer_seconds(intervals: list[WorkInterval], names: dict[uuid.UUID, str]) -> dict[str, int]:
@@ -166,7 +190,21 @@ async def _write_one(
     )
     result = await provider.structured(request)
     data = {**offline, **{k: v for k, v in result.data.items() if k in offline}}
+    if output_type in ("knowledge_base", "client_summary"):
+        # What a model writes for the library or the client is scrubbed like the draft.
+        data = scrub_fields(data, identifiers(record))
+    if output_type == "client_summary":
+        data = for_the_client(data, offline, render)
     return output_type, data, render(data)
+
+
+def for_the_client(data: dict[str, Any], offline: dict[str, Any], render: Any) -> dict[str, Any]:
+    """A model's client summary, field by field: one that carries codes or identifiers gives
+    way to the plain composition; the whole gives way when it does not read plainly."""
+    fields = {
+        k: (offline[k] if isinstance(v, str) and needs_rewrite(v) else v) for k, v in data.items()
+    }
+    return fields if flesch(render(fields)) >= PLAIN_ENOUGH else offline
 
 
 async def generate(
@@ -515,42 +553,23 @@ async def recent_pushes(
 async def publish_to_library(
     db: AsyncSession, session: AISession, output: SessionResolutionOutput, text: str
 ) -> LibraryEntry:
+    """The reviewed article into the account's library, scrubbed again (an edit may have put
+    a client name back); it is then retrieved like a playbook, under its symptom title."""
     data = output.structured_data or {}
-    title = str(data.get("title") or session.title)
-    slug = f"kb-{_slug(title)}-{str(session.id)[:8]}"
-    steps = [
-        {
-            "title": f"Rule out: {r.split(':')[0]}",
-            "instruction": r,
-            "expect": "",
-            "kind": "verification",
-        }
-        for r in data.get("rule_out_first", [])
-    ] + [
-        {"title": str(s)[:120], "instruction": str(s), "expect": "", "kind": "action"}
-        for s in data.get("resolution_steps", [])
-    ]
-    entry = await db.scalar(
-        select(LibraryEntry).where(
-            LibraryEntry.account_id == session.account_id, LibraryEntry.slug == slug
-        )
+    ids = Identifiers.of(session.intake or {}, await account_companies(db, session.account_id))
+    clean = scrub(text, ids).text
+    title = without_placeholders(
+        scrub(str(data.get("title") or symptom_title(session.problem_summary)), ids).text
     )
-    if entry is None:
-        entry = LibraryEntry(account_id=session.account_id, slug=slug, kind="kb_article")
-        db.add(entry)
-    entry.title = title
-    entry.domain = str(data.get("domain") or session.problem_domain or "General")
-    entry.summary = f"Root cause: {data.get('root_cause', '')}"[:1000]
-    entry.keywords_text = " ".join(data.get("tags", []))
-    entry.body = text
-    entry.steps = steps or [
-        {
-            "title": "Apply the documented fix",
-            "instruction": text[:1000],
-            "expect": "",
-            "kind": "action",
-        }
-    ]
-    entry.content_hash = ""
-    await db.flush()
-    return entry
+    article = {
+        "title": title,
+        "domain": str(data.get("domain") or session.problem_domain or "General"),
+        "symptoms": [scrub(str(x), ids).text for x in data.get("symptoms", [])],
+        "cause": scrub(str(data.get("root_cause", "")), ids).text,
+        "resolution": [scrub(str(x), ids).text for x in data.get("resolution_steps", [])],
+        "rule_out_first": [scrub(str(x), ids).text for x in data.get("rule_out_first", [])],
+        "tags": [str(t) for t in data.get("tags", [])],
+    }
+    return await library.publish_article(
+        db, session.account_id, f"kb-{_slug(title)}-{str(session.id)[:8]}", article, clean
+    )
