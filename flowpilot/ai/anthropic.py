@@ -12,6 +12,7 @@ from flowpilot.ai.base import (
     ChatMessage,
     ChatRequest,
     Completed,
+    MalformedAnswer,
     ProviderError,
     StructuredRequest,
     StructuredResult,
@@ -136,7 +137,7 @@ class AnthropicProvider:
         for block in getattr(message, "content", None) or []:
             if getattr(block, "type", None) == "tool_use":
                 return StructuredResult(data=dict(block.input), usage=_usage(message.usage))  # type: ignore[arg-type]
-        raise ProviderError("Anthropic returned no structured result", retryable=True)
+        raise MalformedAnswer("Anthropic returned no structured result")
 
 
 def _message(exc: anthropic.APIStatusError) -> str:

@@ -93,6 +93,14 @@ class ProviderError(Exception):
         self.status = status
 
 
+class MalformedAnswer(ProviderError):
+    """The model answered, but not with a structure we can read (invalid JSON, no tool call):
+    worth one repair attempt, never a retry storm."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, retryable=False)
+
+
 class ChatProvider(Protocol):
     name: str
     model: str

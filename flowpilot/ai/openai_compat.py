@@ -13,6 +13,7 @@ from flowpilot.ai.base import (
     ChatMessage,
     ChatRequest,
     Completed,
+    MalformedAnswer,
     ProviderError,
     StructuredRequest,
     StructuredResult,
@@ -133,11 +134,11 @@ class OpenAIProvider:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ProviderError(
+            raise MalformedAnswer(
                 "The model returned malformed JSON for a structured answer"
             ) from exc
         if not isinstance(data, dict):
-            raise ProviderError("The model returned a structured answer of the wrong shape")
+            raise MalformedAnswer("The model returned a structured answer of the wrong shape")
         return StructuredResult(
             data=data, usage=_usage(response.usage) if response.usage else Usage()
         )

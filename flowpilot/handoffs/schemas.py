@@ -20,6 +20,10 @@ class Assessment(BaseModel):
     risks: list[str] = Field(default_factory=list, max_length=20)
 
 
+class Briefing(BaseModel):
+    briefing: str = Field(min_length=1, max_length=12000)
+
+
 class HandoffCreateRequest(BaseModel):
     intent: Intent
     engineer_notes: str | None = Field(default=None, max_length=8000)

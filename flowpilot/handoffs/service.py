@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flowpilot.ai.base import ChatProvider, ProviderError, StructuredRequest
+from flowpilot.ai.base import ChatProvider, ProviderError
+from flowpilot.ai.contracts import call_structured
 from flowpilot.auth.models import Team, TeamMembership, User
 from flowpilot.auth.service import Principal, display_name
 from flowpilot.errors import Conflict, NotFound, ProviderFailed
@@ -21,17 +22,11 @@ from flowpilot.handoffs.record import (
     compose_briefing,
     render_assessment,
 )
-from flowpilot.handoffs.schemas import Assessment, HandoffCreateRequest
+from flowpilot.handoffs.schemas import Assessment, Briefing, HandoffCreateRequest
 from flowpilot.jobs.defer import defer
 from flowpilot.sessions import service as sessions
 from flowpilot.sessions.models import AISession, SessionBranch
 
-ASSESSMENT_SCHEMA: dict[str, Any] = Assessment.model_json_schema()
-BRIEFING_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {"briefing": {"type": "string"}},
-    "required": ["briefing"],
-}
 INTENT_STATUS = {"park": "paused", "escalate": "escalated"}
 
 
@@ -61,23 +56,29 @@ def check_can_hand_off(session: AISession, intent: str) -> None:
 
 
 async def assess(provider: ChatProvider, snapshot: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    """The escalation assessment as structured output from the model (offline: the record)."""
-    request = StructuredRequest(
-        system=(
-            "You assess an IT troubleshooting session that is being escalated. Be concrete and "
-            "only use facts from the record. Confidence is low, medium or high."
-        ),
-        prompt="Session record:\n" + json.dumps(snapshot, default=str)[:20_000],
-        schema=ASSESSMENT_SCHEMA,
-        name="escalation_assessment",
-        offline_compose=lambda: compose_assessment(snapshot),
-    )
+    """The escalation assessment as a typed answer from the model (offline: the record); an
+    off-schema answer is repaired once, then composed from the record with a note."""
     try:
-        result = await provider.structured(request)
+        written = await call_structured(
+            provider,
+            model=Assessment,
+            name="escalation_assessment",
+            system=(
+                "You assess an IT troubleshooting session that is being escalated. Be concrete "
+                "and only use facts from the record: 'performed' is what the engineer reported "
+                "doing; open suggestions were not done. Confidence is low, medium or high."
+            ),
+            prompt="Session record:\n" + json.dumps(snapshot, default=str)[:20_000],
+            compose=lambda: Assessment.model_validate(compose_assessment(snapshot)),
+        )
     except ProviderError as exc:
         raise ProviderFailed(f"Could not write the assessment: {exc.detail}") from exc
-    data = Assessment.model_validate(result.data).model_dump()
-    return data, render_assessment(data)
+    data = written.value.model_dump()
+    text = render_assessment(data)
+    if written.note:
+        data["generation_note"] = written.note
+        text += f"\n({written.note})"
+    return data, text
 
 
 async def preview(
@@ -267,22 +268,25 @@ async def briefing(
         "assessment": handoff.ai_assessment_data,
     }
     snapshot = handoff.snapshot
-    request = StructuredRequest(
-        system=(
-            "Write a briefing for an engineer picking up an IT troubleshooting session: the "
-            "problem, what each branch tried and concluded, what is ruled out (say so "
-            "explicitly), evidence, the assessment and the next step. Plain prose, short."
-        ),
-        prompt=json.dumps({"handoff": facts, "record": snapshot}, default=str)[:20_000],
-        schema=BRIEFING_SCHEMA,
-        name="handoff_briefing",
-        offline_compose=lambda: {"briefing": compose_briefing(snapshot, facts)},
-    )
     try:
-        result = await provider.structured(request)
+        written = await call_structured(
+            provider,
+            model=Briefing,
+            name="handoff_briefing",
+            system=(
+                "Write a briefing for an engineer picking up an IT troubleshooting session: "
+                "the problem, what each branch did (only what the engineer reported doing) and "
+                "concluded, what is ruled out (say so explicitly), evidence, the assessment and "
+                "the next step. Plain prose, short."
+            ),
+            prompt=json.dumps({"handoff": facts, "record": snapshot}, default=str)[:20_000],
+            compose=lambda: Briefing(briefing=compose_briefing(snapshot, facts)),
+        )
     except ProviderError as exc:
         raise ProviderFailed(f"Could not write the briefing: {exc.detail}") from exc
-    handoff.briefing = str(result.data.get("briefing", "")).strip()
+    handoff.briefing = written.value.briefing.strip() + (
+        f"\n\n({written.note})" if written.note else ""
+    )
     handoff.briefing_generated_at = datetime.now(UTC)
     await db.flush()
     return handoff

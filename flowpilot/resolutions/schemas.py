@@ -91,3 +91,43 @@ class OutputVersion(BaseModel):
     source: Literal["generated", "edited"]
     content: str
     created_at: datetime
+
+
+# ── what a model is asked to write (typed contracts; validated on return) ─────────────────
+
+
+class PsaNotesDoc(BaseModel):
+    summary: str = Field(max_length=4000, description="The issue, one or two sentences")
+    cause: str = Field("", max_length=1000, description="The confirmed cause, if any")
+    work_performed: list[str] = Field(default_factory=list, max_length=80)
+    ruled_out: list[str] = Field(default_factory=list, max_length=40)
+    resolution: str = Field(max_length=4000, description="What fixed it, as reported")
+    follow_up: str = Field("None.", max_length=2000)
+    time_minutes: int = Field(0, ge=0, le=1_000_000)
+    time_by_engineer: dict[str, int] = Field(default_factory=dict)
+
+
+class KbArticleDoc(BaseModel):
+    title: str = Field(max_length=200, description="Names the symptom; no client, no ticket")
+    symptoms: list[str] = Field(max_length=20)
+    environment: dict[str, str] = Field(default_factory=dict)
+    root_cause: str = Field(max_length=2000, description="The cause, distinct from the fix")
+    resolution_steps: list[str] = Field(max_length=30)
+    rule_out_first: list[str] = Field(default_factory=list, max_length=20)
+    tags: list[str] = Field(default_factory=list, max_length=15)
+    domain: str = Field("General", max_length=120)
+
+
+class ClientSummaryDoc(BaseModel):
+    problem: str = Field(max_length=1000, description="What the client reported, plainly")
+    what_we_found: str = Field(max_length=1500)
+    what_we_did: str = Field(max_length=1500)
+    needed_from_you: str = Field("Nothing for now.", max_length=800)
+    time_minutes: int = Field(0, ge=0, le=1_000_000)
+
+
+DOCUMENT_MODELS: dict[str, type[BaseModel]] = {
+    "psa_ticket_notes": PsaNotesDoc,
+    "knowledge_base": KbArticleDoc,
+    "client_summary": ClientSummaryDoc,
+}

@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flowpilot.ai.base import ChatProvider, ProviderError, StructuredRequest
+from flowpilot.ai.base import ChatProvider, ProviderError
+from flowpilot.ai.contracts import call_structured
 from flowpilot.auth.service import Principal, display_names
 from flowpilot.errors import Conflict, NotFound, ProviderFailed, UnprocessableInput
 from flowpilot.guidance.advisor import says_fixed
@@ -33,6 +34,7 @@ from flowpilot.resolutions.models import (
     SessionResolutionOutput,
 )
 from flowpilot.resolutions.plain import PLAIN_ENOUGH, flesch, needs_rewrite
+from flowpilot.resolutions.schemas import DOCUMENT_MODELS
 from flowpilot.resolutions.schemas import ResolutionOutputPushRequest as PushRequest
 from flowpilot.resolutions.scrub import Identifiers, scrub, scrub_fields, without_placeholders
 from flowpilot.sessions import service as sessions
@@ -169,32 +171,43 @@ def engineer_seconds(intervals: list[WorkInterval], names: dict[uuid.UUID, str])
     return out
 
 
+# What the record says, never the model: who did what and for how long.
+RECORD_FIELDS = {
+    "psa_ticket_notes": ("work_performed", "ruled_out", "time_minutes", "time_by_engineer"),
+    "knowledge_base": ("rule_out_first",),
+    "client_summary": ("time_minutes",),
+}
+
+
 async def _write_one(
     provider: ChatProvider, output_type: str, record: dict[str, Any]
 ) -> tuple[str, dict[str, Any], str]:
     compose, render = COMPOSERS[output_type]
     offline = compose(record)
-    request = StructuredRequest(
-        system=f"Write {PROMPTS[output_type]} Use only facts from the record.",
-        prompt="Session record:\n"
-        + json.dumps(record, default=str)[:20_000]
-        + "\n\nFill the fields of this structure:\n"
-        + json.dumps(offline, default=str)[:4000],
-        schema={
-            "type": "object",
-            "properties": {k: {} for k in offline},
-            "required": list(offline),
-        },
+    doc_model = DOCUMENT_MODELS[output_type]
+    written = await call_structured(
+        provider,
+        model=doc_model,
         name=output_type,
-        offline_compose=lambda: offline,
+        system=(
+            f"Write {PROMPTS[output_type]} Use only facts from the record. 'performed' lists "
+            "the steps the engineer reported doing, with their results; 'reports' what they "
+            "said they did; suggestions that nobody reported on were not performed and must "
+            "never be described as done."
+        ),
+        prompt="Session record:\n" + json.dumps(record, default=str)[:20_000],
+        compose=lambda: doc_model.model_validate(offline),
     )
-    result = await provider.structured(request)
-    data = {**offline, **{k: v for k, v in result.data.items() if k in offline}}
+    data = {**offline, **written.value.model_dump()}
+    for key in RECORD_FIELDS[output_type]:
+        data[key] = offline[key]
     if output_type in ("knowledge_base", "client_summary"):
         # What a model writes for the library or the client is scrubbed like the draft.
         data = scrub_fields(data, identifiers(record))
     if output_type == "client_summary":
         data = for_the_client(data, offline, render)
+    if written.note:
+        data["generation_note"] = written.note
     return output_type, data, render(data)
 
 

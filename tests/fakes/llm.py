@@ -140,3 +140,22 @@ def openai_stream(
 
 def openai_error(message: str, kind: str = "server_error") -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "param": None, "code": None}}
+
+
+def openai_completion(content: str) -> dict[str, Any]:
+    """A non-streamed chat completion (what structured output requests get back)."""
+    return {
+        "id": "chatcmpl-structured",
+        "object": "chat.completion",
+        "created": 1_700_000_000,
+        "model": "gpt-test",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": "stop",
+                "logprobs": None,
+            }
+        ],
+        "usage": {"prompt_tokens": 30, "completion_tokens": 12, "total_tokens": 42},
+    }

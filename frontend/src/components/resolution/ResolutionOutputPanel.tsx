@@ -102,6 +102,11 @@ export function ResolutionOutputPanel({ sessionId, canWrite, ticket }: Props) {
                     className="ml-2 rounded px-1 text-blue-700 underline">{showDiff ? "Hide changes" : "Show changes"}</button>
                 )}
               </p>
+              {typeof current.structured_data?.generation_note === "string" && (
+                <p role="note" className="mb-2 rounded bg-amber-50 px-2 py-1 text-xs text-amber-900">
+                  {current.structured_data.generation_note}
+                </p>
+              )}
               {editing !== null ? (
                 <form onSubmit={(e) => { e.preventDefault(); void act(() => api.editOutput(sessionId, current.id, { edited_content: editing }), "Saved").then(() => setEditing(null)); }}>
                   <label className="block text-sm">
