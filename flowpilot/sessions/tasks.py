@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 from procrastinate import RetryStrategy
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from flowpilot.ai.base import ProviderError, StructuredRequest
 from flowpilot.guidance.evidence import EVIDENCE_SCHEMA, Evidence, extract, from_model
@@ -15,7 +16,12 @@ from flowpilot.jobs.app import job_app
 from flowpilot.jobs.runtime import runtime
 from flowpilot.library import retrieval as library
 from flowpilot.sessions.chat import add_job_usage
-from flowpilot.sessions.models import AISession, AISessionStep, SessionMessage
+from flowpilot.sessions.models import (
+    REPORTED_STATES,
+    AISession,
+    AISessionStep,
+    SessionMessage,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -114,23 +120,61 @@ async def extract_evidence(message_id: str) -> None:
     await run_evidence_extraction(message_id)
 
 
+STEP_REPORTS_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "maxItems": 6,
+    "description": "Which of the open suggestions the message reports on, if any",
+    "items": {
+        "type": "object",
+        "properties": {
+            "suggestion": {"type": "integer", "minimum": 1, "maximum": 6},
+            "state": {"type": "string", "enum": ["done", "skipped", "not_applicable"]},
+            "result": {"type": "string", "maxLength": 500},
+        },
+        "required": ["suggestion", "state", "result"],
+    },
+}
+
+
 async def run_evidence_extraction(message_id: str) -> None:
     """A model's reading of an engineer message, joined to the extractor's evidence on the
-    message: later turns of the branch rank and reason on both. No transaction is open
-    while the model answers."""
+    message (later turns of the branch rank and reason on both), and which open suggestions
+    it reports on (what the deterministic reading left open). No transaction is open while
+    the model answers."""
     rt = runtime()
     async with rt.sessionmaker() as db:
         row = await db.get(SessionMessage, uuid.UUID(message_id))
         if row is None or row.role != "user" or row.meta.get("evidence_source") == "model":
             return
-        content, session_id = row.content, row.session_id
+        content, session_id, branch_id = row.content, row.session_id, row.branch_id
+        open_steps = [
+            (s.id, s.title)
+            for s in await db.scalars(
+                select(AISessionStep)
+                .where(
+                    AISessionStep.branch_id == branch_id,
+                    AISessionStep.account_id == row.account_id,
+                    AISessionStep.state == "suggested",
+                    AISessionStep.created_at <= row.created_at,
+                )
+                .order_by(AISessionStep.step_number.desc())
+                .limit(6)
+            )
+        ]
+    listed = "\n".join(f"{i + 1}. {title}" for i, (_, title) in enumerate(open_steps))
     request = StructuredRequest(
-        system=EVIDENCE_SYSTEM,
-        prompt=f"Message:\n{content[:6000]}",
-        schema=EVIDENCE_SCHEMA,
+        system=EVIDENCE_SYSTEM
+        + " 'step_reports' maps the message to the open suggestions it reports on: done "
+        "(with the result in the engineer's words), skipped, or not_applicable; leave it "
+        "empty when the message does not say.",
+        prompt=f"Open suggestions:\n{listed or '(none)'}\n\nMessage:\n{content[:6000]}",
+        schema={
+            **EVIDENCE_SCHEMA,
+            "properties": {**EVIDENCE_SCHEMA["properties"], "step_reports": STEP_REPORTS_SCHEMA},
+        },
         name="message_evidence",
         offline_compose=lambda: extract(content).as_dict(),
-        max_tokens=800,
+        max_tokens=900,
     )
     try:
         result = await rt.provider.structured(request)
@@ -150,5 +194,31 @@ async def run_evidence_extraction(message_id: str) -> None:
             "evidence": stored.enriched_by(found).as_dict(),
             "evidence_source": "model",
         }
+        await apply_model_reports(db, row, open_steps, result.data.get("step_reports"))
         await add_job_usage(db, session_id, result.usage)
         await db.commit()
+
+
+async def apply_model_reports(
+    db: Any, message: SessionMessage, open_steps: list[tuple[uuid.UUID, str]], reports: Any
+) -> None:
+    """The model's mapping, for suggestions still open (never over the engineer's own word)."""
+    if not isinstance(reports, list):
+        return
+    for item in reports[:6]:
+        if not isinstance(item, dict):
+            continue
+        index, state = item.get("suggestion"), item.get("state")
+        result = " ".join(str(item.get("result") or "").split())[:500]
+        if not isinstance(index, int) or not 1 <= index <= len(open_steps):
+            continue
+        if state not in REPORTED_STATES or (state == "done" and not result):
+            continue
+        step = await db.get(AISessionStep, open_steps[index - 1][0], with_for_update=True)
+        if step is None or step.state != "suggested":
+            continue
+        step.state, step.result = state, result
+        step.reported_by = message.author_id
+        step.reported_at = datetime.now(UTC)
+        step.report_message_id = message.id
+        step.report_source = "model"

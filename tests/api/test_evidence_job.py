@@ -130,3 +130,43 @@ async def test_offline_mode_queues_no_model_reading(
         {"m": mid},
     )
     assert queued == 0
+
+
+async def test_the_model_maps_a_report_the_extractor_left_open(
+    client: httpx.AsyncClient, tenant: Tenant, app, vendors
+) -> None:  # type: ignore[no-untyped-def]
+    sid, _ = await _send(client, tenant)
+    h = {**tenant.engineer.headers, "Accept": "application/json"}
+    reply = await client.post(
+        f"/api/v1/ai-sessions/{sid}/messages",
+        json={"content": "ok, the accounting lead will get back to me on that one"},
+        headers=h,
+    )
+    mid = reply.json()["user_message"]["id"]
+    steps = (
+        await client.get(f"/api/v1/ai-sessions/{sid}/steps", headers=tenant.engineer.headers)
+    ).json()
+    open_steps = [s for s in steps if s["state"] == "suggested"]
+    assert open_steps, steps  # the deterministic reading left it open
+    reading = {
+        **MODEL_READING,
+        "step_reports": [
+            {"suggestion": 1, "state": "skipped", "result": "waiting on the accounting lead"},
+            {"suggestion": 9, "state": "done", "result": "out of range: ignored"},
+        ],
+    }
+    vendors.anthropic.reset(Canned(200, anthropic_tool_message("message_evidence", reading)))
+    model = AnthropicProvider(api_key="k", model="claude-test", base_url=vendors.url, max_retries=0)
+    set_runtime(Runtime(sessionmaker=app.state.sessionmaker, provider=model))
+    await run_evidence_extraction(mid)
+    sent = vendors.anthropic.requests[-1]
+    assert "Open suggestions:\n1. " in sent["messages"][0]["content"][-1]["text"]
+    after = (
+        await client.get(f"/api/v1/ai-sessions/{sid}/steps", headers=tenant.engineer.headers)
+    ).json()
+    newest = max(
+        (s for s in after if s["id"] in {o["id"] for o in open_steps}),
+        key=lambda s: s["step_number"],
+    )
+    assert newest["state"] == "skipped" and newest["report_source"] == "model"
+    assert newest["result"] == "waiting on the accounting lead"

@@ -19,7 +19,17 @@ export function ComparePanel({ data, onClose }: { data: Compare; onClose: () => 
             {side.evidence && <p className="mt-1 text-slate-700"><span className="text-xs uppercase text-slate-400">Evidence</span><br />{side.evidence}</p>}
             <p className="mt-2 text-xs uppercase text-slate-400">Steps ({side.steps.length})</p>
             <ol className="list-decimal pl-5 text-slate-700">
-              {side.steps.map((s) => <li key={s.id}>{s.title || s.step_type}</li>)}
+              {side.steps.map((s) => (
+                <li key={s.id}>
+                  {s.state !== "record" && (
+                    <span className="mr-1 rounded bg-slate-100 px-1 text-[11px] text-slate-800">
+                      {s.state === "suggested" ? "not done" : s.state.replace("_", " ")}
+                    </span>
+                  )}
+                  {s.title || s.step_type}
+                  {s.state === "done" && s.result ? `: ${s.result}` : ""}
+                </li>
+              ))}
             </ol>
           </div>
         ))}
