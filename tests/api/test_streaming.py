@@ -63,6 +63,10 @@ async def test_stop_keeps_partial_text(database, committed) -> None:  # type: ig
         words = reply["content"].split()
         assert 0 < len(words) < PIECES
         assert (await _messages(client, sid, committed))[-1]["content"] == reply["content"]
+        # A stopped reply proposes nothing: it never becomes a suggestion or a step of work.
+        steps = (await client.get(f"/api/v1/ai-sessions/{sid}/steps", headers=committed)).json()
+        stopped = next(s for s in steps if s["message_id"] == reply["id"])
+        assert stopped["state"] == "record"
         again = await client.post(
             f"/api/v1/ai-sessions/{sid}/messages/{msgs[0]['id']}/stop", headers=committed
         )
