@@ -22,6 +22,7 @@ from flowpilot.db.engine import Database
 from flowpilot.errors import install_error_handlers
 from flowpilot.handoffs.router import notifications_router, queue_router
 from flowpilot.handoffs.router import router as handoffs_router
+from flowpilot.integrations import outbound
 from flowpilot.integrations.router import router as integrations_router
 from flowpilot.library.router import router as library_router
 from flowpilot.logs import BodySizeLimitMiddleware, RequestIdMiddleware, configure_logging
@@ -43,6 +44,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_format, settings.log_level)
+    outbound.configure(settings.outbound_allow)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

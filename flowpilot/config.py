@@ -56,6 +56,9 @@ class Settings(BaseSettings):
         default=True, validation_alias=AliasChoices("FLOWPILOT_REDACT_SECRETS", "redact_secrets")
     )
     offline_stream_delay_ms: int = Field(default=12, alias="FLOWPILOT_OFFLINE_STREAM_DELAY_MS")
+    # Private / loopback networks or hosts that PSA, Hudu and SMTP addresses may point at
+    # (CIDRs or host names, comma-separated): refused by default.
+    outbound_allow: str = Field(default="", alias="FLOWPILOT_OUTBOUND_ALLOW")
     history_token_budget: int = Field(default=60_000, alias="FLOWPILOT_HISTORY_TOKEN_BUDGET")
 
     # Escalation notifications (both optional; in-app notifications are always on).

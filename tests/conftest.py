@@ -24,6 +24,7 @@ from flowpilot.auth.models import Account, Team, User
 from flowpilot.config import Settings
 from flowpilot.db.engine import Database
 from flowpilot.db.migrate import load_library, upgrade_schema
+from flowpilot.integrations import outbound
 from flowpilot.uploads.storage import LocalStorage
 from tests.fakes.psa import FakePsa
 
@@ -99,6 +100,14 @@ async def db(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSess
         yield session
 
 
+LOOPBACK_ALLOWED = "127.0.0.0/8,::1,localhost"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fakes_are_allowed_outbound() -> None:
+    outbound.configure(LOOPBACK_ALLOWED)
+
+
 def make_settings(**overrides: object) -> Settings:
     values: dict[str, object] = {
         "FLOWPILOT_PROVIDER": "offline",
@@ -108,6 +117,8 @@ def make_settings(**overrides: object) -> Settings:
         # Several live servers share one embedded PostgreSQL (max_connections 100).
         "FLOWPILOT_DB_POOL_SIZE": 4,
         "FLOWPILOT_DB_MAX_OVERFLOW": 8,
+        # The wire-level vendor fakes listen on loopback.
+        "FLOWPILOT_OUTBOUND_ALLOW": LOOPBACK_ALLOWED,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

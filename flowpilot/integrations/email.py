@@ -8,6 +8,7 @@ from email.utils import formataddr, make_msgid
 
 import aiosmtplib
 
+from flowpilot.integrations import outbound
 from flowpilot.integrations.delivery import DeliveryError
 from flowpilot.integrations.html import markdown_to_html
 
@@ -40,6 +41,8 @@ async def send_mail(
 ) -> str:
     """Sends one message; returns its Message-ID. Raises DeliveryError with a readable reason."""
     message = build_message(config, to, subject, text)
+    # The mail server the account typed in must be allowed (no private networks by default).
+    await outbound.resolve_allowed(config.host, config.port)
     try:
         await aiosmtplib.send(
             message,

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from flowpilot.integrations import outbound
 from flowpilot.integrations.delivery import DeliveryError, http_status_error
 
 VENDOR = "Hudu"
@@ -20,7 +21,10 @@ class HuduClient:
     async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
             async with httpx.AsyncClient(
-                base_url=self.base_url, headers=self.headers, timeout=self.timeout
+                base_url=self.base_url,
+                headers=self.headers,
+                timeout=self.timeout,
+                transport=outbound.transport(),
             ) as client:
                 response = await client.request(method, path, **kwargs)
         except httpx.HTTPError as exc:

@@ -6,7 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+
+from flowpilot.integrations import outbound
 
 PsaVendor = Literal["connectwise", "halo", "autotask"]
 
@@ -47,8 +49,11 @@ def check_fields(
         raise ValueError("resolved_status_id must be the PSA's numeric status id")
     for name in URL_FIELDS:
         url = values.get(name)
-        if url and not url.startswith(("https://", "http://")):
-            raise ValueError(f"{name} must start with https://")
+        if url:
+            try:
+                outbound.check_url(url)
+            except outbound.OutboundRefused as exc:
+                raise ValueError(f"{name}: {exc.detail}") from exc
     return {k: v.strip() for k, v in values.items()}
 
 
@@ -141,6 +146,16 @@ class SmtpTestRequest(BaseModel):
 
 class HuduSettingsIn(BaseModel):
     base_url: str = Field(min_length=8, max_length=500, pattern=r"^https?://")
+
+    @field_validator("base_url")
+    @classmethod
+    def _allowed_url(cls, value: str) -> str:
+        try:
+            outbound.check_url(value)
+        except outbound.OutboundRefused as exc:
+            raise ValueError(exc.detail) from exc
+        return value
+
     # Omit to keep the stored key.
     api_key: str | None = Field(default=None, min_length=1, max_length=500)
     company_id: int | None = Field(default=None, ge=1)

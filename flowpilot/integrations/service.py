@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flowpilot.auth.service import Principal
 from flowpilot.config import Settings
 from flowpilot.errors import Conflict, DomainError, NotFound, UnprocessableInput
+from flowpilot.integrations import outbound
 from flowpilot.integrations.crypto import (
     CredentialsUnreadable,
     decrypt_secrets,
@@ -245,6 +246,8 @@ async def test_connection(
         ok = True
     except DeliveryError as exc:
         message, ok = exc.message, False
+    except outbound.OutboundRefused as exc:
+        message, ok = exc.detail, False
     result = _record_test(connection, ok, message)
     await db.flush()
     log.info("psa_connection_tested", vendor=connection.vendor, ok=ok)

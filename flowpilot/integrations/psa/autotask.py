@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from flowpilot.integrations import outbound
 from flowpilot.integrations.psa.base import PsaError, PsaTicket, status_error
 
 VENDOR = "Autotask"
@@ -40,7 +41,9 @@ class AutotaskAdapter:
     async def _api(self) -> httpx.AsyncClient:
         if self._client is None:
             try:
-                async with httpx.AsyncClient(timeout=self.timeout) as lookup:
+                async with httpx.AsyncClient(
+                    timeout=self.timeout, transport=outbound.transport()
+                ) as lookup:
                     zone = await lookup.get(self.zone_url, params={"user": self.username})
             except httpx.HTTPError as exc:
                 raise PsaError(f"{VENDOR} zone lookup failed: {exc}", retryable=True) from exc
@@ -48,7 +51,10 @@ class AutotaskAdapter:
                 raise status_error(VENDOR, zone.status_code, zone.text[:200], zone.headers)
             base = zone.json()["url"].rstrip("/") + "/V1.0"
             self._client = httpx.AsyncClient(
-                base_url=base, headers=self.headers, timeout=self.timeout
+                base_url=base,
+                headers=self.headers,
+                timeout=self.timeout,
+                transport=outbound.transport(),
             )
         return self._client
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from flowpilot.integrations import outbound
 from flowpilot.integrations.psa.base import PsaError, PsaTicket, status_error
 
 VENDOR = "ConnectWise"
@@ -34,6 +35,7 @@ class ConnectWiseAdapter:
         self.client = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             timeout=timeout,
+            transport=outbound.transport(),
             headers={
                 "Authorization": f"Basic {token}",
                 "clientId": client_id,

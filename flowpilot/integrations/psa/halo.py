@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from flowpilot.integrations import outbound
 from flowpilot.integrations.html import markdown_to_html
 from flowpilot.integrations.psa.base import PsaError, PsaTicket, status_error
 
@@ -31,7 +32,9 @@ class HaloAdapter:
         self.client_id = client_id
         self.client_secret = client_secret
         self.tenant = tenant
-        self.client = httpx.AsyncClient(base_url=self.base_url, timeout=timeout)
+        self.client = httpx.AsyncClient(
+            base_url=self.base_url, timeout=timeout, transport=outbound.transport()
+        )
         self._token: str | None = None
         self._expires = 0.0
 
