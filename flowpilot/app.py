@@ -25,7 +25,12 @@ from flowpilot.handoffs.router import router as handoffs_router
 from flowpilot.integrations import outbound
 from flowpilot.integrations.router import router as integrations_router
 from flowpilot.library.router import router as library_router
-from flowpilot.logs import BodySizeLimitMiddleware, RequestIdMiddleware, configure_logging
+from flowpilot.logs import (
+    BodySizeLimitMiddleware,
+    ControlCharacterMiddleware,
+    RequestIdMiddleware,
+    configure_logging,
+)
 from flowpilot.resolutions.router import router as outputs_router
 from flowpilot.sessions.router import router as sessions_router
 from flowpilot.uploads.router import router as uploads_router
@@ -75,6 +80,7 @@ def create_app(
     app.state.settings = settings
     app.state.storage = storage_for(settings)
     install_error_handlers(app)
+    app.add_middleware(ControlCharacterMiddleware)
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.max_body_bytes,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import uuid
+from urllib.parse import unquote
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -131,6 +133,91 @@ async def _reject_too_large(send: Send, limit: int) -> None:
         {
             "type": "http.response.start",
             "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+# C0 control characters other than tab, newline and carriage return: PostgreSQL refuses NUL in
+# text, and none of them belongs in anything a person types.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _has_control(value: object) -> bool:
+    if isinstance(value, str):
+        return bool(_CONTROL.search(value))
+    if isinstance(value, dict):
+        return any(_has_control(k) or _has_control(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_control(v) for v in value)
+    return False
+
+
+class ControlCharacterMiddleware:
+    """422 for NUL and other control characters in a JSON body, the path or the query string,
+    before anything tries to store them (file uploads are bytes and are not checked)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        target = unquote(scope.get("path", "")) + unquote(
+            scope.get("query_string", b"").decode("latin-1")
+        )
+        if _CONTROL.search(target):
+            await _reject_control(send)
+            return
+        content_type = dict(scope["headers"]).get(b"content-type", b"")
+        if not content_type.startswith(b"application/json"):
+            await self.app(scope, receive, send)
+            return
+        chunks = []
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, receive, send)
+                return
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        try:
+            parsed = json.loads(body) if body else None
+        except ValueError:
+            parsed = None  # FastAPI answers malformed JSON with its own 422
+        if _has_control(parsed):
+            await _reject_control(send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+async def _reject_control(send: Send) -> None:
+    body = json.dumps(
+        {
+            "detail": "Text must not contain NUL or other control characters",
+            "code": "control_characters",
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 422,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),

@@ -20,6 +20,8 @@ class Database:
             pool_size=pool_size,
             max_overflow=max_overflow,
             pool_pre_ping=True,
+            # Errors never carry statement parameters into logs (password hashes, ciphertext).
+            hide_parameters=True,
         )
         self.sessionmaker: async_sessionmaker[AsyncSession] = async_sessionmaker(
             self.engine, expire_on_commit=False
