@@ -82,21 +82,32 @@ class AnthropicProvider:
 
     async def stream_chat(self, request: ChatRequest) -> AsyncIterator[ChatEvent]:
         payload = self.build_payload(request)
+        final = None
         try:
             async with self.client.messages.stream(**payload) as stream:
                 async for text in stream.text_stream:
                     yield TextDelta(text)
-                final = await stream.get_final_message()
+                try:
+                    final = await stream.get_final_message()
+                except (AssertionError, anthropic.APIResponseValidationError):
+                    final = None  # the stream ended before message_stop
         except anthropic.APIStatusError as exc:
             raise ProviderError(
                 friendly_status("Anthropic", exc.status_code, _message(exc)),
                 status=exc.status_code,
-                retryable=exc.status_code in (408, 409, 429) or exc.status_code >= 500,
+                # An error event inside a 200 stream (overloaded, api_error) is worth a retry.
+                retryable=exc.status_code in (408, 409, 429)
+                or exc.status_code >= 500
+                or _error_type(exc) in RETRYABLE_ERROR_TYPES,
             ) from exc
         except anthropic.APITimeoutError as exc:
             raise ProviderError("Anthropic did not answer in time. Try again.") from exc
         except anthropic.APIConnectionError as exc:
             raise ProviderError(f"Could not reach Anthropic: {exc}") from exc
+        if final is None or final.stop_reason is None:
+            # No message_stop: the answer was cut mid-way. Kept, marked partial, Retry offered.
+            yield Completed(usage=Usage(), meta={"partial": True, "model": self.model})
+            return
         yield Completed(
             usage=_usage(final.usage),
             meta={"stop_reason": final.stop_reason, "model": final.model},
@@ -138,6 +149,17 @@ class AnthropicProvider:
             if getattr(block, "type", None) == "tool_use":
                 return StructuredResult(data=dict(block.input), usage=_usage(message.usage))  # type: ignore[arg-type]
         raise MalformedAnswer("Anthropic returned no structured result")
+
+
+RETRYABLE_ERROR_TYPES = frozenset(
+    {"overloaded_error", "api_error", "rate_limit_error", "timeout_error"}
+)
+
+
+def _error_type(exc: anthropic.APIStatusError) -> str:
+    body = exc.body if isinstance(exc.body, dict) else {}
+    error = body.get("error") if isinstance(body.get("error"), dict) else body
+    return str(error.get("type", "")) if isinstance(error, dict) else ""
 
 
 def _message(exc: anthropic.APIStatusError) -> str:

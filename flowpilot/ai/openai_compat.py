@@ -96,6 +96,10 @@ class OpenAIProvider:
             raise ProviderError("The model server did not answer in time. Try again.") from exc
         except openai.APIConnectionError as exc:
             raise ProviderError(f"Could not reach the model server: {exc}") from exc
+        if finish is None:
+            # No finish_reason: the stream was cut. Kept, marked partial, Retry offered.
+            yield Completed(usage=usage, meta={"partial": True, "model": self.model})
+            return
         yield Completed(usage=usage, meta={"stop_reason": finish, "model": self.model})
 
     async def structured(self, request: StructuredRequest) -> StructuredResult:

@@ -381,7 +381,11 @@ async def unanswered_ids(db: AsyncSession, messages: list[SessionMessage]) -> se
     answered = set(
         (
             await db.scalars(
-                select(SessionMessage.reply_to_id).where(SessionMessage.reply_to_id.in_(user_ids))
+                # A reply cut before the end does not answer the message: Retry stays offered.
+                select(SessionMessage.reply_to_id).where(
+                    SessionMessage.reply_to_id.in_(user_ids),
+                    SessionMessage.meta["partial"].as_boolean().isnot(True),
+                )
             )
         ).all()
     )

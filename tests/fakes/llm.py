@@ -159,3 +159,22 @@ def openai_completion(content: str) -> dict[str, Any]:
         ],
         "usage": {"prompt_tokens": 30, "completion_tokens": 12, "total_tokens": 42},
     }
+
+
+def anthropic_cut(pieces: list[str]) -> str:
+    """A stream that stops mid-answer: no message_delta, no message_stop."""
+    full = anthropic_stream(pieces)
+    return full[: full.index("event: content_block_stop")]
+
+
+def anthropic_stream_error(pieces: list[str], kind: str = "overloaded_error") -> str:
+    """Text, then an error event inside the 200 stream (as Anthropic sends when overloaded)."""
+    return anthropic_cut(pieces) + _sse(
+        "error", {"type": "error", "error": {"type": kind, "message": "Overloaded"}}
+    )
+
+
+def openai_cut(pieces: list[str]) -> str:
+    """Chunks without a finish_reason and without [DONE]: the connection dropped."""
+    full = openai_stream(pieces)
+    return full[: full.index('"finish_reason": "stop"')].rsplit("data: ", 1)[0]

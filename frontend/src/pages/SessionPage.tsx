@@ -194,7 +194,7 @@ export function SessionPage({ id }: { id: string }) {
         <section aria-label="Conversation" aria-live="polite" className="flex flex-col gap-4">
           {messages.map((m) => (
             <div key={m.id} className="flex flex-col gap-2">
-              <ChatMessage role={m.role} content={m.content} stopped={m.meta?.stopped === true}
+              <ChatMessage role={m.role} content={m.content} stopped={m.meta?.stopped === true} partial={m.meta?.partial === true}
                 usage={m.role === "assistant" ? m : undefined}
                 attachments={<MessageAttachments sessionId={id} message={m} />}
                 actions={session.can_write && m.role !== "system" && !streaming ? (

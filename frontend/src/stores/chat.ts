@@ -46,6 +46,10 @@ export const useChat = create<ChatState>((set, get) => {
             reply,
           ],
           streamingText: "",
+          // A reply cut before the provider's end marker is kept, and Retry is offered.
+          error: reply.meta?.partial === true
+            ? { detail: "The answer was cut off before the end.", messageId: reply.reply_to_id ?? undefined, retryable: true }
+            : s.error,
         }));
       } else if (e.event === "error") {
         set({ error: { detail: e.data.detail, messageId: e.data.user_message_id, retryable: e.data.retryable }, streamingText: "" });

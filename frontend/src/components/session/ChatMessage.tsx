@@ -6,6 +6,7 @@ import { renderMarkdown } from "../../lib/markdown";
 type Usage = Pick<Message, "input_tokens" | "output_tokens" | "cache_read_tokens" | "cache_write_tokens">;
 type Props = Pick<Message, "role" | "content"> & {
   stopped?: boolean;
+  partial?: boolean;
   actions?: ReactNode;
   usage?: Usage;
   attachments?: ReactNode;
@@ -19,7 +20,7 @@ function usageLine(u: Usage): string | null {
   return `${u.input_tokens} in · ${u.output_tokens} out${cached}${written} tokens`;
 }
 
-export function ChatMessage({ role, content, stopped = false, actions, usage, attachments }: Props) {
+export function ChatMessage({ role, content, stopped = false, partial = false, actions, usage, attachments }: Props) {
   const spent = usage ? usageLine(usage) : null;
   if (role === "system") {
     return (
@@ -43,6 +44,7 @@ export function ChatMessage({ role, content, stopped = false, actions, usage, at
             <div className="prose-chat" dangerouslySetInnerHTML={{ __html: renderMarkdown(content) }} />
           )}
           {stopped && <p className="mt-1 text-xs italic text-slate-500">Stopped before the end.</p>}
+          {partial && <p className="mt-1 text-xs italic text-amber-800">Cut off before the end (the connection to the model dropped).</p>}
         {spent && <p className="mt-1 text-[11px] text-slate-400" data-testid="turn-usage">{spent}</p>}
         </div>
         {attachments}
