@@ -22,6 +22,7 @@ from flowpilot.db.engine import Database
 from flowpilot.errors import install_error_handlers
 from flowpilot.handoffs.router import notifications_router, queue_router
 from flowpilot.handoffs.router import router as handoffs_router
+from flowpilot.headers import SecurityHeadersMiddleware
 from flowpilot.integrations import outbound
 from flowpilot.integrations.router import router as integrations_router
 from flowpilot.library.router import router as library_router
@@ -88,6 +89,7 @@ def create_app(
         large_bytes=settings.upload_max_bytes * 10 + 1_000_000,
         large_suffixes=("/uploads",),
     )
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestIdMiddleware)
     for router in (
         auth_router,

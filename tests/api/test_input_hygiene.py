@@ -61,3 +61,13 @@ def test_database_errors_hide_statement_parameters(app) -> None:  # type: ignore
 
     db = Database("postgresql://u:p@127.0.0.1:1/x", pool_size=1, max_overflow=0)
     assert db.engine.sync_engine.hide_parameters is True
+
+
+async def test_security_headers_on_the_app_and_the_api(client: httpx.AsyncClient) -> None:
+    for path in ("/api/v1/health", "/", "/sessions/00000000-0000-0000-0000-000000000000"):
+        r = await client.get(path)
+        csp = r.headers.get("content-security-policy", "")
+        assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp, path
+        assert "img-src 'self' data: blob:" in csp
+        assert r.headers["x-frame-options"] == "DENY"
+        assert r.headers["x-content-type-options"] == "nosniff"
