@@ -113,7 +113,16 @@ def serve(
         f"(AI provider: {settings.resolved_provider})"
     )
     _print_demo_login(created)
-    uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level="warning")
+    uvicorn.run(
+        create_app(settings),
+        host=bind_host,
+        port=bind_port,
+        log_level="warning",
+        # X-Forwarded-For only from the proxies the operator names (sign-in throttling and
+        # the audit trail key on the client address).
+        proxy_headers=bool(settings.trusted_proxies.strip()),
+        forwarded_allow_ips=settings.trusted_proxies or "",
+    )
 
 
 @app.command("worker")
@@ -162,8 +171,11 @@ def user_create(
         raise typer.BadParameter(f"role must be one of {', '.join(ROLES)}")
     if plan is not None and plan not in PLANS:
         raise typer.BadParameter(f"plan must be one of {', '.join(PLANS)}")
-    if len(password) < 8:
-        raise typer.BadParameter("password must be at least 8 characters")
+    from flowpilot.auth.passwords import password_problem
+
+    problem = password_problem(password)
+    if problem:
+        raise typer.BadParameter(problem)
     libpq = _prepare()
 
     async def create(db):  # type: ignore[no-untyped-def]

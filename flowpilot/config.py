@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # Private / loopback networks or hosts that PSA, Hudu and SMTP addresses may point at
     # (CIDRs or host names, comma-separated): refused by default.
     outbound_allow: str = Field(default="", alias="FLOWPILOT_OUTBOUND_ALLOW")
+    # Reverse proxies whose X-Forwarded-For is believed (IPs or CIDRs, comma-separated);
+    # empty: the connecting address is the client's.
+    trusted_proxies: str = Field(default="", alias="FLOWPILOT_TRUSTED_PROXIES")
     history_token_budget: int = Field(default=60_000, alias="FLOWPILOT_HISTORY_TOKEN_BUDGET")
 
     # Escalation notifications (both optional; in-app notifications are always on).

@@ -4,7 +4,9 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from flowpilot.auth.passwords import MIN_LENGTH, password_problem
 
 Role = Literal["engineer", "lead", "admin"]
 Plan = Literal["free", "pro", "team", "enterprise"]
@@ -55,20 +57,32 @@ class UserOut(BaseModel):
     created_at: datetime
 
 
+def _policy(password: str | None) -> str | None:
+    if password is not None:
+        problem = password_problem(password)
+        if problem:
+            raise ValueError(problem)
+    return password
+
+
 class UserCreate(BaseModel):
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)
     full_name: str = Field(default="", max_length=200)
-    password: str = Field(min_length=8, max_length=200)
+    password: str = Field(min_length=MIN_LENGTH, max_length=200)
     role: Role = "engineer"
     team_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
+
+    _password_policy = field_validator("password")(_policy)
 
 
 class UserUpdate(BaseModel):
     full_name: str | None = Field(default=None, max_length=200)
     role: Role | None = None
     is_active: bool | None = None
-    password: str | None = Field(default=None, min_length=8, max_length=200)
+    password: str | None = Field(default=None, min_length=MIN_LENGTH, max_length=200)
     team_ids: list[uuid.UUID] | None = Field(default=None, max_length=50)
+
+    _password_policy = field_validator("password")(_policy)
 
 
 class TeamOut(BaseModel):

@@ -45,25 +45,43 @@ def normalise_email(email: str) -> str:
 async def check_throttle(
     db: AsyncSession, email: str, ip: str, *, max_failures: int, window_seconds: int
 ) -> None:
+    """Before a password is checked. Atomic: attempts for one e-mail are serialised by a
+    transaction-scoped advisory lock, so parallel guesses cannot all slip under the limit.
+    Limits, per window: `max_failures` for one e-mail from one address (then a backoff that
+    doubles with each further failure), 4x for one e-mail from everywhere and for one address
+    across e-mails. A guesser elsewhere slows the account down; it does not lock its owner
+    out for the whole window."""
+    await db.execute(select(func.pg_advisory_xact_lock(func.hashtext("login:" + email))))
     since = datetime.now(UTC) - timedelta(seconds=window_seconds)
-    failures = await db.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(
-            LoginAttempt.email == email, ~LoginAttempt.succeeded, LoginAttempt.created_at > since
+    failed = (~LoginAttempt.succeeded) & (LoginAttempt.created_at > since)
+    row = (
+        await db.execute(
+            select(
+                func.count().filter(LoginAttempt.email == email, LoginAttempt.ip == ip),
+                func.count().filter(LoginAttempt.email == email),
+                func.max(LoginAttempt.created_at).filter(
+                    LoginAttempt.email == email, LoginAttempt.ip == ip
+                ),
+            ).where(failed, (LoginAttempt.email == email) | (LoginAttempt.ip == ip))
         )
-    )
+    ).one()
+    pair, account, last = int(row[0] or 0), int(row[1] or 0), row[2]
     ip_failures = await db.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(LoginAttempt.ip == ip, ~LoginAttempt.succeeded, LoginAttempt.created_at > since)
+        select(func.count()).select_from(LoginAttempt).where(failed, LoginAttempt.ip == ip)
     )
-    # An IP gets more room than one address: an office shares one public IP.
-    if (failures or 0) >= max_failures or (ip_failures or 0) >= max_failures * 4:
+    if account >= max_failures * 4 or (ip_failures or 0) >= max_failures * 4:
         raise TooManyRequests(
             "Too many failed sign-in attempts. Wait a few minutes and try again.",
             retry_after=window_seconds,
         )
+    if pair >= max_failures and last is not None:
+        wait = min(window_seconds, 30 * 2 ** (pair - max_failures))
+        remaining = int(wait - (datetime.now(UTC) - last).total_seconds())
+        if remaining > 0:
+            raise TooManyRequests(
+                "Too many failed sign-in attempts. Wait a little and try again.",
+                retry_after=remaining,
+            )
 
 
 async def record_attempt(db: AsyncSession, email: str, ip: str, succeeded: bool) -> None:
