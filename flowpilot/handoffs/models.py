@@ -48,6 +48,8 @@ class SessionHandoff(IdMixin, CreatedMixin, Base):
     target_team_id: Mapped[uuid.UUID | None] = fk_column("teams.id", "SET NULL", nullable=True)
     claimed_by: Mapped[uuid.UUID | None] = fk_column("users.id", "SET NULL", nullable=True)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Set when a lead or admin claims an escalation aimed at a team they are not in.
+    claim_note: Mapped[str | None] = mapped_column(String(300), nullable=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     briefing: Mapped[str | None] = mapped_column(Text, nullable=True)
     briefing_generated_at: Mapped[datetime | None] = mapped_column(

@@ -68,6 +68,7 @@ class HandoffResponse(BaseModel):
     claimed_by: uuid.UUID | None
     claimed_by_name: str = ""
     claimed_at: datetime | None
+    claim_note: str | None = None
     psa_note_pushed: bool
     psa_note_id: str | None = None
     psa_note_error: str | None = None

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flowpilot.ai.base import ChatProvider, ProviderError
 from flowpilot.ai.contracts import call_structured
 from flowpilot.auth.models import Team, TeamMembership, User
-from flowpilot.auth.service import Principal, display_name
-from flowpilot.errors import Conflict, NotFound, ProviderFailed
+from flowpilot.auth.service import Principal, display_name, team_names
+from flowpilot.errors import Conflict, Forbidden, NotFound, ProviderFailed
 from flowpilot.handoffs.models import Notification, SessionHandoff
 from flowpilot.handoffs.record import (
     build_snapshot,
@@ -213,6 +213,23 @@ async def claim(
     db: AsyncSession, principal: Principal, session_id: uuid.UUID, handoff_id: uuid.UUID
 ) -> tuple[AISession, SessionHandoff]:
     session = await sessions.get_session(db, principal, session_id)
+    target = await get_handoff(db, session, handoff_id)
+    outside = (
+        target.target_team_id is not None
+        and target.target_team_id not in principal.team_ids
+        and target.handed_off_by != principal.user_id
+    )
+    team = ""
+    if outside and target.target_team_id is not None:
+        team = (await team_names(db, [target.target_team_id])).get(target.target_team_id, "")
+    if outside and not principal.is_lead:
+        raise Forbidden(
+            f"This handoff is for the {team or 'target'} team; ask a lead to claim it for you",
+            code="wrong_team",
+        )
+    note = None
+    if outside:
+        note = f"Claimed by a {principal.role} from outside the {team or 'target'} team"
     # One statement decides the winner; concurrent claimers see zero rows.
     won = await db.execute(
         update(SessionHandoff)
@@ -222,12 +239,15 @@ async def claim(
             SessionHandoff.account_id == session.account_id,
             SessionHandoff.status == "open",
         )
-        .values(status="claimed", claimed_by=principal.user_id, claimed_at=func.now())
+        .values(
+            status="claimed", claimed_by=principal.user_id, claimed_at=func.now(), claim_note=note
+        )
         .returning(SessionHandoff.id)
         .execution_options(synchronize_session=False)
     )
     if won.first() is None:
         handoff = await get_handoff(db, session, handoff_id)
+        await db.refresh(handoff)
         if handoff.status == "claimed":
             name = await display_name(db, handoff.claimed_by)
             raise Conflict(

@@ -317,3 +317,34 @@ async def test_escalation_to_another_team_reaches_its_members(
         headers=specialist.headers,
     )
     assert bad.status_code == 404
+
+
+async def test_a_claim_honours_the_target_team(
+    client: httpx.AsyncClient, tenant: Tenant, maker
+) -> None:  # type: ignore[no-untyped-def]
+    admin = tenant.admin.headers
+    network = (await client.post("/api/v1/teams", json={"name": "Network"}, headers=admin)).json()
+    outsider = await add_member(maker, tenant, "engineer")  # Service Desk, not Network
+    lead = await add_member(maker, tenant, "lead")  # Service Desk lead
+    s = (
+        await client.post(
+            "/api/v1/ai-sessions",
+            json={"problem_summary": "Switch loop at the branch office"},
+            headers=tenant.engineer.headers,
+        )
+    ).json()
+    base = f"/api/v1/ai-sessions/{s['id']}"
+    handoff = await client.post(
+        f"{base}/handoff",
+        json={"intent": "escalate", "target_team_id": network["id"]},
+        headers=tenant.engineer.headers,
+    )
+    hid = handoff.json()["id"]
+    refused = await client.post(f"{base}/handoffs/{hid}/claim", headers=outsider.headers)
+    assert refused.status_code == 403 and refused.json()["code"] == "wrong_team"
+    assert "Network" in refused.json()["detail"]
+    taken = await client.post(f"{base}/handoffs/{hid}/claim", headers=lead.headers)
+    assert taken.status_code == 200, taken.text
+    history = (await client.get(f"{base}/handoffs", headers=lead.headers)).json()
+    claimed = next(x for x in history if x["id"] == hid)
+    assert claimed["claim_note"] == "Claimed by a lead from outside the Network team"

@@ -1550,6 +1550,8 @@ export interface components {
             artifacts: {
                 [key: string]: unknown;
             }[];
+            /** Claim Note */
+            claim_note?: string | null;
             /** Claimed At */
             claimed_at: string | null;
             /** Claimed By */

@@ -34,9 +34,10 @@ export function QueuePage() {
       await api.claim(sessionId, handoffId);
       navigate(`/sessions/${sessionId}?briefing=${handoffId}`);
     } catch (err) {
+      // Refresh the list first, then say why the claim failed (a reload must not hide it).
+      await load();
       setError((err as Error).message);
       setBusy(null);
-      void load();
     }
   }
 
