@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from flowpilot.ai.base import ChatProvider
 from flowpilot.ai.registry import build_provider
+from flowpilot.audit.router import router as audit_router
 from flowpilot.auth.router import auth_router, teams_router, users_router
 from flowpilot.branching.router import router as branches_router
 from flowpilot.config import Settings, get_settings
@@ -104,6 +105,7 @@ def create_app(
         outputs_router,
         library_router,
         integrations_router,
+        audit_router,
     ):
         app.include_router(router)
     _add_health(app)

@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     # Reverse proxies whose X-Forwarded-For is believed (IPs or CIDRs, comma-separated);
     # empty: the connecting address is the client's.
     trusted_proxies: str = Field(default="", alias="FLOWPILOT_TRUSTED_PROXIES")
+    audit_retention_days: int = Field(default=365, ge=1, alias="FLOWPILOT_AUDIT_RETENTION_DAYS")
     history_token_budget: int = Field(default=60_000, alias="FLOWPILOT_HISTORY_TOKEN_BUDGET")
 
     # Escalation notifications (both optional; in-app notifications are always on).

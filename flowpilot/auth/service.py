@@ -89,6 +89,10 @@ async def record_attempt(db: AsyncSession, email: str, ip: str, succeeded: bool)
     await db.flush()
 
 
+async def account_of_email(db: AsyncSession, email: str) -> uuid.UUID | None:
+    return await db.scalar(select(User.account_id).where(User.email == email))
+
+
 async def authenticate(db: AsyncSession, email: str, password: str) -> User | None:
     user = await db.scalar(select(User).where(User.email == email))
     ok = verify_password(user.password_hash if user else None, password)

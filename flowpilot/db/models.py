@@ -1,5 +1,6 @@
 """Every domain's models, imported so Base.metadata is complete (Alembic, tests)."""
 
+from flowpilot.audit.models import AuditEvent
 from flowpilot.auth.models import Account, AuthToken, LoginAttempt, Team, TeamMembership, User
 from flowpilot.branching.models import ForkPoint
 from flowpilot.db.base import Base
@@ -16,6 +17,7 @@ from flowpilot.uploads.models import FileUpload
 
 __all__ = [
     "Account",
+    "AuditEvent",
     "AISession",
     "AISessionStep",
     "AuthToken",

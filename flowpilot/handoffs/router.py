@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import func, select, update
 
+from flowpilot.audit.service import audit
 from flowpilot.auth.deps import CurrentUser
 from flowpilot.auth.service import display_names, team_names
 from flowpilot.db.deps import DBSession
@@ -152,6 +153,8 @@ async def claim_handoff(
     session_id: uuid.UUID, handoff_id: uuid.UUID, principal: CurrentUser, db: DBSession
 ) -> HandoffResponse:
     _, handoff = await service.claim(db, principal, session_id, handoff_id)
+    await audit(db, principal, "handoff.claim", "handoff", handoff.id,
+                session_id=str(session_id), note=handoff.claim_note or "")  # fmt: skip
     return await handoff_out(db, handoff)
 
 

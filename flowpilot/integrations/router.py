@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
+from flowpilot.audit.service import audit
 from flowpilot.auth.deps import AdminUser, CurrentUser
 from flowpilot.db.deps import DBSession
 from flowpilot.integrations import service
@@ -51,6 +52,8 @@ async def create_connection(
     body: PsaConnectionCreate, principal: AdminUser, db: DBSession, key: SecretKey
 ) -> PsaConnectionOut:
     connection = await service.create_connection(db, principal, body, key)
+    await audit(db, principal, "settings.psa_connection", "psa_connection", connection.id,
+                change="create", vendor=connection.vendor)  # fmt: skip
     return service.connection_out(connection, key)
 
 
@@ -63,6 +66,11 @@ async def update_connection(
     key: SecretKey,
 ) -> PsaConnectionOut:
     connection = await service.update_connection(db, principal, connection_id, body, key)
+    changed = sorted(
+        {*(body.settings or {}), *(body.secrets or {})} | ({"name"} if body.name else set())
+    )
+    await audit(db, principal, "settings.psa_connection", "psa_connection", connection.id,
+                change="update", fields=changed)  # fmt: skip
     return service.connection_out(connection, key)
 
 
@@ -71,6 +79,8 @@ async def delete_connection(
     connection_id: uuid.UUID, principal: AdminUser, db: DBSession
 ) -> Response:
     await service.delete_connection(db, principal, connection_id)
+    await audit(db, principal, "settings.psa_connection", "psa_connection", connection_id,
+                change="delete")  # fmt: skip
     return Response(status_code=204)
 
 
@@ -90,6 +100,8 @@ async def look_up_ticket(
     key: SecretKey,
 ) -> PsaTicketOut:
     connection = await service.get_connection(db, principal.account_id, connection_id)
+    await audit(db, principal, "ticket.preview", "psa_ticket", ticket_id,
+                connection_id=str(connection.id))  # fmt: skip
     ticket = await service.fetch_ticket(connection, ticket_id, key)
     return PsaTicketOut(
         connection_id=connection.id,
@@ -107,12 +119,15 @@ async def get_smtp(principal: AdminUser, db: DBSession, key: SecretKey) -> SmtpS
 async def put_smtp(
     body: SmtpSettingsIn, principal: AdminUser, db: DBSession, key: SecretKey
 ) -> SmtpSettingsOut:
-    return service.smtp_out(await service.save_smtp(db, principal, body, key), key)
+    saved = await service.save_smtp(db, principal, body, key)
+    await audit(db, principal, "settings.smtp", "smtp_settings", "", change="save", host=body.host)
+    return service.smtp_out(saved, key)
 
 
 @router.delete("/smtp-settings", status_code=204)
 async def delete_smtp(principal: AdminUser, db: DBSession) -> Response:
     await service.delete_smtp(db, principal)
+    await audit(db, principal, "settings.smtp", "smtp_settings", "", change="delete")
     return Response(status_code=204)
 
 
@@ -132,12 +147,15 @@ async def get_hudu(principal: AdminUser, db: DBSession, key: SecretKey) -> HuduS
 async def put_hudu(
     body: HuduSettingsIn, principal: AdminUser, db: DBSession, key: SecretKey
 ) -> HuduSettingsOut:
-    return service.hudu_out(await service.save_hudu(db, principal, body, key), key)
+    saved = await service.save_hudu(db, principal, body, key)
+    await audit(db, principal, "settings.hudu", "hudu_settings", "", change="save")
+    return service.hudu_out(saved, key)
 
 
 @router.delete("/hudu-settings", status_code=204)
 async def delete_hudu(principal: AdminUser, db: DBSession) -> Response:
     await service.delete_hudu(db, principal)
+    await audit(db, principal, "settings.hudu", "hudu_settings", "", change="delete")
     return Response(status_code=204)
 
 

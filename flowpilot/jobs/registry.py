@@ -1,5 +1,6 @@
 """Importing this module registers every task on `job_app`."""
 
+from flowpilot.audit import tasks as _audit_tasks  # noqa: F401
 from flowpilot.branching import tasks as _branch_tasks  # noqa: F401
 from flowpilot.handoffs import tasks as _handoff_tasks  # noqa: F401
 from flowpilot.resolutions import tasks as _resolution_tasks  # noqa: F401

@@ -6,6 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Request, Response
 
+from flowpilot.audit.service import audit
 from flowpilot.auth.deps import CurrentUser
 from flowpilot.db.deps import DBSession
 from flowpilot.resolutions import service
@@ -71,6 +72,9 @@ async def edit_output(
     output = await service.update(
         db, principal, session_id, output_id, body.edited_content, body.status
     )
+    if body.status == "approved":
+        await audit(db, principal, "output.approve", "output", output.id,
+                    output_type=output.output_type, session_id=str(session_id))  # fmt: skip
     return (await _with_pushes(db, [output]))[0]
 
 
@@ -108,6 +112,9 @@ async def push_output(
     response: Response,
 ) -> ResolutionOutputPushResponse:
     output, push, clipboard = await service.push(db, principal, session_id, output_id, body)
+    action = "output.copy" if body.destination == "clipboard" else "output.push"
+    await audit(db, principal, action, "output", output.id, destination=body.destination,
+                output_type=output.output_type, session_id=str(session_id))  # fmt: skip
     if push is not None and push.result == "queued":
         response.status_code = 202
     return ResolutionOutputPushResponse(

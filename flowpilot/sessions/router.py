@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy import select
 
 from flowpilot.ai.base import Usage
+from flowpilot.audit.service import audit
 from flowpilot.auth.deps import CurrentUser
 from flowpilot.auth.service import Principal, display_names
 from flowpilot.db.deps import DBSession
@@ -118,7 +119,9 @@ async def list_sessions(
 
 @router.get("/{session_id}", response_model=SessionOut)
 async def get_session(session_id: uuid.UUID, principal: CurrentUser, db: DBSession) -> SessionOut:
-    return await _one_out(db, await service.get_session(db, principal, session_id), principal)
+    session = await service.get_session(db, principal, session_id)
+    await audit(db, principal, "session.read", "session", session.id)
+    return await _one_out(db, session, principal)
 
 
 @router.patch("/{session_id}", response_model=SessionOut)

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
+from flowpilot.audit.service import audit
 from flowpilot.auth.deps import CurrentUser
 from flowpilot.db.deps import DBSession
 from flowpilot.jobs.defer import defer
@@ -68,6 +69,7 @@ async def get_content(
     """The bytes, with the type FlowPilot detected: images and PDFs inline, all else as an
     attachment; never sniffed by the browser, never rendered as HTML."""
     upload = await service.get_upload(db, principal, session_id, upload_id)
+    await audit(db, principal, "upload.read", "upload", upload.id, session_id=str(session_id))
     data = await _storage(request).get(upload.storage_key)
     inline = upload.detected_type in INLINE_TYPES
     media = upload.detected_type if inline else "text/plain; charset=utf-8"

@@ -193,6 +193,7 @@ async def test_lists_never_show_another_account(
             (await client.get("/api/v1/ai-sessions?scope=all", headers=h)).text,
             (await client.get("/api/v1/library/search?q=private", headers=h)).text,
             (await client.get("/api/v1/library/playbooks?status=all", headers=h)).text,
+            (await client.get("/api/v1/audit?limit=500", headers=h)).text,
             (await client.get("/api/v1/ai-sessions/queue", headers=h)).text,
             (await client.get("/api/v1/notifications", headers=h)).text,
             (await client.get("/api/v1/psa-connections", headers=h)).text,

@@ -50,6 +50,7 @@ export type TestResult = Schemas["TestResult"];
 export type HuduSettings = Schemas["HuduSettingsOut"];
 export type HuduSettingsIn = Schemas["HuduSettingsIn"];
 export type DeliveryTargets = Schemas["DeliveryTargets"];
+export type AuditPage = Schemas["AuditPage"];
 export type Playbook = Schemas["PlaybookDetail"];
 export type PlaybookSummary = Schemas["PlaybookSummary"];
 export type PlaybookPage = Schemas["PlaybookPage"];
@@ -198,6 +199,8 @@ export const api = {
   playbookVersion: (pid: string, version: number) =>
     call<PlaybookVersionDetail>(http.get(`/library/playbooks/${pid}/versions/${version}`)),
   searchLibrary: (q: string, limit = 5) => call<LibraryHit[]>(http.get("/library/search", { params: { q, limit } })),
+  audit: (params: { action?: string; object_id?: string; limit?: number; offset?: number }) =>
+    call<AuditPage>(http.get("/audit", { params })),
   stopTurn: (id: string, messageId: string) =>
     call<{ stop_requested: boolean }>(http.post(`/ai-sessions/${id}/messages/${messageId}/stop`)),
 };

@@ -1,4 +1,5 @@
 import type { Me } from "../api/client";
+import { AuditSection } from "../components/settings/AuditSection";
 import { HuduSection } from "../components/settings/HuduSection";
 import { PeopleSection } from "../components/settings/PeopleSection";
 import { PsaConnectionsSection } from "../components/settings/PsaConnectionsSection";
@@ -13,6 +14,7 @@ export function SettingsPage({ me }: { me: Me }) {
       <PsaConnectionsSection />
       <SmtpSection defaultTestAddress={me.email} />
       <HuduSection />
+      <AuditSection />
     </div>
   );
 }
