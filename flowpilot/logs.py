@@ -130,13 +130,18 @@ class _BodyTooLarge(Exception):
 
 
 async def _reject_too_large(send: Send, limit: int) -> None:
-    body = json.dumps(
-        {"detail": f"Request body exceeds {limit} bytes", "code": "payload_too_large"}
-    ).encode()
+    await send_json(
+        send, 413, {"detail": f"Request body exceeds {limit} bytes", "code": "payload_too_large"}
+    )
+
+
+async def send_json(send: Send, status: int, payload: dict[str, str]) -> None:
+    """A complete JSON response from middleware (before any route runs)."""
+    body = json.dumps(payload).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
@@ -212,20 +217,11 @@ class ControlCharacterMiddleware:
 
 
 async def _reject_control(send: Send) -> None:
-    body = json.dumps(
+    await send_json(
+        send,
+        422,
         {
             "detail": "Text must not contain NUL or other control characters",
             "code": "control_characters",
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 422,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
+        },
     )
-    await send({"type": "http.response.body", "body": body})

@@ -519,16 +519,22 @@ async def request_stop(
     await db.flush()
 
 
+def _token_totals(usage: Usage) -> dict[str, Any]:
+    return {
+        "total_input_tokens": AISession.total_input_tokens + usage.input_tokens,
+        "total_output_tokens": AISession.total_output_tokens + usage.output_tokens,
+        "total_cache_read_tokens": AISession.total_cache_read_tokens + usage.cache_read_tokens,
+        "total_cache_write_tokens": AISession.total_cache_write_tokens + usage.cache_write_tokens,
+    }
+
+
 async def add_usage(db: AsyncSession, session_id: uuid.UUID, usage: Usage) -> int:
     """Add a turn's usage in one atomic UPDATE (no read-modify-write); returns the step number."""
     result = await db.execute(
         update(AISession)
         .where(AISession.id == session_id)
         .values(
-            total_input_tokens=AISession.total_input_tokens + usage.input_tokens,
-            total_output_tokens=AISession.total_output_tokens + usage.output_tokens,
-            total_cache_read_tokens=AISession.total_cache_read_tokens + usage.cache_read_tokens,
-            total_cache_write_tokens=AISession.total_cache_write_tokens + usage.cache_write_tokens,
+            **_token_totals(usage),
             turn_count=AISession.turn_count + 1,
             step_count=AISession.step_count + 1,
         )
@@ -543,12 +549,7 @@ async def add_job_usage(db: AsyncSession, session_id: uuid.UUID, usage: Usage) -
     await db.execute(
         update(AISession)
         .where(AISession.id == session_id)
-        .values(
-            total_input_tokens=AISession.total_input_tokens + usage.input_tokens,
-            total_output_tokens=AISession.total_output_tokens + usage.output_tokens,
-            total_cache_read_tokens=AISession.total_cache_read_tokens + usage.cache_read_tokens,
-            total_cache_write_tokens=AISession.total_cache_write_tokens + usage.cache_write_tokens,
-        )
+        .values(**_token_totals(usage))
         .execution_options(synchronize_session=False)
     )
 
