@@ -92,9 +92,20 @@ class TeamOut(BaseModel):
     created_at: datetime
 
 
+def _team_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise ValueError("A team needs a name")
+    return name
+
+
 class TeamCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
+
+    _name = field_validator("name")(_team_name)
 
 
 class TeamUpdate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
+
+    _name = field_validator("name")(_team_name)

@@ -158,8 +158,9 @@ class HuduSettingsIn(BaseModel):
 
     # Omit to keep the stored key.
     api_key: str | None = Field(default=None, min_length=1, max_length=500)
-    company_id: int | None = Field(default=None, ge=1)
-    folder_id: int | None = Field(default=None, ge=1)
+    # Hudu ids are 32-bit integers (and so are the columns).
+    company_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    folder_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
 
 
 class HuduSettingsOut(BaseModel):

@@ -20,6 +20,7 @@ from flowpilot.sessions.models import (
     REPORTED_STATES,
     AISession,
     AISessionStep,
+    SessionBranch,
     SessionMessage,
 )
 
@@ -49,41 +50,50 @@ async def next_step_number(db: Any, session_id: uuid.UUID) -> int:
 
 @job_app.task(name="analyse_intake", retry=RetryStrategy(max_attempts=5, exponential_wait=2))
 async def analyse_intake(session_id: str) -> None:
-    """Classify the problem and record the first checks as an intake_analysis step."""
+    """Classify the problem and record the first checks as an intake_analysis step.
+
+    Read, then call the model with no transaction open, then write in a short transaction
+    that locks in the order a chat turn does (branch, then session): a turn saving its reply
+    at the same moment waits for this job instead of deadlocking with it."""
     rt = runtime()
     async with rt.sessionmaker() as db:
         session = await db.get(AISession, uuid.UUID(session_id))
         if session is None:
             return  # deleted meanwhile
+        problem, intake = session.problem_summary, session.intake
         # Only playbooks that fit (same threshold as chat): no domain is better than a wrong one.
-        hits = await library.search(
-            db, session.account_id, session.problem_summary, 3, fits_only=True
-        )
-
-        def compose() -> dict[str, Any]:
-            top = hits[0].entry if hits else None
-            return {
-                "problem_domain": top.domain if top else "General",
-                "summary": session.problem_summary[:300],
-                "first_checks": [s["title"] for s in (top.steps[:3] if top else [])],
-                "playbooks": [h.entry.slug for h in hits],
-            }
-
-        request = StructuredRequest(
-            system="Classify an IT support problem for an MSP service desk.",
-            prompt=f"Problem: {session.problem_summary}\nIntake: {session.intake}",
-            schema=INTAKE_SCHEMA,
-            name="intake_analysis",
-            offline_compose=compose,
-        )
-        try:
-            result = await rt.provider.structured(request)
-        except ProviderError as exc:
-            if not exc.retryable:
-                log.warning("intake_analysis_skipped", detail=exc.detail)
-                return
-            raise
-        data = result.data
+        hits = await library.search(db, session.account_id, problem, 3, fits_only=True)
+        offline = {
+            "problem_domain": hits[0].entry.domain if hits else "General",
+            "summary": problem[:300],
+            "first_checks": [s["title"] for s in (hits[0].entry.steps[:3] if hits else [])],
+            "playbooks": [h.entry.slug for h in hits],
+        }
+    request = StructuredRequest(
+        system="Classify an IT support problem for an MSP service desk.",
+        prompt=f"Problem: {problem}\nIntake: {intake}",
+        schema=INTAKE_SCHEMA,
+        name="intake_analysis",
+        offline_compose=lambda: offline,
+    )
+    try:
+        result = await rt.provider.structured(request)
+    except ProviderError as exc:
+        if not exc.retryable:
+            log.warning("intake_analysis_skipped", detail=exc.detail)
+            return
+        raise
+    data = result.data
+    async with rt.sessionmaker() as db:
+        session = await db.get(AISession, uuid.UUID(session_id))
+        if session is None:
+            return
+        if session.active_branch_id is not None:
+            await db.execute(
+                select(SessionBranch.id)
+                .where(SessionBranch.id == session.active_branch_id)
+                .with_for_update()
+            )
         if not session.problem_domain and data.get("problem_domain"):
             session.problem_domain = str(data["problem_domain"])[:120]
         checks = [str(c) for c in data.get("first_checks", [])][:5]

@@ -36,7 +36,9 @@ class Incoming:
 def display_name(raw: str | None) -> str:
     """The name as shown to people: no directories, no control characters, bounded."""
     name = (raw or "").replace("\\", "/").split("/")[-1]
-    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip().lstrip(".") or "upload"
+    # Control characters, and bidi overrides that make "exe.pdf" look like "fdp.exe".
+    name = re.sub(r"[\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]", "", name)
+    name = name.strip().lstrip(".") or "upload"
     return name[:255]
 
 

@@ -71,3 +71,33 @@ async def test_security_headers_on_the_app_and_the_api(client: httpx.AsyncClient
         assert "img-src 'self' data: blob:" in csp
         assert r.headers["x-frame-options"] == "DENY"
         assert r.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_names_and_numbers_are_bounded(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    a = tenant.admin.headers
+    blank = await client.post("/api/v1/teams", json={"name": "   "}, headers=a)
+    assert blank.status_code == 422
+    spaced = await client.post("/api/v1/teams", json={"name": "  Net   Ops "}, headers=a)
+    assert spaced.json()["name"] == "Net Ops"
+    huge = await client.put(
+        "/api/v1/hudu-settings",
+        json={"base_url": "https://docs.example.com", "api_key": "k" * 20, "company_id": 2**40},
+        headers=a,
+    )
+    assert huge.status_code == 422
+
+
+async def test_bidi_overrides_are_removed_from_upload_names(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    h = tenant.engineer.headers
+    sid = (
+        await client.post("/api/v1/ai-sessions", json={"problem_summary": "Odd file"}, headers=h)
+    ).json()["id"]
+    r = await client.post(
+        f"/api/v1/ai-sessions/{sid}/uploads",
+        files=[("files", ("invoice\u202efdp.exe.txt", b"hello", "text/plain"))],
+        headers=h,
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()[0]["original_name"] == "invoicefdp.exe.txt"
