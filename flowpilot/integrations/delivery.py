@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypeVar
+
+import httpx
 
 
 class DeliveryError(Exception):
@@ -24,6 +27,30 @@ class DeliveryError(Exception):
 
 
 E = TypeVar("E", bound=DeliveryError)
+
+
+MESSAGE_KEYS = ("message", "Message", "error_description", "detail", "title", "error")
+
+
+def vendor_detail(response: httpx.Response) -> str:
+    """What a vendor says went wrong, from its JSON error fields only: a raw body (an HTML
+    page from whatever answered) is never echoed."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    parts: list[str] = []
+    if isinstance(body, dict):
+        parts += [str(body[k]) for k in MESSAGE_KEYS if isinstance(body.get(k), (str, int))]
+        for error in body.get("errors") or []:
+            if isinstance(error, dict):
+                field = error.get("field") or error.get("property") or ""
+                message = error.get("message") or error.get("Message") or ""
+                parts.append(f"{field}: {message}" if field else str(message))
+            elif isinstance(error, str):
+                parts.append(error)
+    text = "; ".join(p for p in parts if p)
+    return re.sub(r"[\x00-\x1f\x7f]", " ", text)[:300]
 
 
 def http_status_error(

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from flowpilot.integrations import outbound
-from flowpilot.integrations.delivery import DeliveryError, http_status_error
+from flowpilot.integrations.delivery import DeliveryError, http_status_error, vendor_detail
 
 VENDOR = "Hudu"
 
@@ -30,7 +30,7 @@ class HuduClient:
         except httpx.HTTPError as exc:
             raise DeliveryError(f"{VENDOR} could not be reached: {exc}", retryable=True) from exc
         if response.status_code >= 400:
-            detail = response.text[:200]
+            detail = vendor_detail(response)
             raise http_status_error(VENDOR, response.status_code, detail, response.headers)
         return response.json() if response.content else {}
 

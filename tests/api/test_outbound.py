@@ -134,3 +134,16 @@ async def test_a_private_mail_server_is_refused(
         headers=h,
     )
     assert hudu.status_code == 422
+
+
+def test_vendor_errors_are_read_from_their_json_fields_never_echoed_raw() -> None:
+    from flowpilot.integrations.delivery import vendor_detail
+
+    html = httpx.Response(500, text="<html><title>Router admin</title>secret page</html>")
+    assert vendor_detail(html) == ""
+    cw = httpx.Response(
+        400, json={"message": "Invalid", "errors": [{"field": "summary", "message": "Required"}]}
+    )
+    assert vendor_detail(cw) == "Invalid; summary: Required"
+    oauth = httpx.Response(401, json={"error": "invalid_client", "error_description": "Bad secret"})
+    assert vendor_detail(oauth) == "Bad secret; invalid_client"

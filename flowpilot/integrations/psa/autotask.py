@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from flowpilot.integrations import outbound
+from flowpilot.integrations.delivery import vendor_detail
 from flowpilot.integrations.psa.base import PsaError, PsaTicket, status_error
 
 VENDOR = "Autotask"
@@ -48,7 +49,7 @@ class AutotaskAdapter:
             except httpx.HTTPError as exc:
                 raise PsaError(f"{VENDOR} zone lookup failed: {exc}", retryable=True) from exc
             if zone.status_code >= 400:
-                raise status_error(VENDOR, zone.status_code, zone.text[:200], zone.headers)
+                raise status_error(VENDOR, zone.status_code, vendor_detail(zone), zone.headers)
             base = zone.json()["url"].rstrip("/") + "/V1.0"
             self._client = httpx.AsyncClient(
                 base_url=base,
@@ -65,7 +66,9 @@ class AutotaskAdapter:
         except httpx.HTTPError as exc:
             raise PsaError(f"{VENDOR} could not be reached: {exc}", retryable=True) from exc
         if response.status_code >= 400:
-            raise status_error(VENDOR, response.status_code, _detail(response), response.headers)
+            raise status_error(
+                VENDOR, response.status_code, vendor_detail(response), response.headers
+            )
         return response.json() if response.content else {}
 
     async def test_connection(self) -> str:
@@ -128,12 +131,3 @@ class AutotaskAdapter:
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.aclose()
-
-
-def _detail(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:200]
-    errors = body.get("errors") if isinstance(body, dict) else None
-    return "; ".join(str(e) for e in errors) if errors else response.text[:200]

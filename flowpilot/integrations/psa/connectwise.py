@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from flowpilot.integrations import outbound
+from flowpilot.integrations.delivery import vendor_detail
 from flowpilot.integrations.psa.base import PsaError, PsaTicket, status_error
 
 VENDOR = "ConnectWise"
@@ -50,7 +51,9 @@ class ConnectWiseAdapter:
         except httpx.HTTPError as exc:
             raise PsaError(f"{VENDOR} could not be reached: {exc}", retryable=True) from exc
         if response.status_code >= 400:
-            raise status_error(VENDOR, response.status_code, _detail(response), response.headers)
+            raise status_error(
+                VENDOR, response.status_code, vendor_detail(response), response.headers
+            )
         return response.json() if response.content else {}
 
     async def test_connection(self) -> str:
@@ -113,16 +116,3 @@ class ConnectWiseAdapter:
 
     async def aclose(self) -> None:
         await self.client.aclose()
-
-
-def _detail(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:200]
-    message = str(body.get("message", "")) if isinstance(body, dict) else ""
-    fields = [
-        f"{e.get('field', '')}: {e.get('message', '')}"
-        for e in (body.get("errors") or [] if isinstance(body, dict) else [])
-    ]
-    return "; ".join([m for m in [message, *fields] if m]) or response.text[:200]

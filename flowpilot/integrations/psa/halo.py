@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from flowpilot.integrations import outbound
+from flowpilot.integrations.delivery import vendor_detail
 from flowpilot.integrations.html import markdown_to_html
 from flowpilot.integrations.psa.base import PsaError, PsaTicket, status_error
 
@@ -56,7 +57,9 @@ class HaloAdapter:
         except httpx.HTTPError as exc:
             raise PsaError(f"{VENDOR} could not be reached: {exc}", retryable=True) from exc
         if response.status_code >= 400:
-            raise status_error(VENDOR, response.status_code, response.text[:200], response.headers)
+            raise status_error(
+                VENDOR, response.status_code, vendor_detail(response), response.headers
+            )
         body = response.json()
         self._token = str(body["access_token"])
         self._expires = time.monotonic() + float(body.get("expires_in", 3600))
@@ -71,7 +74,9 @@ class HaloAdapter:
         if response.status_code == 401:
             self._token = None  # expired early: the next attempt fetches a new one
         if response.status_code >= 400:
-            raise status_error(VENDOR, response.status_code, _detail(response), response.headers)
+            raise status_error(
+                VENDOR, response.status_code, vendor_detail(response), response.headers
+            )
         return response.json() if response.content else {}
 
     async def test_connection(self) -> str:
@@ -132,13 +137,3 @@ class HaloAdapter:
 
     async def aclose(self) -> None:
         await self.client.aclose()
-
-
-def _detail(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:200]
-    if isinstance(body, dict):
-        return "; ".join(f"{k}: {v}" for k, v in body.items())[:300]
-    return str(body)[:300]
