@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from typing import Annotated
 
@@ -17,6 +18,12 @@ CSRF_COOKIE = "fp_csrf"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
+
+def csrf_token_for(session_token: str, secret_key: str) -> str:
+    digest = hmac.new(secret_key.encode(), f"csrf:{session_token}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:43]
+
+
 bearer = HTTPBearer(auto_error=False, description="Token from POST /api/v1/auth/login")
 
 
@@ -31,9 +38,11 @@ async def current_principal(
     if not cookie:
         raise Unauthorized("Not signed in")
     if request.method not in SAFE_METHODS:
-        expected = request.cookies.get(CSRF_COOKIE, "")
+        # The token is derived from this sign-in's session token: one planted by someone
+        # else (or left from another sign-in) does not match.
+        expected = csrf_token_for(cookie, request.app.state.settings.resolved_secret_key())
         sent = request.headers.get(CSRF_HEADER, "")
-        if not expected or not hmac.compare_digest(expected, sent):
+        if not hmac.compare_digest(expected, sent):
             raise Forbidden("Missing or wrong CSRF token", code="csrf_failed")
     return await principal_for_token(db, cookie, via_cookie=True)
 

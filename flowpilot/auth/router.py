@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import uuid
 
 from fastapi import APIRouter, Request, Response
@@ -10,7 +9,13 @@ from sqlalchemy import func, select
 
 from flowpilot.audit.service import audit, record
 from flowpilot.auth import service
-from flowpilot.auth.deps import CSRF_COOKIE, SESSION_COOKIE, AdminUser, CurrentUser
+from flowpilot.auth.deps import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    AdminUser,
+    CurrentUser,
+    csrf_token_for,
+)
 from flowpilot.auth.models import Team, TeamMembership, User
 from flowpilot.auth.schemas import (
     AccountOut,
@@ -26,7 +31,6 @@ from flowpilot.auth.schemas import (
     UserUpdate,
 )
 from flowpilot.auth.security import hash_password
-from flowpilot.config import get_settings
 from flowpilot.db.deps import DBSession
 from flowpilot.errors import Conflict, Unauthorized
 
@@ -43,7 +47,7 @@ def _client_ip(request: Request) -> str:
 async def login(
     body: LoginRequest, request: Request, response: Response, db: DBSession
 ) -> TokenResponse:
-    settings = get_settings()
+    settings = request.app.state.settings
     email = service.normalise_email(body.email)
     ip = _client_ip(request)
     await service.check_throttle(
@@ -80,7 +84,7 @@ async def login(
     # Double-submit CSRF token: readable by our own JS, sent back as X-CSRF-Token.
     response.set_cookie(
         CSRF_COOKIE,
-        secrets.token_urlsafe(24),
+        csrf_token_for(token, settings.resolved_secret_key()),
         max_age=max_age,
         httponly=False,
         samesite="strict",

@@ -38,6 +38,11 @@ async def test_cookie_writes_need_csrf_header(client: httpx.AsyncClient, tenant:
         "/api/v1/ai-sessions", json=body, headers={"X-CSRF-Token": client.cookies["fp_csrf"]}
     )
     assert ok.status_code == 201, ok.text
+    # A token planted by someone else (or from another sign-in) does not fit this sign-in.
+    planted = {"X-CSRF-Token": "x" * 43}
+    client.cookies.set("fp_csrf", "x" * 43)
+    refused = await client.post("/api/v1/ai-sessions", json=body, headers=planted)
+    assert refused.status_code == 403 and refused.json()["code"] == "csrf_failed"
 
 
 async def test_wrong_password_then_throttled(client: httpx.AsyncClient, tenant: Tenant) -> None:
