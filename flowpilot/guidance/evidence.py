@@ -437,7 +437,7 @@ def extract(text: str) -> Evidence:
     return ev
 
 
-SCOPES = ("one user", "several users", "all users", "one site")
+SCOPES = tuple(label for label, _ in _SCOPES)
 
 # What a model is asked to return for one message (the same fields as `extract`).
 EVIDENCE_SCHEMA: dict[str, Any] = {

@@ -62,12 +62,8 @@ async def build_record(db: AsyncSession, session: AISession) -> dict[str, Any]:
     }
     steps = list(
         await db.scalars(
-            select(AISessionStep)
-            .where(
-                AISessionStep.session_id == session.id,
-                AISessionStep.account_id == session.account_id,
-                AISessionStep.state != "record",
-            )
+            sessions.steps_of(session)
+            .where(AISessionStep.state != "record")
             .order_by(AISessionStep.step_number)
         )
     )

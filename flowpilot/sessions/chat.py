@@ -102,14 +102,7 @@ async def record_reports(
     words, skipped, not applicable); what they never reported on stays a suggestion."""
     open_rows = list(
         await db.scalars(
-            select(AISessionStep)
-            .where(
-                AISessionStep.branch_id == branch.id,
-                AISessionStep.account_id == message.account_id,
-                AISessionStep.state == "suggested",
-            )
-            .order_by(AISessionStep.step_number.desc())
-            .limit(OPEN_SUGGESTIONS_READ)
+            service.open_suggestions(branch.id, message.account_id).limit(OPEN_SUGGESTIONS_READ)
         )
     )
     evidence = Evidence.from_dict(message.meta.get("evidence"))
@@ -141,11 +134,6 @@ async def append_user_message(
     model_evidence: bool = False,
 ) -> tuple[Turn, SessionMessage]:
     session = await service.get_writable_session(db, principal, session_id)
-    if session.status not in CHATTABLE:
-        raise Conflict(
-            f"This session is {session.status}; reopen it before sending messages",
-            code="session_not_active",
-        )
     await _resume_if_paused(db, session, principal)
     branch = await _locked_branch(db, session, branch_id)
     if branch.status in ("dead_end", "solved"):

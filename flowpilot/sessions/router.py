@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from sqlalchemy import select
 
 from flowpilot.ai.base import Usage
 from flowpilot.audit.service import audit
@@ -156,16 +155,7 @@ def step_out(step: AISessionStep, names: dict[uuid.UUID, str]) -> StepOut:
 @router.get("/{session_id}/steps", response_model=list[StepOut])
 async def list_steps(session_id: uuid.UUID, principal: CurrentUser, db: DBSession) -> list[StepOut]:
     session = await service.get_session(db, principal, session_id)
-    rows = list(
-        await db.scalars(
-            select(AISessionStep)
-            .where(
-                AISessionStep.session_id == session.id,
-                AISessionStep.account_id == session.account_id,
-            )
-            .order_by(AISessionStep.step_number)
-        )
-    )
+    rows = list(await db.scalars(service.steps_of(session).order_by(AISessionStep.step_number)))
     names = await display_names(db, [r.reported_by for r in rows])
     return [step_out(r, names) for r in rows]
 

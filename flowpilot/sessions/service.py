@@ -392,6 +392,26 @@ async def unanswered_ids(db: AsyncSession, messages: list[SessionMessage]) -> se
     return set(user_ids) - answered
 
 
+def steps_of(session: AISession) -> Select[AISessionStep]:
+    """Every read of a session's steps goes through here (tenant scoped by construction)."""
+    return select(AISessionStep).where(
+        AISessionStep.session_id == session.id, AISessionStep.account_id == session.account_id
+    )
+
+
+def open_suggestions(branch_id: uuid.UUID, account_id: uuid.UUID) -> Select[AISessionStep]:
+    """A branch's suggestions nobody has reported on yet, newest first."""
+    return (
+        select(AISessionStep)
+        .where(
+            AISessionStep.branch_id == branch_id,
+            AISessionStep.account_id == account_id,
+            AISessionStep.state == "suggested",
+        )
+        .order_by(AISessionStep.step_number.desc())
+    )
+
+
 async def report_step(
     db: AsyncSession,
     principal: Principal,
@@ -403,15 +423,7 @@ async def report_step(
     """The engineer marks a suggestion done (with the result), skipped or not applicable, or
     back to suggested. Only suggestions carry a state: a note or a fork proposes nothing."""
     session = await get_writable_session(db, principal, session_id)
-    step = await db.scalar(
-        select(AISessionStep)
-        .where(
-            AISessionStep.id == step_id,
-            AISessionStep.session_id == session.id,
-            AISessionStep.account_id == session.account_id,
-        )
-        .with_for_update()
-    )
+    step = await db.scalar(steps_of(session).where(AISessionStep.id == step_id).with_for_update())
     if step is None:
         raise NotFound("Step not found")
     if step.state == "record":

@@ -15,7 +15,8 @@ from flowpilot.guidance.evidence import EVIDENCE_SCHEMA, Evidence, extract, from
 from flowpilot.jobs.app import job_app
 from flowpilot.jobs.runtime import runtime
 from flowpilot.library import retrieval as library
-from flowpilot.sessions.chat import add_job_usage
+from flowpilot.sessions import service as sessions
+from flowpilot.sessions.chat import OPEN_SUGGESTIONS_READ, add_job_usage
 from flowpilot.sessions.models import (
     REPORTED_STATES,
     AISession,
@@ -160,15 +161,9 @@ async def run_evidence_extraction(message_id: str) -> None:
         open_steps = [
             (s.id, s.title)
             for s in await db.scalars(
-                select(AISessionStep)
-                .where(
-                    AISessionStep.branch_id == branch_id,
-                    AISessionStep.account_id == row.account_id,
-                    AISessionStep.state == "suggested",
-                    AISessionStep.created_at <= row.created_at,
-                )
-                .order_by(AISessionStep.step_number.desc())
-                .limit(6)
+                sessions.open_suggestions(branch_id, row.account_id)
+                .where(AISessionStep.created_at <= row.created_at)
+                .limit(OPEN_SUGGESTIONS_READ)
             )
         ]
     listed = "\n".join(f"{i + 1}. {title}" for i, (_, title) in enumerate(open_steps))
