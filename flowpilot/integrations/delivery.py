@@ -6,6 +6,9 @@ import re
 from typing import Any, TypeVar
 
 import httpx
+import structlog
+
+log = structlog.get_logger(__name__)
 
 
 class DeliveryError(Exception):
@@ -51,6 +54,24 @@ def vendor_detail(response: httpx.Response) -> str:
                 parts.append(error)
     text = "; ".join(p for p in parts if p)
     return re.sub(r"[\x00-\x1f\x7f]", " ", text)[:300]
+
+
+def unreachable(
+    vendor: str,
+    exc: BaseException,
+    cls: type[E] = DeliveryError,  # type: ignore[assignment]
+) -> E:
+    """One message for every way a connection can fail (refused, timed out, reset, TLS):
+    telling them apart would let an admin map which internal ports are open. The real
+    reason goes to the server log for the operator."""
+    log.warning(
+        "outbound.unreachable", vendor=vendor, error_type=type(exc).__name__, error=str(exc)
+    )
+    return cls(
+        f"{vendor} could not be reached: no answer from the address, or the connection was "
+        "refused. Check the address and that it is reachable from the FlowPilot server.",
+        retryable=True,
+    )
 
 
 def http_status_error(

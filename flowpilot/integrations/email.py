@@ -9,7 +9,7 @@ from email.utils import formataddr, make_msgid
 import aiosmtplib
 
 from flowpilot.integrations import outbound
-from flowpilot.integrations.delivery import DeliveryError
+from flowpilot.integrations.delivery import DeliveryError, unreachable
 from flowpilot.integrations.html import markdown_to_html
 
 
@@ -66,7 +66,5 @@ async def send_mail(
             f"The mail server answered {exc.code}: {exc.message}", retryable=temporary
         ) from exc
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-        raise DeliveryError(
-            f"Could not reach the mail server {config.host}:{config.port}: {exc}", retryable=True
-        ) from exc
+        raise unreachable(f"The mail server {config.host}:{config.port}", exc) from exc
     return str(message["Message-ID"])

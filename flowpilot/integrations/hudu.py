@@ -7,7 +7,12 @@ from typing import Any
 import httpx
 
 from flowpilot.integrations import outbound
-from flowpilot.integrations.delivery import DeliveryError, http_status_error, vendor_detail
+from flowpilot.integrations.delivery import (
+    DeliveryError,
+    http_status_error,
+    unreachable,
+    vendor_detail,
+)
 
 VENDOR = "Hudu"
 
@@ -28,7 +33,7 @@ class HuduClient:
             ) as client:
                 response = await client.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
-            raise DeliveryError(f"{VENDOR} could not be reached: {exc}", retryable=True) from exc
+            raise unreachable(VENDOR, exc, DeliveryError) from exc
         if response.status_code >= 400:
             detail = vendor_detail(response)
             raise http_status_error(VENDOR, response.status_code, detail, response.headers)

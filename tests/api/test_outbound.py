@@ -147,3 +147,58 @@ def test_vendor_errors_are_read_from_their_json_fields_never_echoed_raw() -> Non
     assert vendor_detail(cw) == "Invalid; summary: Required"
     oauth = httpx.Response(401, json={"error": "invalid_client", "error_description": "Bad secret"})
     assert vendor_detail(oauth) == "Bad secret; invalid_client"
+
+
+class SilentListener(Listener):
+    """Accepts and then says nothing, as a filtered or hung service looks from outside."""
+
+    def _serve(self) -> None:
+        self.held: list[socket.socket] = []
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            self.held.append(conn)
+
+
+def closed_port() -> int:
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = int(probe.getsockname()[1])
+    probe.close()
+    return port
+
+
+async def test_closed_silent_and_open_ports_give_the_same_error(listener: Listener) -> None:
+    """An admin must not be able to map internal ports from the error texts."""
+    from flowpilot.integrations.delivery import DeliveryError
+    from flowpilot.integrations.email import SmtpConfig, send_mail
+    from flowpilot.integrations.hudu import HuduClient
+    from flowpilot.integrations.psa.halo import HaloAdapter
+
+    silent = SilentListener()
+    ports = {"closed": closed_port(), "silent": silent.port, "open-then-closed": listener.port}
+    outbound.configure(f"127.0.0.1/32,{LOOPBACK_ALLOWED}")
+    try:
+        messages: dict[str, set[str]] = {"psa": set(), "hudu": set(), "smtp": set()}
+        for port in ports.values():
+            url = f"http://127.0.0.1:{port}"
+            psa = HaloAdapter(base_url=url, client_id="fp", client_secret="x", timeout=0.5)
+            with pytest.raises(DeliveryError) as psa_error:
+                await psa.test_connection()
+            await psa.aclose()
+            messages["psa"].add(psa_error.value.message)
+            with pytest.raises(DeliveryError) as hudu_error:
+                await HuduClient(base_url=url, api_key="k" * 20, timeout=0.5).test_connection()
+            messages["hudu"].add(hudu_error.value.message)
+            mail = SmtpConfig("127.0.0.1", port, "none", None, None, "desk@example.com")
+            with pytest.raises(DeliveryError) as smtp_error:
+                await send_mail(mail, ["a@example.com"], "t", "t", wait_seconds=0.5)
+            messages["smtp"].add(smtp_error.value.message.replace(str(port), "PORT"))
+    finally:
+        silent.close()
+        outbound.configure(LOOPBACK_ALLOWED)
+    assert all(len(texts) == 1 for texts in messages.values()), messages
+    assert all("refused" not in t or "or the connection was refused" in t for t in messages["psa"])

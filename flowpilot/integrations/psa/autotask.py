@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from flowpilot.integrations import outbound
-from flowpilot.integrations.delivery import vendor_detail
+from flowpilot.integrations.delivery import unreachable, vendor_detail
 from flowpilot.integrations.psa.base import PsaError, PsaTicket, status_error
 
 VENDOR = "Autotask"
@@ -47,7 +47,7 @@ class AutotaskAdapter:
                 ) as lookup:
                     zone = await lookup.get(self.zone_url, params={"user": self.username})
             except httpx.HTTPError as exc:
-                raise PsaError(f"{VENDOR} zone lookup failed: {exc}", retryable=True) from exc
+                raise unreachable(VENDOR, exc, PsaError) from exc
             if zone.status_code >= 400:
                 raise status_error(VENDOR, zone.status_code, vendor_detail(zone), zone.headers)
             base = zone.json()["url"].rstrip("/") + "/V1.0"
@@ -64,7 +64,7 @@ class AutotaskAdapter:
         try:
             response = await client.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
-            raise PsaError(f"{VENDOR} could not be reached: {exc}", retryable=True) from exc
+            raise unreachable(VENDOR, exc, PsaError) from exc
         if response.status_code >= 400:
             raise status_error(
                 VENDOR, response.status_code, vendor_detail(response), response.headers

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from flowpilot.integrations import outbound
-from flowpilot.integrations.delivery import vendor_detail
+from flowpilot.integrations.delivery import unreachable, vendor_detail
 from flowpilot.integrations.html import markdown_to_html
 from flowpilot.integrations.psa.base import PsaError, PsaTicket, status_error
 
@@ -55,7 +55,7 @@ class HaloAdapter:
                 },
             )
         except httpx.HTTPError as exc:
-            raise PsaError(f"{VENDOR} could not be reached: {exc}", retryable=True) from exc
+            raise unreachable(VENDOR, exc, PsaError) from exc
         if response.status_code >= 400:
             raise status_error(
                 VENDOR, response.status_code, vendor_detail(response), response.headers
@@ -70,7 +70,7 @@ class HaloAdapter:
         try:
             response = await self.client.request(method, path, headers=headers, **kwargs)
         except httpx.HTTPError as exc:
-            raise PsaError(f"{VENDOR} could not be reached: {exc}", retryable=True) from exc
+            raise unreachable(VENDOR, exc, PsaError) from exc
         if response.status_code == 401:
             self._token = None  # expired early: the next attempt fetches a new one
         if response.status_code >= 400:
