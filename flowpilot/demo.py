@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flowpilot.ai.offline import OfflineProvider
 from flowpilot.auth import service as auth
-from flowpilot.auth.models import User
+from flowpilot.auth.models import Account, User
 from flowpilot.auth.service import Principal
 from flowpilot.branching import service as branching
 from flowpilot.branching.schemas import BranchUpdate, ForkCreateRequest, ForkOption
@@ -16,6 +16,7 @@ from flowpilot.sessions import chat
 from flowpilot.sessions import service as sessions
 from flowpilot.sessions.schemas import SessionCreate
 
+DEMO_ACCOUNT = "Demo MSP"
 DEMO_EMAIL = "demo@flowpilot.local"
 DEMO_PASSWORD = "flowpilot-demo"
 DEMO_USERS = [
@@ -29,9 +30,10 @@ VPN_PROBLEM = "Users cannot reach the file server over VPN, names do not resolve
 async def seed_demo(maker: async_sessionmaker[AsyncSession], settings: Settings) -> bool:
     """Create the demo account once; returns False when it already exists."""
     async with maker() as db:
-        if await db.scalar(select(User.id).where(User.email == DEMO_EMAIL)):
+        seeded = select(User.id).join(Account, Account.id == User.account_id)
+        if await db.scalar(seeded.where(Account.name == DEMO_ACCOUNT, User.email == DEMO_EMAIL)):
             return False
-        account = await auth.ensure_account(db, "Demo MSP", "team")
+        account = await auth.ensure_account(db, DEMO_ACCOUNT, "team")
         desk = await auth.ensure_team(db, account, "Service Desk")
         await auth.ensure_team(db, account, "Escalations")
         users = []

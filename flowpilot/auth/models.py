@@ -39,11 +39,15 @@ class Team(IdMixin, CreatedMixin, Base):
 
 class User(IdMixin, CreatedMixin, Base):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(f"role IN {ROLES}", name="role"),)
+    __table_args__ = (
+        CheckConstraint(f"role IN {ROLES}", name="role"),
+        # Unique per account, not globally: a global rule would let any admin learn, by
+        # trying to add a user, that an address is in use at another MSP.
+        UniqueConstraint("account_id", "email", name="uq_users_account_id_email"),
+    )
 
     account_id: Mapped[uuid.UUID] = fk_column("accounts.id", index=True)
-    # Login is by e-mail alone, so an address belongs to one account.
-    email: Mapped[str] = mapped_column(String(320), unique=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
     full_name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(20), default="engineer")

@@ -57,13 +57,12 @@ async def login(
         max_failures=settings.login_max_failures,
         window_seconds=settings.login_window_seconds,
     )
-    user = await service.authenticate(db, email, body.password)
+    user = await service.authenticate(db, email, body.password, body.account)
     if user is None:
         # Committed before raising: the error response must not roll the failure back.
         await service.record_attempt(db, email, ip, succeeded=False)
-        known = await service.account_of_email(db, email)
-        if known is not None:
-            await record(db, account_id=known, actor=None, actor_email=email,
+        for account_id in await service.accounts_of_email(db, email):
+            await record(db, account_id=account_id, actor=None, actor_email=email,
                          action="auth.sign_in_failed", object_type="user")  # fmt: skip
         await db.commit()
         raise Unauthorized("Wrong e-mail or password", code="invalid_credentials")

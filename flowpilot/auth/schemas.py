@@ -15,6 +15,8 @@ Plan = Literal["free", "pro", "team", "enterprise"]
 class LoginRequest(BaseModel):
     email: str = Field(min_length=3, max_length=320)
     password: str = Field(min_length=1, max_length=1000)
+    # Only needed when the same e-mail and password open more than one account.
+    account: str | None = Field(default=None, max_length=200)
 
 
 class TokenResponse(BaseModel):

@@ -89,16 +89,32 @@ async def record_attempt(db: AsyncSession, email: str, ip: str, succeeded: bool)
     await db.flush()
 
 
-async def account_of_email(db: AsyncSession, email: str) -> uuid.UUID | None:
-    return await db.scalar(select(User.account_id).where(User.email == email))
+async def accounts_of_email(db: AsyncSession, email: str) -> list[uuid.UUID]:
+    return list(await db.scalars(select(User.account_id).where(User.email == email)))
 
 
-async def authenticate(db: AsyncSession, email: str, password: str) -> User | None:
-    user = await db.scalar(select(User).where(User.email == email))
-    ok = verify_password(user.password_hash if user else None, password)
-    if not ok or user is None or not user.is_active:
+async def authenticate(
+    db: AsyncSession, email: str, password: str, account: str | None = None
+) -> User | None:
+    """The active user this e-mail and password open. An address may exist in several
+    accounts; when the password opens more than one, the engineer names the account."""
+    query = select(User, Account.name).join(Account, Account.id == User.account_id)
+    query = query.where(User.email == email, User.is_active)
+    if account:
+        query = query.where(func.lower(Account.name) == account.strip().lower())
+    candidates = list((await db.execute(query.order_by(Account.name))).tuples())
+    if not candidates:
+        verify_password(None, password)  # the same work as a real check: no timing oracle
         return None
-    return user
+    opened = [(u, name) for u, name in candidates if verify_password(u.password_hash, password)]
+    if len(opened) > 1:
+        names = [name for _, name in opened]
+        raise Conflict(
+            "This e-mail and password open more than one account; choose one: " + ", ".join(names),
+            code="choose_account",
+            accounts=names,
+        )
+    return opened[0][0] if opened else None
 
 
 async def issue_token(db: AsyncSession, user: User, ttl_hours: int) -> tuple[str, datetime]:
@@ -239,8 +255,9 @@ async def create_user(
     full_name: str = "",
 ) -> User:
     email = normalise_email(email)
-    if await db.scalar(select(User.id).where(User.email == email)):
-        raise Conflict("A user with this e-mail already exists", code="email_taken")
+    taken = select(User.id).where(User.account_id == account_id, User.email == email)
+    if await db.scalar(taken):
+        raise Conflict("A user with this e-mail already exists in this account", code="email_taken")
     user = User(
         account_id=account_id,
         email=email,

@@ -100,8 +100,8 @@ async function call<T>(p: Promise<{ data: T }>): Promise<T> {
 }
 
 export const api = {
-  login: (email: string, password: string) =>
-    call<Schemas["TokenResponse"]>(http.post("/auth/login", { email, password })),
+  login: (email: string, password: string, account?: string) =>
+    call<Schemas["TokenResponse"]>(http.post("/auth/login", { email, password, account: account || undefined })),
   logout: () => call<void>(http.post("/auth/logout")),
   me: () => call<Me>(http.get("/auth/me")),
   listSessions: (params: { scope?: "mine" | "team" | "all"; status?: SessionStatus; q?: string; limit?: number; offset?: number }) =>

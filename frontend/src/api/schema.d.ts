@@ -1779,6 +1779,8 @@ export interface components {
         };
         /** LoginRequest */
         LoginRequest: {
+            /** Account */
+            account?: string | null;
             /** Email */
             email: string;
             /** Password */

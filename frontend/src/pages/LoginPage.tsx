@@ -4,7 +4,8 @@ import { navigate } from "../lib/router";
 import { useAuth } from "../stores/auth";
 
 export function LoginPage() {
-  const { login, error } = useAuth();
+  const { login, error, needsAccount } = useAuth();
+  const [account, setAccount] = useState("");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [busy, setBusy] = useState(false);
@@ -12,7 +13,7 @@ export function LoginPage() {
   async function submit(e: FormEvent) {
     e.preventDefault();
     setBusy(true);
-    if (await login(email, password)) navigate("/");
+    if (await login(email, password, needsAccount ? account : undefined)) navigate("/");
     setBusy(false);
   }
 
@@ -34,6 +35,14 @@ export function LoginPage() {
             onChange={(e) => setPassword(e.target.value)}
             className="mt-1 w-full rounded border border-slate-300 px-3 py-2" />
         </div>
+        {needsAccount && (
+          <div>
+            <label htmlFor="account" className="block text-sm font-medium">Account</label>
+            <input id="account" autoComplete="organization" required value={account}
+              onChange={(e) => setAccount(e.target.value)}
+              className="mt-1 w-full rounded border border-slate-300 px-3 py-2" />
+          </div>
+        )}
         {error && <p role="alert" className="text-sm text-red-700">{error}</p>}
         <button type="submit" disabled={busy}
           className="w-full rounded bg-blue-600 px-4 py-2 font-medium text-white hover:bg-blue-700 disabled:opacity-50">
