@@ -15,6 +15,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from flowpilot.uploads import sniff
+
 RELEVANT = re.compile(
     r"\b(error|fail(ed|ure)?|fatal|critical|exception|denied|timed? ?out|refused|unable|"
     r"cannot|warn(ing)?|corrupt|crash|stopped unexpectedly|0x[0-9a-f]{8})\b",
@@ -30,12 +32,7 @@ MAX_EXTRACT_CHARS = 20_000
 
 
 def decode_text(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+    return sniff.decode(data, sniff.text_encoding(data[: sniff.TEXT_PROBE]) or "windows-1252")
 
 
 def analyse_text(text: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from flowpilot.auth.deps import CurrentUser
 from flowpilot.db.deps import DBSession
 from flowpilot.jobs.defer import defer
 from flowpilot.sessions import service as sessions
-from flowpilot.uploads import service
+from flowpilot.uploads import service, sniff
 from flowpilot.uploads.models import FileUpload
 from flowpilot.uploads.schemas import UploadOut
 
@@ -72,7 +72,8 @@ async def get_content(
     await audit(db, principal, "upload.read", "upload", upload.id, session_id=str(session_id))
     data = await _storage(request).get(upload.storage_key)
     inline = upload.detected_type in INLINE_TYPES
-    media = upload.detected_type if inline else "text/plain; charset=utf-8"
+    charset = sniff.text_encoding(data[: sniff.TEXT_PROBE]) or "utf-8"
+    media = upload.detected_type if inline else f"text/plain; charset={charset}"
     if upload.kind == "email":
         media = "message/rfc822"
     disposition = "inline" if inline else "attachment"

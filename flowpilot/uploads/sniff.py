@@ -39,25 +39,49 @@ def sniff(head: bytes) -> Detected:
     return _text_kind(text)
 
 
-def _as_text(data: bytes) -> str | None:
+def text_encoding(data: bytes) -> str | None:
+    """The encoding a text file is in (as a charset name browsers know), or None for binary.
+    Windows tools write UTF-16 (PowerShell 5's Out-File, regedit exports), often with a BOM,
+    sometimes without; other old tools write Windows-1252."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            return None
+        return "utf-16"
     if b"\x00" in data:
-        return None
+        return _bomless_utf16(data)
     try:
-        return data.decode("utf-8")
+        data.decode("utf-8")
+        return "utf-8"
     except UnicodeDecodeError as exc:
-        # A multi-byte character cut at the probe's end is still text.
+        # A multi-byte character cut at the probe's end is still UTF-8.
         if exc.start >= len(data) - 4:
-            return data[: exc.start].decode("utf-8", errors="strict")
-        try:
-            decoded = data.decode("cp1252")
-        except UnicodeDecodeError:
-            return None
-        return decoded if _mostly_printable(decoded) else None
+            return "utf-8"
+    decoded = data.decode("cp1252", errors="replace")
+    return "windows-1252" if _mostly_printable(decoded) else None
+
+
+def _bomless_utf16(data: bytes) -> str | None:
+    """UTF-16 without a BOM: text in the Latin range has a zero in every other byte."""
+    sample = data[: len(data) - len(data) % 2][:4096]
+    if len(sample) < 4:
+        return None
+    evens, odds = sample[0::2], sample[1::2]
+    for zeros, charset in ((odds, "utf-16-le"), (evens, "utf-16-be")):
+        if zeros.count(0) >= 0.9 * len(zeros):
+            text = sample.decode(charset, errors="replace")
+            return charset if _mostly_printable(text) else None
+    return None
+
+
+def decode(data: bytes, encoding: str) -> str:
+    # Python reads "utf-8" with a BOM as a character; utf-8-sig drops it.
+    codec = {"utf-8": "utf-8-sig", "windows-1252": "cp1252"}.get(encoding, encoding)
+    return data.decode(codec, errors="replace")
+
+
+def _as_text(data: bytes) -> str | None:
+    encoding = text_encoding(data)
+    return None if encoding is None else decode(data, encoding)
 
 
 def _mostly_printable(text: str) -> bool:

@@ -157,3 +157,31 @@ async def test_delete_removes_row_and_file(
         )
     ).status_code == 404
     assert [p for p in (tmp_path / "uploads").rglob("*") if p.is_file()] == []
+
+
+@pytest.mark.parametrize(
+    ("encoded", "charset"),
+    [
+        (("\ufeff" + EVENT_LOG + "Benutzer: Jürgen\n").encode("utf-16-le"), "utf-16"),
+        ((EVENT_LOG + "Benutzer: Jürgen\n").encode("utf-16-le"), "utf-16-le"),
+        ((EVENT_LOG + "Benutzer: Jürgen\n").encode("cp1252"), "windows-1252"),
+        ((EVENT_LOG + "Benutzer: Jürgen\n").encode("utf-8"), "utf-8"),
+    ],
+    ids=["utf-16-bom", "utf-16-no-bom", "windows-1252", "utf-8"],
+)
+async def test_text_is_served_in_the_encoding_it_was_written_in(
+    client: httpx.AsyncClient, tenant: Tenant, session_id: str, encoded: bytes, charset: str
+) -> None:
+    """PowerShell 5 and regedit write UTF-16; labelling it UTF-8 shows the engineer mojibake."""
+    h = tenant.engineer.headers
+    files = [("files", ("System.log", encoded, "text/plain"))]
+    r = await client.post(f"/api/v1/ai-sessions/{session_id}/uploads", files=files, headers=h)
+    assert r.status_code == 201, r.text
+    upload = r.json()[0]
+    assert upload["kind"] == "text"
+    served = await client.get(
+        f"/api/v1/ai-sessions/{session_id}/uploads/{upload['id']}/content", headers=h
+    )
+    assert served.content == encoded
+    assert served.headers["content-type"] == f"text/plain; charset={charset}"
+    assert "Jürgen" in served.text and "Kernel-Power" in served.text
