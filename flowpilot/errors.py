@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-
-log = structlog.get_logger(__name__)
 
 
 class DomainError(Exception):
@@ -98,7 +95,5 @@ def install_error_handlers(app: FastAPI) -> None:
             _body(exc.detail, code), exc.status_code, headers=getattr(exc, "headers", None)
         )
 
-    @app.exception_handler(Exception)
-    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled_error", error=str(exc))
-        return JSONResponse(_body("Internal server error", "internal_error"), 500)
+    # Unexpected exceptions are logged and answered by RequestIdMiddleware (flowpilot/logs.py),
+    # which also keeps the connection open afterwards.

@@ -55,6 +55,9 @@ def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
 
 
+log = structlog.get_logger(__name__)
+
+
 class RequestIdMiddleware:
     """Pure ASGI (does not buffer streaming responses): binds and returns X-Request-ID."""
 
@@ -74,12 +77,29 @@ class RequestIdMiddleware:
             request_id=request_id, path=scope["path"], method=scope["method"]
         )
 
+        started = answered = False
+
         async def send_with_id(message: Message) -> None:
+            nonlocal started, answered
             if message["type"] == "http.response.start":
+                started = True
                 message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                answered = True
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            if started and not answered:
+                raise  # a response cut midway: the server must close the connection
+            # Answered here rather than re-raised: past this point uvicorn would drop the
+            # keep-alive connection and reset the client's next request on it.
+            if not started:
+                log.exception("unhandled_error")
+                await send_json(
+                    send_with_id, 500, {"detail": "Internal server error", "code": "internal_error"}
+                )
 
 
 class BodySizeLimitMiddleware:
@@ -109,19 +129,33 @@ class BodySizeLimitMiddleware:
             await _reject_too_large(send, limit)
             return
         seen = 0
+        exceeded = started = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
+                    exceeded = True
                     raise _BodyTooLarge
             return message
 
+        async def guarded_send(message: Message) -> None:
+            # Whatever the app makes of a body cut at the limit (FastAPI: "error parsing the
+            # body", 400) is replaced by the 413 it really is.
+            nonlocal started
+            if exceeded and not started:
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            await self.app(scope, limited_receive, send)
-        except _BodyTooLarge:
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not exceeded:
+                raise
+        if exceeded and not started:
             await _reject_too_large(send, limit)
 
 

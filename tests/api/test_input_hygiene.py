@@ -3,6 +3,9 @@ PostgreSQL, whose error would carry the statement's parameters)."""
 
 from __future__ import annotations
 
+import socket
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 
@@ -101,3 +104,85 @@ async def test_bidi_overrides_are_removed_from_upload_names(
     )
     assert r.status_code == 201, r.text
     assert r.json()[0]["original_name"] == "invoicefdp.exe.txt"
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain", "multipart/form-data"])
+async def test_a_chunked_body_over_the_limit_is_413_and_nothing_is_saved(
+    client: httpx.AsyncClient, tenant: Tenant, content_type: str
+) -> None:
+    """No Content-Length (chunked transfer): the limit is found while reading, and the answer
+    is still 413, not the 400 a cut-off body would otherwise get."""
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"problem_summary": "'
+        for _ in range(40):
+            yield b"x" * 64_000
+        yield b'"}'
+
+    h = {**tenant.engineer.headers, "content-type": content_type}
+    r = await client.post("/api/v1/ai-sessions", content=chunks(), headers=h)
+    assert "content-length" not in r.request.headers
+    assert r.status_code == 413 and r.json()["code"] == "payload_too_large"
+    listed = await client.get("/api/v1/ai-sessions", headers=tenant.engineer.headers)
+    assert listed.json()["total"] == 0
+
+
+def test_after_an_unexpected_error_the_connection_keeps_serving(worker_database_uri: str) -> None:
+    """A 500 must not cost the client its keep-alive connection: the next request on the same
+    socket is answered, not reset."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from flowpilot.app import create_app
+    from tests.conftest import make_settings
+    from tests.fakes.server import _free_port
+
+    app = create_app(make_settings(DATABASE_URL=worker_database_uri))
+
+    @app.get("/test-only/boom")
+    async def boom() -> None:
+        raise RuntimeError("a bug")
+
+    app.router.routes.insert(0, app.router.routes.pop())  # ahead of the web app's catch-all
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 15
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+            answers = []
+            for path in ("/test-only/boom", "/healthz"):
+                conn.sendall(f"GET {path} HTTP/1.1\r\nHost: t\r\n\r\n".encode())
+                answers.append(_read_response(conn))
+        assert answers[0].startswith(b"HTTP/1.1 500")
+        assert b"internal_error" in answers[0]
+        assert answers[1].startswith(b"HTTP/1.1 200"), answers[1]
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def _read_response(conn: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(4096)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(
+        next(
+            line.split(b":")[1]
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length")
+        )
+    )
+    while len(body) < length:
+        body += conn.recv(4096)
+    return head + b"\r\n\r\n" + body
