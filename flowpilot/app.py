@@ -20,6 +20,7 @@ from flowpilot.auth.router import auth_router, teams_router, users_router
 from flowpilot.branching.router import router as branches_router
 from flowpilot.config import Settings, get_settings
 from flowpilot.db.engine import Database
+from flowpilot.error_docs import install_error_docs
 from flowpilot.errors import install_error_handlers
 from flowpilot.handoffs.router import notifications_router, queue_router
 from flowpilot.handoffs.router import router as handoffs_router
@@ -82,6 +83,7 @@ def create_app(
     app.state.settings = settings
     app.state.storage = storage_for(settings)
     install_error_handlers(app)
+    install_error_docs(app)
     app.add_middleware(ControlCharacterMiddleware)
     app.add_middleware(
         BodySizeLimitMiddleware,
