@@ -74,6 +74,23 @@ def unreachable(
     )
 
 
+# What reading an answer of an unexpected shape raises (a captive portal's HTML page, a
+# ticket without an id, a list where an object belongs).
+UNEXPECTED_SHAPE = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+
+def unexpected_answer(
+    vendor: str,
+    exc: BaseException,
+    cls: type[E] = DeliveryError,  # type: ignore[assignment]
+) -> E:
+    log.warning("outbound.unexpected_answer", vendor=vendor, error=repr(exc))
+    return cls(
+        f"{vendor} answered in a shape FlowPilot does not recognise; check that the address "
+        "is the vendor's API."
+    )
+
+
 def http_status_error(
     vendor: str,
     status: int,

@@ -22,7 +22,7 @@ from flowpilot.integrations.crypto import (
     decrypt_secrets,
     encrypt_secrets,
 )
-from flowpilot.integrations.delivery import DeliveryError
+from flowpilot.integrations.delivery import UNEXPECTED_SHAPE, DeliveryError, unexpected_answer
 from flowpilot.integrations.email import SmtpConfig, send_mail
 from flowpilot.integrations.hudu import HuduClient
 from flowpilot.integrations.models import (
@@ -246,6 +246,8 @@ async def test_connection(
         ok = True
     except DeliveryError as exc:
         message, ok = exc.message, False
+    except UNEXPECTED_SHAPE as exc:
+        message, ok = unexpected_answer(connection.name, exc).message, False
     except outbound.OutboundRefused as exc:
         message, ok = exc.detail, False
     result = _record_test(connection, ok, message)
@@ -273,6 +275,8 @@ async def chosen_connection(
 async def fetch_ticket(connection: PsaConnection, ticket_id: str, secret_key: str) -> PsaTicket:
     try:
         ticket = await adapter(connection, secret_key).get_ticket(ticket_id)
+    except UNEXPECTED_SHAPE as exc:
+        raise PsaFailed(unexpected_answer(connection.name, exc).message) from exc
     except PsaError as exc:
         if exc.status == 404:
             raise NotFound(
@@ -464,6 +468,8 @@ async def test_hudu(db: AsyncSession, principal: Principal, secret_key: str) -> 
         ok, message = True, await hudu_client(row, secret_key).test_connection()
     except DeliveryError as exc:
         ok, message = False, exc.message
+    except UNEXPECTED_SHAPE as exc:
+        ok, message = False, unexpected_answer("Hudu", exc).message
     result = _record_test(row, ok, message)
     await db.flush()
     return result

@@ -181,6 +181,25 @@ async def test_test_connection_reports_success_and_rejected_credentials(
     assert listed[0]["last_test_ok"] is False
 
 
+async def test_a_vendor_answer_of_the_wrong_shape_is_a_clear_failure_not_a_500(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa
+) -> None:
+    """A ticket without an id, a list for an object, an HTML page: a 502 or a failed test
+    with a readable reason."""
+    h = tenant.admin.headers
+    halo = await add_connection(client, tenant, halo_connection(psa))
+    cw = await add_connection(client, tenant, cw_connection(psa))
+    for body in ({"summary": "no id"}, ["a", "list"]):
+        psa.state.fail_next.append((200, body, {}))  # type: ignore[arg-type]
+        preview = await client.get(f"{V1}/psa-connections/{halo}/tickets/4242", headers=h)
+        assert preview.status_code == 502 and preview.json()["code"] == "psa_error"
+        assert "does not recognise" in preview.json()["detail"]
+    psa.state.fail_next.append((200, ["not", "info"], {}))  # type: ignore[arg-type]
+    tested = await client.post(f"{V1}/psa-connections/{cw}/test", headers=h)
+    assert tested.status_code == 200 and tested.json()["ok"] is False
+    assert "does not recognise" in tested.json()["message"]
+
+
 # ── start from a ticket ──
 
 
