@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from flowpilot.guidance.text import any_phrase, content_stems, overlap
+from flowpilot.guidance.text import any_phrase, content_stems, find_phrase, overlap, phrase_stems
 
 FIXED = re.compile(
     r"\b(that|this|it|which) (fixed|solved|resolved|did) (it|the trick|the issue|the problem)\b|"
@@ -51,6 +51,14 @@ FAILED_RESULT = re.compile(
 CLAUSE = re.compile(
     r"[.;:!?\n]+|\s(?:but|however|although|though|while|whereas)\s|,\s*(?:and\s+)?(?=\w+\s)", re.I
 )
+
+
+# A confirming phrase confirms on its own only when it is specific: a code or number, three
+# or more content words, or a word few playbooks use (idf over the library). "NAS", "SAML" or
+# "login error" describe the problem, not its cause: they raise a cause as the working
+# hypothesis instead.
+SPECIFIC_IDF = 3.0
+DIGIT = re.compile(r"\d")
 
 
 @dataclass
@@ -128,32 +136,79 @@ def _about(cause: dict[str, Any], clause: str) -> bool:
     return shared >= 2 and shared >= 0.5 * len(title)
 
 
+def denies(clause: str, phrase: str) -> bool:
+    """The clause says the opposite of a confirming phrase ("the public IP hasn't changed"
+    against "IP changed"). Single generic words are not trusted to carry that."""
+    if len(phrase_stems(phrase)) < 2 and not DIGIT.search(phrase):
+        return False
+    return find_phrase(clause, phrase, allow_negated=True) and not find_phrase(clause, phrase)
+
+
 def ruled_out_causes(causes: list[dict[str, Any]], text: str) -> list[tuple[dict[str, Any], str]]:
-    """Causes a clean result is about, unless another report confirms them."""
+    """Causes a clean result is about, or whose confirming phrase the engineer denies, unless
+    a later report confirms them again (the newest word on a cause counts)."""
     parts = clauses(text)
-    clean = [c for c in parts if reports_clean(c)]
+    clean = [reports_clean(c) for c in parts]
     out = []
     for cause in causes:
-        hit = next((c for c in clean if _about(cause, c)), None)
-        confirmed = any(
-            any_phrase(p, cause.get("confirm_if", [])) for p in parts if not reports_clean(p)
-        )
-        if hit is not None and not confirmed:
-            out.append((cause, hit))
+        phrases = cause.get("confirm_if", [])
+        ruling = [
+            i
+            for i, part in enumerate(parts)
+            if (clean[i] and _about(cause, part)) or any(denies(part, p) for p in phrases)
+        ]
+        confirming = [
+            i for i, part in enumerate(parts) if not clean[i] and any_phrase(part, phrases)
+        ]
+        if ruling and (not confirming or ruling[-1] > confirming[-1]):
+            out.append((cause, parts[ruling[-1]]))
     return out
 
 
+def is_specific(phrase: str, idf: dict[str, float] | None, common: frozenset[str]) -> bool:
+    """`common`: stems that several of the playbook's causes use (its own vocabulary)."""
+    if idf is None or DIGIT.search(phrase):
+        return True
+    stems = phrase_stems(phrase)
+    if len(stems) >= 3:
+        return True
+    rare = [s for s in stems if idf.get(s, SPECIFIC_IDF) >= SPECIFIC_IDF and s not in common]
+    return bool(rare)
+
+
+def shared_vocabulary(playbook: dict[str, Any]) -> set[str]:
+    """The playbook's own vocabulary: stems of its title, symptoms and keywords (what the
+    problem looks like), and stems found in more than two of its causes."""
+    causes: list[dict[str, Any]] = playbook.get("causes", [])
+    topic = [
+        playbook.get("title", ""),
+        *playbook.get("symptoms", []),
+        *playbook.get("keywords", []),
+    ]
+    seen: dict[str, int] = {}
+    for cause in causes:
+        words = " ".join([cause["title"], *cause.get("confirm_if", [])])
+        for stem in set(content_stems(words)):
+            seen[stem] = seen.get(stem, 0) + 1
+    return {stem for stem, n in seen.items() if n > 2} | set(content_stems(" ".join(topic)))
+
+
 def confirmed_cause(
-    causes: list[dict[str, Any]], text: str, exclude: set[str]
+    causes: list[dict[str, Any]],
+    text: str,
+    exclude: set[str],
+    idf: dict[str, float] | None = None,
+    common: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, Any], str] | None:
-    """The first cause whose confirming phrase the engineer reported, not in a clean result
-    ("guest credentials: Test Now succeeded" does not confirm a credentials problem)."""
+    """The first cause whose specific confirming phrase the engineer reported, not in a clean
+    result ("guest credentials: Test Now succeeded" does not confirm a credentials problem)."""
     parts = clauses(text)
     for cause in causes:
         if cause["id"] in exclude:
             continue
+        specific = [p for p in cause.get("confirm_if", []) if is_specific(p, idf, common)]
         for part in parts:
-            phrase = any_phrase(part, cause.get("confirm_if", []))
+            phrase = any_phrase(part, specific)
             if phrase and not reports_clean(part):
                 return cause, phrase
     return None
@@ -190,7 +245,9 @@ def rank_causes(causes: list[dict[str, Any]], text: str, exclude: set[str]) -> l
     return [c for _, c in ordered]
 
 
-def advise(playbook: dict[str, Any], state: BranchState) -> Advice:
+def advise(
+    playbook: dict[str, Any], state: BranchState, idf: dict[str, float] | None = None
+) -> Advice:
     steps: list[dict[str, Any]] = playbook.get("steps", [])
     causes: list[dict[str, Any]] = playbook.get("causes", [])
     by_id = {s["id"]: s for s in steps}
@@ -217,7 +274,8 @@ def advise(playbook: dict[str, Any], state: BranchState) -> Advice:
                 other_causes=others,
                 ruled_out=ruled_out,
             )
-    confirmed = confirmed_cause(causes, state.user_text, exclude)
+    common = frozenset(shared_vocabulary(playbook))
+    confirmed = confirmed_cause(causes, state.user_text, exclude, idf, common)
     if confirmed is not None:
         cause, phrase = confirmed
         others = rank_causes(causes, state.user_text, exclude | {cause["id"]})

@@ -149,6 +149,29 @@ def _step_block(step: dict[str, Any], keys: DoneFilter, dropped: list[str]) -> l
     return lines
 
 
+# Words that say a thing is broken: "wrong guest credentials" is about the credentials, which
+# the engineer reported re-entering.
+_STATE_WORDS = frozenset(
+    content_stems("wrong bad incorrect invalid expired missing stale old broken corrupt changed")
+)
+
+
+def _title_without_done(title: str, keys: DoneFilter) -> str:
+    """A cause title minus the comma-separated alternatives the engineer reported doing."""
+    head, colon, tail = title.partition(": ")
+    listed = tail if colon else head
+    pieces = re.split(r",\s+(?![^()]*\))", listed)
+    kept = [
+        piece
+        for piece in pieces
+        if not (len(core := set(content_stems(piece)) - _STATE_WORDS) >= 2 and core <= keys.stems)
+    ]
+    if len(kept) == len(pieces) or not kept:
+        return title
+    rest = ", ".join(kept)
+    return f"{head}: {rest}" if colon else rest
+
+
 def _causes_block(advice: Advice, keys: DoneFilter, dropped: list[str]) -> list[str]:
     lines: list[str] = []
     hyp = advice.hypothesis
@@ -163,7 +186,9 @@ def _causes_block(advice: Advice, keys: DoneFilter, dropped: list[str]) -> list[
     if others:
         lines += ["", "**Other causes this playbook covers:**"]
         lines += [
-            f"- {c['title']}: {first_sentence(_filtered(c['fix'], keys, dropped))}" for c in others
+            f"- {_title_without_done(c['title'], keys)}: "
+            f"{first_sentence(_filtered(c['fix'], keys, dropped))}"
+            for c in others
         ]
     return lines
 

@@ -213,6 +213,6 @@ def build_plan(
             plan.fork_options = []
     if plan.playbook is not None:
         plan.advice = advise(
-            plan.playbook, _state(chosen.doc.slug, history, own_history, user_text)
+            plan.playbook, _state(chosen.doc.slug, history, own_history, user_text), index.idf
         )
     return plan

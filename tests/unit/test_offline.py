@@ -303,3 +303,81 @@ def test_fix_clauses_the_engineer_reported_doing_are_left_out() -> None:
     assert "reset the password" not in kept
     assert "Block sign-in;" in kept and "revoke sessions" in kept and "inbox rules" in kept
     assert dropped == ["reset the password (strong, not reused)"]
+
+
+RELAY: dict[str, Any] = validate(
+    {
+        "slug": "smtp-relay-to-exchange-online",
+        "title": "Relay to Exchange Online refused",
+        "domain": "Microsoft 365",
+        "summary": "Devices relaying through a connector get refused.",
+        "aliases": ["5.7.64", "TenantAttribution"],
+        "products": ["Exchange Online"],
+        "keywords": ["relay", "connector", "smtp relay"],
+        "symptoms": ["relay refused by exchange online"],
+        "causes": [
+            {
+                "id": "ip-changed",
+                "title": "The connector trusts an IP address and the public IP changed",
+                "confirm_if": ["ip changed", "new isp", "relay"],
+                "fix": "Add the new egress IP to the connector.",
+            },
+            {
+                "id": "chain",
+                "title": "The relay's certificate chain is incomplete",
+                "confirm_if": ["800b0109", "chain terminated in an untrusted root"],
+                "fix": "Import the intermediate CA certificate on the relay.",
+            },
+        ],
+        "steps": [
+            {"id": "trace", "title": "Read the NDR", "check": "Message trace", "tests": ["chain"]},
+            {"id": "ip", "title": "Find the egress IP", "check": "ifconfig.me", "tests": []},
+            {"id": "conn", "title": "Read the connector", "check": "Get-InboundConnector"},
+        ],
+    }
+)
+RELAY_INDEX = make_index(RELAY, SPOOLER, *(filler(n) for n in range(30)))
+
+
+def relay_plan(*messages: str) -> GuidePlan:
+    history = [ChatMessage("user", m) for m in messages]
+    return build_plan(
+        RELAY_INDEX, problem_summary=messages[0], history=history, own_history=history
+    )
+
+
+def test_a_word_that_only_names_the_problem_does_not_confirm_a_cause() -> None:
+    plan = relay_plan("SMTP relay from the copier to Exchange Online is refused by the connector")
+    assert plan.advice is not None and plan.advice.kind == "step"
+    plan = relay_plan("Relay to Exchange Online refused; the relay logs 800B0109")
+    assert plan.advice is not None and plan.advice.kind == "fix"
+    assert plan.advice.cause is not None and plan.advice.cause["id"] == "chain"
+
+
+def test_the_engineer_denying_a_cause_rules_it_out_until_they_say_otherwise() -> None:
+    plan = relay_plan(
+        "Relay to Exchange Online refused since the new ISP went live",
+        "Checked again: the public IP hasn't changed, the ISP only swapped the router.",
+    )
+    assert plan.advice is not None
+    assert [c["id"] for c, _ in plan.advice.ruled_out] == ["ip-changed"]
+    assert plan.advice.kind != "fix" or plan.advice.cause["id"] != "ip-changed"  # type: ignore[index]
+    plan = relay_plan(
+        "Relay to Exchange Online refused. The public IP hasn't changed as far as I know.",
+        "Correction: the IP changed last night, the firewall now leaves through a new ISP.",
+    )
+    assert plan.advice is not None and plan.advice.ruled_out == []
+    assert plan.advice.cause is not None and plan.advice.cause["id"] == "ip-changed"
+
+
+def test_other_causes_leave_out_alternatives_the_engineer_already_did() -> None:
+    from flowpilot.guidance.compose import DoneFilter, _title_without_done
+    from flowpilot.guidance.text import content_stems
+
+    done = DoneFilter(stems=frozenset(content_stems("Re-entered the guest OS credentials")))
+    title = "Guest processing can't connect: RPC 1722, wrong guest credentials, admin$ blocked"
+    assert (
+        _title_without_done(title, done)
+        == "Guest processing can't connect: RPC 1722, admin$ blocked"
+    )
+    assert _title_without_done("Wrong guest credentials", done) == "Wrong guest credentials"
