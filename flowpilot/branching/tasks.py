@@ -77,19 +77,27 @@ async def summarize_branch(branch_id: str) -> None:
             name="branch_summary",
             offline_compose=lambda: compose_summary(branch, steps, artifacts.get(branch.id)),
         )
-        try:
-            result = await rt.provider.structured(request)
-        except ProviderError as exc:
-            if not exc.retryable:
-                log.warning("branch_summary_skipped", detail=exc.detail)
-                return
-            raise
-        data = result.data
-        branch.context_summary = {
+        head_read = branch.head_message_id
+    # The model is asked with the reading session closed: no connection or lock held.
+    try:
+        result = await rt.provider.structured(request)
+    except ProviderError as exc:
+        if not exc.retryable:
+            log.warning("branch_summary_skipped", detail=exc.detail)
+            return
+        raise
+    data = result.data
+    async with rt.sessionmaker() as db:
+        current = await db.get(SessionBranch, uuid.UUID(branch_id), with_for_update=True)
+        if current is None:
+            return
+        current.context_summary = {
             "tried": [str(t) for t in data.get("tried", [])][:8],
             "concluded": str(data.get("concluded", "")),
             "artifacts": [str(a) for a in data.get("artifacts", [])][:8],
         }
-        branch.summary_generated_at = datetime.now(UTC)
-        branch.summary_stale = False
+        current.summary_generated_at = datetime.now(UTC)
+        # Messages that arrived while the model wrote keep the summary stale (a later job
+        # picks them up).
+        current.summary_stale = current.head_message_id != head_read
         await db.commit()

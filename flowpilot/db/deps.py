@@ -29,3 +29,12 @@ async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
 # data that is not committed yet (and a failed commit becomes an error response).
 DBSession = Annotated[AsyncSession, Depends(get_db_session, scope="function")]
 Sessionmaker = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
+
+
+async def end_reads(db: AsyncSession) -> None:
+    """Close the request's read-only transaction before a slow call (a model): no connection
+    or row lock is held while it runs. Only reads may come before it; writes come after, in
+    the transaction the next statement opens (committed once, at the end, as usual)."""
+    if db.new or db.dirty or db.deleted:
+        raise RuntimeError("end_reads() after a write: the write would be committed early")
+    await db.commit()

@@ -14,6 +14,7 @@ from flowpilot.ai.base import ChatProvider, ProviderError
 from flowpilot.ai.contracts import call_structured
 from flowpilot.auth.models import Team, TeamMembership, User
 from flowpilot.auth.service import Principal, display_name, team_names
+from flowpilot.db.deps import end_reads
 from flowpilot.errors import Conflict, Forbidden, NotFound, ProviderFailed
 from flowpilot.handoffs.models import Notification, SessionHandoff
 from flowpilot.handoffs.record import (
@@ -95,6 +96,7 @@ async def preview(
     snapshot = await build_snapshot(db, session, waiting_on=waiting_on, notes=notes)
     if intent != "escalate":
         return snapshot, None, None
+    await end_reads(db)
     data, text = await assess(provider, snapshot)
     return snapshot, data, text
 
@@ -119,7 +121,7 @@ async def create_handoff(
     session_id: uuid.UUID,
     body: HandoffCreateRequest,
 ) -> SessionHandoff:
-    session = await sessions.get_writable_session(db, principal, session_id, for_update=True)
+    session = await sessions.get_writable_session(db, principal, session_id)
     check_can_hand_off(session, body.intent)
     target_team = await _resolve_target_team(db, principal, body.target_team_id)
     snapshot = await build_snapshot(
@@ -132,7 +134,12 @@ async def create_handoff(
             data = body.assessment.model_dump()
             text = render_assessment(data)
         else:
+            # The model is asked with no transaction open and no row locked; the session is
+            # locked and checked again afterwards (someone may have handed it off meanwhile).
+            await end_reads(db)
             data, text = await assess(provider, snapshot)
+    session = await sessions.get_writable_session(db, principal, session_id, for_update=True)
+    check_can_hand_off(session, body.intent)
     # Parking an escalated session is refused above; escalating a parked one replaces its
     # open park handoff.
     await db.execute(
@@ -288,6 +295,7 @@ async def briefing(
         "assessment": handoff.ai_assessment_data,
     }
     snapshot = handoff.snapshot
+    await end_reads(db)
     try:
         written = await call_structured(
             provider,

@@ -56,7 +56,7 @@ async def _with_pushes(
 async def generate_outputs(
     session_id: uuid.UUID, request: Request, principal: CurrentUser, db: DBSession
 ) -> AllResolutionOutputsResponse:
-    session = await sessions.get_writable_session(db, principal, session_id, for_update=True)
+    session = await sessions.get_writable_session(db, principal, session_id)
     rows = await service.generate(db, request.app.state.provider, session)
     return AllResolutionOutputsResponse(outputs=await _with_pushes(db, rows))
 

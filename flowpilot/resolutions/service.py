@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flowpilot.ai.base import ChatProvider, ProviderError
 from flowpilot.ai.contracts import call_structured
 from flowpilot.auth.service import Principal, display_names
+from flowpilot.db.deps import end_reads
 from flowpilot.errors import Conflict, NotFound, ProviderFailed, UnprocessableInput
 from flowpilot.guidance.advisor import says_fixed
 from flowpilot.guidance.evidence import Evidence, merge_all
@@ -217,16 +218,34 @@ def for_the_client(data: dict[str, Any], offline: dict[str, Any], render: Any) -
 
 
 async def generate(
-    db: AsyncSession, provider: ChatProvider, session: AISession
+    db: AsyncSession,
+    provider: ChatProvider,
+    session: AISession,
+    *,
+    only_if_none: bool = False,
 ) -> list[SessionResolutionOutput]:
     """All three documents, written concurrently; a regenerate replaces the draft in place
-    (new version, the previous text kept), never a second row."""
+    (new version, the previous text kept), never a second row.
+
+    The model writes with no transaction open and no row locked; the session is then locked
+    and checked again: its status unchanged, and (for the job, `only_if_none`) still without
+    documents (else [] is returned)."""
+    status_before = session.status
     record = await build_record(db, session)
+    await end_reads(db)
     try:
         written = await asyncio.gather(*[_write_one(provider, t, record) for t in OUTPUT_TYPES])
     except ProviderError as exc:
         raise ProviderFailed(f"Could not write the documents: {exc.detail}") from exc
+    await db.refresh(session, with_for_update=True)
+    if session.status != status_before:
+        raise Conflict(
+            f"The session became {session.status} while the documents were written",
+            code="session_changed",
+        )
     existing = {o.output_type: o for o in await db.scalars(outputs_of(session).with_for_update())}
+    if only_if_none and existing:
+        return []
     out = []
     for output_type, data, content in written:
         current = existing.get(output_type)

@@ -7,6 +7,7 @@ import uuid
 from procrastinate import RetryStrategy
 
 from flowpilot.config import get_settings
+from flowpilot.errors import Conflict
 from flowpilot.jobs.app import job_app
 from flowpilot.jobs.runtime import runtime
 from flowpilot.resolutions import delivery, service
@@ -20,12 +21,16 @@ from flowpilot.sessions.models import AISession
 async def generate_resolution_outputs(session_id: str) -> None:
     rt = runtime()
     async with rt.sessionmaker() as db:
-        session = await db.get(AISession, uuid.UUID(session_id), with_for_update=True)
+        session = await db.get(AISession, uuid.UUID(session_id))
         if session is None or session.status not in ("resolved", "closed"):
             return
         if await db.scalar(service.outputs_of(session).limit(1)) is not None:
             return  # written already (by hand or an earlier run); regenerate is explicit
-        await service.generate(db, rt.provider, session)
+        try:
+            # No lock while the model writes; generate() locks and checks again before saving.
+            await service.generate(db, rt.provider, session, only_if_none=True)
+        except Conflict:
+            return  # reopened meanwhile: nothing to write
         await db.commit()
 
 

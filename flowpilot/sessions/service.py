@@ -73,7 +73,8 @@ async def get_session(
 ) -> AISession:
     query = readable_sessions(principal).where(AISession.id == session_id)
     if for_update:
-        query = query.with_for_update()
+        # A lock is taken to act on the latest state: refresh what this request loaded before.
+        query = query.with_for_update().execution_options(populate_existing=True)
     session = await db.scalar(query)
     if session is None:
         raise NotFound("Session not found")
