@@ -10,7 +10,7 @@ STAMP_WEB := $(WEB)/node_modules/.installed
 STATIC := flowpilot/static/index.html
 PYTEST_WORKERS ?= 2
 
-.PHONY: run dev test test-py test-web test-e2e lint bench eval web api-types clean install
+.PHONY: run dev test test-py test-web test-e2e lint bench load eval web api-types clean install
 
 run: install web ## Start FlowPilot on http://127.0.0.1:8000
 	$(VENV)/bin/flowpilot serve
@@ -65,6 +65,9 @@ bench: install ## Benchmarks (print numbers; not tests)
 	$(PY) -m bench.branching
 	$(PY) -m bench.outputs
 	$(PY) -m bench.deliveries
+
+load: install ## Load test over loopback: 50 engineers for 60 s, then integrity and deadlock checks
+	$(PY) -m bench.load
 
 clean:
 	rm -rf $(VENV) $(WEB)/node_modules flowpilot/static .flowpilot/test

@@ -265,7 +265,7 @@ async def claim(
             )
         raise Conflict(f"This handoff is {handoff.status}", code="handoff_closed")
     # Access was proven above; the claim itself grants it from now on (as the assignee).
-    await db.scalar(select(AISession.id).where(AISession.id == session.id).with_for_update())
+    await sessions.lock_session_row(db, session.id)
     await db.refresh(session)
     if principal.user_id != session.owner_id:
         session.assignee_id = principal.user_id

@@ -237,7 +237,7 @@ async def generate(
         written = await asyncio.gather(*[_write_one(provider, t, record) for t in OUTPUT_TYPES])
     except ProviderError as exc:
         raise ProviderFailed(f"Could not write the documents: {exc.detail}") from exc
-    await db.refresh(session, with_for_update=True)
+    await db.refresh(session, with_for_update={"key_share": True})
     if session.status != status_before:
         raise Conflict(
             f"The session became {session.status} while the documents were written",

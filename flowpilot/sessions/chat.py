@@ -68,6 +68,7 @@ async def _locked_branch(
     db: AsyncSession, session: AISession, branch_id: uuid.UUID | None
 ) -> SessionBranch:
     branch = await service.get_branch(db, session, branch_id)
+    await service.lock_session_row(db, session.id)
     locked = await db.scalar(
         select(SessionBranch).where(SessionBranch.id == branch.id).with_for_update()
     )
@@ -401,6 +402,7 @@ class ChatRunner:
             meta["guide"] = plan.meta()
         meta.update(provider=self.provider.name, model=meta.get("model", self.provider.model))
         async with self.maker() as db:
+            await service.lock_session_row(db, turn.session_id)
             branch = await db.scalar(
                 select(SessionBranch).where(SessionBranch.id == turn.branch_id).with_for_update()
             )

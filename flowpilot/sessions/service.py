@@ -64,6 +64,14 @@ def readable_sessions(principal: Principal) -> Select[AISession]:
     )
 
 
+async def lock_session_row(db: AsyncSession, session_id: uuid.UUID) -> None:
+    """One lock order for every writer: the session row first, then a branch. FOR NO KEY
+    UPDATE, so inserts that reference the session (messages, steps) are not blocked by it."""
+    await db.execute(
+        select(AISession.id).where(AISession.id == session_id).with_for_update(key_share=True)
+    )
+
+
 def can_write(principal: Principal, session: AISession) -> bool:
     return principal.is_lead or principal.user_id in (session.owner_id, session.assignee_id)
 
@@ -74,7 +82,8 @@ async def get_session(
     query = readable_sessions(principal).where(AISession.id == session_id)
     if for_update:
         # A lock is taken to act on the latest state: refresh what this request loaded before.
-        query = query.with_for_update().execution_options(populate_existing=True)
+        # FOR NO KEY UPDATE, as in lock_session_row.
+        query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
     session = await db.scalar(query)
     if session is None:
         raise NotFound("Session not found")

@@ -86,6 +86,7 @@ async def analyse_intake(session_id: str) -> None:
         raise
     data = result.data
     async with rt.sessionmaker() as db:
+        await sessions.lock_session_row(db, uuid.UUID(session_id))  # session, then branch
         session = await db.get(AISession, uuid.UUID(session_id))
         if session is None:
             return
