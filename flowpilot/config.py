@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     s3_secret_access_key: str | None = Field(default=None, alias="FLOWPILOT_S3_SECRET_ACCESS_KEY")
     s3_region: str | None = Field(default=None, alias="FLOWPILOT_S3_REGION")
     upload_max_bytes: int = Field(default=20_000_000, alias="FLOWPILOT_UPLOAD_MAX_BYTES")
+    # Per step of reading an upload (OCR, PDF/e-mail/log text); past it the description fails.
+    upload_analysis_timeout_seconds: float = Field(
+        default=60.0, gt=0, alias="FLOWPILOT_UPLOAD_ANALYSIS_TIMEOUT_SECONDS"
+    )
     worker_heartbeat_seconds: float = Field(
         default=10.0, alias="FLOWPILOT_WORKER_HEARTBEAT_SECONDS"
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -49,17 +48,17 @@ class Description:
     data: dict[str, Any]
 
 
-async def describe(provider: ChatProvider, upload: FileUpload, data: bytes) -> Description:
+async def describe(
+    provider: ChatProvider,
+    upload: FileUpload,
+    data: bytes,
+    limit_seconds: float = analysis.ANALYSIS_TIMEOUT_SECONDS,
+) -> Description:
+    """Reading the file (text extraction, analysis, OCR) runs off the event loop, each step
+    limited to `limit_seconds` (analysis.AnalysisTimeout past it)."""
     if upload.kind == "image":
-        return await _describe_image(provider, upload, data)
-    headers: dict[str, str] = {}
-    if upload.kind == "pdf":
-        text = analysis.pdf_text(data)
-    elif upload.kind == "email":
-        headers, text = analysis.email_text(data)
-    else:
-        text = analysis.decode_text(data)
-    facts = analysis.analyse_text(text)
+        return await _describe_image(provider, upload, data, limit_seconds)
+    headers, facts = await analysis.read_text(upload.kind, data, limit_seconds)
     reduced = facts.pop("reduced_text")
     if headers:
         facts["email"] = headers
@@ -89,12 +88,19 @@ async def describe(provider: ChatProvider, upload: FileUpload, data: bytes) -> D
     )
 
 
-async def _describe_image(provider: ChatProvider, upload: FileUpload, data: bytes) -> Description:
-    meta = analysis.image_metadata(data)
+async def _describe_image(
+    provider: ChatProvider, upload: FileUpload, data: bytes, limit_seconds: float
+) -> Description:
+    meta = await analysis.run_blocking(
+        "Reading the image", analysis.image_metadata, data, limit_seconds=limit_seconds
+    )
     size = f"{meta['width']}x{meta['height']}" if meta["width"] else "unknown size"
     kind = upload.detected_type.split("/")[-1].upper()
     if provider.name != "offline" and provider.supports_images:
-        image = ImagePart(upload.detected_type, base64.b64encode(data).decode())
+        encoded = await analysis.run_blocking(
+            "Encoding the image", analysis.base64_text, data, limit_seconds=limit_seconds
+        )
+        image = ImagePart(upload.detected_type, encoded)
         result = (
             await provider.structured(
                 StructuredRequest(
@@ -112,7 +118,7 @@ async def _describe_image(provider: ChatProvider, upload: FileUpload, data: byte
             content_summary=None,
             data={**meta, **result},
         )
-    text = analysis.ocr(data)
+    text = await analysis.ocr(data, limit_seconds)
     if text is None:
         described = (
             f"{kind} screenshot, {size}. Text was not read: OCR needs tesseract "
@@ -121,7 +127,10 @@ async def _describe_image(provider: ChatProvider, upload: FileUpload, data: byte
     else:
         first = " ".join(text.split())[:300]
         described = f"{kind} screenshot, {size}. Text read: {first or '(none found)'}"
-    codes = analysis.analyse_text(text or "")["error_codes"]
+    facts = await analysis.run_blocking(
+        "Analysing the text read", analysis.analyse_text, text or "", limit_seconds=limit_seconds
+    )
+    codes = facts["error_codes"]
     return Description(
         ai_description=described,
         extracted_content=text,
@@ -142,16 +151,30 @@ async def describe_upload(context: JobContext, upload_id: str) -> None:
 
 
 async def run_description(upload_id: str, attempt: int = 1) -> None:
-    """Describe one upload; a failure is recorded on the row and re-raised (to be retried)."""
+    """Describe one upload; a failure is recorded on the row and re-raised (to be retried),
+    except a timeout reading the file: the same file would time out again, so the upload is
+    marked failed at once (the engineer can ask again: POST …/uploads/{id}/describe)."""
     rt = runtime()
     assert rt.storage is not None
+    limit_seconds = (
+        rt.settings.upload_analysis_timeout_seconds
+        if rt.settings is not None
+        else analysis.ANALYSIS_TIMEOUT_SECONDS
+    )
     async with rt.sessionmaker() as db:
         upload = await db.get(FileUpload, uuid.UUID(upload_id))
         if upload is None or upload.description_status == "done":
             return
         try:
             data = await rt.storage.get(upload.storage_key)
-            result = await describe(rt.provider, upload, data)
+            result = await describe(rt.provider, upload, data, limit_seconds)
+        except analysis.AnalysisTimeout as exc:
+            upload.description_attempts = attempt
+            upload.description_error = str(exc)[:500]
+            upload.description_status = "failed"
+            await db.commit()
+            log.warning("upload_description_timed_out", upload_id=upload_id, error=str(exc))
+            return
         except Exception as exc:
             upload.description_attempts = attempt
             upload.description_error = str(exc)[:500] or exc.__class__.__name__
