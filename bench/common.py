@@ -34,14 +34,22 @@ class Bench:
         await self.db.dispose()
 
 
-async def setup(name: str, provider: ChatProvider) -> Bench:
-    admin = start_embedded(ROOT / ".flowpilot" / "bench", database="postgres")
+DATA_DIR = ROOT / ".flowpilot" / "bench"
+
+
+def fresh_database(name: str) -> str:
+    """A new, migrated database in the benchmarks' embedded server; its URI."""
+    admin = start_embedded(DATA_DIR, database="postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     uri = admin.replace("/postgres?", f"/{name}?")
     upgrade_schema(uri)
-    db = Database(uri)
+    return uri
+
+
+async def setup(name: str, provider: ChatProvider) -> Bench:
+    db = Database(fresh_database(name))
     async with db.sessionmaker() as s:
         await load_library(s)
         account = await auth.ensure_account(s, "Bench", "enterprise")

@@ -25,9 +25,7 @@ import json
 import os
 import random
 import re
-import socket
 import sys
-import threading
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -36,17 +34,15 @@ from typing import Any
 
 import httpx
 import psycopg
-import uvicorn
 
-from bench.common import ROOT, percentiles
+from bench.common import DATA_DIR, fresh_database, percentiles
 from flowpilot.app import create_app
 from flowpilot.auth import service as auth
 from flowpilot.config import Settings
-from flowpilot.db.embedded import start_embedded
 from flowpilot.db.engine import Database
-from flowpilot.db.migrate import load_library, upgrade_schema
+from flowpilot.db.migrate import load_library
+from tests.live import LiveServer, serve
 
-DATA_DIR = ROOT / ".flowpilot" / "bench"
 DB_NAME = "flowpilot_load"
 PASSWORD = "load-test-password-1"
 REQUEST_TIMEOUT = 60.0
@@ -428,34 +424,6 @@ class Engineer:
 # ── set-up: database, users, server ──────────────────────────────────────────────────────────
 
 
-@dataclass
-class Server:
-    url: str
-    server: uvicorn.Server
-    thread: threading.Thread
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def prepare_database() -> tuple[str, str]:
-    """(admin URI, URI of a fresh migrated database with the starter library)."""
-    admin = start_embedded(DATA_DIR, database="postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    uri = admin.replace("/postgres?", f"/{DB_NAME}?")
-    upgrade_schema(uri)
-    return admin, uri
-
-
 async def create_engineers(uri: str, n: int) -> list[str]:
     """One team-plan account with n engineers in one team; a token each."""
     db = Database(uri, pool_size=2)
@@ -483,7 +451,7 @@ async def create_engineers(uri: str, n: int) -> list[str]:
     return tokens
 
 
-def start_server(uri: str, stream_delay_ms: int) -> Server:
+def start_server(uri: str, stream_delay_ms: int) -> LiveServer:
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
         DATABASE_URL=uri,
@@ -493,19 +461,7 @@ def start_server(uri: str, stream_delay_ms: int) -> Server:
         FLOWPILOT_LOG_LEVEL="WARNING",
         FLOWPILOT_DATA_DIR=DATA_DIR,
     )
-    app = create_app(settings, run_worker=True)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, name="flowpilot-load-server", daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started:
-        if time.time() > deadline or not thread.is_alive():
-            raise RuntimeError("FlowPilot did not start")
-        time.sleep(0.05)
-    return Server(f"http://127.0.0.1:{port}", server, thread)
+    return serve(create_app(settings, run_worker=True), start_seconds=30)
 
 
 # ── after the run: drain, integrity, the PostgreSQL log ──────────────────────────────────────
@@ -869,7 +825,7 @@ def main(argv: list[str] | None = None) -> int:
         f"FlowPilot load test: {args.users} engineers for {args.seconds:.0f} s "
         f"(offline provider, {args.stream_delay_ms} ms/word, in-process job worker)"
     )
-    _, uri = prepare_database()
+    uri = fresh_database(DB_NAME)
     log = DATA_DIR / "pg" / "log"
     offset = log_offset(log)
     tokens = asyncio.run(create_engineers(uri, args.users))
@@ -885,7 +841,7 @@ def main(argv: list[str] | None = None) -> int:
             f"({jobs} jobs due or running, {turns} turns still running)"
         )
     finally:
-        server.stop()
+        server.stop(wait_seconds=30)
     errors, fours = report(results, elapsed)
     checks = asyncio.run(integrity(uri, results))
     print("\nintegrity:")

@@ -6,10 +6,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import structlog
 from procrastinate import RetryStrategy
 
-from flowpilot.ai.base import ProviderError, StructuredRequest
+from flowpilot.ai.base import StructuredRequest
 from flowpilot.branching.summaries import (
     artifacts_by_branch,
     compose_summary,
@@ -17,11 +16,9 @@ from flowpilot.branching.summaries import (
     steps_by_branch,
 )
 from flowpilot.jobs.app import job_app
-from flowpilot.jobs.runtime import runtime
+from flowpilot.jobs.runtime import runtime, structured_or_skip
 from flowpilot.sessions import service as sessions
 from flowpilot.sessions.models import SessionBranch
-
-log = structlog.get_logger(__name__)
 
 SUMMARY_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -79,13 +76,9 @@ async def summarize_branch(branch_id: str) -> None:
         )
         head_read = branch.head_message_id
     # The model is asked with the reading session closed: no connection or lock held.
-    try:
-        result = await rt.provider.structured(request)
-    except ProviderError as exc:
-        if not exc.retryable:
-            log.warning("branch_summary_skipped", detail=exc.detail)
-            return
-        raise
+    result = await structured_or_skip(rt.provider, request)
+    if result is None:
+        return
     data = result.data
     async with rt.sessionmaker() as db:
         current = await db.get(SessionBranch, uuid.UUID(branch_id), with_for_update=True)

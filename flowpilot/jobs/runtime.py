@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from flowpilot.ai.base import ChatProvider
+from flowpilot.ai.base import ChatProvider, ProviderError, StructuredRequest, StructuredResult
 from flowpilot.config import Settings
 from flowpilot.uploads.storage import Storage
 
@@ -18,6 +20,8 @@ class Runtime:
     settings: Settings | None = None
     storage: Storage | None = None
 
+
+log = structlog.get_logger(__name__)
 
 _current: Runtime | None = None
 
@@ -31,3 +35,17 @@ def runtime() -> Runtime:
     if _current is None:
         raise RuntimeError("job runtime not initialised (start via `flowpilot serve` or `worker`)")
     return _current
+
+
+async def structured_or_skip(
+    provider: ChatProvider, request: StructuredRequest, **log_fields: Any
+) -> StructuredResult | None:
+    """A background job's model call: None when the provider refuses for good (the job is
+    skipped and logged); a retryable failure is raised so the job is retried."""
+    try:
+        return await provider.structured(request)
+    except ProviderError as exc:
+        if exc.retryable:
+            raise
+        log.warning(f"{request.name}_skipped", detail=exc.detail, **log_fields)
+        return None

@@ -6,14 +6,13 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import structlog
 from procrastinate import RetryStrategy
 from sqlalchemy import select, update
 
-from flowpilot.ai.base import ProviderError, StructuredRequest
+from flowpilot.ai.base import StructuredRequest
 from flowpilot.guidance.evidence import EVIDENCE_SCHEMA, Evidence, extract, from_model
 from flowpilot.jobs.app import job_app
-from flowpilot.jobs.runtime import runtime
+from flowpilot.jobs.runtime import runtime, structured_or_skip
 from flowpilot.library import retrieval as library
 from flowpilot.sessions import service as sessions
 from flowpilot.sessions.chat import OPEN_SUGGESTIONS_READ, add_job_usage
@@ -24,8 +23,6 @@ from flowpilot.sessions.models import (
     SessionBranch,
     SessionMessage,
 )
-
-log = structlog.get_logger(__name__)
 
 INTAKE_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -77,13 +74,9 @@ async def analyse_intake(session_id: str) -> None:
         name="intake_analysis",
         offline_compose=lambda: offline,
     )
-    try:
-        result = await rt.provider.structured(request)
-    except ProviderError as exc:
-        if not exc.retryable:
-            log.warning("intake_analysis_skipped", detail=exc.detail)
-            return
-        raise
+    result = await structured_or_skip(rt.provider, request)
+    if result is None:
+        return
     data = result.data
     async with rt.sessionmaker() as db:
         await sessions.lock_session_row(db, uuid.UUID(session_id))  # session, then branch
@@ -182,13 +175,9 @@ async def run_evidence_extraction(message_id: str) -> None:
         offline_compose=lambda: extract(content).as_dict(),
         max_tokens=900,
     )
-    try:
-        result = await rt.provider.structured(request)
-    except ProviderError as exc:
-        if not exc.retryable:
-            log.warning("evidence_extraction_skipped", message_id=message_id, detail=exc.detail)
-            return
-        raise
+    result = await structured_or_skip(rt.provider, request, message_id=message_id)
+    if result is None:
+        return
     found = from_model(result.data)
     async with rt.sessionmaker() as db:
         row = await db.get(SessionMessage, uuid.UUID(message_id), with_for_update=True)

@@ -130,14 +130,10 @@ async def test_a_chunked_body_over_the_limit_is_413_and_nothing_is_saved(
 def test_after_an_unexpected_error_the_connection_keeps_serving(worker_database_uri: str) -> None:
     """A 500 must not cost the client its keep-alive connection: the next request on the same
     socket is answered, not reset."""
-    import threading
-    import time
-
-    import uvicorn
 
     from flowpilot.app import create_app
     from tests.conftest import make_settings
-    from tests.fakes.server import _free_port
+    from tests.live import serve
 
     app = create_app(make_settings(DATABASE_URL=worker_database_uri))
 
@@ -147,13 +143,8 @@ def test_after_an_unexpected_error_the_connection_keeps_serving(worker_database_
 
     app.router.routes.insert(0, app.router.routes.pop())  # ahead of the web app's catch-all
 
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 15
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
+    live = serve(app)
+    port = int(live.url.rsplit(":", 1)[1])
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
             answers = []
@@ -164,8 +155,7 @@ def test_after_an_unexpected_error_the_connection_keeps_serving(worker_database_
         assert b"internal_error" in answers[0]
         assert answers[1].startswith(b"HTTP/1.1 200"), answers[1]
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        live.stop()
 
 
 def _read_response(conn: socket.socket) -> bytes:

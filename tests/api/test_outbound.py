@@ -32,7 +32,10 @@ class Listener:
             except OSError:
                 return
             self.connections += 1
-            conn.close()
+            self.accepted(conn)
+
+    def accepted(self, conn: socket.socket) -> None:
+        conn.close()
 
     def close(self) -> None:
         self.sock.close()
@@ -152,15 +155,12 @@ def test_vendor_errors_are_read_from_their_json_fields_never_echoed_raw() -> Non
 class SilentListener(Listener):
     """Accepts and then says nothing, as a filtered or hung service looks from outside."""
 
-    def _serve(self) -> None:
+    def __init__(self) -> None:
         self.held: list[socket.socket] = []
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            self.held.append(conn)
+        super().__init__()
+
+    def accepted(self, conn: socket.socket) -> None:
+        self.held.append(conn)
 
 
 def closed_port() -> int:
