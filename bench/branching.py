@@ -27,6 +27,7 @@ from flowpilot.sessions.models import SessionBranch
 
 
 class Recording(OfflineProvider):
+    reads_history = True
     """Answers like a hosted model would for caching purposes: a ~120-word reply with no
     playbook bookkeeping (the offline provider's own replies are never cached anyway)."""
 

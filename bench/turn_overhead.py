@@ -19,6 +19,7 @@ from flowpilot.ai.offline import OfflineProvider
 
 
 class FixedLatencyProvider(OfflineProvider):
+    reads_history = True
     name = "bench"
     model = "fixed-latency"
 

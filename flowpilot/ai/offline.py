@@ -31,6 +31,9 @@ class OfflineProvider:
     name = "offline"
     model = "offline-playbooks"
     supports_images = False
+    # It answers from the turn's guide plan and sends no prompt: the chat runner skips
+    # reading the history window a model would be sent.
+    reads_history = False
 
     def __init__(self, stream_delay_ms: int = 0) -> None:
         self.delay = stream_delay_ms / 1000

@@ -2,7 +2,8 @@
 
 1. system text + session context with the intake + the candidate playbooks with the scores
    they were chosen with + the playbook the branch follows, in full          (stable)
-2. the branch's own path, in full      (append-only: each turn extends the previous prefix)
+2. the branch's path: digests of the chunks cut for length, then the newest messages in full
+   (append-only: each turn extends the previous prefix; a cut moves a whole chunk at a time)
 3. volatile context, next to the new message: the evidence ("known so far"), this turn's
    match scores and the guide's next move, attachments, sibling/ancestor summaries (dead ends
    marked "ruled out"). Changing any of these never invalidates 1–2.
@@ -33,34 +34,20 @@ def estimate_tokens(text: str) -> int:
     return len(text) // CHARS_PER_TOKEN + 1
 
 
-def fit_history(history: list[ChatMessage], budget_tokens: int) -> list[ChatMessage]:
-    """Keep the newest turns within budget; the older part of the path becomes one note that
-    lists what those turns were about (the first line of each), oldest first."""
-    kept: list[ChatMessage] = []
-    used = 0
-    for msg in reversed(history):
-        cost = estimate_tokens(msg.text)
-        if kept and used + cost > budget_tokens:
-            break
-        kept.append(msg)
-        used += cost
-    kept.reverse()
-    dropped = history[: len(history) - len(kept)]
-    if dropped:
-        gist = [
-            f"- {m.role}: {m.text.strip().splitlines()[0][:120]}" for m in dropped if m.text.strip()
-        ][-40:]
-        note = (
-            f"(Summary of the {len(dropped)} earliest messages of this branch, "
-            "omitted for length:)\n" + "\n".join(gist)
-        )
-        kept.insert(0, ChatMessage(role="user", text=note))
-    return kept
+def with_digests(history: list[ChatMessage], digests: list[str]) -> list[ChatMessage]:
+    """The window of recent messages, after one note that carries the digests of the older
+    chunks (see sessions/history.py). The note changes only when another chunk is cut."""
+    if not digests:
+        return history
+    note = (
+        "(Earlier history of this branch, digested for length; the newest digests last:)\n\n"
+        + "\n\n".join(digests)
+    )
+    return [ChatMessage(role="user", text=note), *history]
 
 
 @dataclass(frozen=True)
 class BranchAwarePromptBuilder:
-    history_budget_tokens: int
     max_tokens: int
 
     def build(
@@ -72,6 +59,7 @@ class BranchAwarePromptBuilder:
         branch_label: str | None,
         history: Sequence[ChatMessage],
         siblings: list[SiblingSummary],
+        digests: Sequence[str] = (),
         plan: GuidePlan | None = None,
         intake: dict[str, Any] | None = None,
         attachments: list[str] | None = None,
@@ -97,7 +85,7 @@ class BranchAwarePromptBuilder:
         volatile = "\n\n".join(part for part in (turn, attached, siblings_block(siblings)) if part)
         return ChatRequest(
             system=system,
-            history=fit_history(list(history), self.history_budget_tokens),
+            history=with_digests(list(history), list(digests)),
             volatile_context=volatile,
             max_tokens=self.max_tokens,
             guide=plan,

@@ -6,14 +6,14 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.auth.models import Account
 from flowpilot.auth.service import Principal
 from flowpilot.branching.models import ForkPoint
 from flowpilot.branching.schemas import BranchUpdate, ForkCreateRequest, ReviveRequest
-from flowpilot.branching.summaries import compose_summary, queue_summary, steps_by_branch
+from flowpilot.branching.summaries import compose_summary, done_steps_by_branch, queue_summary
 from flowpilot.errors import Conflict, DomainError, NotFound
 from flowpilot.sessions import service as sessions
 from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
@@ -372,16 +372,5 @@ async def summary_for(
 ) -> dict[str, Any]:
     if branch.context_summary and not branch.summary_stale:
         return branch.context_summary
-    steps = await steps_by_branch(db, session.id, [branch.id])
+    steps = await done_steps_by_branch(db, session.id, [branch.id])
     return compose_summary(branch, steps.get(branch.id, []))
-
-
-async def mark_turn_on_branch(db: AsyncSession, branch_id: uuid.UUID) -> None:
-    """After a new turn: the stored summary no longer covers the branch; refresh it."""
-    await db.execute(
-        update(SessionBranch)
-        .where(SessionBranch.id == branch_id)
-        .values(summary_stale=True)
-        .execution_options(synchronize_session=False)
-    )
-    await queue_summary(db, branch_id)

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from procrastinate.exceptions import AlreadyEnqueued
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.jobs.defer import defer
-from flowpilot.sessions.models import AISessionStep, SessionBranch
+from flowpilot.sessions.models import REPORTED_STATES, AISessionStep, SessionBranch
 
 MAX_TRIED = 8
 
@@ -42,6 +42,55 @@ def compose_summary(
 
 def performed_line(step: AISessionStep) -> str:
     return f"{step.title}: {step.result}" if step.result else step.title
+
+
+# How many of a branch's reported steps a summary reads (the newest).
+STEPS_READ = 30
+
+
+async def reported_steps(db: AsyncSession, branch_id: uuid.UUID) -> list[AISessionStep]:
+    """The branch's newest steps the engineer reported on (done, skipped, not applicable),
+    oldest first."""
+    rows = await db.scalars(
+        select(AISessionStep)
+        .where(AISessionStep.branch_id == branch_id, AISessionStep.state.in_(REPORTED_STATES))
+        .order_by(AISessionStep.step_number.desc())
+        .limit(STEPS_READ)
+    )
+    return list(reversed(list(rows)))
+
+
+async def done_steps_by_branch(
+    db: AsyncSession, session_id: uuid.UUID, branch_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[AISessionStep]]:
+    """Each branch's newest MAX_TRIED done steps (all a composed summary shows)."""
+    out: dict[uuid.UUID, list[AISessionStep]] = defaultdict(list)
+    if not branch_ids:
+        return out
+    ranked = (
+        select(
+            AISessionStep.id,
+            func.row_number()
+            .over(partition_by=AISessionStep.branch_id, order_by=AISessionStep.step_number.desc())
+            .label("n"),
+        )
+        .where(
+            AISessionStep.session_id == session_id,
+            AISessionStep.branch_id.in_(branch_ids),
+            AISessionStep.state == "done",
+        )
+        .subquery()
+    )
+    rows = await db.scalars(
+        select(AISessionStep)
+        .join(ranked, ranked.c.id == AISessionStep.id)
+        .where(ranked.c.n <= MAX_TRIED)
+        .order_by(AISessionStep.step_number)
+    )
+    for step in rows:
+        assert step.branch_id is not None
+        out[step.branch_id].append(step)
+    return out
 
 
 async def steps_by_branch(
@@ -103,7 +152,7 @@ async def sibling_summaries(
         )
     )
     need = [b.id for b in others if b.summary_stale or not b.context_summary]
-    steps = await steps_by_branch(db, session_id, need)
+    steps = await done_steps_by_branch(db, session_id, need)
     artifacts = await artifacts_by_branch(db, session_id)
     out = []
     for b in others:

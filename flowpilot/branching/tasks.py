@@ -13,11 +13,11 @@ from flowpilot.branching.summaries import (
     artifacts_by_branch,
     compose_summary,
     performed_line,
-    steps_by_branch,
+    reported_steps,
 )
 from flowpilot.jobs.app import job_app
 from flowpilot.jobs.runtime import runtime, structured_or_skip
-from flowpilot.sessions import service as sessions
+from flowpilot.sessions import history
 from flowpilot.sessions.models import SessionBranch
 
 SUMMARY_SCHEMA: dict[str, Any] = {
@@ -39,23 +39,25 @@ async def summarize_branch(branch_id: str) -> None:
         branch = await db.get(SessionBranch, uuid.UUID(branch_id))
         if branch is None:
             return
-        steps = (await steps_by_branch(db, branch.session_id, [branch.id])).get(branch.id, [])
-        artifacts = await artifacts_by_branch(db, branch.session_id)
-        path = await sessions.message_path(db, branch.session_id, branch.head_message_id)
-        fork_depth = 0
-        if branch.forked_from_message_id is not None:
-            fork_depth = (
-                next((m.depth for m in path if m.id == branch.forked_from_message_id), 0) + 1
+        if branch.context_summary and not branch.summary_stale:
+            return  # nothing moved since the last summary
+        steps = await reported_steps(db, branch.id)
+        artifacts = (await artifacts_by_branch(db, branch.session_id)).get(branch.id)
+        reports = ""
+        if branch.head_message_id is not None:
+            # Only the engineer's own words on this branch, newest first up to the budget:
+            # a suggestion nobody acted on is not something the branch tried.
+            own = await history.walk(
+                db,
+                branch.session_id,
+                branch.head_message_id,
+                min_depth=await history.fork_depth(db, branch) + 1,
+                budget_chars=TRANSCRIPT_CHARS,
+                roles=["user"],
+                keep=["user"],
             )
-        own = [m for m in path if m.depth >= fork_depth and m.role == "user"]
-        # Only the engineer's own words and the steps they reported on: a suggestion nobody
-        # acted on is not something the branch tried.
-        reports = "\n".join(f"- {m.content}" for m in own)[-TRANSCRIPT_CHARS:]
-        performed = "\n".join(
-            f"- {s.state.replace('_', ' ')}: {performed_line(s)}"
-            for s in steps
-            if s.state in ("done", "skipped", "not_applicable")
-        )
+            reports = "\n".join(f"- {row.content}" for row, _ in own)[-TRANSCRIPT_CHARS:]
+        performed = "\n".join(f"- {s.state.replace('_', ' ')}: {performed_line(s)}" for s in steps)
         status_note = f"Status: {branch.status}. Reason: {branch.status_reason or '-'}"
         request = StructuredRequest(
             system=(
@@ -72,9 +74,9 @@ async def summarize_branch(branch_id: str) -> None:
             ),
             schema=SUMMARY_SCHEMA,
             name="branch_summary",
-            offline_compose=lambda: compose_summary(branch, steps, artifacts.get(branch.id)),
+            offline_compose=lambda: compose_summary(branch, steps, artifacts),
         )
-        head_read = branch.head_message_id
+        read_state = (branch.head_message_id, branch.status, branch.status_changed_at)
     # The model is asked with the reading session closed: no connection or lock held.
     result = await structured_or_skip(rt.provider, request)
     if result is None:
@@ -90,7 +92,11 @@ async def summarize_branch(branch_id: str) -> None:
             "artifacts": [str(a) for a in data.get("artifacts", [])][:8],
         }
         current.summary_generated_at = datetime.now(UTC)
-        # Messages that arrived while the model wrote keep the summary stale (a later job
-        # picks them up).
-        current.summary_stale = current.head_message_id != head_read
+        # Messages or a status change that arrived while the model wrote keep the summary
+        # stale (a later job picks them up).
+        current.summary_stale = read_state != (
+            current.head_message_id,
+            current.status,
+            current.status_changed_at,
+        )
         await db.commit()

@@ -101,9 +101,22 @@ def _previous_guide(own_history: list[ChatMessage]) -> dict[str, Any] | None:
     return None
 
 
-def branch_evidence(history: list[ChatMessage], attachments: list[str]) -> Evidence:
-    items = []
-    first = True
+@dataclass
+class Earlier:
+    """What the path's older, digested part established (see sessions/history.py): its
+    merged evidence, and the guide marks of this branch's own replies there."""
+
+    evidence: Evidence
+    guides: list[dict[str, Any]] = field(default_factory=list)
+
+
+def branch_evidence(
+    history: list[ChatMessage], attachments: list[str], earlier: Earlier | None = None
+) -> Evidence:
+    items = [earlier.evidence] if earlier is not None else []
+    # The problem statement opens the path; once it is in the digested part, every message
+    # read here is a report.
+    first = earlier is None
     for msg in history:
         if msg.role != "user":
             continue
@@ -117,26 +130,40 @@ def branch_evidence(history: list[ChatMessage], attachments: list[str]) -> Evide
     return merge_all(items)
 
 
+def _marks(own_history: list[ChatMessage], earlier: Earlier | None) -> list[dict[str, Any]]:
+    """Each of the branch's guided replies, oldest first: playbook slug, step, fix given."""
+    marks = list(earlier.guides) if earlier is not None else []
+    for msg in own_history:
+        guide = msg.meta.get("guide") if msg.role == "assistant" else None
+        if isinstance(guide, dict):
+            focus = guide.get("focus") or {}
+            marks.append(
+                {
+                    "slug": focus.get("slug") if isinstance(focus, dict) else None,
+                    "step_id": guide.get("step_id"),
+                    "fix_cause": guide.get("fix_cause"),
+                }
+            )
+    return marks
+
+
 def _state(
-    focus_slug: str, history: list[ChatMessage], own_history: list[ChatMessage], user_text: str
+    focus_slug: str,
+    history: list[ChatMessage],
+    marks: list[dict[str, Any]],
+    user_text: str,
 ) -> BranchState:
     latest = next((m.text for m in reversed(history) if m.role == "user"), "")
     state = BranchState(user_text=user_text, latest=latest)
-    last_assistant: dict[str, Any] | None = None
-    for msg in own_history:
-        guide = msg.meta.get("guide") if msg.role == "assistant" else None
-        if not isinstance(guide, dict):
+    for mark in marks:
+        if mark.get("slug") != focus_slug:
             continue
-        focus = guide.get("focus") or {}
-        last_assistant = guide
-        if focus.get("slug") != focus_slug:
-            continue
-        if isinstance(guide.get("step_id"), str):
-            state.suggested_steps.add(guide["step_id"])
-        if isinstance(guide.get("fix_cause"), str):
-            state.fixes_given.add(guide["fix_cause"])
-    if last_assistant and (last_assistant.get("focus") or {}).get("slug") == focus_slug:
-        step_id = last_assistant.get("step_id")
+        if isinstance(mark.get("step_id"), str):
+            state.suggested_steps.add(mark["step_id"])
+        if isinstance(mark.get("fix_cause"), str):
+            state.fixes_given.add(mark["fix_cause"])
+    if marks and marks[-1].get("slug") == focus_slug:
+        step_id = marks[-1].get("step_id")
         state.last_step_id = step_id if isinstance(step_id, str) else None
     return state
 
@@ -149,9 +176,12 @@ def build_plan(
     own_history: list[ChatMessage],
     hypothesis: str | None = None,
     attachments: list[str] | None = None,
+    earlier: Earlier | None = None,
 ) -> GuidePlan:
+    """`history` is the path's recent part (or all of it); `earlier` what the part before it
+    established."""
     attachments = attachments or []
-    evidence = branch_evidence(history, attachments)
+    evidence = branch_evidence(history, attachments, earlier)
     reports = [m.text for m in history if m.role == "user"]
     if problem_summary and problem_summary.strip() not in {r.strip() for r in reports}:
         reports.insert(0, problem_summary)
@@ -213,6 +243,8 @@ def build_plan(
             plan.fork_options = []
     if plan.playbook is not None:
         plan.advice = advise(
-            plan.playbook, _state(chosen.doc.slug, history, own_history, user_text), index.idf
+            plan.playbook,
+            _state(chosen.doc.slug, history, _marks(own_history, earlier), user_text),
+            index.idf,
         )
     return plan

@@ -31,16 +31,24 @@ from flowpilot.ai.base import (
     Usage,
 )
 from flowpilot.auth.service import Principal
-from flowpilot.branching.prompt import BranchAwarePromptBuilder
+from flowpilot.branching.prompt import CHARS_PER_TOKEN, BranchAwarePromptBuilder
 from flowpilot.branching.suggestions import ForkOptionsFilter
 from flowpilot.branching.summaries import artifacts_by_branch, queue_summary, sibling_summaries
 from flowpilot.config import Settings
 from flowpilot.errors import Conflict, NotFound
-from flowpilot.guidance.evidence import Evidence, extract
-from flowpilot.guidance.plan import GuidePlan, build_plan
+from flowpilot.guidance.evidence import Evidence, extract, merge_all
+from flowpilot.guidance.plan import Earlier, GuidePlan, build_plan
 from flowpilot.jobs.defer import defer
 from flowpilot.library.retrieval import library_index
 from flowpilot.sessions import service
+from flowpilot.sessions.history import (
+    Chunk,
+    History,
+    PathRow,
+    queue_chunk_digests,
+    read_history,
+)
+from flowpilot.sessions.history import fork_depth as history_fork_depth
 from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
 from flowpilot.sessions.reports import OpenSuggestion, reports_for
 from flowpilot.uploads.models import FileUpload
@@ -174,6 +182,7 @@ async def append_user_message(
         await defer(db, "extract_evidence", message_id=str(message.id))
     branch.head_message_id = message.id
     branch.summary_stale = True
+    await queue_chunk_digests(db, message, [])
     await db.flush()
     await db.refresh(message)
     return Turn(session.id, session.account_id, branch.id, message.id), message
@@ -230,14 +239,23 @@ async def turn_for_retry(
     return Turn(session.id, session.account_id, message.branch_id, message.id)
 
 
-def _as_chat(rows: list[tuple[str, str, dict[str, Any]]]) -> list[ChatMessage]:
+def _as_chat(rows: list[PathRow]) -> list[ChatMessage]:
     # FlowPilot's own notes in the tree (e.g. a revival) reach the model as context.
     return [
-        ChatMessage(role="user", text=f"(FlowPilot note) {content}", meta=meta)
-        if role == "system"
-        else ChatMessage(role=role, text=content, meta=meta)  # type: ignore[arg-type]
-        for role, content, meta in rows
+        ChatMessage(role="user", text=f"(FlowPilot note) {r.content}", meta=r.meta)
+        if r.role == "system"
+        else ChatMessage(role=r.role, text=r.content, meta=r.meta)  # type: ignore[arg-type]
+        for r in rows
     ]
+
+
+def _earlier(past: History, fork_depth: int) -> Earlier | None:
+    if not past.chunks:
+        return None
+    return Earlier(
+        evidence=merge_all([Evidence.from_dict(c.evidence) for c in past.chunks]),
+        guides=[g for c in past.chunks for g in c.guides if int(g.get("depth", 0)) > fork_depth],
+    )
 
 
 class ChatRunner:
@@ -257,7 +275,7 @@ class ChatRunner:
         """Yields {'event': …, 'data': …} dicts: delta* then done, or error."""
         started = time.monotonic()
         try:
-            request = await self._build_request(turn)
+            request, unstored = await self._build_request(turn)
         except Exception:
             log.exception("prompt_build_failed", session_id=str(turn.session_id))
             yield _error("Could not prepare the request. Try again.", "internal_error", turn)
@@ -304,7 +322,7 @@ class ChatRunner:
             return
         latency_ms = int((time.monotonic() - started) * 1000)
         plan = request.guide if isinstance(request.guide, GuidePlan) else None
-        reply, step = await self._save_reply(turn, text, completed, latency_ms, plan)
+        reply, step = await self._save_reply(turn, text, completed, latency_ms, plan, unstored)
         yield {
             "event": "done",
             "data": {"assistant_message": reply, "step": step, "usage": completed.usage},
@@ -319,47 +337,50 @@ class ChatRunner:
             )
         return bool(flag)
 
-    async def _build_request(self, turn: Turn) -> ChatRequest:
+    async def _build_request(self, turn: Turn) -> tuple[ChatRequest, list[Chunk]]:
         async with self.maker() as db:
             session = await db.get(AISession, turn.session_id)
             assert session is not None and session.account_id == turn.account_id
-            history = _as_chat(await service.path_for_prompt(db, session.id, turn.user_message_id))
             branch = await db.get(SessionBranch, turn.branch_id)
             assert branch is not None
-            fork = (
-                await db.get(SessionMessage, branch.forked_from_message_id)
-                if branch.forked_from_message_id
+            # A model reads the newest messages that fit the budget; the offline provider
+            # sends no prompt, so only the recent part its guidance needs is read.
+            budget = (
+                self.settings.history_token_budget * CHARS_PER_TOKEN
+                if getattr(self.provider, "reads_history", True)
                 else None
             )
-            # Path depths run 0..n, so the branch's own turns start right after the fork point.
-            own_history = history[fork.depth + 1 :] if fork else history
+            past = await read_history(
+                db, session.id, turn.user_message_id, prompt_budget_chars=budget
+            )
+            fork_depth = await history_fork_depth(db, branch)
             siblings = await sibling_summaries(db, session.id, branch.id)
             attachments = (await artifacts_by_branch(db, session.id)).get(branch.id, [])
             plan = build_plan(
                 await library_index(db, session.account_id),
                 problem_summary=session.problem_summary,
-                history=history,
-                own_history=own_history,
+                history=_as_chat(past.tail),
+                own_history=_as_chat([r for r in past.tail if r.depth > fork_depth]),
                 hypothesis=branch.label if branch.parent_branch_id else None,
                 attachments=attachments,
+                earlier=_earlier(past, fork_depth),
             )
-            await self._attach_images(db, turn, history)
-            builder = BranchAwarePromptBuilder(
-                history_budget_tokens=self.settings.history_token_budget,
-                max_tokens=self.settings.ai_max_output_tokens,
-            )
+            window = _as_chat(past.window)
+            await self._attach_images(db, turn, window)
+            builder = BranchAwarePromptBuilder(max_tokens=self.settings.ai_max_output_tokens)
             request = builder.build(
                 title=session.title,
                 problem_summary=session.problem_summary,
                 problem_domain=session.problem_domain,
                 branch_label=branch.label if branch.parent_branch_id else None,
-                history=history,
+                history=window,
+                digests=past.prompt_digests(),
                 siblings=siblings,
                 plan=plan,
                 intake=session.intake,
                 attachments=attachments,
             )
-            return request
+            return request, past.unstored
 
     async def _attach_images(
         self, db: AsyncSession, turn: Turn, history: list[ChatMessage]
@@ -395,6 +416,7 @@ class ChatRunner:
         completed: Completed,
         latency_ms: int,
         plan: GuidePlan | None,
+        unstored: list[Chunk],
     ) -> tuple[SessionMessage, AISessionStep]:
         usage = completed.usage
         meta = {k: v for k, v in completed.meta.items() if v is not None}
@@ -454,6 +476,7 @@ class ChatRunner:
             db.add(step)
             await db.flush()
             await queue_summary(db, turn.branch_id)
+            await queue_chunk_digests(db, reply, [c.last_message_id for c in unstored])
             await db.commit()
             return reply, step
 

@@ -55,6 +55,19 @@ class AISession(IdMixin, CreatedMixin, Base):
         CheckConstraint(f"confidence_tier IN {CONFIDENCE_TIERS}", name="confidence_tier"),
         Index("ix_ai_sessions_account_status", "account_id", "status"),
         Index("ix_ai_sessions_owner", "owner_id", "created_at"),
+        # Session search (`q=`) matches anywhere in the title or the problem.
+        Index(
+            "ix_ai_sessions_title_trgm",
+            "title",
+            postgresql_using="gin",
+            postgresql_ops={"title": "gin_trgm_ops"},
+        ),
+        Index(
+            "ix_ai_sessions_problem_summary_trgm",
+            "problem_summary",
+            postgresql_using="gin",
+            postgresql_ops={"problem_summary": "gin_trgm_ops"},
+        ),
     )
 
     account_id: Mapped[uuid.UUID] = fk_column("accounts.id")
@@ -216,3 +229,25 @@ class AISessionStep(IdMixin, CreatedMixin, Base):
         "session_messages.id", "SET NULL", nullable=True
     )
     report_source: Mapped[str] = mapped_column(String(20), default="")  # message | engineer
+
+
+class HistoryChunk(IdMixin, CreatedMixin, Base):
+    """A digest of one fixed run of messages on a path (depths k*C … k*C+C-1), keyed by the
+    run's last message. Immutable: messages never change and a path above a message is
+    unique, so it is written once (by a job) and read by every later turn. Prompts past the
+    history budget carry digests instead of the cut messages, so their prefix changes only
+    when another whole chunk is cut; guidance reads each chunk's evidence and guide marks
+    instead of re-reading every old message."""
+
+    __tablename__ = "history_chunks"
+
+    session_id: Mapped[uuid.UUID] = fk_column("ai_sessions.id", index=True)
+    account_id: Mapped[uuid.UUID] = fk_column("accounts.id")
+    last_message_id: Mapped[uuid.UUID] = fk_column("session_messages.id", unique=True)
+    # The message just before the chunk's first one (None for the chunk at the root).
+    previous_message_id: Mapped[uuid.UUID | None] = fk_column("session_messages.id", nullable=True)
+    first_depth: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    # [{"depth": d, "slug": …, "step_id": …, "fix_cause": …}] for each guided reply.
+    guides: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)

@@ -338,20 +338,6 @@ def _path(session_id: uuid.UUID, head_id: uuid.UUID) -> Any:
     return _PATH_IDS.bindparams(head=head_id, sid=session_id).subquery("path")
 
 
-async def path_for_prompt(
-    db: AsyncSession, session_id: uuid.UUID, head_id: uuid.UUID
-) -> list[tuple[str, str, dict[str, Any]]]:
-    """(role, content, meta) root → head: only the columns a prompt needs, no ORM objects."""
-    path = _path(session_id, head_id)
-    rows = await db.execute(
-        select(SessionMessage.role, SessionMessage.content, SessionMessage.meta)
-        .join(path, path.c.id == SessionMessage.id)
-        .where(SessionMessage.session_id == session_id)
-        .order_by(SessionMessage.depth)
-    )
-    return [(r, c, m or {}) for r, c, m in rows.tuples()]
-
-
 async def message_path(
     db: AsyncSession, session_id: uuid.UUID, head_id: uuid.UUID | None
 ) -> list[SessionMessage]:

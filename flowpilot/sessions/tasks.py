@@ -14,6 +14,7 @@ from flowpilot.guidance.evidence import EVIDENCE_SCHEMA, Evidence, extract, from
 from flowpilot.jobs.app import job_app
 from flowpilot.jobs.runtime import runtime, structured_or_skip
 from flowpilot.library import retrieval as library
+from flowpilot.sessions import history
 from flowpilot.sessions import service as sessions
 from flowpilot.sessions.chat import OPEN_SUGGESTIONS_READ, add_job_usage
 from flowpilot.sessions.models import (
@@ -217,3 +218,18 @@ async def apply_model_reports(
         step.reported_at = datetime.now(UTC)
         step.report_message_id = message.id
         step.report_source = "model"
+
+
+@job_app.task(name="store_history_chunk", retry=RetryStrategy(max_attempts=3, exponential_wait=2))
+async def store_history_chunk(last_message_id: str) -> None:
+    """Write the digest of the chunk that ends at this message (once; see history.py)."""
+    rt = runtime()
+    async with rt.sessionmaker() as db:
+        message = await db.get(SessionMessage, uuid.UUID(last_message_id))
+        if message is None or message.depth % history.CHUNK != history.CHUNK - 1:
+            return
+        chunk = await history.digest_chunk(
+            db, message.session_id, message.id, message.depth - history.CHUNK + 1
+        )
+        await history.store_chunk(db, message.session_id, message.account_id, chunk)
+        await db.commit()

@@ -9,6 +9,8 @@ from flowpilot.ai.offline import OfflineProvider
 
 
 class RecordingProvider(OfflineProvider):
+    reads_history = True  # a model would be sent the history: record it
+
     def __init__(self) -> None:
         super().__init__()
         self.requests: list[ChatRequest] = []

@@ -3,7 +3,7 @@ import json
 from flowpilot.ai.anthropic import AnthropicProvider
 from flowpilot.ai.base import ChatMessage
 from flowpilot.ai.openai_compat import OpenAIProvider
-from flowpilot.branching.prompt import BranchAwarePromptBuilder, fit_history
+from flowpilot.branching.prompt import BranchAwarePromptBuilder
 from flowpilot.branching.summaries import SiblingSummary
 from flowpilot.guidance.plan import GuidePlan, build_plan
 from tests.unit.test_offline import INDEX
@@ -12,7 +12,7 @@ DEAD = SiblingSummary(
     "DHCP scope exhausted", "dead_end", ["Checked scope usage"], "Ruled out: 40% free"
 )
 LIVE = SiblingSummary("Upstream forwarder", "active", ["Tested 8.8.8.8"], "In progress")
-BUILDER = BranchAwarePromptBuilder(history_budget_tokens=10_000, max_tokens=500)
+BUILDER = BranchAwarePromptBuilder(max_tokens=500)
 
 
 def _history(n: int) -> list[ChatMessage]:
@@ -135,12 +135,3 @@ def test_next_turn_extends_the_previous_prefix() -> None:
     first = _build(_history(3), [LIVE])
     second = _build(_history(5), [LIVE])
     assert second.history[: len(first.history) - 1] == first.history[:-1]
-
-
-def test_history_over_budget_is_summarised_not_dropped_silently() -> None:
-    history = _history(200)
-    kept = fit_history(history, budget_tokens=2_000)
-    assert kept[0].text.startswith("(Summary of the ") and "- user: turn 0" not in kept[0].text
-    assert "turn 1" in kept[0].text or "turn 15" in kept[0].text
-    assert kept[-1] == history[-1]
-    assert len(kept) < len(history)
