@@ -102,27 +102,40 @@ def serve(
     import uvicorn
 
     from flowpilot.app import create_app
+    from flowpilot.jobs.process import WorkerProcess
 
     settings = get_settings()
     libpq = _prepare()
     created = _seed_demo(libpq)
-    settings.worker_in_process = worker
+    child = (
+        WorkerProcess(libpq, settings.worker_concurrency)
+        if worker and settings.worker_process
+        else None
+    )
+    settings.worker_in_process = worker and child is None
     bind_host, bind_port = host or settings.host, port or settings.port
+    mode = "child process" if child else ("in-process" if worker else "off")
     console.print(
         f"[bold green]FlowPilot[/bold green] on http://{bind_host}:{bind_port}  "
-        f"(AI provider: {settings.resolved_provider})"
+        f"(AI provider: {settings.resolved_provider}; job worker: {mode})"
     )
     _print_demo_login(created)
-    uvicorn.run(
-        create_app(settings),
-        host=bind_host,
-        port=bind_port,
-        log_level="warning",
-        # X-Forwarded-For only from the proxies the operator names (sign-in throttling and
-        # the audit trail key on the client address).
-        proxy_headers=bool(settings.trusted_proxies.strip()),
-        forwarded_allow_ips=settings.trusted_proxies or "",
-    )
+    if child is not None:
+        child.start()
+    try:
+        uvicorn.run(
+            create_app(settings),
+            host=bind_host,
+            port=bind_port,
+            log_level="warning",
+            # X-Forwarded-For only from the proxies the operator names (sign-in throttling
+            # and the audit trail key on the client address).
+            proxy_headers=bool(settings.trusted_proxies.strip()),
+            forwarded_allow_ips=settings.trusted_proxies or "",
+        )
+    finally:
+        if child is not None:
+            child.stop()
 
 
 @app.command("worker")

@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, alias="FLOWPILOT_LOGIN_WINDOW_SECONDS")
     max_body_bytes: int = Field(default=1_000_000, alias="FLOWPILOT_MAX_BODY_BYTES")
     worker_in_process: bool = Field(default=True, alias="FLOWPILOT_IN_PROCESS_WORKER")
+    # `serve` runs its job worker as a child process (never competing with requests for the
+    # event loop); off: in the server's own process, as tests and `create_app` do.
+    worker_process: bool = Field(default=True, alias="FLOWPILOT_WORKER_PROCESS")
+    worker_concurrency: int = Field(default=2, ge=1, alias="FLOWPILOT_WORKER_CONCURRENCY")
     storage_url: str | None = Field(default=None, alias="FLOWPILOT_STORAGE_URL")
     s3_endpoint_url: str | None = Field(default=None, alias="FLOWPILOT_S3_ENDPOINT_URL")
     s3_access_key_id: str | None = Field(default=None, alias="FLOWPILOT_S3_ACCESS_KEY_ID")
