@@ -20,6 +20,8 @@ class UploadOut(BaseModel):
     uploaded_on_branch_id: uuid.UUID | None
     uploaded_at_step_id: uuid.UUID | None
     description_status: Literal["pending", "done", "failed"]
+    # Why the last attempt failed, in words for the engineer (None once described).
+    description_error: str | None
     ai_description: str | None
     content_summary: str | None
     description_data: dict[str, Any] | None

@@ -9,7 +9,7 @@ from typing import Any
 import structlog
 from procrastinate import JobContext, RetryStrategy
 
-from flowpilot.ai.base import ChatProvider, ImagePart, StructuredRequest
+from flowpilot.ai.base import ChatProvider, ImagePart, ProviderError, StructuredRequest
 from flowpilot.jobs.app import job_app
 from flowpilot.jobs.runtime import runtime
 from flowpilot.uploads import analysis
@@ -153,7 +153,10 @@ async def describe_upload(context: JobContext, upload_id: str) -> None:
 async def run_description(upload_id: str, attempt: int = 1) -> None:
     """Describe one upload; a failure is recorded on the row and re-raised (to be retried),
     except a timeout reading the file: the same file would time out again, so the upload is
-    marked failed at once (the engineer can ask again: POST …/uploads/{id}/describe)."""
+    marked failed at once (the engineer can ask again: POST …/uploads/{id}/describe).
+
+    Read the row, then read the file and ask the model with no database session open, then
+    write the description in a short transaction."""
     rt = runtime()
     assert rt.storage is not None
     limit_seconds = (
@@ -165,29 +168,48 @@ async def run_description(upload_id: str, attempt: int = 1) -> None:
         upload = await db.get(FileUpload, uuid.UUID(upload_id))
         if upload is None or upload.description_status == "done":
             return
-        try:
-            data = await rt.storage.get(upload.storage_key)
-            result = await describe(rt.provider, upload, data, limit_seconds)
-        except analysis.AnalysisTimeout as exc:
-            upload.description_attempts = attempt
-            upload.description_error = str(exc)[:500]
-            upload.description_status = "failed"
-            await db.commit()
-            log.warning("upload_description_timed_out", upload_id=upload_id, error=str(exc))
+    try:
+        data = await rt.storage.get(upload.storage_key)
+        result = await describe(rt.provider, upload, data, limit_seconds)
+    except analysis.AnalysisTimeout as exc:
+        await _record_failure(upload_id, attempt, str(exc), final=True)
+        log.warning("upload_description_timed_out", upload_id=upload_id, error=str(exc))
+        return
+    except Exception as exc:
+        await _record_failure(upload_id, attempt, readable_reason(exc), attempt >= MAX_ATTEMPTS)
+        log.warning(
+            "upload_description_failed", upload_id=upload_id, attempt=attempt, error=repr(exc)
+        )
+        raise
+    async with rt.sessionmaker() as db:
+        row = await db.get(FileUpload, uuid.UUID(upload_id), with_for_update=True)
+        if row is None:
+            return  # deleted while it was being read
+        row.ai_description = result.ai_description
+        row.extracted_content = result.extracted_content
+        row.content_summary = result.content_summary
+        row.description_data = result.data
+        row.description_status = "done"
+        row.description_error = None
+        row.description_attempts = attempt
+        await db.commit()
+
+
+def readable_reason(exc: Exception) -> str:
+    """What the engineer is shown: a provider's own message, or what kind of failure it was
+    (the details go to the server log)."""
+    if isinstance(exc, ProviderError):
+        return exc.detail[:500]
+    return f"The file could not be read ({exc.__class__.__name__})."
+
+
+async def _record_failure(upload_id: str, attempt: int, reason: str, final: bool) -> None:
+    async with runtime().sessionmaker() as db:
+        row = await db.get(FileUpload, uuid.UUID(upload_id), with_for_update=True)
+        if row is None or row.description_status == "done":
             return
-        except Exception as exc:
-            upload.description_attempts = attempt
-            upload.description_error = str(exc)[:500] or exc.__class__.__name__
-            if attempt >= MAX_ATTEMPTS:
-                upload.description_status = "failed"
-            await db.commit()
-            log.warning("upload_description_failed", upload_id=upload_id, attempt=attempt)
-            raise
-        upload.ai_description = result.ai_description
-        upload.extracted_content = result.extracted_content
-        upload.content_summary = result.content_summary
-        upload.description_data = result.data
-        upload.description_status = "done"
-        upload.description_error = None
-        upload.description_attempts = attempt
+        row.description_attempts = attempt
+        row.description_error = reason[:500]
+        if final:
+            row.description_status = "failed"
         await db.commit()

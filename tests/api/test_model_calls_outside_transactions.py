@@ -1,6 +1,6 @@
 """Model calls run with no database transaction open and no row locked: escalation
-assessments (preview and escalate), the three resolution documents (route and job), and
-branch summaries. A slow model must not hold connections or block other writers.
+assessments (preview and escalate), the three resolution documents (route and job), branch
+summaries and upload descriptions. A slow model must not hold connections or block other writers.
 
 The watch counts ORM sessions with an open transaction (SQLAlchemy session events); the
 provider records that count at every call it receives."""
@@ -20,6 +20,7 @@ from flowpilot.ai.offline import OfflineProvider
 from flowpilot.branching.tasks import summarize_branch
 from flowpilot.jobs.runtime import Runtime, set_runtime
 from flowpilot.resolutions.tasks import generate_resolution_outputs
+from flowpilot.uploads.tasks import run_description
 from tests.conftest import Tenant
 
 JSON = {"Accept": "application/json"}
@@ -137,3 +138,31 @@ async def test_documents_and_summaries_are_written_with_no_transaction_open(
     summaries = calls_named(provider, "branch_summary")
     assert len(documents) == 6 and len(summaries) == 1
     assert all(open_ == 0 for _, open_ in documents + summaries), documents + summaries
+
+
+async def test_upload_descriptions_are_written_with_no_transaction_open(
+    client: httpx.AsyncClient, tenant: Tenant, provider: WatchingProvider, app: Any
+) -> None:
+    sid = await new_session(client, tenant, "Event log full of disk errors")
+    h = tenant.engineer.headers
+    log = b"Event 7: The device, \\Device\\Harddisk1\\DR1, has a bad block.\n" * 20
+    r = await client.post(
+        f"/api/v1/ai-sessions/{sid}/uploads",
+        files=[("files", ("System.log", log, "text/plain"))],
+        headers=h,
+    )
+    assert r.status_code == 201, r.text
+    upload = r.json()[0]
+    set_runtime(
+        Runtime(
+            sessionmaker=app.state.sessionmaker,
+            provider=provider,
+            settings=app.state.settings,
+            storage=app.state.storage,
+        )
+    )
+    await run_description(upload["id"])
+    served = await client.get(f"/api/v1/ai-sessions/{sid}/uploads/{upload['id']}", headers=h)
+    assert served.json()["description_status"] == "done"
+    calls = calls_named(provider, "attachment_summary")
+    assert len(calls) == 1 and calls[0][1] == 0, calls

@@ -133,7 +133,7 @@ async def _upload(client: httpx.AsyncClient, tenant: Tenant, name: str, data: by
 
 
 async def _stored(maker, url: str) -> FileUpload:  # type: ignore[no-untyped-def]
-    """The upload's row (description_error is not in the API's answer)."""
+    """The upload's row (with what the API does not serve, e.g. description_attempts)."""
     async with maker() as db:
         upload = await db.get(FileUpload, uuid.UUID(url.rsplit("/", 1)[1]))
     assert upload is not None
@@ -282,3 +282,6 @@ async def test_slow_text_analysis_is_abandoned_and_the_upload_marked_failed(
     got = await _stored(maker, url)
     assert (got.description_status, got.description_attempts) == ("failed", 1)
     assert got.description_error == "Analysing the file took longer than 0.2 s and was stopped"
+    # The engineer sees why.
+    served = (await client.get(url, headers=tenant.engineer.headers)).json()
+    assert served["description_error"] == got.description_error

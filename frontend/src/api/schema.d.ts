@@ -2893,6 +2893,8 @@ export interface components {
             description_data: {
                 [key: string]: unknown;
             } | null;
+            /** Description Error */
+            description_error: string | null;
             /**
              * Description Status
              * @enum {string}

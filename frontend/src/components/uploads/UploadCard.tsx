@@ -24,7 +24,7 @@ export function UploadCard({ sessionId, upload, onRemove, onRetry, compact = fal
             {upload.description_status === "done" && upload.ai_description}
             {upload.description_status === "failed" && (
               <span className="text-red-700">
-                Could not describe it.{" "}
+                Could not describe it{upload.description_error ? `: ${upload.description_error}` : "."}{" "}
                 {onRetry && (
                   <button type="button" onClick={onRetry} className="inline-flex items-center gap-0.5 underline">
                     <RotateCcw aria-hidden="true" className="h-3 w-3" /> Retry
