@@ -8,7 +8,6 @@ database connection is held while the model is talking.
 from __future__ import annotations
 
 import asyncio
-import base64
 import re
 import time
 import uuid
@@ -51,6 +50,7 @@ from flowpilot.sessions.history import (
 from flowpilot.sessions.history import fork_depth as history_fork_depth
 from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
 from flowpilot.sessions.reports import OpenSuggestion, reports_for
+from flowpilot.uploads.analysis import base64_text
 from flowpilot.uploads.models import FileUpload
 from flowpilot.uploads.storage import Storage
 
@@ -402,9 +402,11 @@ class ChatRunner:
                 FileUpload.account_id == turn.account_id,
             )
         )
+        # Encoding a large screenshot takes tens of milliseconds: off the event loop.
         history[-1].images = [
             ImagePart(
-                u.detected_type, base64.b64encode(await self.storage.get(u.storage_key)).decode()
+                u.detected_type,
+                await asyncio.to_thread(base64_text, await self.storage.get(u.storage_key)),
             )
             for u in uploads
         ]
