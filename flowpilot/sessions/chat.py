@@ -41,7 +41,6 @@ from flowpilot.jobs.defer import defer
 from flowpilot.library.retrieval import library_index
 from flowpilot.sessions import service
 from flowpilot.sessions.history import (
-    Chunk,
     History,
     PathRow,
     queue_chunk_digests,
@@ -275,7 +274,7 @@ class ChatRunner:
         """Yields {'event': …, 'data': …} dicts: delta* then done, or error."""
         started = time.monotonic()
         try:
-            request, unstored = await self._build_request(turn)
+            request, past = await self._build_request(turn)
         except Exception:
             log.exception("prompt_build_failed", session_id=str(turn.session_id))
             yield _error("Could not prepare the request. Try again.", "internal_error", turn)
@@ -322,7 +321,7 @@ class ChatRunner:
             return
         latency_ms = int((time.monotonic() - started) * 1000)
         plan = request.guide if isinstance(request.guide, GuidePlan) else None
-        reply, step = await self._save_reply(turn, text, completed, latency_ms, plan, unstored)
+        reply, step = await self._save_reply(turn, text, completed, latency_ms, plan, past)
         yield {
             "event": "done",
             "data": {"assistant_message": reply, "step": step, "usage": completed.usage},
@@ -337,7 +336,7 @@ class ChatRunner:
             )
         return bool(flag)
 
-    async def _build_request(self, turn: Turn) -> tuple[ChatRequest, list[Chunk]]:
+    async def _build_request(self, turn: Turn) -> tuple[ChatRequest, History]:
         async with self.maker() as db:
             session = await db.get(AISession, turn.session_id)
             assert session is not None and session.account_id == turn.account_id
@@ -351,7 +350,11 @@ class ChatRunner:
                 else None
             )
             past = await read_history(
-                db, session.id, turn.user_message_id, prompt_budget_chars=budget
+                db,
+                session.id,
+                turn.user_message_id,
+                prompt_budget_chars=budget,
+                window_start=branch.prompt_window_start,
             )
             fork_depth = await history_fork_depth(db, branch)
             siblings = await sibling_summaries(db, session.id, branch.id)
@@ -380,7 +383,7 @@ class ChatRunner:
                 intake=session.intake,
                 attachments=attachments,
             )
-            return request, past.unstored
+            return request, past
 
     async def _attach_images(
         self, db: AsyncSession, turn: Turn, history: list[ChatMessage]
@@ -418,7 +421,7 @@ class ChatRunner:
         completed: Completed,
         latency_ms: int,
         plan: GuidePlan | None,
-        unstored: list[Chunk],
+        past: History,
     ) -> tuple[SessionMessage, AISessionStep]:
         usage = completed.usage
         meta = {k: v for k, v in completed.meta.items() if v is not None}
@@ -455,6 +458,9 @@ class ChatRunner:
             db.add(reply)
             await db.flush()
             branch.head_message_id = reply.id
+            if past.window_start is not None:
+                # Where this prompt's verbatim part began; it never moves back.
+                branch.prompt_window_start = max(branch.prompt_window_start or 0, past.window_start)
             step_number = await add_usage(db, turn.session_id, usage)
             step = AISessionStep(
                 session_id=turn.session_id,
@@ -478,7 +484,7 @@ class ChatRunner:
             db.add(step)
             await db.flush()
             await queue_summary(db, turn.branch_id)
-            await queue_chunk_digests(db, reply, [c.last_message_id for c in unstored])
+            await queue_chunk_digests(db, reply, [c.last_message_id for c in past.unstored])
             await db.commit()
             return reply, step
 

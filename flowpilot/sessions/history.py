@@ -39,6 +39,9 @@ DIGEST_LINE_CHARS = {"user": 140, "assistant": 60, "system": 100}
 DIGEST_MAX_CHARS = 1_500
 # Of a prompt's history budget, the share the digests may take; the newest messages get the rest.
 DIGEST_SHARE = 0.25
+# After a cut, the newest messages fill this share of the window's budget: cuts are rare
+# (each one re-writes the cached prompt after the digests), not one chunk every few turns.
+WINDOW_REFILL = 0.5
 UNBOUNDED = 2**62
 
 
@@ -76,6 +79,10 @@ class History:
     @property
     def unstored(self) -> list[Chunk]:
         return [c for c in self.chunks if not c.stored]
+
+    @property
+    def window_start(self) -> int | None:
+        return self.window[0].depth if self.window else None
 
     def prompt_digests(self) -> list[str]:
         if not self.window:
@@ -200,6 +207,7 @@ async def read_history(
     head_id: uuid.UUID,
     *,
     prompt_budget_chars: int | None = None,
+    window_start: int | None = None,
 ) -> History:
     """The tail and chunk facts for guidance; with a budget, also the prompt window."""
     head_depth = await db.scalar(
@@ -217,25 +225,42 @@ async def read_history(
     history = History(tail=tail, chunks=chunks)
     if prompt_budget_chars is not None:
         history.window = await _window(
-            db, session_id, head_id, head_depth, int(prompt_budget_chars * (1 - DIGEST_SHARE))
+            db,
+            session_id,
+            head_id,
+            head_depth,
+            int(prompt_budget_chars * (1 - DIGEST_SHARE)),
+            window_start,
         )
         history.digest_chars = int(prompt_budget_chars * DIGEST_SHARE)
     return history
 
 
 async def _window(
-    db: AsyncSession, session_id: uuid.UUID, head_id: uuid.UUID, head_depth: int, budget: int
+    db: AsyncSession,
+    session_id: uuid.UUID,
+    head_id: uuid.UUID,
+    head_depth: int,
+    budget: int,
+    start_hint: int | None,
 ) -> list[PathRow]:
+    """The newest messages from a chunk boundary on. The start stays where the branch's last
+    prompt had it while everything from there still fits; past the budget it jumps forward to
+    where the newest messages fill only part of the budget (WINDOW_REFILL), so the next cut is
+    many turns away and the prefix stays cached until then."""
     rows = await walk(db, session_id, head_id, budget_chars=budget)
     if not rows:
         return []
     first, used = rows[0]
-    if used <= budget and first.depth == 0:
-        return [row for row, _ in rows]  # the whole path fits
-    over = max(row.depth for row, used in rows if used > budget)
-    # The window starts at the chunk boundary after the message that did not fit, and always
-    # holds at least the current partial chunk.
-    start = min(chunk_start(over) + CHUNK, chunk_start(head_depth))
+    fits_from = first.depth if used <= budget else first.depth + 1
+    if start_hint is not None and fits_from <= start_hint <= head_depth:
+        start = start_hint
+    elif fits_from == 0:
+        start = 0  # the whole path fits
+    else:
+        refill = budget * WINDOW_REFILL
+        over = max((row.depth for row, used in rows if used > refill), default=-1)
+        start = min(chunk_start(over) + CHUNK if over >= 0 else 0, chunk_start(head_depth))
     if start < first.depth:
         rows = await walk(db, session_id, head_id, min_depth=start)
     return [row for row, _ in rows if row.depth >= start]

@@ -136,6 +136,9 @@ class SessionBranch(IdMixin, CreatedMixin, Base):
         DateTime(timezone=True), nullable=True
     )
     summary_stale: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Depth where the last model prompt's verbatim history began (see sessions/history.py):
+    # kept until the budget forces a cut, so the prompt prefix stays cached.
+    prompt_window_start: Mapped[int | None] = mapped_column(Integer, nullable=True)
     evidence_from_branch_id: Mapped[uuid.UUID | None] = fk_column(
         "session_branches.id", "SET NULL", nullable=True
     )

@@ -1,4 +1,5 @@
-"""history chunks (immutable digests of old history) and a trigram index for session search
+"""history chunks (immutable digests of old history), each branch's prompt window start, and
+trigram indexes for session search
 
 Revision ID: 0015
 Revises: 0014
@@ -62,6 +63,9 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_history_chunks_session_id"), "history_chunks", ["session_id"], unique=False
     )
+    op.add_column(
+        "session_branches", sa.Column("prompt_window_start", sa.Integer(), nullable=True)
+    )
     # Session search (`q=`) matches anywhere in the title or problem: trigram indexes.
     op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     op.create_index(
@@ -85,3 +89,4 @@ def downgrade() -> None:
     op.drop_index("ix_ai_sessions_title_trgm", table_name="ai_sessions")
     op.drop_index(op.f("ix_history_chunks_session_id"), table_name="history_chunks")
     op.drop_table("history_chunks")
+    op.drop_column("session_branches", "prompt_window_start")
