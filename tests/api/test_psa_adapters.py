@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 from flowpilot.integrations.psa.base import PsaError
 from flowpilot.integrations.psa.registry import adapter_for
-from tests.fakes.psa import FakePsa
+from tests.fakes.psa import CW_AUTH, FakePsa
+
+CW_HEADERS = {"Authorization": CW_AUTH, "clientId": "client-guid"}
 
 
 def connectwise(psa: FakePsa, private: str = "priv"):  # type: ignore[no-untyped-def]
@@ -100,3 +103,31 @@ async def test_vendor_errors_are_clear_and_classified(psa: FakePsa) -> None:
     with pytest.raises(PsaError) as err:
         await connectwise(psa).get_ticket("999")
     assert err.value.status == 404 and "Ticket 999 not found" in err.value.message
+
+
+# ── ConnectWise: the description is the first detail note ──
+
+
+async def test_connectwise_reads_the_description_from_the_first_detail_note(psa: FakePsa) -> None:
+    """`initialDescription` is write-only: GET /service/tickets/{id} never returns it."""
+    async with httpx.AsyncClient(base_url=f"{psa.url}/cw/apis/3.0", headers=CW_HEADERS) as raw:
+        shown = (await raw.get("/service/tickets/4242")).json()
+        assert "initialDescription" not in shown and shown["board"]["id"] == 1
+        bad = await raw.get("/service/tickets/4242/notes", params={"conditions": "text like x"})
+        assert bad.status_code == 400  # the fake understands only the conditions it documents
+    # A later note also flagged as description must not win over the first one.
+    psa.state.notes.append(
+        {
+            "vendor": "connectwise",
+            "id": 9500,
+            "ticketId": 4242,
+            "text": "Follow-up from the client",
+            "detailDescriptionFlag": True,
+            "internalAnalysisFlag": False,
+            "resolutionFlag": False,
+        }
+    )
+    ticket = await connectwise(psa).get_ticket("4242")
+    assert ticket.description == "CEO laptop"
+    psa.state.tickets[77] = {**psa.state.tickets[4242], "description": ""}
+    assert (await connectwise(psa).get_ticket("77")).description == ""

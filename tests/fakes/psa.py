@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,6 +21,21 @@ from starlette.routing import Route
 from tests.fakes.server import _free_port
 
 CW_AUTH = "Basic " + base64.b64encode(b"acme+pub:priv").decode()
+# Boards and their statuses: status ids belong to one board (ConnectWise developer guide,
+# "Service Board Statuses": GET /service/boards/{id}/statuses).
+CW_BOARDS: dict[int, dict[str, Any]] = {
+    1: {
+        "name": "Help Desk",
+        "statuses": {1: "New", 2: "In Progress", 564: "Resolved", 565: "Closed"},
+    },
+    2: {"name": "Projects", "statuses": {10: "New", 777: "Resolved", 778: "Closed"}},
+}
+CW_NOTE_FLAGS = {"detailDescriptionFlag", "internalAnalysisFlag", "resolutionFlag"}
+
+
+def cw_invalid(message: str, status: int = 400) -> JSONResponse:
+    """ConnectWise's error body: {code, message, errors[]} (API reference, "Errors")."""
+    return JSONResponse({"code": "InvalidObject", "message": message, "errors": []}, status)
 
 
 @dataclass
@@ -47,7 +63,11 @@ class FakePsa:
             Route(
                 "/cw/apis/3.0/service/tickets/{tid:int}", self.cw_ticket, methods=["GET", "PATCH"]
             ),
-            Route("/cw/apis/3.0/service/tickets/{tid:int}/notes", self.cw_note, methods=["POST"]),
+            Route(
+                "/cw/apis/3.0/service/tickets/{tid:int}/notes",
+                self.cw_note,
+                methods=["GET", "POST"],
+            ),
             Route("/cw/apis/3.0/time/entries", self.cw_time, methods=["POST"]),
             Route("/halo/auth/token", self.halo_token, methods=["POST"]),
             Route("/halo/api/Tickets/{tid:int}", self.halo_ticket),
@@ -121,11 +141,16 @@ class FakePsa:
         if request.method == "PATCH":
             return await self._cw_patch(request, tid)
         t = self.state.tickets[tid]
+        board = t.get("board_id", 1)
+        # No `initialDescription`: the API spec marks it "only available for POST, will not
+        # be returned in the response" (ConnectWise PSA OpenAPI, Ticket model; the generated
+        # clients, e.g. HealthITAU/pyconnectwise TicketModel, only send it). The description
+        # lives in the first note with detailDescriptionFlag (see cw_notes_list).
         return JSONResponse(
             {
                 "id": tid,
                 "summary": t["summary"],
-                "initialDescription": t["description"],
+                "board": {"id": board, "name": CW_BOARDS[board]["name"]},
                 "company": {"id": 1, "identifier": "Acme", "name": t["company"]},
                 "contact": {"id": 2, "name": t["contact"]},
                 "contactEmailAddress": t.get("contact_email", ""),
@@ -149,9 +174,65 @@ class FakePsa:
         self.state.status_changes.append(("connectwise", tid, ops[0]["value"]["id"]))
         return JSONResponse({"id": tid, "status": ops[0]["value"]})
 
+    def cw_ticket_notes(self, tid: int) -> list[dict[str, Any]]:
+        """The ticket's notes: the description the ticket was created with (the first
+        detail note), then every note posted to it."""
+        t = self.state.tickets[tid]
+        notes = []
+        if t.get("description"):
+            notes.append(
+                {
+                    "id": 1,
+                    "ticketId": tid,
+                    "text": t["description"],
+                    "detailDescriptionFlag": True,
+                    "internalAnalysisFlag": False,
+                    "resolutionFlag": False,
+                }
+            )
+        posted = [n for n in self.state.notes if n["vendor"] == "connectwise"]
+        notes += [
+            {k: v for k, v in n.items() if k != "vendor"} for n in posted if n["ticketId"] == tid
+        ]
+        return notes
+
+    async def cw_notes_list(self, request: Request, tid: int) -> Response:
+        """GET /service/tickets/{id}/notes with `conditions`, `orderBy`, `page`, `pageSize`
+        (ConnectWise developer guide, "Pagination" and "Conditions": pageSize at most 1000,
+        conditions like `detailDescriptionFlag=true` joined by `and`). An unreadable
+        condition is a 400 as on the real API."""
+        q = request.query_params
+        notes = self.cw_ticket_notes(tid)
+        for clause in filter(None, re.split(r"\s+and\s+", q.get("conditions", "").strip())):
+            flag = re.fullmatch(r"(\w+)\s*=\s*(true|false)", clause.strip(), re.IGNORECASE)
+            if not flag or flag[1] not in CW_NOTE_FLAGS:
+                return cw_invalid(f"Invalid condition: {clause}")
+            want = flag[2].lower() == "true"
+            notes = [n for n in notes if bool(n.get(flag[1])) is want]
+        order = q.get("orderBy", "").strip()
+        if order:
+            by = re.fullmatch(r"id(?:\s+(asc|desc))?", order, re.IGNORECASE)
+            if not by:
+                return cw_invalid(f"Invalid orderBy: {order}")
+            notes.sort(key=lambda n: n["id"], reverse=(by[1] or "").lower() == "desc")
+        try:
+            size, page = int(q.get("pageSize", "25")), int(q.get("page", "1"))
+        except ValueError:
+            return cw_invalid("page and pageSize must be numbers")
+        if not (1 <= size <= 1000 and page >= 1):
+            return cw_invalid("pageSize must be 1 to 1000")
+        return JSONResponse(notes[(page - 1) * size : page * size])
+
     async def cw_note(self, request: Request) -> Response:
         if (bad := self._cw_ok(request)) is not None:
             return bad
+        tid = request.path_params["tid"]
+        if tid not in self.state.tickets:
+            return JSONResponse(
+                {"code": "NotFound", "message": f"Ticket {tid} not found", "errors": []}, 404
+            )
+        if request.method == "GET":
+            return await self.cw_notes_list(request, tid)
         body = await request.json()
         required = {"text", "detailDescriptionFlag", "internalAnalysisFlag", "resolutionFlag"}
         if not required <= set(body):

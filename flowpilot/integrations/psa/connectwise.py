@@ -65,12 +65,28 @@ class ConnectWiseAdapter:
         return PsaTicket(
             id=str(t["id"]),
             summary=t.get("summary", ""),
-            description=t.get("initialDescription", "") or "",
+            description=await self._description(int(ticket_id)),
             company=(t.get("company") or {}).get("name", ""),
             contact=(t.get("contact") or {}).get("name", ""),
             status=(t.get("status") or {}).get("name", ""),
             contact_email=t.get("contactEmailAddress", "") or "",
         )
+
+    async def _description(self, ticket_id: int) -> str:
+        """`initialDescription` is write-only ("only available for POST, will not be returned
+        in the response"): the description is the ticket's first note flagged as such."""
+        notes = await self._call(
+            "GET",
+            f"/service/tickets/{ticket_id}/notes",
+            params={
+                "conditions": "detailDescriptionFlag=true",
+                "orderBy": "id asc",
+                "pageSize": 1,
+            },
+        )
+        if not isinstance(notes, list):
+            raise TypeError(f"expected a list of notes, got {type(notes).__name__}")
+        return str(notes[0].get("text") or "") if notes else ""
 
     async def add_note(
         self, ticket_id: str, text: str, *, internal: bool, resolution: bool, hours: float | None
