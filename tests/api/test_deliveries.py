@@ -833,3 +833,16 @@ async def test_a_changed_secret_key_asks_for_the_credentials_again(
         f"{V1}/psa-connections/{cid}", json={"secrets": {"private_key": "priv"}}, headers=h
     )
     assert (await client.post(f"{V1}/psa-connections/{cid}/test", headers=h)).json()["ok"] is True
+
+
+async def test_a_missing_autotask_ticket_is_a_404_not_a_500(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa
+) -> None:
+    cid = await add_connection(client, tenant, autotask_connection(psa))
+    h = tenant.engineer.headers
+    preview = await client.get(f"{V1}/psa-connections/{cid}/tickets/999", headers=h)
+    assert preview.status_code == 404 and preview.json()["code"] == "psa_ticket_not_found"
+    r = await client.post(
+        f"{V1}/ai-sessions", json={"psa_ticket_id": "999", "psa_connection_id": cid}, headers=h
+    )
+    assert r.status_code == 404 and r.json()["code"] == "psa_ticket_not_found"

@@ -131,3 +131,15 @@ async def test_connectwise_reads_the_description_from_the_first_detail_note(psa:
     assert ticket.description == "CEO laptop"
     psa.state.tickets[77] = {**psa.state.tickets[4242], "description": ""}
     assert (await connectwise(psa).get_ticket("77")).description == ""
+
+
+# ── Autotask ──
+
+
+async def test_autotask_missing_ticket_is_not_found(psa: FakePsa) -> None:
+    """Autotask answers 200 with {"item": null} for an id that does not exist."""
+    at = autotask(psa)
+    with pytest.raises(PsaError) as err:
+        await at.get_ticket("999")
+    assert err.value.status == 404 and not err.value.retryable
+    assert "999" in err.value.message and "not found" in err.value.message

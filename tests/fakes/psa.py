@@ -379,7 +379,12 @@ class FakePsa:
     async def at_ticket(self, request: Request) -> Response:
         if (bad := self._at_ok(request)) is not None:
             return bad
-        t = self.state.tickets[request.path_params["tid"]]
+        t = self.state.tickets.get(request.path_params["tid"])
+        if t is None:
+            # A missing entity is 200 with {"item": null}, not a 404 (Autotask REST API,
+            # "Making basic query calls": a GET by id answers `item`; django-autotask
+            # api_rest.py treats a null item as "not found").
+            return JSONResponse({"item": None})
         return JSONResponse(
             {
                 "item": {

@@ -77,6 +77,9 @@ class AutotaskAdapter:
 
     async def get_ticket(self, ticket_id: str) -> PsaTicket:
         item = (await self._call("GET", f"/Tickets/{int(ticket_id)}"))["item"]
+        if item is None:
+            # Autotask answers a missing id with 200 and {"item": null}, not a 404.
+            raise PsaError(f"{VENDOR}: ticket {int(ticket_id)} not found", status=404)
         company = await self._lookup("Companies", item.get("companyID"))
         contact = await self._lookup("Contacts", item.get("contactID"))
         contact_name = " ".join(p for p in (contact.get("firstName"), contact.get("lastName")) if p)
