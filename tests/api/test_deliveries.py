@@ -380,7 +380,7 @@ async def test_vendor_outage_gives_up_after_the_last_attempt(
     notes = s["outputs"]["psa_ticket_notes"]
     push_id = await approve_and_push(client, tenant, s["base"], notes["id"])
     for _attempt in range(5):
-        psa.state.fail_next.append((500, {"errors": ["Database is unavailable"]}, {}))
+        psa.state.fail_next.append((503, {"errors": ["Database is unavailable"]}, {}))
         await run_job(maker, provider, settings, push_id)
     [log] = await pushes(client, tenant, s["base"], notes["id"])
     assert log["result"] == "failed" and log["attempts"] == 5
@@ -846,3 +846,22 @@ async def test_a_missing_autotask_ticket_is_a_404_not_a_500(
         f"{V1}/ai-sessions", json={"psa_ticket_id": "999", "psa_connection_id": cid}, headers=h
     )
     assert r.status_code == 404 and r.json()["code"] == "psa_ticket_not_found"
+
+
+async def test_an_autotask_validation_error_fails_at_once_with_the_vendors_reason(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa, maker, provider, settings, db
+) -> None:  # type: ignore[no-untyped-def]
+    cid = await add_connection(client, tenant, autotask_connection(psa))
+    s = await resolved_from_ticket(client, tenant, cid)
+    notes = s["outputs"]["psa_ticket_notes"]
+    push_id = await approve_and_push(client, tenant, s["base"], notes["id"])
+    psa.state.fail_next.append((500, {"errors": ["Ticket 4242 is closed; notes are locked."]}, {}))
+    await run_job(maker, provider, settings, push_id)
+    [log] = await pushes(client, tenant, s["base"], notes["id"])
+    assert log["result"] == "failed" and log["attempts"] == 1
+    assert "notes are locked" in log["error"] and "gave up" not in log["error"]
+    jobs = await db.scalar(
+        text("SELECT count(*) FROM procrastinate_jobs WHERE args->>'push_id' = :p"),
+        {"p": push_id},
+    )
+    assert jobs == 1  # no retry scheduled

@@ -95,7 +95,7 @@ async def test_vendor_errors_are_clear_and_classified(psa: FakePsa) -> None:
         await halo(psa).add_note("4242", "x", internal=True, resolution=False, hours=None)
     assert err.value.retryable and err.value.retry_after == 7
 
-    psa.state.fail_next.append((500, {"errors": ["Database timeout"]}, {}))
+    psa.state.fail_next.append((503, {"errors": ["Database timeout"]}, {}))
     with pytest.raises(PsaError) as err:
         await autotask(psa).add_note("4242", "x", internal=True, resolution=False, hours=None)
     assert err.value.retryable and "Database timeout" in err.value.message
@@ -143,3 +143,21 @@ async def test_autotask_missing_ticket_is_not_found(psa: FakePsa) -> None:
         await at.get_ticket("999")
     assert err.value.status == 404 and not err.value.retryable
     assert "999" in err.value.message and "not found" in err.value.message
+
+
+async def test_autotask_validation_error_is_a_refusal_not_an_outage(psa: FakePsa) -> None:
+    """Autotask reports validation errors as HTTP 500 with {"errors": [...]}: retrying
+    cannot help, and the vendor's text says what to fix."""
+    at = autotask(psa)
+    psa.state.fail_next.append(
+        (500, {"errors": ["Value for field noteType is not a valid picklist value."]}, {})
+    )
+    with pytest.raises(PsaError) as err:
+        await at.add_note("4242", "x", internal=True, resolution=False, hours=None)
+    assert not err.value.retryable and err.value.status == 500
+    assert "refused" in err.value.message and "noteType" in err.value.message
+    # A 500 without that body (a proxy's page, an empty answer) is still an outage.
+    psa.state.fail_next.append((500, {}, {}))
+    with pytest.raises(PsaError) as err:
+        await at.add_note("4242", "x", internal=True, resolution=False, hours=None)
+    assert err.value.retryable

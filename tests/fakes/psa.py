@@ -33,6 +33,11 @@ CW_BOARDS: dict[int, dict[str, Any]] = {
 CW_NOTE_FLAGS = {"detailDescriptionFlag", "internalAnalysisFlag", "resolutionFlag"}
 
 
+def at_refused(*errors: str) -> JSONResponse:
+    """How Autotask refuses invalid input: HTTP 500 and {"errors": [...]}."""
+    return JSONResponse({"errors": list(errors)}, 500)
+
+
 def cw_invalid(message: str, status: int = 400) -> JSONResponse:
     """ConnectWise's error body: {code, message, errors[]} (API reference, "Errors")."""
     return JSONResponse({"code": "InvalidObject", "message": message, "errors": []}, status)
@@ -403,7 +408,7 @@ class FakePsa:
             return bad
         body = await request.json()
         if not isinstance(body.get("id"), int) or "status" not in body:
-            return JSONResponse({"errors": ["id and status are required"]}, 500)
+            return at_refused("id and status are required")
         self.state.status_changes.append(("autotask", body["id"], body["status"]))
         return JSONResponse({"itemId": body["id"]})
 
@@ -411,14 +416,15 @@ class FakePsa:
         if (bad := self._at_ok(request)) is not None:
             return bad
         body = await request.json()
-        if (
-            body.get("ticketID") != request.path_params["tid"]
-            or "description" not in body
-            or "noteType" not in body
-        ):
-            return JSONResponse(
-                {"errors": ["Invalid note"]}, 500
-            )  # Autotask reports some errors as 500
+        # Required fields of a TicketNote (Autotask REST API, "TicketNotes" entity: ticketID,
+        # title, description, noteType, publish). Validation errors are HTTP 500 with
+        # {"errors": [...]} (Autotask REST API, "HTTP status codes"; django-autotask
+        # api_rest.py handles 500 as the API's error answer).
+        missing = [f for f in ("title", "description", "noteType", "publish") if f not in body]
+        if body.get("ticketID") != request.path_params["tid"]:
+            missing.append("ticketID")
+        if missing:
+            return at_refused(f"Required field(s) missing or invalid: {', '.join(missing)}")
         item_id = 30_000_000 + len(self.state.notes)
         self.state.notes.append({"vendor": "autotask", "itemId": item_id, **body})
         return JSONResponse({"itemId": item_id})

@@ -15,6 +15,24 @@ VENDOR = "Autotask"
 ZONE_URL = "https://webservices.autotask.net/ATServicesRest/V1.0/zoneInformation"
 
 
+def _listed_errors(response: httpx.Response) -> bool:
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and bool(body.get("errors"))
+
+
+def autotask_error(response: httpx.Response) -> PsaError:
+    """Autotask reports validation errors (a bad picklist value, a locked ticket) as HTTP 500
+    with {"errors": [...]}: a refusal to show verbatim, not an outage to retry. A 500 without
+    that body, and 502-504, are outages."""
+    detail = vendor_detail(response)
+    if response.status_code == 500 and _listed_errors(response):
+        return PsaError(f"{VENDOR} refused the request: {detail}", status=500)
+    return status_error(VENDOR, response.status_code, detail, response.headers)
+
+
 class AutotaskAdapter:
     vendor = "autotask"
     supports_kb = False
@@ -49,7 +67,7 @@ class AutotaskAdapter:
             except httpx.HTTPError as exc:
                 raise unreachable(VENDOR, exc, PsaError) from exc
             if zone.status_code >= 400:
-                raise status_error(VENDOR, zone.status_code, vendor_detail(zone), zone.headers)
+                raise autotask_error(zone)
             base = zone.json()["url"].rstrip("/") + "/V1.0"
             self._client = httpx.AsyncClient(
                 base_url=base,
@@ -66,9 +84,7 @@ class AutotaskAdapter:
         except httpx.HTTPError as exc:
             raise unreachable(VENDOR, exc, PsaError) from exc
         if response.status_code >= 400:
-            raise status_error(
-                VENDOR, response.status_code, vendor_detail(response), response.headers
-            )
+            raise autotask_error(response)
         return response.json() if response.content else {}
 
     async def test_connection(self) -> str:
