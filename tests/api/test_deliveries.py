@@ -865,3 +865,19 @@ async def test_an_autotask_validation_error_fails_at_once_with_the_vendors_reaso
         {"p": push_id},
     )
     assert jobs == 1  # no retry scheduled
+
+
+async def test_autotask_connection_test_checks_the_credentials(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa
+) -> None:
+    h = tenant.admin.headers
+    body = autotask_connection(psa)
+    body["secrets"]["secret"] = "wrong"
+    cid = await add_connection(client, tenant, body)
+    bad = (await client.post(f"{V1}/psa-connections/{cid}/test", headers=h)).json()
+    assert bad["ok"] is False and "rejected the credentials (401)" in bad["message"]
+    await client.patch(
+        f"{V1}/psa-connections/{cid}", json={"secrets": {"secret": "at-secret"}}, headers=h
+    )
+    ok = (await client.post(f"{V1}/psa-connections/{cid}/test", headers=h)).json()
+    assert ok["ok"] is True and "of 10,000 API requests" in ok["message"]

@@ -161,3 +161,25 @@ async def test_autotask_validation_error_is_a_refusal_not_an_outage(psa: FakePsa
     with pytest.raises(PsaError) as err:
         await at.add_note("4242", "x", internal=True, resolution=False, hours=None)
     assert err.value.retryable
+
+
+async def test_autotask_test_connection_is_authenticated_and_shows_the_usage(
+    psa: FakePsa,
+) -> None:
+    """The zone lookup needs no credentials, so only an authenticated call proves them."""
+    wrong = adapter_for(
+        "autotask",
+        username="api@acme.example",
+        secret="wrong",
+        integration_code="CODE",
+        zone_url=f"{psa.url}/at/zoneInformation",
+    )
+    with pytest.raises(PsaError) as err:
+        await wrong.test_connection()
+    assert err.value.status == 401 and "rejected the credentials" in err.value.message
+    at = autotask(psa)
+    await at.get_ticket("4242")  # three authenticated calls: ticket, company, contact…
+    used = psa.state.autotask_requests + 1  # …and the threshold call itself
+    message = await at.test_connection()
+    assert "Zone 1" in message
+    assert f"{used} of 10,000 API requests" in message and "60 minutes" in message

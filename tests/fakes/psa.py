@@ -54,6 +54,7 @@ class PsaState:
     status_changes: list[tuple[str, int, int]] = field(default_factory=list)
     latency_s: float = 0.0  # added to every answer (benchmarks)
     tokens_issued: int = 0
+    autotask_requests: int = 0  # authenticated Autotask calls answered (ThresholdInformation)
     # Injected answers, one per vendor call in order; None lets that call through.
     fail_next: list[tuple[int, dict[str, Any], dict[str, str]] | None] = field(default_factory=list)
 
@@ -82,6 +83,7 @@ class FakePsa:
             Route("/hudu/api/v1/api_info", self.hudu_info),
             Route("/hudu/api/v1/articles", self.hudu_article, methods=["POST"]),
             Route("/at/zoneInformation", self.at_zone),
+            Route("/at/zone1/V1.0/ThresholdInformation", self.at_threshold),
             Route("/at/zone1/V1.0/Tickets/{tid:int}", self.at_ticket),
             Route("/at/zone1/V1.0/Tickets", self.at_update_ticket, methods=["PATCH"]),
             Route("/at/zone1/V1.0/Tickets/{tid:int}/Notes", self.at_note, methods=["POST"]),
@@ -374,12 +376,30 @@ class FakePsa:
         )
 
     def _at_ok(self, request: Request) -> Response | None:
+        """Every call but the zone lookup needs the three headers; a wrong secret is a 401
+        (Autotask REST API, "Authentication": ApiIntegrationCode, UserName, Secret)."""
         h = request.headers
         if not (
             h.get("apiintegrationcode") and h.get("username") and h.get("secret") == "at-secret"
         ):
             return JSONResponse({"errors": ["Unauthorized"]}, 401)
+        self.state.autotask_requests += 1
         return self._injected()
+
+    async def at_threshold(self, request: Request) -> Response:
+        """Usage against the hourly request limit (Autotask REST API, ThresholdInformation;
+        shape from the REST swagger's ThresholdStatusResultModel, as in
+        aenichols/ATREST-CSharp-Client docs/ThresholdStatusResultModel.md). The limit is
+        10,000 requests an hour per database."""
+        if (bad := self._at_ok(request)) is not None:
+            return bad
+        return JSONResponse(
+            {
+                "externalRequestThreshold": 10_000,
+                "requestThresholdTimeframe": 60,
+                "currentTimeframeRequestCount": self.state.autotask_requests,
+            }
+        )
 
     async def at_ticket(self, request: Request) -> Response:
         if (bad := self._at_ok(request)) is not None:

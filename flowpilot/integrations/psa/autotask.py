@@ -33,6 +33,13 @@ def autotask_error(response: httpx.Response) -> PsaError:
     return status_error(VENDOR, response.status_code, detail, response.headers)
 
 
+def _field(body: dict[str, Any], name: str) -> int | None:
+    """A number from the answer, camelCase as the API sends it or PascalCase as its
+    swagger names it."""
+    value = body.get(name, body.get(name[0].upper() + name[1:]))
+    return int(value) if isinstance(value, (int, float)) else None
+
+
 class AutotaskAdapter:
     vendor = "autotask"
     supports_kb = False
@@ -56,6 +63,7 @@ class AutotaskAdapter:
         }
         self.timeout = timeout
         self._client: httpx.AsyncClient | None = None
+        self.zone_name = ""
 
     async def _api(self) -> httpx.AsyncClient:
         if self._client is None:
@@ -68,7 +76,9 @@ class AutotaskAdapter:
                 raise unreachable(VENDOR, exc, PsaError) from exc
             if zone.status_code >= 400:
                 raise autotask_error(zone)
-            base = zone.json()["url"].rstrip("/") + "/V1.0"
+            found = zone.json()
+            base = found["url"].rstrip("/") + "/V1.0"
+            self.zone_name = str(found.get("zoneName") or "")
             self._client = httpx.AsyncClient(
                 base_url=base,
                 headers=self.headers,
@@ -88,8 +98,18 @@ class AutotaskAdapter:
         return response.json() if response.content else {}
 
     async def test_connection(self) -> str:
-        await self._api()
-        return "Autotask zone found"
+        """The zone lookup needs no credentials: ThresholdInformation is an authenticated
+        call that also tells how much of the hourly request limit is used."""
+        usage = await self._call("GET", "/ThresholdInformation")
+        zone = f" ({self.zone_name})" if self.zone_name else ""
+        message = f"Autotask connected{zone}"
+        used = _field(usage, "currentTimeframeRequestCount")
+        limit = _field(usage, "externalRequestThreshold")
+        minutes = _field(usage, "requestThresholdTimeframe")
+        if used is not None and limit:
+            window = f"the last {minutes} minutes" if minutes else "this period"
+            message += f"; {used:,} of {limit:,} API requests used in {window}"
+        return message
 
     async def get_ticket(self, ticket_id: str) -> PsaTicket:
         item = (await self._call("GET", f"/Tickets/{int(ticket_id)}"))["item"]
