@@ -701,8 +701,8 @@ async def test_escalation_mail_goes_through_the_accounts_mail_server(
 
 @pytest.mark.parametrize(
     ("make", "status"),
-    [(cw_connection, "564"), (halo_connection, "9"), (autotask_connection, "5")],
-    ids=["connectwise", "halo", "autotask"],
+    [(halo_connection, "9"), (autotask_connection, "5")],
+    ids=["halo", "autotask"],
 )
 async def test_push_can_close_the_ticket(
     client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa, maker, provider, settings, make, status
@@ -728,6 +728,41 @@ async def test_push_can_close_the_ticket(
     assert psa.state.status_changes == [(body["vendor"], 4242, int(status))]
     [log] = await pushes(client, tenant, s["base"], summary["id"])
     assert log["result"] == "ok" and log["external_id"].endswith(f"status:{status}")
+
+
+async def test_connectwise_closes_with_the_resolved_status_of_the_tickets_board(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa, maker, provider, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """No status id to configure: "Resolved" on the ticket's own board (ids differ per
+    board); `resolved_status_name` names another status."""
+    psa.state.tickets[4242]["board_id"] = 2
+    cid = await add_connection(client, tenant, cw_connection(psa))
+    targets = (await client.get(f"{V1}/delivery-targets", headers=tenant.engineer.headers)).json()
+    assert targets["psa_connections"][0]["can_close_tickets"] is True
+    s = await resolved_from_ticket(client, tenant, cid)
+    summary, notes = s["outputs"]["client_summary"], s["outputs"]["psa_ticket_notes"]
+    push_id = await approve_and_push(client, tenant, s["base"], summary["id"], close_ticket=True)
+    await run_job(maker, provider, settings, push_id)
+    assert psa.state.status_changes == [("connectwise", 4242, 777)]
+    [log] = await pushes(client, tenant, s["base"], summary["id"])
+    assert log["result"] == "ok" and log["external_id"].endswith("status:777")
+
+    bad = await client.patch(
+        f"{V1}/psa-connections/{cid}",
+        json={"settings": {"resolved_status_name": 'Say "done"'}},
+        headers=tenant.admin.headers,
+    )
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid_connection"
+    await client.patch(
+        f"{V1}/psa-connections/{cid}",
+        json={"settings": {"resolved_status_name": "Finished"}},
+        headers=tenant.admin.headers,
+    )
+    push_id = await approve_and_push(client, tenant, s["base"], notes["id"], close_ticket=True)
+    await run_job(maker, provider, settings, push_id)
+    [log] = await pushes(client, tenant, s["base"], notes["id"])
+    assert log["result"] == "failed" and "no status named 'Finished'" in log["error"]
+    assert "New, Resolved, Closed" in log["error"]
 
 
 async def test_a_retry_after_partial_success_does_not_repeat_the_note(

@@ -183,3 +183,57 @@ async def test_autotask_test_connection_is_authenticated_and_shows_the_usage(
     message = await at.test_connection()
     assert "Zone 1" in message
     assert f"{used} of 10,000 API requests" in message and "60 minutes" in message
+
+
+# ── ConnectWise: the resolved status is looked up on the ticket's board ──
+
+
+async def test_connectwise_finds_the_resolved_status_on_the_tickets_board(psa: FakePsa) -> None:
+    psa.state.tickets[5150] = {**psa.state.tickets[4242], "board_id": 2}
+    cw = connectwise(psa)
+    for ticket, expected in (("4242", 564), ("5150", 777)):
+        status = await cw.resolved_status(ticket)
+        assert status == expected
+        await cw.set_status(ticket, status)
+    assert psa.state.status_changes == [("connectwise", 4242, 564), ("connectwise", 5150, 777)]
+    # One fixed id for every board is what the fake (like ConnectWise) refuses.
+    with pytest.raises(PsaError) as err:
+        await cw.set_status("5150", 564)
+    assert err.value.status == 400 and not err.value.retryable
+
+
+async def test_connectwise_resolved_status_name_and_id_are_configurable(psa: FakePsa) -> None:
+    named = adapter_for(
+        "connectwise",
+        base_url=f"{psa.url}/cw/apis/3.0",
+        company_id="acme",
+        public_key="pub",
+        private_key="priv",
+        client_id="client-guid",
+        resolved_status_name="Closed",
+    )
+    assert await named.resolved_status("4242") == 565
+    pinned = adapter_for(
+        "connectwise",
+        base_url=f"{psa.url}/cw/apis/3.0",
+        company_id="acme",
+        public_key="pub",
+        private_key="priv",
+        client_id="client-guid",
+        resolved_status_id="2",
+    )
+    assert await pinned.resolved_status("4242") == 2  # the old setting still wins
+    missing = adapter_for(
+        "connectwise",
+        base_url=f"{psa.url}/cw/apis/3.0",
+        company_id="acme",
+        public_key="pub",
+        private_key="priv",
+        client_id="client-guid",
+        resolved_status_name="Done",
+    )
+    with pytest.raises(PsaError) as err:
+        await missing.resolved_status("4242")
+    assert not err.value.retryable
+    assert "'Done'" in err.value.message and "Help Desk" in err.value.message
+    assert "New, In Progress, Resolved, Closed" in err.value.message

@@ -75,6 +75,7 @@ class FakePsa:
                 methods=["GET", "POST"],
             ),
             Route("/cw/apis/3.0/time/entries", self.cw_time, methods=["POST"]),
+            Route("/cw/apis/3.0/service/boards/{bid:int}/statuses", self.cw_board_statuses),
             Route("/halo/auth/token", self.halo_token, methods=["POST"]),
             Route("/halo/api/Tickets/{tid:int}", self.halo_ticket),
             Route("/halo/api/Tickets", self.halo_update_tickets, methods=["POST"]),
@@ -178,8 +179,32 @@ class FakePsa:
                 {"code": "InvalidObject", "message": "Expected a JSON Patch array", "errors": []},
                 400,
             )
+        board = self.state.tickets[tid].get("board_id", 1)
+        if ops[0]["value"]["id"] not in CW_BOARDS[board]["statuses"]:
+            # A status id of another board is refused (status ids belong to one board).
+            return cw_invalid(f"Status {ops[0]['value']['id']} is not valid for this board")
         self.state.status_changes.append(("connectwise", tid, ops[0]["value"]["id"]))
         return JSONResponse({"id": tid, "status": ops[0]["value"]})
+
+    async def cw_board_statuses(self, request: Request) -> Response:
+        """GET /service/boards/{id}/statuses, optionally `conditions=name="Resolved"`
+        (ConnectWise developer guide, "Conditions": string values in double quotes)."""
+        if (bad := self._cw_ok(request)) is not None:
+            return bad
+        board = CW_BOARDS.get(request.path_params["bid"])
+        if board is None:
+            return cw_invalid("Board not found", 404)
+        statuses = [
+            {"id": sid, "name": name, "board": {"id": request.path_params["bid"]}}
+            for sid, name in board["statuses"].items()
+        ]
+        condition = request.query_params.get("conditions", "").strip()
+        if condition:
+            named = re.fullmatch(r'name\s*=\s*"((?:[^"\\]|\\.)*)"', condition)
+            if not named:
+                return cw_invalid(f"Invalid condition: {condition}")
+            statuses = [s for s in statuses if s["name"] == named[1].replace('\\"', '"')]
+        return JSONResponse(statuses)
 
     def cw_ticket_notes(self, tid: int) -> list[dict[str, Any]]:
         """The ticket's notes: the description the ticket was created with (the first

@@ -9,7 +9,12 @@ import httpx
 
 from flowpilot.integrations import outbound
 from flowpilot.integrations.delivery import unreachable, vendor_detail
-from flowpilot.integrations.psa.base import PsaError, PsaTicket, status_error
+from flowpilot.integrations.psa.base import (
+    PsaError,
+    PsaTicket,
+    configured_status,
+    status_error,
+)
 
 VENDOR = "Autotask"
 ZONE_URL = "https://webservices.autotask.net/ATServicesRest/V1.0/zoneInformation"
@@ -43,6 +48,7 @@ def _field(body: dict[str, Any], name: str) -> int | None:
 class AutotaskAdapter:
     vendor = "autotask"
     supports_kb = False
+    finds_resolved_status = False
 
     def __init__(
         self,
@@ -51,9 +57,11 @@ class AutotaskAdapter:
         secret: str,
         integration_code: str,
         zone_url: str = ZONE_URL,
+        resolved_status_id: str | None = None,
         timeout: float = 20,
     ) -> None:
         self.username = username
+        self.resolved_status_id = resolved_status_id
         self.zone_url = zone_url
         self.headers = {
             "ApiIntegrationCode": integration_code,
@@ -159,6 +167,9 @@ class AutotaskAdapter:
         self, ticket_id: str, start: datetime, end: datetime, notes: str
     ) -> str | None:
         return None  # Autotask time entries need a resource id mapping; not configured
+
+    async def resolved_status(self, ticket_id: str) -> int:
+        return configured_status(VENDOR, self.resolved_status_id)
 
     async def set_status(self, ticket_id: str, status_id: int) -> None:
         # Autotask updates an entity by PATCHing the collection with the id in the body.

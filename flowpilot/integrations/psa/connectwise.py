@@ -13,11 +13,13 @@ from flowpilot.integrations.delivery import unreachable, vendor_detail
 from flowpilot.integrations.psa.base import PsaError, PsaTicket, status_error
 
 VENDOR = "ConnectWise"
+DEFAULT_RESOLVED_STATUS = "Resolved"
 
 
 class ConnectWiseAdapter:
     vendor = "connectwise"
     supports_kb = False
+    finds_resolved_status = True
 
     def __init__(
         self,
@@ -28,9 +30,13 @@ class ConnectWiseAdapter:
         private_key: str,
         client_id: str,
         member_identifier: str | None = None,
+        resolved_status_name: str | None = None,
+        resolved_status_id: str | None = None,
         timeout: float = 20,
     ) -> None:
         self.member_identifier = member_identifier
+        self.resolved_status_name = resolved_status_name or DEFAULT_RESOLVED_STATUS
+        self.resolved_status_id = resolved_status_id
         # base_url: https://{api host}/{codebase}apis/3.0
         token = base64.b64encode(f"{company_id}+{public_key}:{private_key}".encode()).decode()
         self.client = httpx.AsyncClient(
@@ -119,6 +125,32 @@ class ConnectWiseAdapter:
             body["member"] = {"identifier": self.member_identifier}
         entry = await self._call("POST", "/time/entries", json=body)
         return str(entry["id"])
+
+    async def resolved_status(self, ticket_id: str) -> int:
+        """Status ids belong to a board: the status named `resolved_status_name` on the
+        ticket's board, unless the connection pins one id (`resolved_status_id`)."""
+        if self.resolved_status_id:
+            return int(self.resolved_status_id)
+        ticket = await self._call("GET", f"/service/tickets/{int(ticket_id)}")
+        board = ticket["board"]
+        name = self.resolved_status_name
+        found = await self._call(
+            "GET",
+            f"/service/boards/{int(board['id'])}/statuses",
+            params={"conditions": f'name="{name}"'},
+        )
+        active = [s for s in found if not s.get("inactiveFlag")]
+        if active:
+            return int(active[0]["id"])
+        listed = await self._call(
+            "GET", f"/service/boards/{int(board['id'])}/statuses", params={"pageSize": 1000}
+        )
+        names = ", ".join(str(s.get("name")) for s in listed if not s.get("inactiveFlag"))
+        raise PsaError(
+            f"{VENDOR}: the board {board.get('name') or board['id']!r} has no status named "
+            f"{name!r} (its statuses: {names or 'none'}); an admin sets resolved_status_name "
+            "on the connection"
+        )
 
     async def set_status(self, ticket_id: str, status_id: int) -> None:
         await self._call(

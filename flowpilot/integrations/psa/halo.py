@@ -11,7 +11,12 @@ import httpx
 from flowpilot.integrations import outbound
 from flowpilot.integrations.delivery import unreachable, vendor_detail
 from flowpilot.integrations.html import markdown_to_html
-from flowpilot.integrations.psa.base import PsaError, PsaTicket, status_error
+from flowpilot.integrations.psa.base import (
+    PsaError,
+    PsaTicket,
+    configured_status,
+    status_error,
+)
 
 VENDOR = "HaloPSA"
 
@@ -19,6 +24,7 @@ VENDOR = "HaloPSA"
 class HaloAdapter:
     vendor = "halo"
     supports_kb = True
+    finds_resolved_status = False
 
     def __init__(
         self,
@@ -27,8 +33,10 @@ class HaloAdapter:
         client_id: str,
         client_secret: str,
         tenant: str | None = None,
+        resolved_status_id: str | None = None,
         timeout: float = 20,
     ) -> None:
+        self.resolved_status_id = resolved_status_id
         self.base_url = base_url.rstrip("/")
         self.client_id = client_id
         self.client_secret = client_secret
@@ -116,6 +124,9 @@ class HaloAdapter:
         self, ticket_id: str, start: datetime, end: datetime, notes: str
     ) -> str | None:
         return None  # Halo records time on the action itself (`timetaken`)
+
+    async def resolved_status(self, ticket_id: str) -> int:
+        return configured_status(VENDOR, self.resolved_status_id)
 
     async def set_status(self, ticket_id: str, status_id: int) -> None:
         # Halo updates records by POSTing them (an array) to the collection.

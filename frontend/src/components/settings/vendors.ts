@@ -12,7 +12,9 @@ export const VENDORS: Record<Vendor, { label: string; fields: Field[] }> = {
       { name: "private_key", label: "Private key", secret: true },
       { name: "client_id", label: "Client ID (developer GUID)" },
       { name: "member_identifier", label: "Member for time entries", optional: true },
-      { name: "resolved_status_id", label: "Resolved status id (to close tickets)", optional: true },
+      { name: "resolved_status_name", label: "Resolved status name (looked up on each ticket's board)", optional: true,
+        placeholder: "Resolved" },
+      { name: "resolved_status_id", label: "Resolved status id (overrides the name; one board only)", optional: true },
     ],
   },
   halo: {
