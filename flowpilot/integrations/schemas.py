@@ -22,7 +22,10 @@ VENDOR_FIELDS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
         "secrets": (("private_key",), ()),
     },
     "halo": {
-        "settings": (("base_url", "client_id"), ("tenant", "resolved_status_id")),
+        "settings": (
+            ("base_url", "client_id"),
+            ("tenant", "note_outcome", "resolution_outcome", "resolved_status_id"),
+        ),
         "secrets": (("client_secret",), ()),
     },
     "autotask": {
@@ -32,7 +35,7 @@ VENDOR_FIELDS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
 }
 URL_FIELDS = ("base_url", "zone_url")
 # Names of things in the PSA (a status, an action outcome), matched as the PSA spells them.
-NAME_FIELDS = ("resolved_status_name",)
+NAME_FIELDS = ("resolved_status_name", "note_outcome", "resolution_outcome")
 TicketId = Field(pattern=r"^[0-9]{1,18}$", description="The PSA's numeric ticket id")
 
 

@@ -302,8 +302,8 @@ async def test_halo_action_reuses_its_token(
         push_id = await approve_and_push(client, tenant, s["base"], oid)
         await run_job(maker, provider, settings, push_id)
     internal, public = psa.state.actions
-    assert internal["hiddenfromuser"] is True and internal["outcome"] == "Note"
-    assert public["hiddenfromuser"] is False and public["outcome"] == "Resolution"
+    assert internal["hiddenfromuser"] is True and internal["outcome"] == "Private Note"
+    assert public["hiddenfromuser"] is False and public["outcome"] == "Private Note"
     assert psa.state.tokens_issued == 1  # fetched for the ticket lookup, reused by both pushes
 
 
@@ -916,3 +916,33 @@ async def test_autotask_connection_test_checks_the_credentials(
     )
     ok = (await client.post(f"{V1}/psa-connections/{cid}/test", headers=h)).json()
     assert ok["ok"] is True and "of 10,000 API requests" in ok["message"]
+
+
+async def test_halo_outcomes_are_set_per_connection_and_checked_by_the_test(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa, maker, provider, settings, db
+) -> None:  # type: ignore[no-untyped-def]
+    h = tenant.admin.headers
+    body = halo_connection(psa)
+    body["settings"]["note_outcome"] = "Note"
+    cid = await add_connection(client, tenant, body)
+    tested = (await client.post(f"{V1}/psa-connections/{cid}/test", headers=h)).json()
+    assert tested["ok"] is False and "no action outcome named 'Note'" in tested["message"]
+    assert "Private Note, Public Note" in tested["message"]
+    r = await client.patch(
+        f"{V1}/psa-connections/{cid}",
+        json={"settings": {"note_outcome": "Private Note", "resolution_outcome": "Public Note"}},
+        headers=h,
+    )
+    assert r.status_code == 200, r.text
+    assert (await client.post(f"{V1}/psa-connections/{cid}/test", headers=h)).json()["ok"]
+    s = await resolved_from_ticket(client, tenant, cid)
+    await db.execute(
+        text("UPDATE ai_sessions SET total_active_seconds = 2100 WHERE id = :i"), {"i": s["sid"]}
+    )
+    await db.commit()
+    for kind in ("psa_ticket_notes", "client_summary"):
+        push_id = await approve_and_push(client, tenant, s["base"], s["outputs"][kind]["id"])
+        await run_job(maker, provider, settings, push_id)
+    internal, public = psa.state.actions
+    assert (internal["outcome"], public["outcome"]) == ("Private Note", "Public Note")
+    assert internal["timetaken"] == pytest.approx(2100 / 3600, abs=1e-4)  # 35 min in hours

@@ -69,7 +69,7 @@ async def test_halo_token_is_reused_and_action_is_an_array(psa: FakePsa) -> None
     assert action_id == "700"
     assert (
         psa.state.actions[-1]["timetaken"] == 0.5
-        and psa.state.actions[-1]["outcome"] == "Resolution"
+        and psa.state.actions[-1]["outcome"] == "Private Note"
     )
     assert psa.state.tokens_issued == 1  # one token for both calls
 
@@ -237,3 +237,75 @@ async def test_connectwise_resolved_status_name_and_id_are_configurable(psa: Fak
     assert not err.value.retryable
     assert "'Done'" in err.value.message and "Help Desk" in err.value.message
     assert "New, In Progress, Resolved, Closed" in err.value.message
+
+
+# ── HaloPSA ──
+
+
+def halo_with(psa: FakePsa, **settings: str):  # type: ignore[no-untyped-def]
+    return adapter_for(
+        "halo", base_url=f"{psa.url}/halo", client_id="fp", client_secret="halo-secret", **settings
+    )
+
+
+async def test_halo_outcome_is_configurable_and_must_exist(psa: FakePsa) -> None:
+    await halo(psa).add_note("4242", "Checked DNS", internal=True, resolution=False, hours=None)
+    assert psa.state.actions[-1]["outcome"] == "Private Note"  # the default
+    public = halo_with(psa, note_outcome="private note", resolution_outcome="Public Note")
+    await public.add_note("4242", "Fixed", internal=False, resolution=True, hours=None)
+    await public.add_note("4242", "Noted", internal=True, resolution=False, hours=None)
+    assert [a["outcome"] for a in psa.state.actions[1:]] == ["Public Note", "Private Note"]
+    assert (
+        psa.state.actions[1]["outcome_id"] == 2 and psa.state.actions[1]["hiddenfromuser"] is False
+    )
+
+    sent = len(psa.state.actions)
+    with pytest.raises(PsaError) as err:
+        await halo_with(psa, note_outcome="Note").add_note(
+            "4242", "x", internal=True, resolution=False, hours=None
+        )
+    assert not err.value.retryable and len(psa.state.actions) == sent
+    assert "'Note'" in err.value.message
+    assert "Private Note, Public Note, Email User, Change Status" in err.value.message
+    with pytest.raises(PsaError) as err:
+        await halo_with(psa, note_outcome="Note").test_connection()
+    assert "'Note'" in err.value.message
+    assert "Private Note" in await halo(psa).test_connection()
+
+
+async def test_halo_fake_refuses_an_unknown_outcome(psa: FakePsa) -> None:
+    async with httpx.AsyncClient(base_url=f"{psa.url}/halo") as raw:
+        token = (
+            await raw.post(
+                "/auth/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": "fp",
+                    "client_secret": "halo-secret",
+                    "scope": "all",
+                },
+            )
+        ).json()["access_token"]
+        action = [{"ticket_id": 4242, "note": "x", "outcome": "Note", "timetaken": 0}]
+        r = await raw.post(
+            "/api/Actions", json=action, headers={"Authorization": f"Bearer {token}"}
+        )
+    assert r.status_code == 400 and psa.state.actions == []
+
+
+async def test_halo_timetaken_is_in_hours(psa: FakePsa) -> None:
+    await halo(psa).add_note("4242", "x", internal=True, resolution=False, hours=30 / 3600)
+    assert psa.state.actions[-1]["timetaken"] == pytest.approx(30 / 3600, abs=1e-4)
+    assert psa.state.actions[-1]["timetaken"] > 0
+
+
+async def test_halo_refreshes_an_expired_token_once(psa: FakePsa) -> None:
+    h = halo(psa)
+    await h.get_ticket("4242")
+    psa.expire_halo_tokens()  # the cached token dies before its expires_in
+    assert (await h.get_ticket("4242")).summary == "Outlook prompts for password"
+    assert psa.state.tokens_issued == 2
+    psa.state.halo_refuse_tokens = True  # every token refused: one refresh, then give up
+    with pytest.raises(PsaError) as err:
+        await h.get_ticket("4242")
+    assert err.value.status == 401 and psa.state.tokens_issued == 3

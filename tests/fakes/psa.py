@@ -54,6 +54,18 @@ class PsaState:
     status_changes: list[tuple[str, int, int]] = field(default_factory=list)
     latency_s: float = 0.0  # added to every answer (benchmarks)
     tokens_issued: int = 0
+    halo_tokens: set[str] = field(default_factory=set)  # issued and not expired
+    halo_refuse_tokens: bool = False  # every bearer token answered with 401
+    # A tenant's action outcomes, id → name: they vary per tenant ("Private Note" is common,
+    # "Note" may not exist).
+    halo_outcomes: dict[int, str] = field(
+        default_factory=lambda: {
+            1: "Private Note",
+            2: "Public Note",
+            3: "Email User",
+            4: "Change Status",
+        }
+    )
     autotask_requests: int = 0  # authenticated Autotask calls answered (ThresholdInformation)
     # Injected answers, one per vendor call in order; None lets that call through.
     fail_next: list[tuple[int, dict[str, Any], dict[str, str]] | None] = field(default_factory=list)
@@ -80,6 +92,7 @@ class FakePsa:
             Route("/halo/api/Tickets/{tid:int}", self.halo_ticket),
             Route("/halo/api/Tickets", self.halo_update_tickets, methods=["POST"]),
             Route("/halo/api/Actions", self.halo_actions, methods=["POST"]),
+            Route("/halo/api/Outcome", self.halo_outcome_list),
             Route("/halo/api/KBArticle", self.halo_kb, methods=["POST"]),
             Route("/hudu/api/v1/api_info", self.hudu_info),
             Route("/hudu/api/v1/articles", self.hudu_article, methods=["POST"]),
@@ -308,6 +321,7 @@ class FakePsa:
         ):
             return JSONResponse({"error": "invalid_client"}, 401)
         self.state.tokens_issued += 1
+        self.state.halo_tokens.add(f"tok{self.state.tokens_issued}")
         return JSONResponse(
             {
                 "access_token": f"tok{self.state.tokens_issued}",
@@ -316,10 +330,34 @@ class FakePsa:
             }
         )
 
+    def expire_halo_tokens(self) -> None:
+        """Tokens issued so far die early (a restart, a revoked app): callers get a 401."""
+        self.state.halo_tokens.clear()
+
     def _halo_ok(self, request: Request) -> Response | None:
-        if not request.headers.get("authorization", "").startswith("Bearer tok"):
+        """Only a live token from /auth/token is accepted; an expired one is a 401 (Halo API
+        documentation, "Authorisation": client-credentials bearer tokens with expires_in)."""
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if (
+            scheme != "Bearer"
+            or token not in self.state.halo_tokens
+            or self.state.halo_refuse_tokens
+        ):
             return JSONResponse({"error": "unauthorized"}, 401)
         return self._injected()
+
+    async def halo_outcome_list(self, request: Request) -> Response:
+        """GET /api/Outcome: the tenant's action outcomes (HaloAPI Get-HaloOutcome.ps1 reads
+        `api/outcome`; fields `id`, `outcome` as in the Halo OpenAPI Outcome model, e.g.
+        Angelic-Software/angelic TOutcome.cs)."""
+        if (bad := self._halo_ok(request)) is not None:
+            return bad
+        return JSONResponse(
+            [
+                {"id": oid, "outcome": name, "buttonname": name, "hidden": False}
+                for oid, name in self.state.halo_outcomes.items()
+            ]
+        )
 
     async def halo_ticket(self, request: Request) -> Response:
         if (bad := self._halo_ok(request)) is not None:
@@ -343,6 +381,16 @@ class FakePsa:
         body = await request.json()
         if not isinstance(body, list) or not {"ticket_id", "note", "outcome"} <= set(body[0]):
             return JSONResponse({"[0].ticket_id": "required"}, 400)
+        # Halo's 400 bodies are keyed by the field ("[0].outcome"); an outcome name the
+        # tenant does not have is refused, and outcome_id must name the same outcome.
+        for i, action in enumerate(body):
+            names = {n.lower(): oid for oid, n in self.state.halo_outcomes.items()}
+            oid = names.get(str(action["outcome"]).lower())
+            if oid is None or action.get("outcome_id", oid) != oid:
+                return JSONResponse({f"[{i}].outcome": "Invalid outcome"}, 400)
+            # timetaken is in hours (a decimal: 0.0085 for 30 seconds in a captured payload).
+            if not isinstance(action.get("timetaken", 0), (int, float)):
+                return JSONResponse({f"[{i}].timetaken": "must be a number of hours"}, 400)
         created = [{"id": 700 + len(self.state.actions), **a} for a in body]
         self.state.actions.extend(created)
         return JSONResponse(created, 201)
