@@ -309,3 +309,15 @@ async def test_halo_refreshes_an_expired_token_once(psa: FakePsa) -> None:
     with pytest.raises(PsaError) as err:
         await h.get_ticket("4242")
     assert err.value.status == 401 and psa.state.tokens_issued == 3
+
+
+async def test_autotask_note_is_cut_to_32000_characters_with_a_marker(psa: FakePsa) -> None:
+    at = autotask(psa)
+    exact = "a" * 32_000
+    await at.add_note("4242", exact, internal=True, resolution=False, hours=None)
+    assert psa.state.notes[-1]["description"] == exact
+    long = "".join(f"line {i}\n" for i in range(6000))  # about 47,000 characters
+    await at.add_note("4242", long, internal=True, resolution=False, hours=None)
+    sent = psa.state.notes[-1]["description"]
+    assert len(sent) <= 32_000 and sent.startswith("line 0\nline 1\n")
+    assert "truncated" in sent[-200:] and "32,000" in sent[-200:]

@@ -518,6 +518,10 @@ class FakePsa:
             missing.append("ticketID")
         if missing:
             return at_refused(f"Required field(s) missing or invalid: {', '.join(missing)}")
+        # TicketNotes.description holds at most 32,000 characters (Autotask REST API,
+        # "TicketNotes" entity field lengths).
+        if len(str(body["description"])) > 32_000:
+            return at_refused("description: value exceeds the maximum length of 32000")
         item_id = 30_000_000 + len(self.state.notes)
         self.state.notes.append({"vendor": "autotask", "itemId": item_id, **body})
         return JSONResponse({"itemId": item_id})

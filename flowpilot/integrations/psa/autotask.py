@@ -17,6 +17,9 @@ from flowpilot.integrations.psa.base import (
 )
 
 VENDOR = "Autotask"
+# A ticket note's description holds at most 32,000 characters.
+NOTE_LIMIT = 32_000
+TRUNCATED = "\n\n[… truncated by FlowPilot: Autotask notes hold at most 32,000 characters]"
 ZONE_URL = "https://webservices.autotask.net/ATServicesRest/V1.0/zoneInformation"
 
 
@@ -36,6 +39,16 @@ def autotask_error(response: httpx.Response) -> PsaError:
     if response.status_code == 500 and _listed_errors(response):
         return PsaError(f"{VENDOR} refused the request: {detail}", status=500)
     return status_error(VENDOR, response.status_code, detail, response.headers)
+
+
+def fit_note(text: str) -> str:
+    """The note as Autotask will take it: longer text is cut at a line break where one is
+    near, with a visible marker, instead of being refused."""
+    if len(text) <= NOTE_LIMIT:
+        return text
+    room = NOTE_LIMIT - len(TRUNCATED)
+    cut = text.rfind("\n", room - 2000, room)
+    return text[: cut if cut > 0 else room].rstrip() + TRUNCATED
 
 
 def _field(body: dict[str, Any], name: str) -> int | None:
@@ -155,7 +168,7 @@ class AutotaskAdapter:
         body = {
             "ticketID": int(ticket_id),
             "title": "Resolution" if resolution else "FlowPilot notes",
-            "description": text,
+            "description": fit_note(text),
             "noteType": 1,
             # publish 1 = all Autotask users, 2 = internal only
             "publish": 2 if internal else 1,
