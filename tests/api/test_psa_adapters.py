@@ -321,3 +321,30 @@ async def test_autotask_note_is_cut_to_32000_characters_with_a_marker(psa: FakeP
     sent = psa.state.notes[-1]["description"]
     assert len(sent) <= 32_000 and sent.startswith("line 0\nline 1\n")
     assert "truncated" in sent[-200:] and "32,000" in sent[-200:]
+
+
+async def test_autotask_403_is_missing_permissions_not_bad_credentials(psa: FakePsa) -> None:
+    at = autotask(psa)
+    psa.state.autotask_read_only = True  # the API user's security level cannot add notes
+    with pytest.raises(PsaError) as err:
+        await at.add_note("4242", "x", internal=True, resolution=False, hours=None)
+    assert err.value.status == 403 and not err.value.retryable
+    assert "permission" in err.value.message and "credentials" not in err.value.message
+    assert "security level" in err.value.message
+    # Autotask also reports some permission problems as a 500 with the same text.
+    psa.state.autotask_read_only = False
+    psa.state.fail_next.append(
+        (
+            500,
+            {
+                "errors": [
+                    "The logged in Resource does not have the adequate permissions to "
+                    "create this entity type."
+                ]
+            },
+            {},
+        )
+    )
+    with pytest.raises(PsaError) as err:
+        await at.add_note("4242", "x", internal=True, resolution=False, hours=None)
+    assert err.value.status == 403 and "security level" in err.value.message

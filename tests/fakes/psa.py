@@ -66,6 +66,7 @@ class PsaState:
             4: "Change Status",
         }
     )
+    autotask_read_only: bool = False  # the API user may read but not create or update
     autotask_requests: int = 0  # authenticated Autotask calls answered (ThresholdInformation)
     # Injected answers, one per vendor call in order; None lets that call through.
     fail_next: list[tuple[int, dict[str, Any], dict[str, str]] | None] = field(default_factory=list)
@@ -457,6 +458,18 @@ class FakePsa:
         ):
             return JSONResponse({"errors": ["Unauthorized"]}, 401)
         self.state.autotask_requests += 1
+        if self.state.autotask_read_only and request.method in ("POST", "PATCH", "PUT"):
+            # Missing permissions are a 403 with this text (django-autotask api_rest.py,
+            # FORBIDDEN_ERROR_MESSAGE and AutotaskSecurityPermissionsException).
+            return JSONResponse(
+                {
+                    "errors": [
+                        "The logged in Resource does not have the adequate permissions to "
+                        "create this entity type."
+                    ]
+                },
+                403,
+            )
         return self._injected()
 
     async def at_threshold(self, request: Request) -> Response:

@@ -36,6 +36,17 @@ def autotask_error(response: httpx.Response) -> PsaError:
     with {"errors": [...]}: a refusal to show verbatim, not an outage to retry. A 500 without
     that body, and 502-504, are outages."""
     detail = vendor_detail(response)
+    if response.status_code == 403 or (
+        response.status_code == 500 and "adequate permissions" in detail
+    ):
+        # 403 is the API user's security level, not its credentials (those are a 401);
+        # some permission problems come as a 500 with the same text.
+        return PsaError(
+            f"{VENDOR}: the API user lacks permission for this (403): {detail or 'forbidden'}. "
+            "An Autotask admin gives the API user's security level access to tickets and "
+            "ticket notes",
+            status=403,
+        )
     if response.status_code == 500 and _listed_errors(response):
         return PsaError(f"{VENDOR} refused the request: {detail}", status=500)
     return status_error(VENDOR, response.status_code, detail, response.headers)
