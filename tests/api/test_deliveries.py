@@ -946,3 +946,26 @@ async def test_halo_outcomes_are_set_per_connection_and_checked_by_the_test(
     internal, public = psa.state.actions
     assert (internal["outcome"], public["outcome"]) == ("Private Note", "Public Note")
     assert internal["timetaken"] == pytest.approx(2100 / 3600, abs=1e-4)  # 35 min in hours
+
+
+async def test_a_connectwise_site_without_codebase_works_end_to_end(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa
+) -> None:
+    body = cw_connection(psa)
+    body["settings"]["base_url"] = f"{psa.url}/cw"  # the site only
+    cid = await add_connection(client, tenant, body)
+    tested = await client.post(f"{V1}/psa-connections/{cid}/test", headers=tenant.admin.headers)
+    assert tested.json()["ok"] is True, tested.text
+    ticket = await client.get(
+        f"{V1}/psa-connections/{cid}/tickets/4242", headers=tenant.engineer.headers
+    )
+    assert ticket.status_code == 200 and ticket.json()["description"] == "CEO laptop"
+    await client.patch(
+        f"{V1}/psa-connections/{cid}",
+        json={"settings": {"company_id": "nobody"}},
+        headers=tenant.admin.headers,
+    )
+    r = await client.get(
+        f"{V1}/psa-connections/{cid}/tickets/4242", headers=tenant.engineer.headers
+    )
+    assert r.status_code == 502 and "'nobody'" in r.json()["detail"]

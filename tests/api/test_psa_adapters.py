@@ -348,3 +348,43 @@ async def test_autotask_403_is_missing_permissions_not_bad_credentials(psa: Fake
     with pytest.raises(PsaError) as err:
         await at.add_note("4242", "x", internal=True, resolution=False, hours=None)
     assert err.value.status == 403 and "security level" in err.value.message
+
+
+# ── ConnectWise: only the site given, the codebase looked up ──
+
+
+def connectwise_site(psa: FakePsa, company: str = "acme"):  # type: ignore[no-untyped-def]
+    return adapter_for(
+        "connectwise",
+        base_url=f"{psa.url}/cw",
+        company_id=company,
+        public_key="pub",
+        private_key="priv",
+        client_id="client-guid",
+    )
+
+
+async def test_connectwise_site_only_looks_up_the_codebase(psa: FakePsa) -> None:
+    cw = connectwise_site(psa)
+    assert "v2025.1" in await cw.test_connection()
+    assert (await cw.get_ticket("4242")).description == "CEO laptop"
+    assert psa.state.paths[0] == "/cw/login/companyinfo/acme"
+    assert psa.state.paths.count("/cw/login/companyinfo/acme") == 1  # looked up once
+    assert all(p.startswith("/cw/v4_6_release/apis/3.0/") for p in psa.state.paths[1:])
+
+
+async def test_connectwise_unknown_company_at_the_site_is_clear(psa: FakePsa) -> None:
+    with pytest.raises(PsaError) as err:
+        await connectwise_site(psa, company="nobody").get_ticket("4242")
+    assert "'nobody'" in err.value.message and "company" in err.value.message
+    assert err.value.status != 404  # not to be mistaken for a missing ticket
+    assert not err.value.retryable
+
+
+def test_connectwise_cloud_sites_use_their_api_host() -> None:
+    from flowpilot.integrations.psa.connectwise import api_site
+
+    assert api_site("https://na.myconnectwise.net") == "https://api-na.myconnectwise.net"
+    assert api_site("https://eu.myconnectwise.net/") == "https://api-eu.myconnectwise.net"
+    assert api_site("https://api-au.myconnectwise.net") == "https://api-au.myconnectwise.net"
+    assert api_site("https://cw.msp.example:8443/cw") == "https://cw.msp.example:8443/cw"

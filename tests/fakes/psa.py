@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from tests.fakes.server import _free_port
 
@@ -30,6 +30,7 @@ CW_BOARDS: dict[int, dict[str, Any]] = {
     },
     2: {"name": "Projects", "statuses": {10: "New", 777: "Resolved", 778: "Closed"}},
 }
+CW_CODEBASE = "v4_6_release/"
 CW_NOTE_FLAGS = {"detailDescriptionFlag", "internalAnalysisFlag", "resolutionFlag"}
 
 
@@ -54,6 +55,7 @@ class PsaState:
     status_changes: list[tuple[str, int, int]] = field(default_factory=list)
     latency_s: float = 0.0  # added to every answer (benchmarks)
     tokens_issued: int = 0
+    paths: list[str] = field(default_factory=list)  # every request's path, in order
     halo_tokens: set[str] = field(default_factory=set)  # issued and not expired
     halo_refuse_tokens: bool = False  # every bearer token answered with 401
     # A tenant's action outcomes, id → name: they vary per tenant ("Private Note" is common,
@@ -77,18 +79,20 @@ class FakePsa:
         self.state = PsaState()
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        connectwise = [
+            Route("/system/info", self.cw_info),
+            Route("/service/tickets/{tid:int}", self.cw_ticket, methods=["GET", "PATCH"]),
+            Route("/service/tickets/{tid:int}/notes", self.cw_note, methods=["GET", "POST"]),
+            Route("/time/entries", self.cw_time, methods=["POST"]),
+            Route("/service/boards/{bid:int}/statuses", self.cw_board_statuses),
+        ]
         routes = [
-            Route("/cw/apis/3.0/system/info", self.cw_info),
-            Route(
-                "/cw/apis/3.0/service/tickets/{tid:int}", self.cw_ticket, methods=["GET", "PATCH"]
-            ),
-            Route(
-                "/cw/apis/3.0/service/tickets/{tid:int}/notes",
-                self.cw_note,
-                methods=["GET", "POST"],
-            ),
-            Route("/cw/apis/3.0/time/entries", self.cw_time, methods=["POST"]),
-            Route("/cw/apis/3.0/service/boards/{bid:int}/statuses", self.cw_board_statuses),
+            # The site serves the API under its codebase: https://{site}/{codebase}apis/3.0
+            # (ConnectWise developer guide, "Calling Company Info"); tests that give the
+            # full API URL use /cw/apis/3.0.
+            Mount("/cw/apis/3.0", routes=connectwise),
+            Mount(f"/cw/{CW_CODEBASE}apis/3.0", routes=connectwise),
+            Route("/cw/login/companyinfo/{company}", self.cw_company_info),
             Route("/halo/auth/token", self.halo_token, methods=["POST"]),
             Route("/halo/api/Tickets/{tid:int}", self.halo_ticket),
             Route("/halo/api/Tickets", self.halo_update_tickets, methods=["POST"]),
@@ -114,6 +118,7 @@ class FakePsa:
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     async def _vendor_latency(self, request: Request, call_next: Any) -> Response:
+        self.state.paths.append(request.url.path)
         if self.state.latency_s:
             await asyncio.sleep(self.state.latency_s)
         response: Response = await call_next(request)
@@ -146,6 +151,27 @@ class FakePsa:
                 {"code": "Unauthorized", "message": "Invalid credentials", "errors": []}, 401
             )
         return self._injected()
+
+    async def cw_company_info(self, request: Request) -> Response:
+        """GET https://{site}/login/companyinfo/{companyId}, no auth: the codebase the API
+        lives under (ConnectWise developer guide, "Calling Company Info"; e.g.
+        covenanttechnologysolutions/connectwise-rest reads `Codebase` from it). The answer
+        for an unknown company is unconfirmed: a 404 here (the adapter also reads a null or
+        Codebase-less answer as unknown)."""
+        company = request.path_params["company"]
+        if company.lower() != "acme":
+            return JSONResponse(None, 404)
+        return JSONResponse(
+            {
+                "CompanyName": "Acme MSP",
+                "Codebase": CW_CODEBASE,
+                "VersionCode": "v2025.1",
+                "VersionNumber": "v4.6.10431",
+                "CompanyID": company,
+                "IsCloud": False,
+                "SiteUrl": request.url.netloc,
+            }
+        )
 
     async def cw_info(self, request: Request) -> Response:
         if (bad := self._cw_ok(request)) is not None:

@@ -107,7 +107,13 @@ class AutotaskAdapter:
             except httpx.HTTPError as exc:
                 raise unreachable(VENDOR, exc, PsaError) from exc
             if zone.status_code >= 400:
-                raise autotask_error(zone)
+                error = autotask_error(zone)
+                # Not a missing ticket: the zone lookup itself failed.
+                raise PsaError(
+                    f"{VENDOR} zone lookup for {self.username!r} failed: {error.message}",
+                    retryable=error.retryable,
+                    retry_after=error.retry_after,
+                )
             found = zone.json()
             base = found["url"].rstrip("/") + "/V1.0"
             self.zone_name = str(found.get("zoneName") or "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 
@@ -14,6 +15,17 @@ from flowpilot.integrations.psa.base import PsaError, PsaTicket, status_error
 
 VENDOR = "ConnectWise"
 DEFAULT_RESOLVED_STATUS = "Resolved"
+
+
+def api_site(site: str) -> str:
+    """Cloud sites answer the API on their api- host (na.myconnectwise.net →
+    api-na.myconnectwise.net); an on-premises site is its own API host."""
+    parts = urlsplit(site.rstrip("/"))
+    host = parts.hostname or ""
+    if host.endswith(".myconnectwise.net") and not host.startswith("api-"):
+        netloc = parts.netloc.replace(host, f"api-{host}", 1)
+        parts = parts._replace(netloc=netloc)
+    return urlunsplit(parts).rstrip("/")
 
 
 class ConnectWiseAdapter:
@@ -35,12 +47,17 @@ class ConnectWiseAdapter:
         timeout: float = 20,
     ) -> None:
         self.member_identifier = member_identifier
+        self.company_id = company_id
+        self.timeout = timeout
         self.resolved_status_name = resolved_status_name or DEFAULT_RESOLVED_STATUS
         self.resolved_status_id = resolved_status_id
-        # base_url: https://{api host}/{codebase}apis/3.0
+        # base_url: https://{api host}/{codebase}apis/3.0, or only the site
+        # (https://na.myconnectwise.net): then the codebase is looked up on the first call.
+        base = base_url.rstrip("/")
+        self.site: str | None = None if "/apis/" in urlsplit(base).path + "/" else base
         token = base64.b64encode(f"{company_id}+{public_key}:{private_key}".encode()).decode()
         self.client = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"),
+            base_url="" if self.site else base,
             timeout=timeout,
             transport=outbound.transport(),
             headers={
@@ -51,7 +68,42 @@ class ConnectWiseAdapter:
             },
         )
 
+    async def _api_base(self) -> None:
+        """Given only the site: GET https://{site}/login/companyinfo/{companyId} (no auth)
+        answers the codebase, e.g. "v4_6_release/"; cloud sites serve the API on their
+        api- host."""
+        if self.site is None:
+            return
+        url = f"{self.site}/login/companyinfo/{quote(self.company_id, safe='')}"
+        try:
+            async with httpx.AsyncClient(
+                timeout=self.timeout, transport=outbound.transport()
+            ) as lookup:
+                response = await lookup.get(url, headers={"Accept": "application/json"})
+        except httpx.HTTPError as exc:
+            raise unreachable(VENDOR, exc, PsaError) from exc
+        unknown = PsaError(
+            f"{VENDOR}: the site {urlsplit(self.site).netloc} does not know the company id "
+            f"{self.company_id!r}; check the company id, or give the full API URL "
+            "(https://…/v4_6_release/apis/3.0)"
+        )
+        if response.status_code == 404:
+            raise unknown
+        if response.status_code >= 400:
+            error = status_error(
+                VENDOR, response.status_code, vendor_detail(response), response.headers
+            )
+            raise PsaError(error.message, retryable=error.retryable, retry_after=error.retry_after)
+        info = response.json()
+        codebase = info.get("Codebase") if isinstance(info, dict) else None
+        if not codebase:
+            raise unknown
+        codebase = str(codebase).strip("/")
+        self.client.base_url = httpx.URL(f"{api_site(self.site)}/{codebase}/apis/3.0")
+        self.site = None
+
     async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        await self._api_base()
         try:
             response = await self.client.request(method, path, **kwargs)
         except httpx.HTTPError as exc:

@@ -6,7 +6,8 @@ export const VENDORS: Record<Vendor, { label: string; fields: Field[] }> = {
   connectwise: {
     label: "ConnectWise PSA",
     fields: [
-      { name: "base_url", label: "API URL", placeholder: "https://api-na.myconnectwise.net/v4_6_release/apis/3.0" },
+      { name: "base_url", label: "API URL (or just the site; the codebase is looked up)",
+        placeholder: "https://na.myconnectwise.net or https://api-na.myconnectwise.net/v4_6_release/apis/3.0" },
       { name: "company_id", label: "Company ID" },
       { name: "public_key", label: "Public key" },
       { name: "private_key", label: "Private key", secret: true },
