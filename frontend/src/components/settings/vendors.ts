@@ -13,9 +13,9 @@ export const VENDORS: Record<Vendor, { label: string; fields: Field[] }> = {
       { name: "private_key", label: "Private key", secret: true },
       { name: "client_id", label: "Client ID (developer GUID)" },
       { name: "member_identifier", label: "Member for time entries", optional: true },
-      { name: "resolved_status_name", label: "Resolved status name (looked up on each ticket's board)", optional: true,
+      { name: "resolved_status_name", label: "Status that means resolved (looked up on each ticket's board)", optional: true,
         placeholder: "Resolved" },
-      { name: "resolved_status_id", label: "Resolved status id (overrides the name; one board only)", optional: true },
+      { name: "resolved_status_id", label: "Resolved status id (overrides it; one board only)", optional: true },
     ],
   },
   halo: {
