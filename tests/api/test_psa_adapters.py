@@ -273,6 +273,23 @@ async def test_halo_outcome_is_configurable_and_must_exist(psa: FakePsa) -> None
     assert "Private Note" in await halo(psa).test_connection()
 
 
+async def test_halo_outcome_list_out_of_reach_sends_the_configured_name(psa: FakePsa) -> None:
+    """An API application without access to the outcome list still writes notes: the
+    configured name goes as it is and Halo judges it."""
+    psa.state.fail_next.append((403, {"error": "forbidden"}, {}))  # GET /api/Outcome
+    await halo_with(psa, note_outcome="Public Note").add_note(
+        "4242", "x", internal=True, resolution=False, hours=None
+    )
+    assert psa.state.actions[-1]["outcome"] == "Public Note"
+    assert "outcome_id" not in psa.state.actions[-1]
+    psa.state.fail_next.append((403, {"error": "forbidden"}, {}))
+    with pytest.raises(PsaError) as err:
+        await halo_with(psa, note_outcome="Note").add_note(
+            "4242", "x", internal=True, resolution=False, hours=None
+        )
+    assert err.value.status == 400 and "[0].outcome: Invalid outcome" in err.value.message
+
+
 async def test_halo_fake_refuses_an_unknown_outcome(psa: FakePsa) -> None:
     async with httpx.AsyncClient(base_url=f"{psa.url}/halo") as raw:
         token = (

@@ -42,7 +42,8 @@ def autotask_error(response: httpx.Response) -> PsaError:
         # 403 is the API user's security level, not its credentials (those are a 401);
         # some permission problems come as a 500 with the same text.
         return PsaError(
-            f"{VENDOR}: the API user lacks permission for this (403): {detail or 'forbidden'}. "
+            f"{VENDOR}: the API user lacks permission for this ({response.status_code}): "
+            f"{detail or 'forbidden'}. "
             "An Autotask admin gives the API user's security level access to tickets and "
             "ticket notes",
             status=403,

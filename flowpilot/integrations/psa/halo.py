@@ -120,12 +120,18 @@ class HaloAdapter:
         except httpx.HTTPError as exc:
             raise unreachable(VENDOR, exc, PsaError) from exc
 
-    async def _outcome(self, name: str) -> tuple[str, int]:
+    async def _outcome(self, name: str) -> tuple[str, int | None]:
         """The tenant's spelling and id of an action outcome (GET /api/Outcome, read again
-        when the name is not among the ones read before)."""
+        when the name is not among the ones read before). An API application that may not
+        read the outcome list sends the name as configured and lets Halo check it."""
         key = name.strip().lower()
         if self._outcomes is None or key not in self._outcomes:
-            listed = await self._call("GET", "/api/Outcome")
+            try:
+                listed = await self._call("GET", "/api/Outcome")
+            except PsaError as exc:
+                if exc.status in (403, 404):
+                    return name.strip(), None
+                raise
             if isinstance(listed, dict):
                 listed = listed.get("outcomes", listed.get("records"))
             if not isinstance(listed, list):
@@ -150,8 +156,9 @@ class HaloAdapter:
         await self._bearer()
         names = []
         for wanted in dict.fromkeys((self.note_outcome, self.resolution_outcome)):
-            names.append((await self._outcome(wanted))[0])
-        return f"HaloPSA token accepted; note outcome(s) found: {', '.join(names)}"
+            label, outcome_id = await self._outcome(wanted)
+            names.append(label if outcome_id is not None else f"{label} (not checked)")
+        return f"HaloPSA token accepted; note outcome(s): {', '.join(names)}"
 
     async def get_ticket(self, ticket_id: str) -> PsaTicket:
         t = await self._call(
@@ -174,15 +181,16 @@ class HaloAdapter:
         outcome, outcome_id = await self._outcome(
             self.note_outcome if internal else self.resolution_outcome
         )
-        action = {
+        action: dict[str, Any] = {
             "ticket_id": int(ticket_id),
             "note": markdown_to_html(text),
             "outcome": outcome,
-            "outcome_id": outcome_id,
             "hiddenfromuser": internal,
             # Hours, as a decimal (30 seconds is 0.0083): not minutes, not rounded to 0.
             "timetaken": round(hours or 0, 4),
         }
+        if outcome_id is not None:
+            action["outcome_id"] = outcome_id
         created = await self._call("POST", "/api/Actions", json=[action])
         first = created[0] if isinstance(created, list) else created
         return str(first["id"])
