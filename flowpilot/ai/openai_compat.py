@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import openai
 
@@ -47,6 +48,13 @@ class OpenAIProvider:
             timeout=timeout,
             max_retries=max_retries,
         )
+        # OpenAI's own API wants `max_completion_tokens` (its reasoning models refuse the
+        # deprecated `max_tokens`); other OpenAI-compatible servers (Ollama, vLLM, llama.cpp,
+        # Azure deployments) know only `max_tokens`. Read from the client's effective base
+        # URL, so no base URL (or OPENAI_BASE_URL unset) counts as OpenAI's.
+        self.limit_param = (
+            "max_completion_tokens" if is_openai_api(str(self.client.base_url)) else "max_tokens"
+        )
 
     def build_messages(self, request: ChatRequest) -> list[dict[str, Any]]:
         system = "\n\n".join(outbound(b.text, self.redact) for b in request.system)
@@ -74,7 +82,7 @@ class OpenAIProvider:
             stream = await self.client.chat.completions.create(  # type: ignore[call-overload]
                 model=self.model,
                 messages=self.build_messages(request),  # type: ignore[arg-type]
-                max_tokens=request.max_tokens,
+                **{self.limit_param: request.max_tokens},
                 stream=True,
                 stream_options={"include_usage": True},
             )
@@ -112,7 +120,7 @@ class OpenAIProvider:
         try:
             response = await self.client.chat.completions.create(  # type: ignore[call-overload]
                 model=self.model,
-                max_tokens=request.max_tokens,
+                **{self.limit_param: request.max_tokens},
                 messages=[
                     {"role": "system", "content": outbound(request.system, self.redact)},
                     {"role": "user", "content": content},  # type: ignore[misc,list-item]
@@ -146,6 +154,11 @@ class OpenAIProvider:
         return StructuredResult(
             data=data, usage=_usage(response.usage) if response.usage else Usage()
         )
+
+
+def is_openai_api(base_url: str) -> bool:
+    host = (urlsplit(base_url).hostname or "").lower().rstrip(".")
+    return host == "api.openai.com"
 
 
 def _message(exc: openai.APIStatusError) -> str:

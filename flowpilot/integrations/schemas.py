@@ -17,12 +17,15 @@ VENDOR_FIELDS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
     "connectwise": {
         "settings": (
             ("base_url", "company_id", "public_key", "client_id"),
-            ("member_identifier", "resolved_status_id"),
+            ("member_identifier", "resolved_status_name", "resolved_status_id"),
         ),
         "secrets": (("private_key",), ()),
     },
     "halo": {
-        "settings": (("base_url", "client_id"), ("tenant", "resolved_status_id")),
+        "settings": (
+            ("base_url", "client_id"),
+            ("tenant", "note_outcome", "resolution_outcome", "resolved_status_id"),
+        ),
         "secrets": (("client_secret",), ()),
     },
     "autotask": {
@@ -31,6 +34,8 @@ VENDOR_FIELDS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
     },
 }
 URL_FIELDS = ("base_url", "zone_url")
+# Names of things in the PSA (a status, an action outcome), matched as the PSA spells them.
+NAME_FIELDS = ("resolved_status_name", "note_outcome", "resolution_outcome")
 TicketId = Field(pattern=r"^[0-9]{1,18}$", description="The PSA's numeric ticket id")
 
 
@@ -47,6 +52,13 @@ def check_fields(
     status = values.get("resolved_status_id")
     if status and not status.strip().isdigit():
         raise ValueError("resolved_status_id must be the PSA's numeric status id")
+    for name in NAME_FIELDS:
+        value = (values.get(name) or "").strip()
+        if len(value) > 100 or any(c in value for c in '"\\') or not value.isprintable():
+            raise ValueError(
+                f"{name} must be the name as the PSA shows it: at most 100 characters, "
+                "without quotes or backslashes"
+            )
     for name in URL_FIELDS:
         url = values.get(name)
         if url:

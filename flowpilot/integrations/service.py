@@ -32,7 +32,7 @@ from flowpilot.integrations.models import (
     TestResultMixin,
 )
 from flowpilot.integrations.psa.base import PsaAdapter, PsaError, PsaTicket
-from flowpilot.integrations.psa.registry import KB_VENDORS, adapter_for
+from flowpilot.integrations.psa.registry import KB_VENDORS, adapter_for, can_close_tickets
 from flowpilot.integrations.schemas import (
     DeliveryTargets,
     HuduSettingsIn,
@@ -216,7 +216,7 @@ async def delete_connection(
 # One adapter per connection version and event loop: Halo's token and the HTTP
 # connections are reused between pushes instead of being fetched for every one.
 # Settings FlowPilot itself uses (not passed to the vendor adapter).
-NOT_ADAPTER_SETTINGS = {"resolved_status_id"}
+NOT_ADAPTER_SETTINGS: set[str] = set()
 _adapters: dict[tuple[uuid.UUID, str, int], PsaAdapter] = {}
 
 
@@ -491,7 +491,7 @@ async def delivery_targets(db: AsyncSession, account_id: uuid.UUID) -> DeliveryT
                 name=c.name,
                 vendor=c.vendor,  # type: ignore[arg-type]
                 is_default=c.is_default,
-                can_close_tickets=bool(c.settings.get("resolved_status_id")),
+                can_close_tickets=can_close_tickets(c.vendor, c.settings),
             )
             for c in connections
         ],

@@ -129,9 +129,9 @@ async def _deliver_to_psa(db: AsyncSession, target: Target, secret_key: str) -> 
         if entry is not None:
             push.external_id = f"{push.external_id} time:{entry}"
             await db.flush()
-    status_id = connection.settings.get("resolved_status_id")
-    if push.close_ticket and status_id and _part(push.external_id, "status") is None:
-        await psa.set_status(push.ticket_id, int(status_id))
+    if push.close_ticket and _part(push.external_id, "status") is None:
+        status_id = await psa.resolved_status(push.ticket_id)
+        await psa.set_status(push.ticket_id, status_id)
         push.external_id = f"{push.external_id} status:{status_id}"
     return push.external_id or f"note:{note_id}"
 

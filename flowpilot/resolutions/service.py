@@ -23,7 +23,7 @@ from flowpilot.guidance.evidence import Evidence, merge_all
 from flowpilot.handoffs.models import WorkInterval
 from flowpilot.handoffs.record import build_snapshot
 from flowpilot.integrations import service as integrations
-from flowpilot.integrations.psa.registry import KB_VENDORS
+from flowpilot.integrations.psa.registry import KB_VENDORS, can_close_tickets
 from flowpilot.jobs.defer import defer
 from flowpilot.library import service as library
 from flowpilot.library.models import LibraryEntry
@@ -429,7 +429,7 @@ async def _queue_psa(
             )
         summary = f"KB article in {connection.name}"
         return _log(output, principal, "psa", text, summary, psa_connection_id=connection.id)
-    if request.close_ticket and not connection.settings.get("resolved_status_id"):
+    if request.close_ticket and not can_close_tickets(connection.vendor, connection.settings):
         raise Conflict(
             f"{connection.name} has no resolved status configured: an admin sets it in Settings",
             code="close_not_configured",

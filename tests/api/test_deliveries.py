@@ -302,8 +302,8 @@ async def test_halo_action_reuses_its_token(
         push_id = await approve_and_push(client, tenant, s["base"], oid)
         await run_job(maker, provider, settings, push_id)
     internal, public = psa.state.actions
-    assert internal["hiddenfromuser"] is True and internal["outcome"] == "Note"
-    assert public["hiddenfromuser"] is False and public["outcome"] == "Resolution"
+    assert internal["hiddenfromuser"] is True and internal["outcome"] == "Private Note"
+    assert public["hiddenfromuser"] is False and public["outcome"] == "Private Note"
     assert psa.state.tokens_issued == 1  # fetched for the ticket lookup, reused by both pushes
 
 
@@ -380,7 +380,7 @@ async def test_vendor_outage_gives_up_after_the_last_attempt(
     notes = s["outputs"]["psa_ticket_notes"]
     push_id = await approve_and_push(client, tenant, s["base"], notes["id"])
     for _attempt in range(5):
-        psa.state.fail_next.append((500, {"errors": ["Database is unavailable"]}, {}))
+        psa.state.fail_next.append((503, {"errors": ["Database is unavailable"]}, {}))
         await run_job(maker, provider, settings, push_id)
     [log] = await pushes(client, tenant, s["base"], notes["id"])
     assert log["result"] == "failed" and log["attempts"] == 5
@@ -701,8 +701,8 @@ async def test_escalation_mail_goes_through_the_accounts_mail_server(
 
 @pytest.mark.parametrize(
     ("make", "status"),
-    [(cw_connection, "564"), (halo_connection, "9"), (autotask_connection, "5")],
-    ids=["connectwise", "halo", "autotask"],
+    [(halo_connection, "9"), (autotask_connection, "5")],
+    ids=["halo", "autotask"],
 )
 async def test_push_can_close_the_ticket(
     client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa, maker, provider, settings, make, status
@@ -728,6 +728,41 @@ async def test_push_can_close_the_ticket(
     assert psa.state.status_changes == [(body["vendor"], 4242, int(status))]
     [log] = await pushes(client, tenant, s["base"], summary["id"])
     assert log["result"] == "ok" and log["external_id"].endswith(f"status:{status}")
+
+
+async def test_connectwise_closes_with_the_resolved_status_of_the_tickets_board(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa, maker, provider, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """No status id to configure: "Resolved" on the ticket's own board (ids differ per
+    board); `resolved_status_name` names another status."""
+    psa.state.tickets[4242]["board_id"] = 2
+    cid = await add_connection(client, tenant, cw_connection(psa))
+    targets = (await client.get(f"{V1}/delivery-targets", headers=tenant.engineer.headers)).json()
+    assert targets["psa_connections"][0]["can_close_tickets"] is True
+    s = await resolved_from_ticket(client, tenant, cid)
+    summary, notes = s["outputs"]["client_summary"], s["outputs"]["psa_ticket_notes"]
+    push_id = await approve_and_push(client, tenant, s["base"], summary["id"], close_ticket=True)
+    await run_job(maker, provider, settings, push_id)
+    assert psa.state.status_changes == [("connectwise", 4242, 777)]
+    [log] = await pushes(client, tenant, s["base"], summary["id"])
+    assert log["result"] == "ok" and log["external_id"].endswith("status:777")
+
+    bad = await client.patch(
+        f"{V1}/psa-connections/{cid}",
+        json={"settings": {"resolved_status_name": 'Say "done"'}},
+        headers=tenant.admin.headers,
+    )
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid_connection"
+    await client.patch(
+        f"{V1}/psa-connections/{cid}",
+        json={"settings": {"resolved_status_name": "Finished"}},
+        headers=tenant.admin.headers,
+    )
+    push_id = await approve_and_push(client, tenant, s["base"], notes["id"], close_ticket=True)
+    await run_job(maker, provider, settings, push_id)
+    [log] = await pushes(client, tenant, s["base"], notes["id"])
+    assert log["result"] == "failed" and "no status named 'Finished'" in log["error"]
+    assert "New, Resolved, Closed" in log["error"]
 
 
 async def test_a_retry_after_partial_success_does_not_repeat_the_note(
@@ -833,3 +868,104 @@ async def test_a_changed_secret_key_asks_for_the_credentials_again(
         f"{V1}/psa-connections/{cid}", json={"secrets": {"private_key": "priv"}}, headers=h
     )
     assert (await client.post(f"{V1}/psa-connections/{cid}/test", headers=h)).json()["ok"] is True
+
+
+async def test_a_missing_autotask_ticket_is_a_404_not_a_500(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa
+) -> None:
+    cid = await add_connection(client, tenant, autotask_connection(psa))
+    h = tenant.engineer.headers
+    preview = await client.get(f"{V1}/psa-connections/{cid}/tickets/999", headers=h)
+    assert preview.status_code == 404 and preview.json()["code"] == "psa_ticket_not_found"
+    r = await client.post(
+        f"{V1}/ai-sessions", json={"psa_ticket_id": "999", "psa_connection_id": cid}, headers=h
+    )
+    assert r.status_code == 404 and r.json()["code"] == "psa_ticket_not_found"
+
+
+async def test_an_autotask_validation_error_fails_at_once_with_the_vendors_reason(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa, maker, provider, settings, db
+) -> None:  # type: ignore[no-untyped-def]
+    cid = await add_connection(client, tenant, autotask_connection(psa))
+    s = await resolved_from_ticket(client, tenant, cid)
+    notes = s["outputs"]["psa_ticket_notes"]
+    push_id = await approve_and_push(client, tenant, s["base"], notes["id"])
+    psa.state.fail_next.append((500, {"errors": ["Ticket 4242 is closed; notes are locked."]}, {}))
+    await run_job(maker, provider, settings, push_id)
+    [log] = await pushes(client, tenant, s["base"], notes["id"])
+    assert log["result"] == "failed" and log["attempts"] == 1
+    assert "notes are locked" in log["error"] and "gave up" not in log["error"]
+    jobs = await db.scalar(
+        text("SELECT count(*) FROM procrastinate_jobs WHERE args->>'push_id' = :p"),
+        {"p": push_id},
+    )
+    assert jobs == 1  # no retry scheduled
+
+
+async def test_autotask_connection_test_checks_the_credentials(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa
+) -> None:
+    h = tenant.admin.headers
+    body = autotask_connection(psa)
+    body["secrets"]["secret"] = "wrong"
+    cid = await add_connection(client, tenant, body)
+    bad = (await client.post(f"{V1}/psa-connections/{cid}/test", headers=h)).json()
+    assert bad["ok"] is False and "rejected the credentials (401)" in bad["message"]
+    await client.patch(
+        f"{V1}/psa-connections/{cid}", json={"secrets": {"secret": "at-secret"}}, headers=h
+    )
+    ok = (await client.post(f"{V1}/psa-connections/{cid}/test", headers=h)).json()
+    assert ok["ok"] is True and "of 10,000 API requests" in ok["message"]
+
+
+async def test_halo_outcomes_are_set_per_connection_and_checked_by_the_test(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa, maker, provider, settings, db
+) -> None:  # type: ignore[no-untyped-def]
+    h = tenant.admin.headers
+    body = halo_connection(psa)
+    body["settings"]["note_outcome"] = "Note"
+    cid = await add_connection(client, tenant, body)
+    tested = (await client.post(f"{V1}/psa-connections/{cid}/test", headers=h)).json()
+    assert tested["ok"] is False and "no action outcome named 'Note'" in tested["message"]
+    assert "Private Note, Public Note" in tested["message"]
+    r = await client.patch(
+        f"{V1}/psa-connections/{cid}",
+        json={"settings": {"note_outcome": "Private Note", "resolution_outcome": "Public Note"}},
+        headers=h,
+    )
+    assert r.status_code == 200, r.text
+    assert (await client.post(f"{V1}/psa-connections/{cid}/test", headers=h)).json()["ok"]
+    s = await resolved_from_ticket(client, tenant, cid)
+    await db.execute(
+        text("UPDATE ai_sessions SET total_active_seconds = 2100 WHERE id = :i"), {"i": s["sid"]}
+    )
+    await db.commit()
+    for kind in ("psa_ticket_notes", "client_summary"):
+        push_id = await approve_and_push(client, tenant, s["base"], s["outputs"][kind]["id"])
+        await run_job(maker, provider, settings, push_id)
+    internal, public = psa.state.actions
+    assert (internal["outcome"], public["outcome"]) == ("Private Note", "Public Note")
+    assert internal["timetaken"] == pytest.approx(2100 / 3600, abs=1e-4)  # 35 min in hours
+
+
+async def test_a_connectwise_site_without_codebase_works_end_to_end(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa
+) -> None:
+    body = cw_connection(psa)
+    body["settings"]["base_url"] = f"{psa.url}/cw"  # the site only
+    cid = await add_connection(client, tenant, body)
+    tested = await client.post(f"{V1}/psa-connections/{cid}/test", headers=tenant.admin.headers)
+    assert tested.json()["ok"] is True, tested.text
+    ticket = await client.get(
+        f"{V1}/psa-connections/{cid}/tickets/4242", headers=tenant.engineer.headers
+    )
+    assert ticket.status_code == 200 and ticket.json()["description"] == "CEO laptop"
+    await client.patch(
+        f"{V1}/psa-connections/{cid}",
+        json={"settings": {"company_id": "nobody"}},
+        headers=tenant.admin.headers,
+    )
+    r = await client.get(
+        f"{V1}/psa-connections/{cid}/tickets/4242", headers=tenant.engineer.headers
+    )
+    assert r.status_code == 502 and "'nobody'" in r.json()["detail"]

@@ -16,7 +16,12 @@ from flowpilot.ai.base import (
 )
 from flowpilot.ai.openai_compat import OpenAIProvider
 from tests.conftest import Tenant, parse_sse
-from tests.fakes.llm import anthropic_error, anthropic_tool_message, openai_error
+from tests.fakes.llm import (
+    anthropic_error,
+    anthropic_tool_message,
+    openai_completion,
+    openai_error,
+)
 from tests.fakes.server import Canned, anthropic_ok, openai_ok
 
 FAST_RETRY = {"retry-after-ms": "5"}
@@ -183,6 +188,34 @@ async def test_openai_connection_refused_is_clear() -> None:
     with pytest.raises(ProviderError) as err:
         await collect(provider, request("hi"))
     assert "Could not reach the model server" in err.value.detail
+
+
+@pytest.mark.parametrize("base_url", ["https://api.openai.com/v1", None])
+async def test_openais_own_api_gets_max_completion_tokens(vendors, base_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Reasoning models on api.openai.com refuse `max_tokens`; the fake's official route
+    answers it with OpenAI's 400."""
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)  # no base URL means OpenAI's
+    provider = OpenAIProvider(api_key="sk-test", model="gpt-5", base_url=base_url, timeout=5)
+    provider.client = provider.client.with_options(base_url=f"{vendors.url}/openai-official/v1")
+    text, _ = await collect(provider, request("hi"))
+    assert text == "Fake OpenAI reply."
+    sent = vendors.openai.requests[-1]
+    assert sent["max_completion_tokens"] == request("hi").max_tokens and "max_tokens" not in sent
+    vendors.openai.push(Canned(200, openai_completion('{"problem_domain": "VPN"}')))
+    result = await provider.structured(
+        StructuredRequest(
+            system="s", prompt="p", schema={"type": "object"}, name="x", max_tokens=99
+        )
+    )
+    assert result.data == {"problem_domain": "VPN"}
+    assert vendors.openai.requests[-1]["max_completion_tokens"] == 99
+
+
+async def test_other_openai_compatible_servers_keep_max_tokens(vendors) -> None:  # type: ignore[no-untyped-def]
+    """Ollama, vLLM, llama.cpp and older Azure deployments know only `max_tokens`."""
+    await collect(openai_provider(vendors), request("hi"))
+    sent = vendors.openai.requests[-1]
+    assert sent["max_tokens"] == request("hi").max_tokens and "max_completion_tokens" not in sent
 
 
 # ── through the API: failure keeps the user's message, retry answers it ─────────────────────

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 from flowpilot.integrations.psa.base import PsaError
 from flowpilot.integrations.psa.registry import adapter_for
-from tests.fakes.psa import FakePsa
+from tests.fakes.psa import CW_AUTH, FakePsa
+
+CW_HEADERS = {"Authorization": CW_AUTH, "clientId": "client-guid"}
 
 
 def connectwise(psa: FakePsa, private: str = "priv"):  # type: ignore[no-untyped-def]
@@ -66,7 +69,7 @@ async def test_halo_token_is_reused_and_action_is_an_array(psa: FakePsa) -> None
     assert action_id == "700"
     assert (
         psa.state.actions[-1]["timetaken"] == 0.5
-        and psa.state.actions[-1]["outcome"] == "Resolution"
+        and psa.state.actions[-1]["outcome"] == "Private Note"
     )
     assert psa.state.tokens_issued == 1  # one token for both calls
 
@@ -92,7 +95,7 @@ async def test_vendor_errors_are_clear_and_classified(psa: FakePsa) -> None:
         await halo(psa).add_note("4242", "x", internal=True, resolution=False, hours=None)
     assert err.value.retryable and err.value.retry_after == 7
 
-    psa.state.fail_next.append((500, {"errors": ["Database timeout"]}, {}))
+    psa.state.fail_next.append((503, {"errors": ["Database timeout"]}, {}))
     with pytest.raises(PsaError) as err:
         await autotask(psa).add_note("4242", "x", internal=True, resolution=False, hours=None)
     assert err.value.retryable and "Database timeout" in err.value.message
@@ -100,3 +103,305 @@ async def test_vendor_errors_are_clear_and_classified(psa: FakePsa) -> None:
     with pytest.raises(PsaError) as err:
         await connectwise(psa).get_ticket("999")
     assert err.value.status == 404 and "Ticket 999 not found" in err.value.message
+
+
+# ── ConnectWise: the description is the first detail note ──
+
+
+async def test_connectwise_reads_the_description_from_the_first_detail_note(psa: FakePsa) -> None:
+    """`initialDescription` is write-only: GET /service/tickets/{id} never returns it."""
+    async with httpx.AsyncClient(base_url=f"{psa.url}/cw/apis/3.0", headers=CW_HEADERS) as raw:
+        shown = (await raw.get("/service/tickets/4242")).json()
+        assert "initialDescription" not in shown and shown["board"]["id"] == 1
+        bad = await raw.get("/service/tickets/4242/notes", params={"conditions": "text like x"})
+        assert bad.status_code == 400  # the fake understands only the conditions it documents
+    # A later note also flagged as description must not win over the first one.
+    psa.state.notes.append(
+        {
+            "vendor": "connectwise",
+            "id": 9500,
+            "ticketId": 4242,
+            "text": "Follow-up from the client",
+            "detailDescriptionFlag": True,
+            "internalAnalysisFlag": False,
+            "resolutionFlag": False,
+        }
+    )
+    ticket = await connectwise(psa).get_ticket("4242")
+    assert ticket.description == "CEO laptop"
+    psa.state.tickets[77] = {**psa.state.tickets[4242], "description": ""}
+    assert (await connectwise(psa).get_ticket("77")).description == ""
+
+
+# ── Autotask ──
+
+
+async def test_autotask_missing_ticket_is_not_found(psa: FakePsa) -> None:
+    """Autotask answers 200 with {"item": null} for an id that does not exist."""
+    at = autotask(psa)
+    with pytest.raises(PsaError) as err:
+        await at.get_ticket("999")
+    assert err.value.status == 404 and not err.value.retryable
+    assert "999" in err.value.message and "not found" in err.value.message
+
+
+async def test_autotask_validation_error_is_a_refusal_not_an_outage(psa: FakePsa) -> None:
+    """Autotask reports validation errors as HTTP 500 with {"errors": [...]}: retrying
+    cannot help, and the vendor's text says what to fix."""
+    at = autotask(psa)
+    psa.state.fail_next.append(
+        (500, {"errors": ["Value for field noteType is not a valid picklist value."]}, {})
+    )
+    with pytest.raises(PsaError) as err:
+        await at.add_note("4242", "x", internal=True, resolution=False, hours=None)
+    assert not err.value.retryable and err.value.status == 500
+    assert "refused" in err.value.message and "noteType" in err.value.message
+    # A 500 without that body (a proxy's page, an empty answer) is still an outage.
+    psa.state.fail_next.append((500, {}, {}))
+    with pytest.raises(PsaError) as err:
+        await at.add_note("4242", "x", internal=True, resolution=False, hours=None)
+    assert err.value.retryable
+
+
+async def test_autotask_test_connection_is_authenticated_and_shows_the_usage(
+    psa: FakePsa,
+) -> None:
+    """The zone lookup needs no credentials, so only an authenticated call proves them."""
+    wrong = adapter_for(
+        "autotask",
+        username="api@acme.example",
+        secret="wrong",
+        integration_code="CODE",
+        zone_url=f"{psa.url}/at/zoneInformation",
+    )
+    with pytest.raises(PsaError) as err:
+        await wrong.test_connection()
+    assert err.value.status == 401 and "rejected the credentials" in err.value.message
+    at = autotask(psa)
+    await at.get_ticket("4242")  # three authenticated calls: ticket, company, contact…
+    used = psa.state.autotask_requests + 1  # …and the threshold call itself
+    message = await at.test_connection()
+    assert "Zone 1" in message
+    assert f"{used} of 10,000 API requests" in message and "60 minutes" in message
+
+
+# ── ConnectWise: the resolved status is looked up on the ticket's board ──
+
+
+async def test_connectwise_finds_the_resolved_status_on_the_tickets_board(psa: FakePsa) -> None:
+    psa.state.tickets[5150] = {**psa.state.tickets[4242], "board_id": 2}
+    cw = connectwise(psa)
+    for ticket, expected in (("4242", 564), ("5150", 777)):
+        status = await cw.resolved_status(ticket)
+        assert status == expected
+        await cw.set_status(ticket, status)
+    assert psa.state.status_changes == [("connectwise", 4242, 564), ("connectwise", 5150, 777)]
+    # One fixed id for every board is what the fake (like ConnectWise) refuses.
+    with pytest.raises(PsaError) as err:
+        await cw.set_status("5150", 564)
+    assert err.value.status == 400 and not err.value.retryable
+
+
+async def test_connectwise_resolved_status_name_and_id_are_configurable(psa: FakePsa) -> None:
+    named = adapter_for(
+        "connectwise",
+        base_url=f"{psa.url}/cw/apis/3.0",
+        company_id="acme",
+        public_key="pub",
+        private_key="priv",
+        client_id="client-guid",
+        resolved_status_name="Closed",
+    )
+    assert await named.resolved_status("4242") == 565
+    pinned = adapter_for(
+        "connectwise",
+        base_url=f"{psa.url}/cw/apis/3.0",
+        company_id="acme",
+        public_key="pub",
+        private_key="priv",
+        client_id="client-guid",
+        resolved_status_id="2",
+    )
+    assert await pinned.resolved_status("4242") == 2  # the old setting still wins
+    missing = adapter_for(
+        "connectwise",
+        base_url=f"{psa.url}/cw/apis/3.0",
+        company_id="acme",
+        public_key="pub",
+        private_key="priv",
+        client_id="client-guid",
+        resolved_status_name="Done",
+    )
+    with pytest.raises(PsaError) as err:
+        await missing.resolved_status("4242")
+    assert not err.value.retryable
+    assert "'Done'" in err.value.message and "Help Desk" in err.value.message
+    assert "New, In Progress, Resolved, Closed" in err.value.message
+
+
+# ── HaloPSA ──
+
+
+def halo_with(psa: FakePsa, **settings: str):  # type: ignore[no-untyped-def]
+    return adapter_for(
+        "halo", base_url=f"{psa.url}/halo", client_id="fp", client_secret="halo-secret", **settings
+    )
+
+
+async def test_halo_outcome_is_configurable_and_must_exist(psa: FakePsa) -> None:
+    await halo(psa).add_note("4242", "Checked DNS", internal=True, resolution=False, hours=None)
+    assert psa.state.actions[-1]["outcome"] == "Private Note"  # the default
+    public = halo_with(psa, note_outcome="private note", resolution_outcome="Public Note")
+    await public.add_note("4242", "Fixed", internal=False, resolution=True, hours=None)
+    await public.add_note("4242", "Noted", internal=True, resolution=False, hours=None)
+    assert [a["outcome"] for a in psa.state.actions[1:]] == ["Public Note", "Private Note"]
+    assert (
+        psa.state.actions[1]["outcome_id"] == 2 and psa.state.actions[1]["hiddenfromuser"] is False
+    )
+
+    sent = len(psa.state.actions)
+    with pytest.raises(PsaError) as err:
+        await halo_with(psa, note_outcome="Note").add_note(
+            "4242", "x", internal=True, resolution=False, hours=None
+        )
+    assert not err.value.retryable and len(psa.state.actions) == sent
+    assert "'Note'" in err.value.message
+    assert "Private Note, Public Note, Email User, Change Status" in err.value.message
+    with pytest.raises(PsaError) as err:
+        await halo_with(psa, note_outcome="Note").test_connection()
+    assert "'Note'" in err.value.message
+    assert "Private Note" in await halo(psa).test_connection()
+
+
+async def test_halo_outcome_list_out_of_reach_sends_the_configured_name(psa: FakePsa) -> None:
+    """An API application without access to the outcome list still writes notes: the
+    configured name goes as it is and Halo judges it."""
+    psa.state.fail_next.append((403, {"error": "forbidden"}, {}))  # GET /api/Outcome
+    await halo_with(psa, note_outcome="Public Note").add_note(
+        "4242", "x", internal=True, resolution=False, hours=None
+    )
+    assert psa.state.actions[-1]["outcome"] == "Public Note"
+    assert "outcome_id" not in psa.state.actions[-1]
+    psa.state.fail_next.append((403, {"error": "forbidden"}, {}))
+    with pytest.raises(PsaError) as err:
+        await halo_with(psa, note_outcome="Note").add_note(
+            "4242", "x", internal=True, resolution=False, hours=None
+        )
+    assert err.value.status == 400 and "[0].outcome: Invalid outcome" in err.value.message
+
+
+async def test_halo_fake_refuses_an_unknown_outcome(psa: FakePsa) -> None:
+    async with httpx.AsyncClient(base_url=f"{psa.url}/halo") as raw:
+        token = (
+            await raw.post(
+                "/auth/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": "fp",
+                    "client_secret": "halo-secret",
+                    "scope": "all",
+                },
+            )
+        ).json()["access_token"]
+        action = [{"ticket_id": 4242, "note": "x", "outcome": "Note", "timetaken": 0}]
+        r = await raw.post(
+            "/api/Actions", json=action, headers={"Authorization": f"Bearer {token}"}
+        )
+    assert r.status_code == 400 and psa.state.actions == []
+
+
+async def test_halo_timetaken_is_in_hours(psa: FakePsa) -> None:
+    await halo(psa).add_note("4242", "x", internal=True, resolution=False, hours=30 / 3600)
+    assert psa.state.actions[-1]["timetaken"] == pytest.approx(30 / 3600, abs=1e-4)
+    assert psa.state.actions[-1]["timetaken"] > 0
+
+
+async def test_halo_refreshes_an_expired_token_once(psa: FakePsa) -> None:
+    h = halo(psa)
+    await h.get_ticket("4242")
+    psa.expire_halo_tokens()  # the cached token dies before its expires_in
+    assert (await h.get_ticket("4242")).summary == "Outlook prompts for password"
+    assert psa.state.tokens_issued == 2
+    psa.state.halo_refuse_tokens = True  # every token refused: one refresh, then give up
+    with pytest.raises(PsaError) as err:
+        await h.get_ticket("4242")
+    assert err.value.status == 401 and psa.state.tokens_issued == 3
+
+
+async def test_autotask_note_is_cut_to_32000_characters_with_a_marker(psa: FakePsa) -> None:
+    at = autotask(psa)
+    exact = "a" * 32_000
+    await at.add_note("4242", exact, internal=True, resolution=False, hours=None)
+    assert psa.state.notes[-1]["description"] == exact
+    long = "".join(f"line {i}\n" for i in range(6000))  # about 47,000 characters
+    await at.add_note("4242", long, internal=True, resolution=False, hours=None)
+    sent = psa.state.notes[-1]["description"]
+    assert len(sent) <= 32_000 and sent.startswith("line 0\nline 1\n")
+    assert "truncated" in sent[-200:] and "32,000" in sent[-200:]
+
+
+async def test_autotask_403_is_missing_permissions_not_bad_credentials(psa: FakePsa) -> None:
+    at = autotask(psa)
+    psa.state.autotask_read_only = True  # the API user's security level cannot add notes
+    with pytest.raises(PsaError) as err:
+        await at.add_note("4242", "x", internal=True, resolution=False, hours=None)
+    assert err.value.status == 403 and not err.value.retryable
+    assert "permission" in err.value.message and "credentials" not in err.value.message
+    assert "security level" in err.value.message
+    # Autotask also reports some permission problems as a 500 with the same text.
+    psa.state.autotask_read_only = False
+    psa.state.fail_next.append(
+        (
+            500,
+            {
+                "errors": [
+                    "The logged in Resource does not have the adequate permissions to "
+                    "create this entity type."
+                ]
+            },
+            {},
+        )
+    )
+    with pytest.raises(PsaError) as err:
+        await at.add_note("4242", "x", internal=True, resolution=False, hours=None)
+    assert err.value.status == 403 and "security level" in err.value.message
+
+
+# ── ConnectWise: only the site given, the codebase looked up ──
+
+
+def connectwise_site(psa: FakePsa, company: str = "acme"):  # type: ignore[no-untyped-def]
+    return adapter_for(
+        "connectwise",
+        base_url=f"{psa.url}/cw",
+        company_id=company,
+        public_key="pub",
+        private_key="priv",
+        client_id="client-guid",
+    )
+
+
+async def test_connectwise_site_only_looks_up_the_codebase(psa: FakePsa) -> None:
+    cw = connectwise_site(psa)
+    assert "v2025.1" in await cw.test_connection()
+    assert (await cw.get_ticket("4242")).description == "CEO laptop"
+    assert psa.state.paths[0] == "/cw/login/companyinfo/acme"
+    assert psa.state.paths.count("/cw/login/companyinfo/acme") == 1  # looked up once
+    assert all(p.startswith("/cw/v4_6_release/apis/3.0/") for p in psa.state.paths[1:])
+
+
+async def test_connectwise_unknown_company_at_the_site_is_clear(psa: FakePsa) -> None:
+    with pytest.raises(PsaError) as err:
+        await connectwise_site(psa, company="nobody").get_ticket("4242")
+    assert "'nobody'" in err.value.message and "company" in err.value.message
+    assert err.value.status != 404  # not to be mistaken for a missing ticket
+    assert not err.value.retryable
+
+
+def test_connectwise_cloud_sites_use_their_api_host() -> None:
+    from flowpilot.integrations.psa.connectwise import api_site
+
+    assert api_site("https://na.myconnectwise.net") == "https://api-na.myconnectwise.net"
+    assert api_site("https://eu.myconnectwise.net/") == "https://api-eu.myconnectwise.net"
+    assert api_site("https://api-au.myconnectwise.net") == "https://api-au.myconnectwise.net"
+    assert api_site("https://cw.msp.example:8443/cw") == "https://cw.msp.example:8443/cw"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -15,11 +16,32 @@ from starlette.applications import Starlette
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from tests.fakes.server import _free_port
 
 CW_AUTH = "Basic " + base64.b64encode(b"acme+pub:priv").decode()
+# Boards and their statuses: status ids belong to one board (ConnectWise developer guide,
+# "Service Board Statuses": GET /service/boards/{id}/statuses).
+CW_BOARDS: dict[int, dict[str, Any]] = {
+    1: {
+        "name": "Help Desk",
+        "statuses": {1: "New", 2: "In Progress", 564: "Resolved", 565: "Closed"},
+    },
+    2: {"name": "Projects", "statuses": {10: "New", 777: "Resolved", 778: "Closed"}},
+}
+CW_CODEBASE = "v4_6_release/"
+CW_NOTE_FLAGS = {"detailDescriptionFlag", "internalAnalysisFlag", "resolutionFlag"}
+
+
+def at_refused(*errors: str) -> JSONResponse:
+    """How Autotask refuses invalid input: HTTP 500 and {"errors": [...]}."""
+    return JSONResponse({"errors": list(errors)}, 500)
+
+
+def cw_invalid(message: str, status: int = 400) -> JSONResponse:
+    """ConnectWise's error body: {code, message, errors[]} (API reference, "Errors")."""
+    return JSONResponse({"code": "InvalidObject", "message": message, "errors": []}, status)
 
 
 @dataclass
@@ -33,6 +55,21 @@ class PsaState:
     status_changes: list[tuple[str, int, int]] = field(default_factory=list)
     latency_s: float = 0.0  # added to every answer (benchmarks)
     tokens_issued: int = 0
+    paths: list[str] = field(default_factory=list)  # every request's path, in order
+    halo_tokens: set[str] = field(default_factory=set)  # issued and not expired
+    halo_refuse_tokens: bool = False  # every bearer token answered with 401
+    # A tenant's action outcomes, id → name: they vary per tenant ("Private Note" is common,
+    # "Note" may not exist).
+    halo_outcomes: dict[int, str] = field(
+        default_factory=lambda: {
+            1: "Private Note",
+            2: "Public Note",
+            3: "Email User",
+            4: "Change Status",
+        }
+    )
+    autotask_read_only: bool = False  # the API user may read but not create or update
+    autotask_requests: int = 0  # authenticated Autotask calls answered (ThresholdInformation)
     # Injected answers, one per vendor call in order; None lets that call through.
     fail_next: list[tuple[int, dict[str, Any], dict[str, str]] | None] = field(default_factory=list)
 
@@ -42,21 +79,30 @@ class FakePsa:
         self.state = PsaState()
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        connectwise = [
+            Route("/system/info", self.cw_info),
+            Route("/service/tickets/{tid:int}", self.cw_ticket, methods=["GET", "PATCH"]),
+            Route("/service/tickets/{tid:int}/notes", self.cw_note, methods=["GET", "POST"]),
+            Route("/time/entries", self.cw_time, methods=["POST"]),
+            Route("/service/boards/{bid:int}/statuses", self.cw_board_statuses),
+        ]
         routes = [
-            Route("/cw/apis/3.0/system/info", self.cw_info),
-            Route(
-                "/cw/apis/3.0/service/tickets/{tid:int}", self.cw_ticket, methods=["GET", "PATCH"]
-            ),
-            Route("/cw/apis/3.0/service/tickets/{tid:int}/notes", self.cw_note, methods=["POST"]),
-            Route("/cw/apis/3.0/time/entries", self.cw_time, methods=["POST"]),
+            # The site serves the API under its codebase: https://{site}/{codebase}apis/3.0
+            # (ConnectWise developer guide, "Calling Company Info"); tests that give the
+            # full API URL use /cw/apis/3.0.
+            Mount("/cw/apis/3.0", routes=connectwise),
+            Mount(f"/cw/{CW_CODEBASE}apis/3.0", routes=connectwise),
+            Route("/cw/login/companyinfo/{company}", self.cw_company_info),
             Route("/halo/auth/token", self.halo_token, methods=["POST"]),
             Route("/halo/api/Tickets/{tid:int}", self.halo_ticket),
             Route("/halo/api/Tickets", self.halo_update_tickets, methods=["POST"]),
             Route("/halo/api/Actions", self.halo_actions, methods=["POST"]),
+            Route("/halo/api/Outcome", self.halo_outcome_list),
             Route("/halo/api/KBArticle", self.halo_kb, methods=["POST"]),
             Route("/hudu/api/v1/api_info", self.hudu_info),
             Route("/hudu/api/v1/articles", self.hudu_article, methods=["POST"]),
             Route("/at/zoneInformation", self.at_zone),
+            Route("/at/zone1/V1.0/ThresholdInformation", self.at_threshold),
             Route("/at/zone1/V1.0/Tickets/{tid:int}", self.at_ticket),
             Route("/at/zone1/V1.0/Tickets", self.at_update_ticket, methods=["PATCH"]),
             Route("/at/zone1/V1.0/Tickets/{tid:int}/Notes", self.at_note, methods=["POST"]),
@@ -72,6 +118,7 @@ class FakePsa:
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     async def _vendor_latency(self, request: Request, call_next: Any) -> Response:
+        self.state.paths.append(request.url.path)
         if self.state.latency_s:
             await asyncio.sleep(self.state.latency_s)
         response: Response = await call_next(request)
@@ -105,6 +152,27 @@ class FakePsa:
             )
         return self._injected()
 
+    async def cw_company_info(self, request: Request) -> Response:
+        """GET https://{site}/login/companyinfo/{companyId}, no auth: the codebase the API
+        lives under (ConnectWise developer guide, "Calling Company Info"; e.g.
+        covenanttechnologysolutions/connectwise-rest reads `Codebase` from it). The answer
+        for an unknown company is unconfirmed: a 404 here (the adapter also reads a null or
+        Codebase-less answer as unknown)."""
+        company = request.path_params["company"]
+        if company.lower() != "acme":
+            return JSONResponse(None, 404)
+        return JSONResponse(
+            {
+                "CompanyName": "Acme MSP",
+                "Codebase": CW_CODEBASE,
+                "VersionCode": "v2025.1",
+                "VersionNumber": "v4.6.10431",
+                "CompanyID": company,
+                "IsCloud": False,
+                "SiteUrl": request.url.netloc,
+            }
+        )
+
     async def cw_info(self, request: Request) -> Response:
         if (bad := self._cw_ok(request)) is not None:
             return bad
@@ -121,11 +189,16 @@ class FakePsa:
         if request.method == "PATCH":
             return await self._cw_patch(request, tid)
         t = self.state.tickets[tid]
+        board = t.get("board_id", 1)
+        # No `initialDescription`: the API spec marks it "only available for POST, will not
+        # be returned in the response" (ConnectWise PSA OpenAPI, Ticket model; the generated
+        # clients, e.g. HealthITAU/pyconnectwise TicketModel, only send it). The description
+        # lives in the first note with detailDescriptionFlag (see cw_notes_list).
         return JSONResponse(
             {
                 "id": tid,
                 "summary": t["summary"],
-                "initialDescription": t["description"],
+                "board": {"id": board, "name": CW_BOARDS[board]["name"]},
                 "company": {"id": 1, "identifier": "Acme", "name": t["company"]},
                 "contact": {"id": 2, "name": t["contact"]},
                 "contactEmailAddress": t.get("contact_email", ""),
@@ -146,12 +219,92 @@ class FakePsa:
                 {"code": "InvalidObject", "message": "Expected a JSON Patch array", "errors": []},
                 400,
             )
+        board = self.state.tickets[tid].get("board_id", 1)
+        if ops[0]["value"]["id"] not in CW_BOARDS[board]["statuses"]:
+            # A status id of another board is refused (status ids belong to one board).
+            return cw_invalid(f"Status {ops[0]['value']['id']} is not valid for this board")
         self.state.status_changes.append(("connectwise", tid, ops[0]["value"]["id"]))
         return JSONResponse({"id": tid, "status": ops[0]["value"]})
+
+    async def cw_board_statuses(self, request: Request) -> Response:
+        """GET /service/boards/{id}/statuses, optionally `conditions=name="Resolved"`
+        (ConnectWise developer guide, "Conditions": string values in double quotes)."""
+        if (bad := self._cw_ok(request)) is not None:
+            return bad
+        board = CW_BOARDS.get(request.path_params["bid"])
+        if board is None:
+            return cw_invalid("Board not found", 404)
+        statuses = [
+            {"id": sid, "name": name, "board": {"id": request.path_params["bid"]}}
+            for sid, name in board["statuses"].items()
+        ]
+        condition = request.query_params.get("conditions", "").strip()
+        if condition:
+            named = re.fullmatch(r'name\s*=\s*"((?:[^"\\]|\\.)*)"', condition)
+            if not named:
+                return cw_invalid(f"Invalid condition: {condition}")
+            statuses = [s for s in statuses if s["name"] == named[1].replace('\\"', '"')]
+        return JSONResponse(statuses)
+
+    def cw_ticket_notes(self, tid: int) -> list[dict[str, Any]]:
+        """The ticket's notes: the description the ticket was created with (the first
+        detail note), then every note posted to it."""
+        t = self.state.tickets[tid]
+        notes = []
+        if t.get("description"):
+            notes.append(
+                {
+                    "id": 1,
+                    "ticketId": tid,
+                    "text": t["description"],
+                    "detailDescriptionFlag": True,
+                    "internalAnalysisFlag": False,
+                    "resolutionFlag": False,
+                }
+            )
+        posted = [n for n in self.state.notes if n["vendor"] == "connectwise"]
+        notes += [
+            {k: v for k, v in n.items() if k != "vendor"} for n in posted if n["ticketId"] == tid
+        ]
+        return notes
+
+    async def cw_notes_list(self, request: Request, tid: int) -> Response:
+        """GET /service/tickets/{id}/notes with `conditions`, `orderBy`, `page`, `pageSize`
+        (ConnectWise developer guide, "Pagination" and "Conditions": pageSize at most 1000,
+        conditions like `detailDescriptionFlag=true` joined by `and`). An unreadable
+        condition is a 400 as on the real API."""
+        q = request.query_params
+        notes = self.cw_ticket_notes(tid)
+        for clause in filter(None, re.split(r"\s+and\s+", q.get("conditions", "").strip())):
+            flag = re.fullmatch(r"(\w+)\s*=\s*(true|false)", clause.strip(), re.IGNORECASE)
+            if not flag or flag[1] not in CW_NOTE_FLAGS:
+                return cw_invalid(f"Invalid condition: {clause}")
+            want = flag[2].lower() == "true"
+            notes = [n for n in notes if bool(n.get(flag[1])) is want]
+        order = q.get("orderBy", "").strip()
+        if order:
+            by = re.fullmatch(r"id(?:\s+(asc|desc))?", order, re.IGNORECASE)
+            if not by:
+                return cw_invalid(f"Invalid orderBy: {order}")
+            notes.sort(key=lambda n: n["id"], reverse=(by[1] or "").lower() == "desc")
+        try:
+            size, page = int(q.get("pageSize", "25")), int(q.get("page", "1"))
+        except ValueError:
+            return cw_invalid("page and pageSize must be numbers")
+        if not (1 <= size <= 1000 and page >= 1):
+            return cw_invalid("pageSize must be 1 to 1000")
+        return JSONResponse(notes[(page - 1) * size : page * size])
 
     async def cw_note(self, request: Request) -> Response:
         if (bad := self._cw_ok(request)) is not None:
             return bad
+        tid = request.path_params["tid"]
+        if tid not in self.state.tickets:
+            return JSONResponse(
+                {"code": "NotFound", "message": f"Ticket {tid} not found", "errors": []}, 404
+            )
+        if request.method == "GET":
+            return await self.cw_notes_list(request, tid)
         body = await request.json()
         required = {"text", "detailDescriptionFlag", "internalAnalysisFlag", "resolutionFlag"}
         if not required <= set(body):
@@ -195,6 +348,7 @@ class FakePsa:
         ):
             return JSONResponse({"error": "invalid_client"}, 401)
         self.state.tokens_issued += 1
+        self.state.halo_tokens.add(f"tok{self.state.tokens_issued}")
         return JSONResponse(
             {
                 "access_token": f"tok{self.state.tokens_issued}",
@@ -203,10 +357,34 @@ class FakePsa:
             }
         )
 
+    def expire_halo_tokens(self) -> None:
+        """Tokens issued so far die early (a restart, a revoked app): callers get a 401."""
+        self.state.halo_tokens.clear()
+
     def _halo_ok(self, request: Request) -> Response | None:
-        if not request.headers.get("authorization", "").startswith("Bearer tok"):
+        """Only a live token from /auth/token is accepted; an expired one is a 401 (Halo API
+        documentation, "Authorisation": client-credentials bearer tokens with expires_in)."""
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if (
+            scheme != "Bearer"
+            or token not in self.state.halo_tokens
+            or self.state.halo_refuse_tokens
+        ):
             return JSONResponse({"error": "unauthorized"}, 401)
         return self._injected()
+
+    async def halo_outcome_list(self, request: Request) -> Response:
+        """GET /api/Outcome: the tenant's action outcomes (HaloAPI Get-HaloOutcome.ps1 reads
+        `api/outcome`; fields `id`, `outcome` as in the Halo OpenAPI Outcome model, e.g.
+        Angelic-Software/angelic TOutcome.cs)."""
+        if (bad := self._halo_ok(request)) is not None:
+            return bad
+        return JSONResponse(
+            [
+                {"id": oid, "outcome": name, "buttonname": name, "hidden": False}
+                for oid, name in self.state.halo_outcomes.items()
+            ]
+        )
 
     async def halo_ticket(self, request: Request) -> Response:
         if (bad := self._halo_ok(request)) is not None:
@@ -230,6 +408,16 @@ class FakePsa:
         body = await request.json()
         if not isinstance(body, list) or not {"ticket_id", "note", "outcome"} <= set(body[0]):
             return JSONResponse({"[0].ticket_id": "required"}, 400)
+        # Halo's 400 bodies are keyed by the field ("[0].outcome"); an outcome name the
+        # tenant does not have is refused, and outcome_id must name the same outcome.
+        for i, action in enumerate(body):
+            names = {n.lower(): oid for oid, n in self.state.halo_outcomes.items()}
+            oid = names.get(str(action["outcome"]).lower())
+            if oid is None or action.get("outcome_id", oid) != oid:
+                return JSONResponse({f"[{i}].outcome": "Invalid outcome"}, 400)
+            # timetaken is in hours (a decimal: 0.0085 for 30 seconds in a captured payload).
+            if not isinstance(action.get("timetaken", 0), (int, float)):
+                return JSONResponse({f"[{i}].timetaken": "must be a number of hours"}, 400)
         created = [{"id": 700 + len(self.state.actions), **a} for a in body]
         self.state.actions.extend(created)
         return JSONResponse(created, 201)
@@ -288,17 +476,52 @@ class FakePsa:
         )
 
     def _at_ok(self, request: Request) -> Response | None:
+        """Every call but the zone lookup needs the three headers; a wrong secret is a 401
+        (Autotask REST API, "Authentication": ApiIntegrationCode, UserName, Secret)."""
         h = request.headers
         if not (
             h.get("apiintegrationcode") and h.get("username") and h.get("secret") == "at-secret"
         ):
             return JSONResponse({"errors": ["Unauthorized"]}, 401)
+        self.state.autotask_requests += 1
+        if self.state.autotask_read_only and request.method in ("POST", "PATCH", "PUT"):
+            # Missing permissions are a 403 with this text (django-autotask api_rest.py,
+            # FORBIDDEN_ERROR_MESSAGE and AutotaskSecurityPermissionsException).
+            return JSONResponse(
+                {
+                    "errors": [
+                        "The logged in Resource does not have the adequate permissions to "
+                        "create this entity type."
+                    ]
+                },
+                403,
+            )
         return self._injected()
+
+    async def at_threshold(self, request: Request) -> Response:
+        """Usage against the hourly request limit (Autotask REST API, ThresholdInformation;
+        shape from the REST swagger's ThresholdStatusResultModel, as in
+        aenichols/ATREST-CSharp-Client docs/ThresholdStatusResultModel.md). The limit is
+        10,000 requests an hour per database."""
+        if (bad := self._at_ok(request)) is not None:
+            return bad
+        return JSONResponse(
+            {
+                "externalRequestThreshold": 10_000,
+                "requestThresholdTimeframe": 60,
+                "currentTimeframeRequestCount": self.state.autotask_requests,
+            }
+        )
 
     async def at_ticket(self, request: Request) -> Response:
         if (bad := self._at_ok(request)) is not None:
             return bad
-        t = self.state.tickets[request.path_params["tid"]]
+        t = self.state.tickets.get(request.path_params["tid"])
+        if t is None:
+            # A missing entity is 200 with {"item": null}, not a 404 (Autotask REST API,
+            # "Making basic query calls": a GET by id answers `item`; django-autotask
+            # api_rest.py treats a null item as "not found").
+            return JSONResponse({"item": None})
         return JSONResponse(
             {
                 "item": {
@@ -317,7 +540,7 @@ class FakePsa:
             return bad
         body = await request.json()
         if not isinstance(body.get("id"), int) or "status" not in body:
-            return JSONResponse({"errors": ["id and status are required"]}, 500)
+            return at_refused("id and status are required")
         self.state.status_changes.append(("autotask", body["id"], body["status"]))
         return JSONResponse({"itemId": body["id"]})
 
@@ -325,14 +548,19 @@ class FakePsa:
         if (bad := self._at_ok(request)) is not None:
             return bad
         body = await request.json()
-        if (
-            body.get("ticketID") != request.path_params["tid"]
-            or "description" not in body
-            or "noteType" not in body
-        ):
-            return JSONResponse(
-                {"errors": ["Invalid note"]}, 500
-            )  # Autotask reports some errors as 500
+        # Required fields of a TicketNote (Autotask REST API, "TicketNotes" entity: ticketID,
+        # title, description, noteType, publish). Validation errors are HTTP 500 with
+        # {"errors": [...]} (Autotask REST API, "HTTP status codes"; django-autotask
+        # api_rest.py handles 500 as the API's error answer).
+        missing = [f for f in ("title", "description", "noteType", "publish") if f not in body]
+        if body.get("ticketID") != request.path_params["tid"]:
+            missing.append("ticketID")
+        if missing:
+            return at_refused(f"Required field(s) missing or invalid: {', '.join(missing)}")
+        # TicketNotes.description holds at most 32,000 characters (Autotask REST API,
+        # "TicketNotes" entity field lengths).
+        if len(str(body["description"])) > 32_000:
+            return at_refused("description: value exceeds the maximum length of 32000")
         item_id = 30_000_000 + len(self.state.notes)
         self.state.notes.append({"vendor": "autotask", "itemId": item_id, **body})
         return JSONResponse({"itemId": item_id})

@@ -83,6 +83,16 @@ class FakeVendors:
             routes=[
                 Route("/v1/messages", self._handler(self.anthropic), methods=["POST"]),
                 Route("/v1/chat/completions", self._handler(self.openai), methods=["POST"]),
+                # OpenAI's own API: reasoning models (o-series, gpt-5) refuse `max_tokens`
+                # ("Unsupported parameter: 'max_tokens' is not supported with this model.
+                # Use 'max_completion_tokens' instead."); the API reference marks it
+                # deprecated in favour of `max_completion_tokens`
+                # (https://platform.openai.com/docs/api-reference/chat/create).
+                Route(
+                    "/openai-official/v1/chat/completions",
+                    self._handler(self.openai, refuse=OPENAI_ONLY_NEW_LIMIT),
+                    methods=["POST"],
+                ),
                 Route("/webhook", self._handler(self.webhook), methods=["POST"]),
             ]
         )
@@ -91,10 +101,13 @@ class FakeVendors:
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
-    def _handler(self, script: Script):  # type: ignore[no-untyped-def]
+    def _handler(self, script: Script, refuse: Any = None):  # type: ignore[no-untyped-def]
         async def handle(request: Request) -> Response:
             payload = await request.json()
             payload["_headers"] = dict(request.headers)
+            if refuse is not None and (refused := refuse(payload)) is not None:
+                script.requests.append(payload)
+                return Response(json.dumps(refused), 400, media_type="application/json")
             canned = script.next(payload)
             if canned.delay:
                 import asyncio
@@ -123,6 +136,21 @@ class FakeVendors:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=5)
+
+
+def OPENAI_ONLY_NEW_LIMIT(payload: dict[str, Any]) -> dict[str, Any] | None:  # noqa: N802
+    """OpenAI's answer to `max_tokens` on a reasoning model (its error body shape)."""
+    if "max_tokens" not in payload:
+        return None
+    return {
+        "error": {
+            "message": "Unsupported parameter: 'max_tokens' is not supported with this model. "
+            "Use 'max_completion_tokens' instead.",
+            "type": "invalid_request_error",
+            "param": "max_tokens",
+            "code": "unsupported_parameter",
+        }
+    }
 
 
 def _free_port() -> int:

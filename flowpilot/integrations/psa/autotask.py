@@ -9,15 +9,71 @@ import httpx
 
 from flowpilot.integrations import outbound
 from flowpilot.integrations.delivery import unreachable, vendor_detail
-from flowpilot.integrations.psa.base import PsaError, PsaTicket, status_error
+from flowpilot.integrations.psa.base import (
+    PsaError,
+    PsaTicket,
+    configured_status,
+    status_error,
+)
 
 VENDOR = "Autotask"
+# A ticket note's description holds at most 32,000 characters.
+NOTE_LIMIT = 32_000
+TRUNCATED = "\n\n[… truncated by FlowPilot: Autotask notes hold at most 32,000 characters]"
 ZONE_URL = "https://webservices.autotask.net/ATServicesRest/V1.0/zoneInformation"
+
+
+def _listed_errors(response: httpx.Response) -> bool:
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and bool(body.get("errors"))
+
+
+def autotask_error(response: httpx.Response) -> PsaError:
+    """Autotask reports validation errors (a bad picklist value, a locked ticket) as HTTP 500
+    with {"errors": [...]}: a refusal to show verbatim, not an outage to retry. A 500 without
+    that body, and 502-504, are outages."""
+    detail = vendor_detail(response)
+    if response.status_code == 403 or (
+        response.status_code == 500 and "adequate permissions" in detail
+    ):
+        # 403 is the API user's security level, not its credentials (those are a 401);
+        # some permission problems come as a 500 with the same text.
+        return PsaError(
+            f"{VENDOR}: the API user lacks permission for this ({response.status_code}): "
+            f"{detail or 'forbidden'}. "
+            "An Autotask admin gives the API user's security level access to tickets and "
+            "ticket notes",
+            status=403,
+        )
+    if response.status_code == 500 and _listed_errors(response):
+        return PsaError(f"{VENDOR} refused the request: {detail}", status=500)
+    return status_error(VENDOR, response.status_code, detail, response.headers)
+
+
+def fit_note(text: str) -> str:
+    """The note as Autotask will take it: longer text is cut at a line break where one is
+    near, with a visible marker, instead of being refused."""
+    if len(text) <= NOTE_LIMIT:
+        return text
+    room = NOTE_LIMIT - len(TRUNCATED)
+    cut = text.rfind("\n", room - 2000, room)
+    return text[: cut if cut > 0 else room].rstrip() + TRUNCATED
+
+
+def _field(body: dict[str, Any], name: str) -> int | None:
+    """A number from the answer, camelCase as the API sends it or PascalCase as its
+    swagger names it."""
+    value = body.get(name, body.get(name[0].upper() + name[1:]))
+    return int(value) if isinstance(value, (int, float)) else None
 
 
 class AutotaskAdapter:
     vendor = "autotask"
     supports_kb = False
+    finds_resolved_status = False
 
     def __init__(
         self,
@@ -26,9 +82,11 @@ class AutotaskAdapter:
         secret: str,
         integration_code: str,
         zone_url: str = ZONE_URL,
+        resolved_status_id: str | None = None,
         timeout: float = 20,
     ) -> None:
         self.username = username
+        self.resolved_status_id = resolved_status_id
         self.zone_url = zone_url
         self.headers = {
             "ApiIntegrationCode": integration_code,
@@ -38,6 +96,7 @@ class AutotaskAdapter:
         }
         self.timeout = timeout
         self._client: httpx.AsyncClient | None = None
+        self.zone_name = ""
 
     async def _api(self) -> httpx.AsyncClient:
         if self._client is None:
@@ -49,8 +108,16 @@ class AutotaskAdapter:
             except httpx.HTTPError as exc:
                 raise unreachable(VENDOR, exc, PsaError) from exc
             if zone.status_code >= 400:
-                raise status_error(VENDOR, zone.status_code, vendor_detail(zone), zone.headers)
-            base = zone.json()["url"].rstrip("/") + "/V1.0"
+                error = autotask_error(zone)
+                # Not a missing ticket: the zone lookup itself failed.
+                raise PsaError(
+                    f"{VENDOR} zone lookup for {self.username!r} failed: {error.message}",
+                    retryable=error.retryable,
+                    retry_after=error.retry_after,
+                )
+            found = zone.json()
+            base = found["url"].rstrip("/") + "/V1.0"
+            self.zone_name = str(found.get("zoneName") or "")
             self._client = httpx.AsyncClient(
                 base_url=base,
                 headers=self.headers,
@@ -66,17 +133,28 @@ class AutotaskAdapter:
         except httpx.HTTPError as exc:
             raise unreachable(VENDOR, exc, PsaError) from exc
         if response.status_code >= 400:
-            raise status_error(
-                VENDOR, response.status_code, vendor_detail(response), response.headers
-            )
+            raise autotask_error(response)
         return response.json() if response.content else {}
 
     async def test_connection(self) -> str:
-        await self._api()
-        return "Autotask zone found"
+        """The zone lookup needs no credentials: ThresholdInformation is an authenticated
+        call that also tells how much of the hourly request limit is used."""
+        usage = await self._call("GET", "/ThresholdInformation")
+        zone = f" ({self.zone_name})" if self.zone_name else ""
+        message = f"Autotask connected{zone}"
+        used = _field(usage, "currentTimeframeRequestCount")
+        limit = _field(usage, "externalRequestThreshold")
+        minutes = _field(usage, "requestThresholdTimeframe")
+        if used is not None and limit:
+            window = f"the last {minutes} minutes" if minutes else "this period"
+            message += f"; {used:,} of {limit:,} API requests used in {window}"
+        return message
 
     async def get_ticket(self, ticket_id: str) -> PsaTicket:
         item = (await self._call("GET", f"/Tickets/{int(ticket_id)}"))["item"]
+        if item is None:
+            # Autotask answers a missing id with 200 and {"item": null}, not a 404.
+            raise PsaError(f"{VENDOR}: ticket {int(ticket_id)} not found", status=404)
         company = await self._lookup("Companies", item.get("companyID"))
         contact = await self._lookup("Contacts", item.get("contactID"))
         contact_name = " ".join(p for p in (contact.get("firstName"), contact.get("lastName")) if p)
@@ -108,7 +186,7 @@ class AutotaskAdapter:
         body = {
             "ticketID": int(ticket_id),
             "title": "Resolution" if resolution else "FlowPilot notes",
-            "description": text,
+            "description": fit_note(text),
             "noteType": 1,
             # publish 1 = all Autotask users, 2 = internal only
             "publish": 2 if internal else 1,
@@ -120,6 +198,9 @@ class AutotaskAdapter:
         self, ticket_id: str, start: datetime, end: datetime, notes: str
     ) -> str | None:
         return None  # Autotask time entries need a resource id mapping; not configured
+
+    async def resolved_status(self, ticket_id: str) -> int:
+        return configured_status(VENDOR, self.resolved_status_id)
 
     async def set_status(self, ticket_id: str, status_id: int) -> None:
         # Autotask updates an entity by PATCHing the collection with the id in the body.

@@ -28,6 +28,9 @@ class PsaAdapter(Protocol):
     vendor: str
     # Whether the vendor has a knowledge base FlowPilot can publish articles to.
     supports_kb: bool
+    # Whether the adapter finds the resolved status itself (ConnectWise: by name on the
+    # ticket's board); the others need `resolved_status_id` in the connection settings.
+    finds_resolved_status: bool
 
     async def test_connection(self) -> str: ...
 
@@ -43,6 +46,11 @@ class PsaAdapter(Protocol):
         """Log worked time against the ticket; None where the vendor records time on the note."""
         ...
 
+    async def resolved_status(self, ticket_id: str) -> int:
+        """The status id that means resolved for this ticket (raises a non-retryable
+        PsaError naming what to configure when there is none)."""
+        ...
+
     async def set_status(self, ticket_id: str, status_id: int) -> None:
         """Move the ticket to the status the connection calls resolved."""
         ...
@@ -52,6 +60,16 @@ class PsaAdapter(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+def configured_status(vendor: str, resolved_status_id: str | None) -> int:
+    """The connection's `resolved_status_id`, for vendors without a lookup by name."""
+    if not resolved_status_id:
+        raise PsaError(
+            f"{vendor}: no resolved status is configured for this connection: an admin sets "
+            "resolved_status_id in Settings"
+        )
+    return int(resolved_status_id)
 
 
 def status_error(vendor: str, status: int, detail: str, headers: Any = None) -> PsaError:

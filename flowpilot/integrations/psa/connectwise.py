@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 
@@ -13,11 +14,24 @@ from flowpilot.integrations.delivery import unreachable, vendor_detail
 from flowpilot.integrations.psa.base import PsaError, PsaTicket, status_error
 
 VENDOR = "ConnectWise"
+DEFAULT_RESOLVED_STATUS = "Resolved"
+
+
+def api_site(site: str) -> str:
+    """Cloud sites answer the API on their api- host (na.myconnectwise.net →
+    api-na.myconnectwise.net); an on-premises site is its own API host."""
+    parts = urlsplit(site.rstrip("/"))
+    host = parts.hostname or ""
+    if host.endswith(".myconnectwise.net") and not host.startswith("api-"):
+        netloc = parts.netloc.replace(host, f"api-{host}", 1)
+        parts = parts._replace(netloc=netloc)
+    return urlunsplit(parts).rstrip("/")
 
 
 class ConnectWiseAdapter:
     vendor = "connectwise"
     supports_kb = False
+    finds_resolved_status = True
 
     def __init__(
         self,
@@ -28,13 +42,22 @@ class ConnectWiseAdapter:
         private_key: str,
         client_id: str,
         member_identifier: str | None = None,
+        resolved_status_name: str | None = None,
+        resolved_status_id: str | None = None,
         timeout: float = 20,
     ) -> None:
         self.member_identifier = member_identifier
-        # base_url: https://{api host}/{codebase}apis/3.0
+        self.company_id = company_id
+        self.timeout = timeout
+        self.resolved_status_name = resolved_status_name or DEFAULT_RESOLVED_STATUS
+        self.resolved_status_id = resolved_status_id
+        # base_url: https://{api host}/{codebase}apis/3.0, or only the site
+        # (https://na.myconnectwise.net): then the codebase is looked up on the first call.
+        base = base_url.rstrip("/")
+        self.site: str | None = None if "/apis/" in urlsplit(base).path + "/" else base
         token = base64.b64encode(f"{company_id}+{public_key}:{private_key}".encode()).decode()
         self.client = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"),
+            base_url="" if self.site else base,
             timeout=timeout,
             transport=outbound.transport(),
             headers={
@@ -45,7 +68,42 @@ class ConnectWiseAdapter:
             },
         )
 
+    async def _api_base(self) -> None:
+        """Given only the site: GET https://{site}/login/companyinfo/{companyId} (no auth)
+        answers the codebase, e.g. "v4_6_release/"; cloud sites serve the API on their
+        api- host."""
+        if self.site is None:
+            return
+        url = f"{self.site}/login/companyinfo/{quote(self.company_id, safe='')}"
+        try:
+            async with httpx.AsyncClient(
+                timeout=self.timeout, transport=outbound.transport()
+            ) as lookup:
+                response = await lookup.get(url, headers={"Accept": "application/json"})
+        except httpx.HTTPError as exc:
+            raise unreachable(VENDOR, exc, PsaError) from exc
+        unknown = PsaError(
+            f"{VENDOR}: the site {urlsplit(self.site).netloc} does not know the company id "
+            f"{self.company_id!r}; check the company id, or give the full API URL "
+            "(https://…/v4_6_release/apis/3.0)"
+        )
+        if response.status_code == 404:
+            raise unknown
+        if response.status_code >= 400:
+            error = status_error(
+                VENDOR, response.status_code, vendor_detail(response), response.headers
+            )
+            raise PsaError(error.message, retryable=error.retryable, retry_after=error.retry_after)
+        info = response.json()
+        codebase = info.get("Codebase") if isinstance(info, dict) else None
+        if not codebase:
+            raise unknown
+        codebase = str(codebase).strip("/")
+        self.client.base_url = httpx.URL(f"{api_site(self.site)}/{codebase}/apis/3.0")
+        self.site = None
+
     async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        await self._api_base()
         try:
             response = await self.client.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
@@ -65,12 +123,28 @@ class ConnectWiseAdapter:
         return PsaTicket(
             id=str(t["id"]),
             summary=t.get("summary", ""),
-            description=t.get("initialDescription", "") or "",
+            description=await self._description(int(ticket_id)),
             company=(t.get("company") or {}).get("name", ""),
             contact=(t.get("contact") or {}).get("name", ""),
             status=(t.get("status") or {}).get("name", ""),
             contact_email=t.get("contactEmailAddress", "") or "",
         )
+
+    async def _description(self, ticket_id: int) -> str:
+        """`initialDescription` is write-only ("only available for POST, will not be returned
+        in the response"): the description is the ticket's first note flagged as such."""
+        notes = await self._call(
+            "GET",
+            f"/service/tickets/{ticket_id}/notes",
+            params={
+                "conditions": "detailDescriptionFlag=true",
+                "orderBy": "id asc",
+                "pageSize": 1,
+            },
+        )
+        if not isinstance(notes, list):
+            raise TypeError(f"expected a list of notes, got {type(notes).__name__}")
+        return str(notes[0].get("text") or "") if notes else ""
 
     async def add_note(
         self, ticket_id: str, text: str, *, internal: bool, resolution: bool, hours: float | None
@@ -103,6 +177,32 @@ class ConnectWiseAdapter:
             body["member"] = {"identifier": self.member_identifier}
         entry = await self._call("POST", "/time/entries", json=body)
         return str(entry["id"])
+
+    async def resolved_status(self, ticket_id: str) -> int:
+        """Status ids belong to a board: the status named `resolved_status_name` on the
+        ticket's board, unless the connection pins one id (`resolved_status_id`)."""
+        if self.resolved_status_id:
+            return int(self.resolved_status_id)
+        ticket = await self._call("GET", f"/service/tickets/{int(ticket_id)}")
+        board = ticket["board"]
+        name = self.resolved_status_name
+        found = await self._call(
+            "GET",
+            f"/service/boards/{int(board['id'])}/statuses",
+            params={"conditions": f'name="{name}"'},
+        )
+        active = [s for s in found if not s.get("inactiveFlag")]
+        if active:
+            return int(active[0]["id"])
+        listed = await self._call(
+            "GET", f"/service/boards/{int(board['id'])}/statuses", params={"pageSize": 1000}
+        )
+        names = ", ".join(str(s.get("name")) for s in listed if not s.get("inactiveFlag"))
+        raise PsaError(
+            f"{VENDOR}: the board {board.get('name') or board['id']!r} has no status named "
+            f"{name!r} (its statuses: {names or 'none'}); an admin sets resolved_status_name "
+            "on the connection"
+        )
 
     async def set_status(self, ticket_id: str, status_id: int) -> None:
         await self._call(

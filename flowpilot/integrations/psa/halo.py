@@ -11,14 +11,37 @@ import httpx
 from flowpilot.integrations import outbound
 from flowpilot.integrations.delivery import unreachable, vendor_detail
 from flowpilot.integrations.html import markdown_to_html
-from flowpilot.integrations.psa.base import PsaError, PsaTicket, status_error
+from flowpilot.integrations.psa.base import (
+    PsaError,
+    PsaTicket,
+    configured_status,
+    status_error,
+)
 
 VENDOR = "HaloPSA"
+DEFAULT_OUTCOME = "Private Note"
+
+
+def halo_detail(response: httpx.Response) -> str:
+    """Halo's error text: the usual message fields, or a 400 body keyed by field
+    ({"[0].outcome": "Invalid outcome"})."""
+    detail = vendor_detail(response)
+    if detail:
+        return detail
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    fields = [f"{k}: {v}" for k, v in body.items() if isinstance(v, (str, int, float))]
+    return "; ".join(fields)[:300]
 
 
 class HaloAdapter:
     vendor = "halo"
     supports_kb = True
+    finds_resolved_status = False
 
     def __init__(
         self,
@@ -27,8 +50,17 @@ class HaloAdapter:
         client_id: str,
         client_secret: str,
         tenant: str | None = None,
+        resolved_status_id: str | None = None,
+        note_outcome: str | None = None,
+        resolution_outcome: str | None = None,
         timeout: float = 20,
     ) -> None:
+        self.resolved_status_id = resolved_status_id
+        # Outcome names vary per tenant: internal notes use `note_outcome`, the
+        # customer-visible resolution note `resolution_outcome` (else the same one).
+        self.note_outcome = note_outcome or DEFAULT_OUTCOME
+        self.resolution_outcome = resolution_outcome or self.note_outcome
+        self._outcomes: dict[str, tuple[str, int]] | None = None
         self.base_url = base_url.rstrip("/")
         self.client_id = client_id
         self.client_secret = client_secret
@@ -66,22 +98,67 @@ class HaloAdapter:
         return self._token
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        headers = {"Authorization": f"Bearer {await self._bearer()}"}
-        try:
-            response = await self.client.request(method, path, headers=headers, **kwargs)
-        except httpx.HTTPError as exc:
-            raise unreachable(VENDOR, exc, PsaError) from exc
+        cached = self._token is not None and time.monotonic() < self._expires - 30
+        response = await self._send(method, path, **kwargs)
+        if response.status_code == 401 and cached:
+            # The cached token died before its expires_in (revoked, server restart): fetch
+            # a new one and try once more; a second 401 is a credentials problem.
+            self._token = None
+            response = await self._send(method, path, **kwargs)
         if response.status_code == 401:
-            self._token = None  # expired early: the next attempt fetches a new one
+            self._token = None
         if response.status_code >= 400:
             raise status_error(
-                VENDOR, response.status_code, vendor_detail(response), response.headers
+                VENDOR, response.status_code, halo_detail(response), response.headers
             )
         return response.json() if response.content else {}
 
+    async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {await self._bearer()}"}
+        try:
+            return await self.client.request(method, path, headers=headers, **kwargs)
+        except httpx.HTTPError as exc:
+            raise unreachable(VENDOR, exc, PsaError) from exc
+
+    async def _outcome(self, name: str) -> tuple[str, int | None]:
+        """The tenant's spelling and id of an action outcome (GET /api/Outcome, read again
+        when the name is not among the ones read before). An API application that may not
+        read the outcome list sends the name as configured and lets Halo check it."""
+        key = name.strip().lower()
+        if self._outcomes is None or key not in self._outcomes:
+            try:
+                listed = await self._call("GET", "/api/Outcome")
+            except PsaError as exc:
+                if exc.status in (403, 404):
+                    return name.strip(), None
+                raise
+            if isinstance(listed, dict):
+                listed = listed.get("outcomes", listed.get("records"))
+            if not isinstance(listed, list):
+                raise TypeError(f"expected a list of outcomes, got {type(listed).__name__}")
+            self._outcomes = {}
+            for item in listed:
+                label = str(item.get("outcome") or item.get("name") or "").strip()
+                if label and label.lower() not in self._outcomes:
+                    self._outcomes[label.lower()] = (label, int(item["id"]))
+        found = self._outcomes.get(key)
+        if found is None:
+            names = ", ".join(label for label, _ in self._outcomes.values()) or "none"
+            raise PsaError(
+                f"{VENDOR} has no action outcome named {name!r}; this tenant lists: {names}. "
+                "An admin sets note_outcome (and resolution_outcome for customer-visible "
+                "notes) on the connection"
+            )
+        return found
+
     async def test_connection(self) -> str:
+        """The token, and the outcomes notes will be written with."""
         await self._bearer()
-        return "HaloPSA token accepted"
+        names = []
+        for wanted in dict.fromkeys((self.note_outcome, self.resolution_outcome)):
+            label, outcome_id = await self._outcome(wanted)
+            names.append(label if outcome_id is not None else f"{label} (not checked)")
+        return f"HaloPSA token accepted; note outcome(s): {', '.join(names)}"
 
     async def get_ticket(self, ticket_id: str) -> PsaTicket:
         t = await self._call(
@@ -101,13 +178,19 @@ class HaloAdapter:
     async def add_note(
         self, ticket_id: str, text: str, *, internal: bool, resolution: bool, hours: float | None
     ) -> str:
-        action = {
+        outcome, outcome_id = await self._outcome(
+            self.note_outcome if internal else self.resolution_outcome
+        )
+        action: dict[str, Any] = {
             "ticket_id": int(ticket_id),
             "note": markdown_to_html(text),
-            "outcome": "Resolution" if resolution else "Note",
+            "outcome": outcome,
             "hiddenfromuser": internal,
-            "timetaken": round(hours or 0, 2),
+            # Hours, as a decimal (30 seconds is 0.0083): not minutes, not rounded to 0.
+            "timetaken": round(hours or 0, 4),
         }
+        if outcome_id is not None:
+            action["outcome_id"] = outcome_id
         created = await self._call("POST", "/api/Actions", json=[action])
         first = created[0] if isinstance(created, list) else created
         return str(first["id"])
@@ -116,6 +199,9 @@ class HaloAdapter:
         self, ticket_id: str, start: datetime, end: datetime, notes: str
     ) -> str | None:
         return None  # Halo records time on the action itself (`timetaken`)
+
+    async def resolved_status(self, ticket_id: str) -> int:
+        return configured_status(VENDOR, self.resolved_status_id)
 
     async def set_status(self, ticket_id: str, status_id: int) -> None:
         # Halo updates records by POSTing them (an array) to the collection.

@@ -18,6 +18,14 @@ ADAPTERS: dict[str, type[PsaAdapter]] = {
 KB_VENDORS = frozenset(name for name, cls in ADAPTERS.items() if cls.supports_kb)
 
 
+def can_close_tickets(vendor: str, settings: dict[str, Any]) -> bool:
+    """Whether a push can also close the ticket with this connection's settings."""
+    cls = ADAPTERS.get(vendor)
+    return cls is not None and (
+        cls.finds_resolved_status or bool(settings.get("resolved_status_id"))
+    )
+
+
 def adapter_for(vendor: str, **settings: Any) -> PsaAdapter:
     if vendor not in ADAPTERS:
         raise ValueError(f"unknown PSA vendor {vendor!r}")

@@ -6,13 +6,16 @@ export const VENDORS: Record<Vendor, { label: string; fields: Field[] }> = {
   connectwise: {
     label: "ConnectWise PSA",
     fields: [
-      { name: "base_url", label: "API URL", placeholder: "https://api-na.myconnectwise.net/v4_6_release/apis/3.0" },
+      { name: "base_url", label: "API URL (or just the site; the codebase is looked up)",
+        placeholder: "https://na.myconnectwise.net or https://api-na.myconnectwise.net/v4_6_release/apis/3.0" },
       { name: "company_id", label: "Company ID" },
       { name: "public_key", label: "Public key" },
       { name: "private_key", label: "Private key", secret: true },
       { name: "client_id", label: "Client ID (developer GUID)" },
       { name: "member_identifier", label: "Member for time entries", optional: true },
-      { name: "resolved_status_id", label: "Resolved status id (to close tickets)", optional: true },
+      { name: "resolved_status_name", label: "Status that means resolved (looked up on each ticket's board)", optional: true,
+        placeholder: "Resolved" },
+      { name: "resolved_status_id", label: "Resolved status id (overrides it; one board only)", optional: true },
     ],
   },
   halo: {
@@ -22,6 +25,9 @@ export const VENDORS: Record<Vendor, { label: string; fields: Field[] }> = {
       { name: "client_id", label: "Client ID" },
       { name: "client_secret", label: "Client secret", secret: true },
       { name: "tenant", label: "Tenant (hosted Halo only)", optional: true },
+      { name: "note_outcome", label: "Action outcome for notes", optional: true, placeholder: "Private Note" },
+      { name: "resolution_outcome", label: "Action outcome for customer-visible notes", optional: true,
+        placeholder: "same as for notes" },
       { name: "resolved_status_id", label: "Resolved status id (to close tickets)", optional: true },
     ],
   },
