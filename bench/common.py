@@ -17,6 +17,7 @@ from flowpilot.config import Settings
 from flowpilot.db.embedded import start_embedded
 from flowpilot.db.engine import Database
 from flowpilot.db.migrate import load_library, upgrade_schema
+from flowpilot.guidance.evidence import extract
 from flowpilot.sessions.models import AISession, SessionBranch, SessionMessage
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,6 +85,7 @@ async def seed_history(bench: Bench, session_id: uuid.UUID, n: int) -> None:
         for depth in range(start, start + n):
             mid = uuid.uuid4()
             role = "user" if depth % 2 == 0 else "assistant"
+            text = f"{role} turn {depth}: " + "details " * 40
             s.add(
                 SessionMessage(
                     id=mid,
@@ -94,8 +96,9 @@ async def seed_history(bench: Bench, session_id: uuid.UUID, n: int) -> None:
                     depth=depth,
                     role=role,
                     attachments=[],
-                    meta={},
-                    content=f"{role} turn {depth}: " + "details " * 40,
+                    # As the app stores them: engineer messages with their evidence.
+                    meta={"evidence": extract(text).as_dict()} if role == "user" else {},
+                    content=text,
                 )
             )
             parent = mid

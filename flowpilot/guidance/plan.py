@@ -101,6 +101,13 @@ def _previous_guide(own_history: list[ChatMessage]) -> dict[str, Any] | None:
     return None
 
 
+def _last_full_guide(earlier: Earlier | None) -> dict[str, Any] | None:
+    for mark in reversed(earlier.guides if earlier else []):
+        if isinstance(mark.get("guide"), dict):
+            return mark["guide"]  # type: ignore[no-any-return]
+    return None
+
+
 @dataclass
 class Earlier:
     """What the path's older, digested part established (see sessions/history.py): its
@@ -197,7 +204,7 @@ def build_plan(
         problem=reports[0] if reports else "",
     )
 
-    previous = _previous_guide(own_history)
+    previous = _previous_guide(own_history) or _last_full_guide(earlier)
     prev_focus = Candidate.from_meta((previous or {}).get("focus") or {})
     best = ranked[0] if ranked and ranked[0].fits else None
     chosen: Match | None = best

@@ -240,25 +240,55 @@ def _negative_phrase(phrase: str) -> tuple[str, ...] | None:
     return tuple(t.stem for t in tokens if not t.stop or t.negation)
 
 
+@dataclass(frozen=True)
+class _Scan:
+    """A text's tokens, read once for every phrase looked up in it: the content words (and
+    the content words with negations), and where each stem occurs among them."""
+
+    tokens: tuple[Token, ...]
+    content: list[tuple[int, Token]]
+    with_negations: list[tuple[int, Token]]
+    starts: dict[str, list[int]]
+    starts_neg: dict[str, list[int]]
+
+
+def _positions(content: list[tuple[int, Token]]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for pos, (_, tok) in enumerate(content):
+        out.setdefault(tok.stem, []).append(pos)
+    return out
+
+
+@lru_cache(maxsize=512)
+def _scan(text: str) -> _Scan:
+    tokens = tokenize(text)
+    content = [(i, t) for i, t in enumerate(tokens) if not t.stop and not t.negation]
+    with_negations = [(i, t) for i, t in enumerate(tokens) if not t.stop or t.negation]
+    return _Scan(tokens, content, with_negations, _positions(content), _positions(with_negations))
+
+
 def find_phrase(text: str, phrase: str, *, allow_negated: bool = False) -> bool:
     """Whether the phrase occurs (positively, unless allow_negated) in the text."""
     negative = _negative_phrase(phrase)
     wanted = negative or phrase_stems(phrase)
     if not wanted:
         return False
-    tokens = tokenize(text)
+    scan = _scan(text)
+    tokens = scan.tokens
     if negative:
         allow_negated = True
-    content = [
-        (i, t)
-        for i, t in enumerate(tokens)
-        if (not t.stop and not t.negation) or (negative and t.negation)
-    ]
+    content, starts = (
+        (scan.with_negations, scan.starts_neg)
+        if negative
+        else (
+            scan.content,
+            scan.starts,
+        )
+    )
     if len(wanted) == 1 and not content:
         return False
-    for pos, (index, tok) in enumerate(content):
-        if tok.stem != wanted[0]:
-            continue
+    for pos in starts.get(wanted[0], ()):
+        index, tok = content[pos]
         last = pos
         ok = True
         for stem_wanted in wanted[1:]:

@@ -43,8 +43,10 @@ from flowpilot.sessions import service
 from flowpilot.sessions.history import (
     History,
     PathRow,
+    guide_marks,
     queue_chunk_digests,
     read_history,
+    rows_evidence,
 )
 from flowpilot.sessions.history import fork_depth as history_fork_depth
 from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
@@ -55,6 +57,8 @@ from flowpilot.uploads.storage import Storage
 
 log = structlog.get_logger(__name__)
 CHATTABLE = ("active", "paused")
+# How many of the newest messages on a path guidance reads in full.
+RECENT_FOR_GUIDANCE = 24
 # How many of a branch's open suggestions a message is matched against.
 OPEN_SUGGESTIONS_READ = 6
 # How often a streaming turn checks for a stop request (any app process may receive it).
@@ -248,12 +252,17 @@ def _as_chat(rows: list[PathRow]) -> list[ChatMessage]:
     ]
 
 
-def _earlier(past: History, fork_depth: int) -> Earlier | None:
-    if not past.chunks:
+def _earlier(past: History, older: list[PathRow], fork_depth: int) -> Earlier | None:
+    """What the path established before the recent messages guidance reads in full: the
+    digested chunks, then the tail messages older than the recent ones."""
+    if not past.chunks and not older:
         return None
+    marks = [g for c in past.chunks for g in c.guides] + guide_marks(older)
     return Earlier(
-        evidence=merge_all([Evidence.from_dict(c.evidence) for c in past.chunks]),
-        guides=[g for c in past.chunks for g in c.guides if int(g.get("depth", 0)) > fork_depth],
+        evidence=merge_all(
+            [*(Evidence.from_dict(c.evidence) for c in past.chunks), rows_evidence(older)]
+        ),
+        guides=[g for g in marks if int(g.get("depth", 0)) > fork_depth],
     )
 
 
@@ -357,16 +366,19 @@ class ChatRunner:
                 window_start=branch.prompt_window_start,
             )
             fork_depth = await history_fork_depth(db, branch)
+            # Guidance reads the newest messages in full and what came before as evidence and
+            # guide marks: the same work at any history length.
+            older, recent = past.tail[:-RECENT_FOR_GUIDANCE], past.tail[-RECENT_FOR_GUIDANCE:]
             siblings = await sibling_summaries(db, session.id, branch.id)
             attachments = (await artifacts_by_branch(db, session.id)).get(branch.id, [])
             plan = build_plan(
                 await library_index(db, session.account_id),
                 problem_summary=session.problem_summary,
-                history=_as_chat(past.tail),
-                own_history=_as_chat([r for r in past.tail if r.depth > fork_depth]),
+                history=_as_chat(recent),
+                own_history=_as_chat([r for r in recent if r.depth > fork_depth]),
                 hypothesis=branch.label if branch.parent_branch_id else None,
                 attachments=attachments,
-                earlier=_earlier(past, fork_depth),
+                earlier=_earlier(past, older, fork_depth),
             )
             window = _as_chat(past.window)
             await self._attach_images(db, turn, window)

@@ -311,8 +311,6 @@ async def digest_chunk(
 
 def compose_chunk(last_id: uuid.UUID, rows: list[PathRow]) -> Chunk:
     first_depth = rows[0].depth if rows else 0
-    evidence_items = []
-    guides = []
     lines = [f"(Messages {first_depth + 1}–{first_depth + len(rows)} of this path, digested:)"]
     size = len(lines[0])
     left_out = 0
@@ -326,15 +324,6 @@ def compose_chunk(last_id: uuid.UUID, rows: list[PathRow]) -> Chunk:
             else:
                 lines.append(line)
                 size += len(line) + 1
-        if row.role == "user":
-            stored = row.meta.get("evidence")
-            item = Evidence.from_dict(stored) if isinstance(stored, dict) else extract(row.content)
-            if row.depth == 0:
-                item.findings = []  # the problem statement itself, not a finding
-            evidence_items.append(item)
-        guide = row.meta.get("guide") if row.role == "assistant" else None
-        if isinstance(guide, dict):
-            guides.append(guide_mark(row.depth, guide))
     if left_out:
         lines.append(f"- (and {left_out} more messages)")
     return Chunk(
@@ -342,9 +331,38 @@ def compose_chunk(last_id: uuid.UUID, rows: list[PathRow]) -> Chunk:
         previous_message_id=rows[0].parent_id if rows else None,
         first_depth=first_depth,
         digest="\n".join(lines),
-        evidence=merge_all(evidence_items).as_dict(),
-        guides=guides,
+        evidence=rows_evidence(rows).as_dict(),
+        guides=guide_marks(rows),
     )
+
+
+def rows_evidence(rows: list[PathRow]) -> Evidence:
+    """What the engineer's messages among `rows` established (stored with each message)."""
+    items = []
+    for row in rows:
+        if row.role != "user":
+            continue
+        stored = row.meta.get("evidence")
+        item = Evidence.from_dict(stored) if isinstance(stored, dict) else extract(row.content)
+        if row.depth == 0:
+            item.findings = []  # the problem statement itself, not a finding
+        items.append(item)
+    return merge_all(items)
+
+
+def guide_marks(rows: list[PathRow]) -> list[dict[str, Any]]:
+    """A mark per guided reply; the last one also keeps the whole guide (the candidates the
+    branch's playbook was chosen with), for a turn whose recent messages have none."""
+    marks = []
+    last_full: dict[str, Any] | None = None
+    for row in rows:
+        guide = row.meta.get("guide") if row.role == "assistant" else None
+        if isinstance(guide, dict):
+            marks.append(guide_mark(row.depth, guide))
+            last_full = guide
+    if marks and last_full is not None:
+        marks[-1]["guide"] = last_full
+    return marks
 
 
 def guide_mark(depth: int, guide: dict[str, Any]) -> dict[str, Any]:
