@@ -349,7 +349,7 @@ async def seed_tree(conn: psycopg.AsyncConnection, sid: str, branches: int, mess
     path = await cur.fetchall()
     account, main = path[0][2], path[0][3]
     per_branch = (messages - len(path)) // (branches - 1)
-    message_rows, branch_rows = [], []
+    message_rows, branch_rows, heads = [], [], []
     for b in range(1, branches):
         fork_id, fork_depth = path[(b * len(path)) // branches][:2]
         bid = uuid.uuid4()
@@ -361,7 +361,8 @@ async def seed_tree(conn: psycopg.AsyncConnection, sid: str, branches: int, mess
                 (mid, sid, account, parent, bid, d, role, f"{role} {d} on branch {b}")
             )
             parent = mid
-        branch_rows.append((bid, sid, account, main, b + 1, f"Hypothesis {b}", parent, fork_id))
+        branch_rows.append((bid, sid, account, main, b + 1, f"Hypothesis {b}", fork_id, fork_id))
+        heads.append((parent, bid))
     async with conn.transaction():
         async with conn.cursor() as c:
             await c.executemany(
@@ -377,6 +378,9 @@ async def seed_tree(conn: psycopg.AsyncConnection, sid: str, branches: int, mess
                 " cache_read_tokens, cache_write_tokens, created_at) VALUES"
                 " (%s, %s, %s, %s, %s, %s, %s, %s, '[]', '{}', 0, 0, 0, 0, now())",
                 message_rows,
+            )
+            await c.executemany(
+                "UPDATE session_branches SET head_message_id = %s WHERE id = %s", heads
             )
         await conn.execute("UPDATE ai_sessions SET is_branching = true WHERE id = %s", (sid,))
 
