@@ -62,7 +62,7 @@ async def get_queue(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> QueuePage:
-    rows, total = await service.queue(
+    rows, total, more = await service.queue(
         db,
         principal,
         intent=intent,
@@ -96,7 +96,7 @@ async def get_queue(
         )
         for h, s in rows
     ]
-    return QueuePage(items=items, total=total, limit=limit, offset=offset)
+    return QueuePage(items=items, total=total, total_capped=more, limit=limit, offset=offset)
 
 
 @router.post("/handoff/preview", response_model=HandoffPreview)

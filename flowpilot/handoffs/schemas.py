@@ -105,7 +105,9 @@ class QueueItemResponse(BaseModel):
 
 class QueuePage(BaseModel):
     items: list[QueueItemResponse]
+    # Counted up to 1,000; past that total is 1000 and total_capped true ("1,000+").
     total: int
+    total_capped: bool = False
     limit: int
     offset: int
 

@@ -14,6 +14,7 @@ from flowpilot.ai.base import ChatProvider, ProviderError
 from flowpilot.ai.contracts import call_structured
 from flowpilot.auth.models import Team, TeamMembership, User
 from flowpilot.auth.service import Principal, display_name, team_names
+from flowpilot.db.counting import capped_count
 from flowpilot.db.deps import end_reads
 from flowpilot.errors import Conflict, Forbidden, NotFound, ProviderFailed
 from flowpilot.handoffs.models import Notification, SessionHandoff
@@ -330,7 +331,8 @@ async def queue(
     engineer: uuid.UUID | None,
     limit: int,
     offset: int,
-) -> tuple[list[tuple[SessionHandoff, AISession]], int]:
+) -> tuple[list[tuple[SessionHandoff, AISession]], int, bool]:
+    """A page of the open handoffs the caller may read; the total counts up to COUNT_CAP."""
     readable = sessions.readable_sessions(principal).subquery()
     query = (
         select(SessionHandoff, AISession)
@@ -350,17 +352,15 @@ async def queue(
         query = query.where(AISession.problem_domain.ilike(f"%{domain}%"))
     if engineer:
         query = query.where(SessionHandoff.handed_off_by == engineer)
-    total = await db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total, more = await capped_count(db, query)
     rows = await db.execute(
-        query.order_by(
-            (SessionHandoff.priority == "elevated").desc(),
-            SessionHandoff.created_at,
-            SessionHandoff.id,
-        )
+        # "elevated" sorts before "normal": elevated first, then oldest first, in the order of
+        # ix_session_handoffs_queue (a page reads 25 rows, not every open handoff).
+        query.order_by(SessionHandoff.priority, SessionHandoff.created_at, SessionHandoff.id)
         .limit(limit)
         .offset(offset)
     )
-    return [(h, s) for h, s in rows.tuples()], total
+    return [(h, s) for h, s in rows.tuples()], total, more
 
 
 async def branch_counts(db: AsyncSession, session_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:

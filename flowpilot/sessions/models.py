@@ -55,6 +55,8 @@ class AISession(IdMixin, CreatedMixin, Base):
         CheckConstraint(f"confidence_tier IN {CONFIDENCE_TIERS}", name="confidence_tier"),
         Index("ix_ai_sessions_account_status", "account_id", "status"),
         Index("ix_ai_sessions_owner", "owner_id", "created_at"),
+        # Session lists, newest activity first (a page stops after its rows).
+        Index("ix_ai_sessions_account_updated", "account_id", "updated_at"),
         # Session search (`q=`) matches anywhere in the title or the problem.
         Index(
             "ix_ai_sessions_title_trgm",

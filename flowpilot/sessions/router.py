@@ -104,13 +104,14 @@ async def list_sessions(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> SessionPage:
-    rows, total = await service.list_sessions(
+    rows, total, more = await service.list_sessions(
         db, principal, scope=scope, status=status, q=q, limit=limit, offset=offset
     )
     users, teams = await service.names_for(db, rows)
     return SessionPage(
         items=[session_out(s, principal, users, teams) for s in rows],
         total=total,
+        total_capped=more,
         limit=limit,
         offset=offset,
     )

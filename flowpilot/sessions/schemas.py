@@ -88,7 +88,9 @@ class SessionOut(BaseModel):
 
 class SessionPage(BaseModel):
     items: list[SessionOut]
+    # Counted up to 1,000; past that total is 1000 and total_capped true ("1,000+").
     total: int
+    total_capped: bool = False
     limit: int
     offset: int
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.auth.models import Team
 from flowpilot.auth.service import Principal, display_names, team_names
+from flowpilot.db.counting import capped_count
 from flowpilot.errors import Conflict, Forbidden, NotFound, UnprocessableInput
 from flowpilot.handoffs.models import SessionHandoff, WorkInterval
 from flowpilot.integrations.models import PsaConnection
@@ -290,7 +291,8 @@ async def list_sessions(
     q: str | None,
     limit: int,
     offset: int,
-) -> tuple[list[AISession], int]:
+) -> tuple[list[AISession], int, bool]:
+    """A page of the sessions the caller may read; the total counts up to COUNT_CAP."""
     query = readable_sessions(principal)
     if scope == "mine":
         query = query.where(
@@ -305,11 +307,11 @@ async def list_sessions(
     if q:
         like = f"%{q.strip()}%"
         query = query.where(or_(AISession.title.ilike(like), AISession.problem_summary.ilike(like)))
-    total = await db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total, more = await capped_count(db, query)
     rows = await db.scalars(
         query.order_by(AISession.updated_at.desc(), AISession.id).limit(limit).offset(offset)
     )
-    return list(rows), total
+    return list(rows), total, more
 
 
 async def names_for(

@@ -66,6 +66,9 @@ def upgrade() -> None:
     op.add_column(
         "session_branches", sa.Column("prompt_window_start", sa.Integer(), nullable=True)
     )
+    op.create_index(
+        "ix_ai_sessions_account_updated", "ai_sessions", ["account_id", "updated_at"]
+    )
     # Session search (`q=`) matches anywhere in the title or problem: trigram indexes.
     op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     op.create_index(
@@ -86,6 +89,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_ai_sessions_problem_summary_trgm", table_name="ai_sessions")
+    op.drop_index("ix_ai_sessions_account_updated", table_name="ai_sessions")
     op.drop_index("ix_ai_sessions_title_trgm", table_name="ai_sessions")
     op.drop_index(op.f("ix_history_chunks_session_id"), table_name="history_chunks")
     op.drop_table("history_chunks")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from sqlalchemy import text
 
 from flowpilot.jobs.runtime import Runtime, set_runtime
@@ -242,3 +243,21 @@ async def test_cannot_create_in_another_accounts_team(
         headers=other_tenant.admin.headers,
     )
     assert other.status_code == 404
+
+
+async def test_totals_are_counted_up_to_a_cap(
+    client: httpx.AsyncClient, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flowpilot.db import counting
+
+    monkeypatch.setattr(counting, "COUNT_CAP", 2)
+    h = tenant.engineer.headers
+    for n in range(3):
+        r = await client.post(
+            "/api/v1/ai-sessions", json={"problem_summary": f"Printer {n} offline"}, headers=h
+        )
+        assert r.status_code == 201
+    page = (await client.get("/api/v1/ai-sessions?q=printer", headers=h)).json()
+    assert (page["total"], page["total_capped"], len(page["items"])) == (2, True, 3)
+    exact = (await client.get("/api/v1/ai-sessions?q=printer%201", headers=h)).json()
+    assert (exact["total"], exact["total_capped"]) == (1, False)

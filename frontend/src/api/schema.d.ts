@@ -2410,6 +2410,11 @@ export interface components {
             offset: number;
             /** Total */
             total: number;
+            /**
+             * Total Capped
+             * @default false
+             */
+            total_capped: boolean;
         };
         /** ResolutionOutputEditRequest */
         ResolutionOutputEditRequest: {
@@ -2632,6 +2637,11 @@ export interface components {
             offset: number;
             /** Total */
             total: number;
+            /**
+             * Total Capped
+             * @default false
+             */
+            total_capped: boolean;
         };
         /** SessionTimeResponse */
         SessionTimeResponse: {

@@ -73,8 +73,8 @@ export function SessionsPage() {
           <nav aria-label="Pages" className="mt-3 flex items-center justify-between text-sm">
             <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}
               className="rounded border px-3 py-1 disabled:opacity-40">Previous</button>
-            <span>{offset + 1}–{Math.min(offset + PAGE, page.total)} of {page.total}</span>
-            <button type="button" disabled={offset + PAGE >= page.total} onClick={() => setOffset(offset + PAGE)}
+            <span>{offset + 1}–{Math.min(offset + PAGE, page.total)} of {page.total}{page.total_capped ? "+" : ""}</span>
+            <button type="button" disabled={offset + PAGE >= page.total && !page.total_capped} onClick={() => setOffset(offset + PAGE)}
               className="rounded border px-3 py-1 disabled:opacity-40">Next</button>
           </nav>
         )}
