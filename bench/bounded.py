@@ -7,7 +7,8 @@ worker on in a child process, as `flowpilot serve` runs it). Prints each figure 
   timed until the job queue has drained (the summary and digest jobs they trigger included);
 - first token relayed: a streamed turn against a fake model with a fixed first-token delay;
   FlowPilot's overhead = time to the first streamed words − that delay;
-- 50 engineers chatting at once against a fixed-latency fake model: overhead per turn;
+- 50 engineers chatting at once (3-10 s between an answer and their next message) against a
+  fixed-latency fake model: FlowPilot's overhead per turn;
 - at scale, seeded in bulk with SQL (not through the API): the branch tree at 200 branches /
   20,000 messages; the queue and session search at 100,000 sessions with 20,000 open handoffs.
 
@@ -21,6 +22,7 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import signal
 import statistics
 import subprocess
@@ -41,6 +43,9 @@ from flowpilot.guidance.evidence import extract
 from tests.fakes.server import _free_port
 
 FIRST_TOKEN_MS = 300.0
+# Between an answer and the engineer's next message (a real check takes minutes; this is the
+# busy end of "chatting").
+THINK_SECONDS = (3.0, 10.0)
 
 
 @dataclass
@@ -313,7 +318,12 @@ async def concurrent_users(url: str, token: str, users: int, turns: int, out: Re
                 "/api/v1/ai-sessions", json={"problem_summary": f"Printer {n} offline for everyone"}
             )
             sid = r.json()["id"]
+            rng = random.Random(n)
+            await asyncio.sleep(rng.uniform(0, THINK_SECONDS[1]))  # not all at once
             for t in range(turns):
+                if t:
+                    # An engineer reads the answer and runs the check before writing again.
+                    await asyncio.sleep(rng.uniform(*THINK_SECONDS))
                 start = time.perf_counter()
                 r = await client.post(
                     f"/api/v1/ai-sessions/{sid}/messages",
@@ -328,7 +338,9 @@ async def concurrent_users(url: str, token: str, users: int, turns: int, out: Re
     await asyncio.gather(*(one(n) for n in range(users)))
     p50, p95, worst = percentiles(overheads)
     out.notes.append(
-        f"{users} engineers chatting at once, {turns} turns each: overhead per turn p50 {p50:.1f}, "
+        f"{users} engineers chatting at once ({THINK_SECONDS[0]:.0f}-{THINK_SECONDS[1]:.0f} s "
+        f"between an answer and the next message), {turns} turns each: overhead per turn "
+        f"p50 {p50:.1f}, "
         f"p95 {p95:.1f}, max {worst:.1f} ms over a {FIRST_TOKEN_MS:.0f} ms fake model; "
         f"{errors} errors"
     )

@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flowpilot.guidance.evidence import Evidence, code_keys
-from flowpilot.guidance.text import find_phrase, phrase_stems, stem, tokenize
+from flowpilot.guidance.text import (
+    find_phrase,
+    lead_stem,
+    phrase_stems,
+    stem,
+    text_stems,
+    tokenize,
+)
 
 # Calibrated on the starter library (see bench/retrieval.py): below this nothing is offered
 # as a fit; the answer says so.
@@ -195,6 +202,11 @@ class Query:
     products: set[str] = field(default_factory=set)
     # Codes the engineer reported (not bare numbers picked out of the text).
     reported_codes: bool = False
+    # Every stem in the text: a phrase whose lead stem is missing is not looked for.
+    stems: frozenset[str] | None = None
+
+    def may_contain(self, phrase: str) -> bool:
+        return self.stems is None or lead_stem(phrase) in self.stems
 
 
 @dataclass
@@ -296,6 +308,7 @@ def build_query(
         _bigrams(stems) | _bigrams(boosted_stems),
         keys,
         {p.lower() for p in products},
+        stems=text_stems(full),
     )
 
 
@@ -351,7 +364,9 @@ class Index:
         raw = CODE_WEIGHT * min(len(code_hits), 2)
         matched += sorted(code_hits)
         phrase_hits = [
-            p for p in doc.alias_phrases if find_phrase(query.text, p, allow_negated=True)
+            p
+            for p in doc.alias_phrases
+            if query.may_contain(p) and find_phrase(query.text, p, allow_negated=True)
         ]
         raw += ALIAS_PHRASE_WEIGHT * min(len(phrase_hits), 2)
         matched += phrase_hits[:2]
@@ -400,4 +415,4 @@ def _product_in(query: Query, product: str) -> bool:
     stems = phrase_stems(product)
     if len(stems) == 1:
         return stems[0] in query.weights
-    return find_phrase(query.text, product, allow_negated=True)
+    return query.may_contain(product) and find_phrase(query.text, product, allow_negated=True)

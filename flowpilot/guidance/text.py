@@ -267,6 +267,18 @@ def _scan(text: str) -> _Scan:
     return _Scan(tokens, content, with_negations, _positions(content), _positions(with_negations))
 
 
+@lru_cache(maxsize=16384)
+def lead_stem(phrase: str) -> str:
+    """The stem a phrase's match must start with ("" when it has no words): a text whose
+    stems lack it cannot contain the phrase."""
+    wanted = _negative_phrase(phrase) or phrase_stems(phrase)
+    return wanted[0] if wanted else ""
+
+
+def text_stems(text: str) -> frozenset[str]:
+    return frozenset(t.stem for t in _scan(text).tokens)
+
+
 def find_phrase(text: str, phrase: str, *, allow_negated: bool = False) -> bool:
     """Whether the phrase occurs (positively, unless allow_negated) in the text."""
     negative = _negative_phrase(phrase)
