@@ -251,3 +251,62 @@ class DeliveryTargets(BaseModel):
     psa_connections: list[PsaConnectionBrief]
     email: bool
     kb_exports: list[KbExportTarget]
+
+
+# ── who each user is in a PSA connection ──
+
+PersonSource = Literal["lookup", "manual"]
+
+
+class PsaPersonOut(BaseModel):
+    """The vendor person a user is mapped to: ConnectWise member identifier, Autotask
+    resource id (+ the role id its time is logged under) or HaloPSA agent id."""
+
+    person_id: str
+    person_name: str
+    role_id: str | None
+    source: PersonSource
+    updated_at: datetime
+
+
+class PsaPersonRow(BaseModel):
+    user_id: uuid.UUID
+    email: str
+    full_name: str
+    role: str
+    is_active: bool
+    mapping: PsaPersonOut | None
+
+
+class PsaPeopleOut(BaseModel):
+    connection_id: uuid.UUID
+    vendor: PsaVendor
+    # What the vendor calls a person: member (ConnectWise), agent (HaloPSA), resource
+    # (Autotask).
+    person_kind: Literal["member", "agent", "resource"]
+    # Autotask: time entries also need the role id.
+    needs_role: bool
+    # Who the time of engineers without a mapping goes to (the connection's fixed person),
+    # or None: their pushes with time are refused.
+    fallback: str | None
+    people: list[PsaPersonRow]
+
+
+class PsaPersonLookupIn(BaseModel):
+    # The address to look for at the vendor; default: the user's FlowPilot e-mail.
+    email: EmailStr | None = None
+
+
+class PsaPersonLookupOut(BaseModel):
+    found: bool
+    message: str
+    person: PsaPersonRow
+
+
+class PsaPersonIn(BaseModel):
+    """A mapping typed in: ConnectWise member identifier (e.g. jdoe), HaloPSA agent id or
+    Autotask resource id (numbers), and for Autotask the role id."""
+
+    person_id: str = Field(min_length=1, max_length=50)
+    role_id: str | None = Field(default=None, pattern=r"^[0-9]{1,18}$")
+    person_name: str | None = Field(default=None, max_length=200)

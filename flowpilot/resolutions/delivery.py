@@ -10,6 +10,8 @@ from typing import NamedTuple
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flowpilot.auth.service import display_name
+from flowpilot.integrations import people
 from flowpilot.integrations import service as integrations
 from flowpilot.integrations.delivery import DeliveryError
 from flowpilot.integrations.email import send_mail
@@ -114,13 +116,19 @@ async def _deliver_to_psa(db: AsyncSession, target: Target, secret_key: str) -> 
         raise DeliveryError("No PSA ticket to write to")
     notes = output.output_type == "psa_ticket_notes"
     logs_time = notes and session.total_active_seconds > 0
-    person = integrations.fallback_person(connection)
-    if logs_time and person is None:
-        # Checked before anything is written: time is never logged as someone else.
-        raise DeliveryError(
-            f"{connection.name} has no person to log this time as; nothing was written"
-        )
-    billing = integrations.billing_for(connection, None, None)
+    # Written as the engineer who pushed: their mapping on the connection; their time, when
+    # they have none, as the connection's fixed person. Checked before anything is written:
+    # time is never logged as someone else.
+    found = await people.attribution(db, connection, push.requested_by_id)
+    person = None
+    if logs_time:
+        try:
+            person = people.time_person(
+                connection, found, await display_name(db, push.requested_by_id)
+            )
+        except people.Unattributed as exc:
+            raise DeliveryError(f"{exc.message}. Nothing was written.") from exc
+    billing = integrations.billing_for(connection, push.work_type, push.billable)
     hours = session.total_active_seconds / 3600 if notes else None
     # A note that went through on an earlier attempt is not written twice.
     note_id = _part(push.external_id, "note")
@@ -131,7 +139,7 @@ async def _deliver_to_psa(db: AsyncSession, target: Target, secret_key: str) -> 
             internal=notes,
             resolution=not notes,
             hours=hours,
-            by=person if psa.time_on_note and logs_time else None,
+            by=person if psa.time_on_note and logs_time else found.own,
             billing=billing,
         )
         push.external_id = f"note:{note_id}"

@@ -96,6 +96,15 @@ class PsaState:
                 "inactiveFlag": False,
             },
             {
+                "id": 180,
+                "identifier": "tier1",
+                "firstName": "Tier",
+                "lastName": "One",
+                "primaryEmail": "helpdesk@acme.example",
+                "officeEmail": "",
+                "inactiveFlag": False,
+            },
+            {
                 "id": 179,
                 "identifier": "oldtech",
                 "firstName": "Old",
