@@ -48,6 +48,8 @@ async def main(latency_ms: int, runs: int) -> None:
                     "company_id": "acme",
                     "public_key": "pub",
                     "client_id": "bench",
+                    # The bench user has no mapping: its time goes to the fixed member.
+                    "member_identifier": "jdoe",
                 },
                 secrets_encrypted=encrypt_secrets(SECRET, {"private_key": "priv"}),
             )

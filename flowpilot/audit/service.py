@@ -25,6 +25,7 @@ ACTIONS = (
     "output.copy",
     "handoff.claim",
     "settings.psa_connection",
+    "settings.psa_person",
     "settings.smtp",
     "settings.hudu",
     "user.create",

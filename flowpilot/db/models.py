@@ -5,7 +5,12 @@ from flowpilot.auth.models import Account, AuthToken, LoginAttempt, Team, TeamMe
 from flowpilot.branching.models import ForkPoint
 from flowpilot.db.base import Base
 from flowpilot.handoffs.models import Notification, SessionHandoff, WorkInterval
-from flowpilot.integrations.models import HuduSettings, PsaConnection, SmtpSettings
+from flowpilot.integrations.models import (
+    HuduSettings,
+    PsaConnection,
+    PsaPersonMapping,
+    SmtpSettings,
+)
 from flowpilot.library.models import LibraryEntry
 from flowpilot.resolutions.models import (
     ResolutionOutputVersion,
@@ -28,6 +33,7 @@ __all__ = [
     "HuduSettings",
     "LoginAttempt",
     "PsaConnection",
+    "PsaPersonMapping",
     "SmtpSettings",
     "ResolutionOutputVersion",
     "ResolutionPushLog",

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from flowpilot.db.base import Base, CreatedMixin, IdMixin, fk_column
 
 PSA_VENDORS = ("connectwise", "halo", "autotask")
+PERSON_SOURCES = ("lookup", "manual")
 SMTP_SECURITY = ("starttls", "tls", "none")
 
 
@@ -51,6 +52,30 @@ class PsaConnection(IdMixin, CreatedMixin, TestResultMixin, Base):
     secrets_encrypted: Mapped[str] = mapped_column(Text, default="")
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by_id: Mapped[uuid.UUID | None] = fk_column("users.id", "SET NULL", nullable=True)
+
+
+class PsaPersonMapping(IdMixin, CreatedMixin, Base):
+    """Who a FlowPilot user is in one PSA connection: a ConnectWise member (`person_id` is
+    its identifier), an Autotask resource (with the `role_id` its time is logged under) or a
+    HaloPSA agent. Found by e-mail at the vendor (`lookup`) or typed in (`manual`)."""
+
+    __tablename__ = "psa_person_mappings"
+    __table_args__ = (
+        CheckConstraint(f"source IN {PERSON_SOURCES}", name="source"),
+        UniqueConstraint("psa_connection_id", "user_id"),
+    )
+
+    account_id: Mapped[uuid.UUID] = fk_column("accounts.id", index=True)
+    psa_connection_id: Mapped[uuid.UUID] = fk_column("psa_connections.id")
+    user_id: Mapped[uuid.UUID] = fk_column("users.id", index=True)
+    person_id: Mapped[str] = mapped_column(String(100))
+    person_name: Mapped[str] = mapped_column(String(200), default="")
+    role_id: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    source: Mapped[str] = mapped_column(String(10))
+    set_by_id: Mapped[uuid.UUID | None] = fk_column("users.id", "SET NULL", nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
 
 
 class SmtpSettings(CreatedMixin, TestResultMixin, Base):

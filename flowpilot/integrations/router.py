@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from flowpilot.audit.service import audit
 from flowpilot.auth.deps import AdminUser, CurrentUser
 from flowpilot.db.deps import DBSession
-from flowpilot.integrations import service
+from flowpilot.integrations import people, service
 from flowpilot.integrations.models import PsaConnection
 from flowpilot.integrations.schemas import (
     DeliveryTargets,
@@ -20,6 +20,11 @@ from flowpilot.integrations.schemas import (
     PsaConnectionCreate,
     PsaConnectionOut,
     PsaConnectionUpdate,
+    PsaPeopleOut,
+    PsaPersonIn,
+    PsaPersonLookupIn,
+    PsaPersonLookupOut,
+    PsaPersonRow,
     PsaTicketOut,
     SmtpSettingsIn,
     SmtpSettingsOut,
@@ -108,6 +113,60 @@ async def look_up_ticket(
         vendor=connection.vendor,  # type: ignore[arg-type]
         **{k: getattr(ticket, k) for k in PsaTicketOut.model_fields if hasattr(ticket, k)},
     )
+
+
+@router.get("/psa-connections/{connection_id}/people", response_model=PsaPeopleOut)
+async def list_people(
+    connection_id: uuid.UUID, principal: AdminUser, db: DBSession
+) -> PsaPeopleOut:
+    """The account's users and the vendor person each is mapped to on this connection (whose
+    notes and time a push writes as)."""
+    return await people.list_people(db, principal, connection_id)
+
+
+@router.post(
+    "/psa-connections/{connection_id}/people/{user_id}/lookup", response_model=PsaPersonLookupOut
+)
+async def look_up_person(
+    connection_id: uuid.UUID,
+    user_id: uuid.UUID,
+    principal: AdminUser,
+    db: DBSession,
+    key: SecretKey,
+    body: PsaPersonLookupIn | None = None,
+) -> PsaPersonLookupOut:
+    """Ask the PSA who has the user's e-mail (or `email`); one active match is saved."""
+    email = str(body.email) if body and body.email else None
+    result = await people.look_up(db, principal, connection_id, user_id, email, key)
+    if result.found:
+        await audit(db, principal, "settings.psa_person", "psa_connection", connection_id,
+                    change="lookup", user_id=str(user_id))  # fmt: skip
+    return result
+
+
+@router.put("/psa-connections/{connection_id}/people/{user_id}", response_model=PsaPersonRow)
+async def set_person(
+    connection_id: uuid.UUID,
+    user_id: uuid.UUID,
+    body: PsaPersonIn,
+    principal: AdminUser,
+    db: DBSession,
+) -> PsaPersonRow:
+    """Map the user to a vendor person typed in (overrides a lookup)."""
+    row = await people.set_manual(db, principal, connection_id, user_id, body)
+    await audit(db, principal, "settings.psa_person", "psa_connection", connection_id,
+                change="manual", user_id=str(user_id))  # fmt: skip
+    return row
+
+
+@router.delete("/psa-connections/{connection_id}/people/{user_id}", status_code=204)
+async def remove_person(
+    connection_id: uuid.UUID, user_id: uuid.UUID, principal: AdminUser, db: DBSession
+) -> Response:
+    await people.remove(db, principal, connection_id, user_id)
+    await audit(db, principal, "settings.psa_person", "psa_connection", connection_id,
+                change="delete", user_id=str(user_id))  # fmt: skip
+    return Response(status_code=204)
 
 
 @router.get("/smtp-settings", response_model=SmtpSettingsOut)

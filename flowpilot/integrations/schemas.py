@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from typing import Any, Literal
@@ -17,25 +18,53 @@ VENDOR_FIELDS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
     "connectwise": {
         "settings": (
             ("base_url", "company_id", "public_key", "client_id"),
-            ("member_identifier", "resolved_status_name", "resolved_status_id"),
+            (
+                "member_identifier",
+                "resolved_status_name",
+                "resolved_status_id",
+                "work_type",
+                "billable",
+            ),
         ),
         "secrets": (("private_key",), ()),
     },
     "halo": {
         "settings": (
             ("base_url", "client_id"),
-            ("tenant", "note_outcome", "resolution_outcome", "resolved_status_id"),
+            (
+                "tenant",
+                "note_outcome",
+                "resolution_outcome",
+                "resolved_status_id",
+                "agent_id",
+                "billable",
+            ),
         ),
         "secrets": (("client_secret",), ()),
     },
     "autotask": {
-        "settings": (("username",), ("zone_url", "resolved_status_id")),
+        "settings": (
+            ("username",),
+            ("zone_url", "resolved_status_id", "resource_id", "role_id", "work_type", "billable"),
+        ),
         "secrets": (("secret", "integration_code"), ()),
     },
 }
+# Who time is logged as when the engineer who pushes has no mapping on the connection (the
+# "fixed member"): ConnectWise member_identifier, HaloPSA agent_id, Autotask resource_id with
+# role_id. Without one, such a push is refused rather than logged as someone else.
+FALLBACK_FIELDS = {
+    "connectwise": "member_identifier",
+    "halo": "agent_id",
+    "autotask": "resource_id",
+}
+# Numeric ids of things in the PSA.
+ID_FIELDS = ("resolved_status_id", "agent_id", "resource_id", "role_id")
+# A ConnectWise member identifier (letters, digits and . _ @ -).
+MEMBER_IDENTIFIER = r"^[A-Za-z0-9._@-]{1,50}$"
 URL_FIELDS = ("base_url", "zone_url")
 # Names of things in the PSA (a status, an action outcome), matched as the PSA spells them.
-NAME_FIELDS = ("resolved_status_name", "note_outcome", "resolution_outcome")
+NAME_FIELDS = ("resolved_status_name", "note_outcome", "resolution_outcome", "work_type")
 TicketId = Field(pattern=r"^[0-9]{1,18}$", description="The PSA's numeric ticket id")
 
 
@@ -49,9 +78,25 @@ def check_fields(
     missing = [f for f in required if not (values.get(f) or "").strip()]
     if missing and not partial:
         raise ValueError(f"{vendor} needs {kind} field(s): {', '.join(missing)}")
-    status = values.get("resolved_status_id")
-    if status and not status.strip().isdigit():
-        raise ValueError("resolved_status_id must be the PSA's numeric status id")
+    for name in ID_FIELDS:
+        value = values.get(name)
+        if value and not value.strip().isdigit():
+            raise ValueError(f"{name} must be the PSA's numeric id")
+    billable = (values.get("billable") or "").strip().lower()
+    if billable and billable not in ("true", "false"):
+        raise ValueError("billable must be true or false")
+    if billable:
+        values = {**values, "billable": billable}
+    member = (values.get("member_identifier") or "").strip()
+    if member and not re.fullmatch(MEMBER_IDENTIFIER, member):
+        raise ValueError("member_identifier must be a ConnectWise member identifier, e.g. jdoe")
+    work_type = (values.get("work_type") or "").strip()
+    if work_type and vendor == "autotask" and not work_type.isdigit():
+        raise ValueError("work_type must be the id of an Autotask work type (billing code)")
+    if not partial and values.get("resource_id") and not values.get("role_id"):
+        raise ValueError(
+            "resource_id needs role_id: Autotask time entries name the role they are worked in"
+        )
     for name in NAME_FIELDS:
         value = (values.get(name) or "").strip()
         if len(value) > 100 or any(c in value for c in '"\\') or not value.isprintable():
@@ -206,3 +251,62 @@ class DeliveryTargets(BaseModel):
     psa_connections: list[PsaConnectionBrief]
     email: bool
     kb_exports: list[KbExportTarget]
+
+
+# ── who each user is in a PSA connection ──
+
+PersonSource = Literal["lookup", "manual"]
+
+
+class PsaPersonOut(BaseModel):
+    """The vendor person a user is mapped to: ConnectWise member identifier, Autotask
+    resource id (+ the role id its time is logged under) or HaloPSA agent id."""
+
+    person_id: str
+    person_name: str
+    role_id: str | None
+    source: PersonSource
+    updated_at: datetime
+
+
+class PsaPersonRow(BaseModel):
+    user_id: uuid.UUID
+    email: str
+    full_name: str
+    role: str
+    is_active: bool
+    mapping: PsaPersonOut | None
+
+
+class PsaPeopleOut(BaseModel):
+    connection_id: uuid.UUID
+    vendor: PsaVendor
+    # What the vendor calls a person: member (ConnectWise), agent (HaloPSA), resource
+    # (Autotask).
+    person_kind: Literal["member", "agent", "resource"]
+    # Autotask: time entries also need the role id.
+    needs_role: bool
+    # Who the time of engineers without a mapping goes to (the connection's fixed person),
+    # or None: their pushes with time are refused.
+    fallback: str | None
+    people: list[PsaPersonRow]
+
+
+class PsaPersonLookupIn(BaseModel):
+    # The address to look for at the vendor; default: the user's FlowPilot e-mail.
+    email: EmailStr | None = None
+
+
+class PsaPersonLookupOut(BaseModel):
+    found: bool
+    message: str
+    person: PsaPersonRow
+
+
+class PsaPersonIn(BaseModel):
+    """A mapping typed in: ConnectWise member identifier (e.g. jdoe), HaloPSA agent id or
+    Autotask resource id (numbers), and for Autotask the role id."""
+
+    person_id: str = Field(min_length=1, max_length=50)
+    role_id: str | None = Field(default=None, pattern=r"^[0-9]{1,18}$")
+    person_name: str | None = Field(default=None, max_length=200)

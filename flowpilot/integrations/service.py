@@ -31,7 +31,13 @@ from flowpilot.integrations.models import (
     SmtpSettings,
     TestResultMixin,
 )
-from flowpilot.integrations.psa.base import PsaAdapter, PsaError, PsaTicket
+from flowpilot.integrations.psa.base import (
+    PsaAdapter,
+    PsaError,
+    PsaPerson,
+    PsaTicket,
+    TimeBilling,
+)
 from flowpilot.integrations.psa.registry import KB_VENDORS, adapter_for, can_close_tickets
 from flowpilot.integrations.schemas import (
     DeliveryTargets,
@@ -216,7 +222,14 @@ async def delete_connection(
 # One adapter per connection version and event loop: Halo's token and the HTTP
 # connections are reused between pushes instead of being fetched for every one.
 # Settings FlowPilot itself uses (not passed to the vendor adapter).
-NOT_ADAPTER_SETTINGS: set[str] = set()
+NOT_ADAPTER_SETTINGS = {
+    "member_identifier",
+    "agent_id",
+    "resource_id",
+    "role_id",
+    "work_type",
+    "billable",
+}
 _adapters: dict[tuple[uuid.UUID, str, int], PsaAdapter] = {}
 
 
@@ -235,6 +248,35 @@ def adapter(connection: PsaConnection, secret_key: str) -> PsaAdapter:
             _adapters.clear()
         _adapters[key] = found
     return found
+
+
+def fallback_person(connection: PsaConnection) -> PsaPerson | None:
+    """The connection's fixed person for time of engineers without a mapping, if it has one:
+    ConnectWise `member_identifier`, HaloPSA `agent_id`, Autotask `resource_id` + `role_id`."""
+    settings = connection.settings
+    if connection.vendor == "connectwise" and settings.get("member_identifier"):
+        return PsaPerson(id=settings["member_identifier"], name=settings["member_identifier"])
+    if connection.vendor == "halo" and settings.get("agent_id"):
+        return PsaPerson(id=settings["agent_id"], name=f"agent {settings['agent_id']}")
+    if connection.vendor == "autotask" and settings.get("resource_id"):
+        return PsaPerson(
+            id=settings["resource_id"],
+            name=f"resource {settings['resource_id']}",
+            role_id=settings.get("role_id") or None,
+        )
+    return None
+
+
+def billing_for(
+    connection: PsaConnection, work_type: str | None, billable: bool | None
+) -> TimeBilling:
+    """The push's own work type / billable, else the connection's defaults (billable unless
+    the connection says `billable: false`)."""
+    default_billable = connection.settings.get("billable", "true") != "false"
+    return TimeBilling(
+        work_type=work_type or connection.settings.get("work_type") or None,
+        billable=default_billable if billable is None else billable,
+    )
 
 
 async def test_connection(

@@ -10,6 +10,8 @@ from typing import NamedTuple
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flowpilot.auth.service import display_name
+from flowpilot.integrations import people
 from flowpilot.integrations import service as integrations
 from flowpilot.integrations.delivery import DeliveryError
 from flowpilot.integrations.email import send_mail
@@ -113,27 +115,65 @@ async def _deliver_to_psa(db: AsyncSession, target: Target, secret_key: str) -> 
     if push.ticket_id is None:
         raise DeliveryError("No PSA ticket to write to")
     notes = output.output_type == "psa_ticket_notes"
+    logs_time = notes and session.total_active_seconds > 0
+    # Written as the engineer who pushed: their mapping on the connection; their time, when
+    # they have none, as the connection's fixed person. Checked before anything is written:
+    # time is never logged as someone else.
+    found = await people.attribution(db, connection, push.requested_by_id)
+    person = None
+    if logs_time:
+        try:
+            person = people.time_person(
+                connection, found, await display_name(db, push.requested_by_id)
+            )
+        except people.Unattributed as exc:
+            raise DeliveryError(f"{exc.message}. Nothing was written.") from exc
+    billing = integrations.billing_for(connection, push.work_type, push.billable)
     hours = session.total_active_seconds / 3600 if notes else None
     # A note that went through on an earlier attempt is not written twice.
     note_id = _part(push.external_id, "note")
     if note_id is None:
         note_id = await psa.add_note(
-            push.ticket_id, push.content, internal=notes, resolution=not notes, hours=hours
+            push.ticket_id,
+            push.content,
+            internal=notes,
+            resolution=not notes,
+            hours=hours,
+            by=person if psa.time_on_note and logs_time else found.own,
+            billing=billing,
         )
         push.external_id = f"note:{note_id}"
         await db.flush()
-    if notes and session.total_active_seconds > 0 and _part(push.external_id, "time") is None:
+    if logs_time and person is not None and _part(push.external_id, "time") is None:
         end = session.resolved_at or datetime.now(UTC)
         start = end - timedelta(seconds=session.total_active_seconds)
-        entry = await psa.add_time_entry(push.ticket_id, start, end, f"FlowPilot: {session.title}")
+        entry = await psa.add_time_entry(
+            push.ticket_id, start, end, f"FlowPilot: {session.title}", by=person, billing=billing
+        )
         if entry is not None:
             push.external_id = f"{push.external_id} time:{entry}"
             await db.flush()
     if push.close_ticket and _part(push.external_id, "status") is None:
         status_id = await psa.resolved_status(push.ticket_id)
-        await psa.set_status(push.ticket_id, status_id)
+        await psa.set_status(
+            push.ticket_id, status_id, resolution=resolution_text(output, push.content)
+        )
         push.external_id = f"{push.external_id} status:{status_id}"
     return push.external_id or f"note:{note_id}"
+
+
+def resolution_text(output: SessionResolutionOutput, content: str) -> str:
+    """What goes into a ticket's own resolution field when it is closed: the client summary
+    as pushed (written for the client), or the notes' Resolution line (the notes themselves
+    are internal)."""
+    if output.output_type != "psa_ticket_notes":
+        return content
+    for line in content.splitlines():
+        if line.strip().lower().startswith("resolution:"):
+            found = line.strip()[len("resolution:") :].strip()
+            if found:
+                return found
+    return str((output.structured_data or {}).get("resolution") or "")
 
 
 def _part(reference: str | None, name: str) -> str | None:

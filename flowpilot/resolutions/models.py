@@ -86,6 +86,9 @@ class ResolutionPushLog(IdMixin, CreatedMixin, Base):
     ticket_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     # psa: also move the ticket to the connection's resolved status after the note.
     close_ticket: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # psa, notes with time: the push's own work type / billable (else the connection's).
+    work_type: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    billable: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     requested_by_id: Mapped[uuid.UUID | None] = fk_column("users.id", "SET NULL", nullable=True)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 OutputType = Literal["psa_ticket_notes", "knowledge_base", "client_summary"]
 OutputStatus = Literal["draft", "approved", "pushed", "rejected"]
@@ -29,6 +29,8 @@ class PushLogOut(BaseModel):
     recipients: list[str] | None
     ticket_id: str | None
     close_ticket: bool
+    work_type: str | None = None
+    billable: bool | None = None
     next_attempt_at: datetime | None
     created_at: datetime
     updated_at: datetime
@@ -72,6 +74,20 @@ class ResolutionOutputPushRequest(BaseModel):
     close_ticket: bool = False
     # email: defaults to the PSA ticket's contact.
     recipients: list[EmailStr] | None = Field(default=None, min_length=1, max_length=20)
+    # psa, notes with time: the time entry's work type (ConnectWise: a name or id; Autotask:
+    # a billing code id; HaloPSA: none) and whether it is billable. Default: the
+    # connection's work_type / billable settings.
+    work_type: str | None = Field(default=None, min_length=1, max_length=100)
+    billable: bool | None = None
+
+    @field_validator("work_type")
+    @classmethod
+    def _plain_work_type(cls, value: str | None) -> str | None:
+        if value is not None and (
+            any(c in value for c in '"\\') or not value.isprintable() or not value.strip()
+        ):
+            raise ValueError("a work type is its name or id, without quotes or backslashes")
+        return value.strip() if value is not None else None
 
 
 class ResolutionOutputPushResponse(BaseModel):

@@ -15,15 +15,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.ai.base import ChatProvider, ProviderError
 from flowpilot.ai.contracts import call_structured
-from flowpilot.auth.service import Principal, display_names
+from flowpilot.auth.service import Principal, display_name, display_names
 from flowpilot.db.deps import end_reads
 from flowpilot.errors import Conflict, NotFound, ProviderFailed, UnprocessableInput
 from flowpilot.guidance.advisor import says_fixed
 from flowpilot.guidance.evidence import Evidence, merge_all
 from flowpilot.handoffs.models import WorkInterval
 from flowpilot.handoffs.record import build_snapshot
+from flowpilot.integrations import people
 from flowpilot.integrations import service as integrations
-from flowpilot.integrations.psa.registry import KB_VENDORS, can_close_tickets
+from flowpilot.integrations.models import PsaConnection
+from flowpilot.integrations.psa.registry import ADAPTERS, KB_VENDORS, can_close_tickets
 from flowpilot.jobs.defer import defer
 from flowpilot.library import service as library
 from flowpilot.library.models import LibraryEntry
@@ -434,6 +436,7 @@ async def _queue_psa(
             f"{connection.name} has no resolved status configured: an admin sets it in Settings",
             code="close_not_configured",
         )
+    timed = await _time_attribution(db, principal, session, output, connection, request)
     if session.psa_ticket_id is None:
         session.psa_ticket_id, session.psa_connection_id = ticket_id, connection.id
     kind = "internal note" if output.output_type == "psa_ticket_notes" else "resolution note"
@@ -443,11 +446,47 @@ async def _queue_psa(
         principal,
         "psa",
         text,
-        f"{kind} on {connection.name} ticket #{ticket_id}{closing}",
+        f"{kind} on {connection.name} ticket #{ticket_id}{closing}{timed}",
         psa_connection_id=connection.id,
         ticket_id=ticket_id,
         close_ticket=request.close_ticket,
+        work_type=request.work_type,
+        billable=request.billable,
     )
+
+
+async def _time_attribution(
+    db: AsyncSession,
+    principal: Principal,
+    session: AISession,
+    output: SessionResolutionOutput,
+    connection: PsaConnection,
+    request: PushRequest,
+) -> str:
+    """A push that logs time says whose it will be, and is refused (before anything is
+    queued) when the engineer has no person on the connection and there is no fixed one."""
+    vendor = ADAPTERS[connection.vendor]
+    if request.work_type is not None and not vendor.sets_work_type:
+        raise UnprocessableInput(
+            f"{connection.name} takes no work type from FlowPilot (HaloPSA's charge rate "
+            "comes from the ticket); leave work_type out",
+            code="work_type_not_supported",
+        )
+    autotask_work = request.work_type is not None and connection.vendor == "autotask"
+    if autotask_work and not str(request.work_type).isdigit():
+        raise UnprocessableInput(
+            "An Autotask work type is the id of its billing code (a number)",
+            code="invalid_work_type",
+        )
+    if output.output_type != "psa_ticket_notes" or session.total_active_seconds <= 0:
+        return ""
+    found = await people.attribution(db, connection, principal.user_id)
+    try:
+        person = people.time_person(connection, found, await display_name(db, principal.user_id))
+    except people.Unattributed as exc:
+        raise Conflict(exc.message, code="psa_person_unmapped") from exc
+    whose = "yours" if found.own is not None else "the connection's fixed person"
+    return f"; time as {person.name or person.id} ({whose})"
 
 
 async def _queue_email(

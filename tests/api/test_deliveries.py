@@ -249,7 +249,9 @@ async def test_unknown_ticket_or_no_connection_creates_nothing(
 async def test_notes_and_time_go_to_connectwise_with_the_edited_text(
     client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa, maker, provider, settings, db
 ) -> None:  # type: ignore[no-untyped-def]
-    await add_connection(client, tenant, cw_connection(psa))
+    body = cw_connection(psa)
+    body["settings"]["member_identifier"] = "jdoe"  # time of unmapped engineers goes to jdoe
+    await add_connection(client, tenant, body)
     s = await resolved_from_ticket(client, tenant)
     await db.execute(
         text("UPDATE ai_sessions SET total_active_seconds = 2100 WHERE id = :i"), {"i": s["sid"]}
@@ -277,8 +279,9 @@ async def test_notes_and_time_go_to_connectwise_with_the_edited_text(
 
     assert psa.state.notes[-1]["text"] == edited
     assert psa.state.notes[-1]["internalAnalysisFlag"] is True
-    entry = psa.state.time_entries[-1]
+    [entry] = psa.state.time_entries
     assert entry["chargeToId"] == 4242 and entry["chargeToType"] == "ServiceTicket"
+    assert entry["member"] == {"identifier": "jdoe"}
     outputs = (await client.get(s["base"], headers=tenant.engineer.headers)).json()["outputs"]
     done = next(o for o in outputs if o["id"] == notes["id"])
     assert done["status"] == "pushed" and done["pushed_to"] == "psa"
@@ -924,6 +927,7 @@ async def test_halo_outcomes_are_set_per_connection_and_checked_by_the_test(
     h = tenant.admin.headers
     body = halo_connection(psa)
     body["settings"]["note_outcome"] = "Note"
+    body["settings"]["agent_id"] = "5"  # the agent time of unmapped engineers goes to
     cid = await add_connection(client, tenant, body)
     tested = (await client.post(f"{V1}/psa-connections/{cid}/test", headers=h)).json()
     assert tested["ok"] is False and "no action outcome named 'Note'" in tested["message"]

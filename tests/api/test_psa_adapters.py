@@ -7,11 +7,16 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from flowpilot.integrations.psa.base import PsaError
+from flowpilot.integrations.psa.base import PsaError, PsaPerson, TimeBilling
 from flowpilot.integrations.psa.registry import adapter_for
 from tests.fakes.psa import CW_AUTH, FakePsa
 
 CW_HEADERS = {"Authorization": CW_AUTH, "clientId": "client-guid"}
+AT_HEADERS = {"ApiIntegrationCode": "CODE", "UserName": "api@acme.example", "Secret": "at-secret"}
+BILLABLE = TimeBilling()
+JANE = PsaPerson(id="jdoe", name="Jane Doe")
+ANN = PsaPerson(id="5", name="Ann Agent")
+RITA = PsaPerson(id="29682930", name="Rita Resource", role_id="29683461")
 
 
 def connectwise(psa: FakePsa, private: str = "priv"):  # type: ignore[no-untyped-def]
@@ -55,17 +60,20 @@ async def test_connectwise_ticket_note_and_time_entry(psa: FakePsa) -> None:
     assert psa.state.notes[-1]["internalAnalysisFlag"] is True and note_id == "9000"
     start = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
     entry = await cw.add_time_entry(
-        "4242", start, start + timedelta(minutes=35), "FlowPilot session"
-    )  # type: ignore[attr-defined]
+        "4242", start, start + timedelta(minutes=35), "FlowPilot session", by=JANE, billing=BILLABLE
+    )
     assert entry == "500"
     assert psa.state.time_entries[-1]["timeStart"] == "2026-11-20T14:00:00Z"
     assert psa.state.time_entries[-1]["chargeToId"] == 4242
+    assert psa.state.time_entries[-1]["member"] == {"identifier": "jdoe"}
 
 
 async def test_halo_token_is_reused_and_action_is_an_array(psa: FakePsa) -> None:
     h = halo(psa)
     assert (await h.get_ticket("4242")).description == "CEO laptop"
-    action_id = await h.add_note("4242", "<p>Fixed</p>", internal=True, resolution=True, hours=0.5)
+    action_id = await h.add_note(
+        "4242", "<p>Fixed</p>", internal=True, resolution=True, hours=0.5, by=ANN
+    )
     assert action_id == "700"
     assert (
         psa.state.actions[-1]["timetaken"] == 0.5
@@ -311,7 +319,7 @@ async def test_halo_fake_refuses_an_unknown_outcome(psa: FakePsa) -> None:
 
 
 async def test_halo_timetaken_is_in_hours(psa: FakePsa) -> None:
-    await halo(psa).add_note("4242", "x", internal=True, resolution=False, hours=30 / 3600)
+    await halo(psa).add_note("4242", "x", internal=True, resolution=False, hours=30 / 3600, by=ANN)
     assert psa.state.actions[-1]["timetaken"] == pytest.approx(30 / 3600, abs=1e-4)
     assert psa.state.actions[-1]["timetaken"] > 0
 
@@ -405,3 +413,191 @@ def test_connectwise_cloud_sites_use_their_api_host() -> None:
     assert api_site("https://eu.myconnectwise.net/") == "https://api-eu.myconnectwise.net"
     assert api_site("https://api-au.myconnectwise.net") == "https://api-au.myconnectwise.net"
     assert api_site("https://cw.msp.example:8443/cw") == "https://cw.msp.example:8443/cw"
+
+
+# ── people: looked up by e-mail, and who notes and time are written as ──
+
+
+async def test_connectwise_finds_members_by_primary_or_office_email(psa: FakePsa) -> None:
+    cw = connectwise(psa)
+    [primary] = await cw.find_people("Jane.Doe@acme.example")
+    assert (primary.id, primary.name, primary.active) == ("jdoe", "Jane Doe", True)
+    [office] = await cw.find_people("jane@acme.example")  # officeEmail, asked second
+    assert office.id == "jdoe"
+    [inactive] = await cw.find_people("old.tech@acme.example")
+    assert inactive.id == "oldtech" and inactive.active is False
+    assert await cw.find_people("nobody@acme.example") == []
+    asked = [p for p in psa.state.paths if p.endswith("/system/members")]
+    assert len(asked) == 1 + 2 + 1 + 2  # office only after a primary miss
+
+
+async def test_connectwise_writes_notes_and_time_as_the_member(psa: FakePsa) -> None:
+    cw = connectwise(psa)
+    await cw.add_note("4242", "Fixed", internal=True, resolution=False, hours=None, by=JANE)
+    assert psa.state.notes[-1]["member"] == {"identifier": "jdoe"}
+    start = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
+    await cw.add_time_entry(
+        "4242",
+        start,
+        start + timedelta(minutes=20),
+        "FlowPilot",
+        by=JANE,
+        billing=TimeBilling(work_type="Remote Support", billable=False),
+    )
+    entry = psa.state.time_entries[-1]
+    assert entry["member"] == {"identifier": "jdoe"} and entry["billableOption"] == "DoNotBill"
+    assert entry["workType"] == {"name": "Remote Support"}
+    await cw.add_time_entry("4242", start, start, "x", by=JANE, billing=TimeBilling(work_type="2"))
+    assert psa.state.time_entries[-1]["workType"] == {"id": 2}
+    # The fake, like ConnectWise, refuses a member or work type it does not know.
+    for by, billing in (
+        (PsaPerson(id="oldtech"), BILLABLE),
+        (PsaPerson(id="ghost"), BILLABLE),
+        (JANE, TimeBilling(work_type="Gardening")),
+    ):
+        with pytest.raises(PsaError) as err:
+            await cw.add_time_entry("4242", start, start, "x", by=by, billing=billing)
+        assert err.value.status == 400 and not err.value.retryable
+    assert len(psa.state.time_entries) == 2
+
+
+async def test_halo_finds_agents_by_their_exact_address(psa: FakePsa) -> None:
+    """Halo's `search` also matches parts of addresses: joann@… contains ann@…."""
+    h = halo(psa)
+    [ann] = await h.find_people("ann@acme.example")
+    assert (ann.id, ann.name) == ("5", "Ann Agent")
+    [gone] = await h.find_people("gone@acme.example")
+    assert gone.active is False
+    assert await h.find_people("nobody@acme.example") == []
+
+
+async def test_halo_action_with_time_is_written_as_the_agent(psa: FakePsa) -> None:
+    h = halo(psa)
+    await h.add_note(
+        "4242",
+        "Fixed",
+        internal=True,
+        resolution=False,
+        hours=0.5,
+        by=ANN,
+        billing=TimeBilling(billable=False),
+    )
+    action = psa.state.actions[-1]
+    assert (action["who_agentid"], action["who"], action["timetaken"]) == (5, "Ann Agent", 0.5)
+    assert action["actisbillable"] is False
+    # Time without a person is never sent (Halo would book it to the API application).
+    with pytest.raises(PsaError) as err:
+        await h.add_note("4242", "x", internal=True, resolution=False, hours=0.5)
+    assert "no person to log this time as" in err.value.message
+    with pytest.raises(PsaError) as err:
+        await h.add_note(
+            "4242", "x", internal=True, resolution=False, hours=0.5, by=PsaPerson(id="7")
+        )
+    assert err.value.status == 400 and "who_agentid" in err.value.message
+    assert len(psa.state.actions) == 1
+
+
+async def test_autotask_finds_resources_with_their_default_role(psa: FakePsa) -> None:
+    at = autotask(psa)
+    [rita] = await at.find_people("RITA@acme.example")
+    assert (rita.id, rita.name, rita.role_id) == ("29682930", "Rita Resource", "29683461")
+    [noel] = await at.find_people("noel@acme.example")
+    assert noel.role_id is None
+    [ivy] = await at.find_people("ivy@acme.example")
+    assert ivy.active is False
+    assert await at.find_people("nobody@acme.example") == []
+
+
+async def test_autotask_time_entry_is_the_resources_in_its_role(psa: FakePsa) -> None:
+    at = autotask(psa)
+    start = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
+    item = await at.add_time_entry(
+        "4242",
+        start,
+        start + timedelta(minutes=35),
+        "FlowPilot: Outlook",
+        by=RITA,
+        billing=TimeBilling(work_type="29682801", billable=False),
+    )
+    [entry] = psa.state.time_entries
+    assert item == str(entry["itemId"])
+    assert (entry["ticketID"], entry["resourceID"], entry["roleID"]) == (4242, 29682930, 29683461)
+    assert entry["hoursWorked"] == 0.58 and entry["dateWorked"] == "2026-11-20T00:00:00Z"
+    assert entry["startDateTime"] == "2026-11-20T14:00:00Z"
+    assert entry["endDateTime"] == "2026-11-20T14:35:00Z"
+    assert entry["billingCodeID"] == 29682801 and entry["isNonBillable"] is True
+    # No role: refused before anything is sent.
+    sent = len(psa.state.paths)
+    with pytest.raises(PsaError) as err:
+        await at.add_time_entry(
+            "4242", start, start + timedelta(hours=1), "x", by=PsaPerson(id="29682931"),
+            billing=BILLABLE,
+        )  # fmt: skip
+    assert "role" in err.value.message and len(psa.state.paths) == sent
+    # A role the resource does not hold, an inactive resource: Autotask's refusal, no retry.
+    for by in (
+        PsaPerson(id="29682931", role_id="29683461"),
+        PsaPerson(id="29682932", role_id="29683461"),
+    ):
+        with pytest.raises(PsaError) as err:
+            await at.add_time_entry("4242", start, start + timedelta(hours=1), "x", by=by,
+                                    billing=BILLABLE)  # fmt: skip
+        assert err.value.status == 500 and not err.value.retryable
+    assert len(psa.state.time_entries) == 1
+
+
+async def test_autotask_fake_time_entries_are_strict(psa: FakePsa) -> None:
+    """What the fake refuses, as Autotask does: missing fields, wrong types, no role."""
+    good = {
+        "ticketID": 4242,
+        "resourceID": 29682930,
+        "roleID": 29683461,
+        "dateWorked": "2026-11-20T00:00:00Z",
+        "startDateTime": "2026-11-20T14:00:00Z",
+        "endDateTime": "2026-11-20T14:30:00Z",
+        "hoursWorked": 0.5,
+        "summaryNotes": "x",
+    }
+    bad = [
+        {k: v for k, v in good.items() if k != "roleID"},
+        {k: v for k, v in good.items() if k != "startDateTime"},
+        {k: v for k, v in good.items() if k != "summaryNotes"},
+        {**good, "resourceID": "29682930"},
+        {**good, "hoursWorked": "0.5"},
+        {**good, "hoursWorked": 25},
+        {**good, "endDateTime": "2026-11-20T13:00:00Z"},
+        {**good, "resourceID": 1},
+        {**good, "ticketID": 999},
+        {**good, "billingCodeID": 1},
+    ]
+    async with httpx.AsyncClient(base_url=f"{psa.url}/at/zone1/V1.0", headers=AT_HEADERS) as raw:
+        for body in bad:
+            r = await raw.post("/TimeEntries", json=body)
+            assert r.status_code == 500 and r.json()["errors"], body
+        assert psa.state.time_entries == []
+        ok = await raw.post("/TimeEntries", json=good)
+        assert ok.status_code == 200 and ok.json()["itemId"]
+        query = await raw.post(
+            "/Resources/query", json={"filter": [{"op": "eq", "field": "mail", "value": "x"}]}
+        )
+        assert query.status_code == 500  # an unknown field
+
+
+async def test_autotask_note_is_written_as_the_impersonated_resource(psa: FakePsa) -> None:
+    at = autotask(psa)
+    await at.add_note("4242", "Fixed", internal=True, resolution=False, hours=None, by=RITA)
+    assert psa.state.notes[-1]["impersonation"] == 29682930
+    await at.add_note("4242", "API user", internal=True, resolution=False, hours=None)
+    assert psa.state.notes[-1]["impersonation"] is None
+    with pytest.raises(PsaError) as err:
+        await at.add_note(
+            "4242", "x", internal=True, resolution=False, hours=None, by=PsaPerson(id="29682932")
+        )
+    assert err.value.status == 500 and "Impersonation" in err.value.message
+
+
+async def test_autotask_close_writes_the_resolution_field(psa: FakePsa) -> None:
+    at = autotask(psa)
+    await at.set_status("4242", 5, resolution="Re-registered the device")
+    assert psa.state.status_changes == [("autotask", 4242, 5)]
+    assert psa.state.tickets[4242]["resolution"] == "Re-registered the device"

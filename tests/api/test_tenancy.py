@@ -78,6 +78,10 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("DELETE", "/api/v1/psa-connections/{connection_id}", None),
     ("POST", "/api/v1/psa-connections/{connection_id}/test", None),
     ("GET", "/api/v1/psa-connections/{connection_id}/tickets/{ticket_id}", None),
+    ("GET", "/api/v1/psa-connections/{connection_id}/people", None),
+    ("POST", "/api/v1/psa-connections/{connection_id}/people/{user_id}/lookup", None),
+    ("PUT", "/api/v1/psa-connections/{connection_id}/people/{user_id}", {"person_id": "5"}),
+    ("DELETE", "/api/v1/psa-connections/{connection_id}/people/{user_id}", None),
 ]
 
 

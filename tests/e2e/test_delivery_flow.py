@@ -40,6 +40,38 @@ async def connect_connectwise(page: Page, psa: FakePsa) -> None:
         await page.screenshot(path="test-results/settings.png", full_page=True)
 
 
+def people_of(page: Page):  # type: ignore[no-untyped-def]
+    return page.get_by_test_id("psa-people")
+
+
+async def map_by_email(page: Page, psa: FakePsa, email: str) -> None:
+    """The admin opens the connection's people and looks themselves up at ConnectWise."""
+    psa.state.cw_members.append(
+        {
+            "id": 190,
+            "identifier": "fpadmin",
+            "firstName": "Flow",
+            "lastName": "Admin",
+            "primaryEmail": email.upper(),  # ConnectWise compares addresses case-insensitively
+            "officeEmail": "",
+            "inactiveFlag": False,
+        }
+    )
+    row = page.get_by_test_id("psa-connection")
+    await row.get_by_role("button", name="People").click()
+    people = people_of(page)
+    await expect(people).to_contain_text("cannot push time")  # no fixed member
+    person = people.get_by_test_id("psa-person-row").filter(has_text=email)
+    await expect(person).to_contain_text("not mapped")
+    await person.get_by_role("button", name=f"Look up {email} by e-mail").click()
+    await expect(people.get_by_test_id("psa-people-notice")).to_have_text(
+        "Mapped to ConnectWise member Flow Admin (fpadmin)"
+    )
+    await expect(person.get_by_test_id("psa-person-mapping")).to_contain_text(
+        "Flow Admin · fpadmin"
+    )
+
+
 async def test_connect_psa_start_from_ticket_resolve_publish_and_push(
     page: Page, server_with_worker: LiveServer, admin_user: str, psa: FakePsa
 ) -> None:
@@ -48,6 +80,7 @@ async def test_connect_psa_start_from_ticket_resolve_publish_and_push(
     )
     await sign_in(page, server_with_worker.url, admin_user)
     await connect_connectwise(page, psa)
+    await map_by_email(page, psa, admin_user)
 
     await page.get_by_role("link", name="Sessions").click()
     await page.get_by_role("button", name="From a PSA ticket").click()
@@ -93,9 +126,46 @@ async def test_connect_psa_start_from_ticket_resolve_publish_and_push(
     await expect(panel.get_by_role("tab", name="PSA ticket notes")).to_contain_text("pushed")
     assert psa.state.notes and psa.state.notes[-1]["ticketId"] == 4242
     assert psa.state.notes[-1]["internalAnalysisFlag"] is True
+    # Written as the admin's own member, and so is any time the session accrued.
+    assert psa.state.notes[-1]["member"] == {"identifier": "fpadmin"}
+    assert all(e["member"] == {"identifier": "fpadmin"} for e in psa.state.time_entries)
 
     await panel.get_by_role("button", name="Copy", exact=True).click()
     copied = await page.evaluate("navigator.clipboard.readText()")
     assert copied == psa.state.notes[-1]["text"]
     if os.environ.get("FLOWPILOT_SCREENSHOTS"):
         await page.screenshot(path="test-results/delivery.png", full_page=True)
+
+
+async def test_admin_maps_people_by_hand_when_the_lookup_finds_nobody(
+    page: Page, offline_server: LiveServer, admin_user: str, psa: FakePsa
+) -> None:
+    await sign_in(page, offline_server.url, admin_user)
+    await connect_connectwise(page, psa)
+    await page.get_by_test_id("psa-connection").get_by_role("button", name="People").click()
+    people = people_of(page)
+    person = people.get_by_test_id("psa-person-row").filter(has_text=admin_user)
+    await person.get_by_role("button", name=f"Look up {admin_user} by e-mail").click()
+    await expect(people.get_by_test_id("psa-people-notice")).to_have_text(
+        f"ConnectWise has no active member with the e-mail {admin_user}"
+    )
+    await expect(person).to_contain_text("not mapped")
+
+    await person.get_by_role("button", name=f"Set the member of {admin_user}").click()
+    other = person.get_by_role("form", name=f"Look up another e-mail for {admin_user}")
+    await other.get_by_label("Their e-mail in the PSA").fill("old.tech@acme.example")
+    await other.get_by_role("button", name="Look up").click()
+    await expect(people.get_by_test_id("psa-people-notice")).to_contain_text(
+        "only inactive: Old Tech (oldtech)"
+    )
+    await person.get_by_role("button", name=f"Set the member of {admin_user}").click()
+    typed = person.get_by_role("form", name=f"Type in the person for {admin_user}")
+    await typed.get_by_label("Member identifier").fill("jdoe")
+    await typed.get_by_label("Shown as (optional)").fill("Jane Doe")
+    await typed.get_by_role("button", name="Save").click()
+    await expect(person.get_by_test_id("psa-person-mapping")).to_contain_text("Jane Doe · jdoe")
+    await expect(person.get_by_test_id("psa-person-mapping")).to_contain_text("typed in")
+    if os.environ.get("FLOWPILOT_SCREENSHOTS"):
+        await page.screenshot(path="test-results/psa-people.png", full_page=True)
+    await person.get_by_role("button", name=f"Remove the member of {admin_user}").click()
+    await expect(person).to_contain_text("not mapped")

@@ -9,6 +9,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import uvicorn
@@ -32,6 +33,19 @@ CW_BOARDS: dict[int, dict[str, Any]] = {
 }
 CW_CODEBASE = "v4_6_release/"
 CW_NOTE_FLAGS = {"detailDescriptionFlag", "internalAnalysisFlag", "resolutionFlag"}
+# TimeEntry.billableOption values (ConnectWise PSA OpenAPI, TimeEntry model; e.g.
+# sowderca/connectwise-ruby-sdk docs/TimeEntry.md lists billable_option as required).
+CW_BILLABLE_OPTIONS = {"Billable", "DoNotBill", "NoCharge", "NoDefault"}
+# The fields /system/members can be filtered on by e-mail or identifier (Member model:
+# identifier, firstName, lastName, primaryEmail, officeEmail, inactiveFlag).
+CW_MEMBER_CONDITION = re.compile(r'(identifier|primaryEmail|officeEmail)\s*=\s*"((?:[^"\\]|\\.)*)"')
+# Operators of an Autotask query filter (Autotask REST API, "Basic query calls": eq, noteq,
+# gt, gte, lt, lte, beginsWith, endsWith, contains, exist, notExist, in, notIn).
+AT_QUERY_OPS = {
+    "eq", "noteq", "gt", "gte", "lt", "lte", "beginsWith", "endsWith", "contains",
+    "exist", "notExist", "in", "notIn",
+}  # fmt: skip
+AT_RESOURCE_FIELDS = {"id", "email", "firstName", "lastName", "isActive", "userName"}
 
 
 def at_refused(*errors: str) -> JSONResponse:
@@ -69,6 +83,82 @@ class PsaState:
         }
     )
     autotask_read_only: bool = False  # the API user may read but not create or update
+    # People each vendor knows (the lookups and the attribution of notes and time check them).
+    cw_members: list[dict[str, Any]] = field(
+        default_factory=lambda: [
+            {
+                "id": 178,
+                "identifier": "jdoe",
+                "firstName": "Jane",
+                "lastName": "Doe",
+                "primaryEmail": "jane.doe@acme.example",
+                "officeEmail": "jane@acme.example",
+                "inactiveFlag": False,
+            },
+            {
+                "id": 180,
+                "identifier": "tier1",
+                "firstName": "Tier",
+                "lastName": "One",
+                "primaryEmail": "helpdesk@acme.example",
+                "officeEmail": "",
+                "inactiveFlag": False,
+            },
+            {
+                "id": 179,
+                "identifier": "oldtech",
+                "firstName": "Old",
+                "lastName": "Tech",
+                "primaryEmail": "old.tech@acme.example",
+                "officeEmail": "",
+                "inactiveFlag": True,
+            },
+        ]
+    )
+    cw_work_types: dict[int, str] = field(
+        default_factory=lambda: {1: "Remote Support", 2: "Onsite"}
+    )
+    halo_agents: dict[int, dict[str, Any]] = field(
+        default_factory=lambda: {
+            5: {"name": "Ann Agent", "email": "ann@acme.example", "isdisabled": False},
+            # Its address contains Ann's: a search by her address finds both.
+            6: {"name": "Jo Ann Agent", "email": "joann@acme.example", "isdisabled": False},
+            7: {"name": "Gone Agent", "email": "gone@acme.example", "isdisabled": True},
+        }
+    )
+    # Resources with the roles they may log time in (ResourceServiceDeskRoles).
+    autotask_resources: dict[int, dict[str, Any]] = field(
+        default_factory=lambda: {
+            29682930: {
+                "firstName": "Rita",
+                "lastName": "Resource",
+                "email": "rita@acme.example",
+                "userName": "rresource",
+                "isActive": True,
+                "defaultServiceDeskRoleID": 29683461,
+                "roles": {29683461, 29683462},
+            },
+            29682931: {
+                "firstName": "Noel",
+                "lastName": "Norole",
+                "email": "noel@acme.example",
+                "userName": "nnorole",
+                "isActive": True,
+                "defaultServiceDeskRoleID": None,
+                "roles": {29683462},
+            },
+            29682932: {
+                "firstName": "Ivy",
+                "lastName": "Inactive",
+                "email": "ivy@acme.example",
+                "userName": "iinactive",
+                "isActive": False,
+                "defaultServiceDeskRoleID": 29683461,
+                "roles": {29683461},
+            },
+        }
+    )
+    autotask_billing_codes: set[int] = field(default_factory=lambda: {29682801, 29682802})
     autotask_requests: int = 0  # authenticated Autotask calls answered (ThresholdInformation)
     # Injected answers, one per vendor call in order; None lets that call through.
     fail_next: list[tuple[int, dict[str, Any], dict[str, str]] | None] = field(default_factory=list)
@@ -85,6 +175,7 @@ class FakePsa:
             Route("/service/tickets/{tid:int}/notes", self.cw_note, methods=["GET", "POST"]),
             Route("/time/entries", self.cw_time, methods=["POST"]),
             Route("/service/boards/{bid:int}/statuses", self.cw_board_statuses),
+            Route("/system/members", self.cw_member_list),
         ]
         routes = [
             # The site serves the API under its codebase: https://{site}/{codebase}apis/3.0
@@ -98,6 +189,7 @@ class FakePsa:
             Route("/halo/api/Tickets", self.halo_update_tickets, methods=["POST"]),
             Route("/halo/api/Actions", self.halo_actions, methods=["POST"]),
             Route("/halo/api/Outcome", self.halo_outcome_list),
+            Route("/halo/api/Agent", self.halo_agent_list),
             Route("/halo/api/KBArticle", self.halo_kb, methods=["POST"]),
             Route("/hudu/api/v1/api_info", self.hudu_info),
             Route("/hudu/api/v1/articles", self.hudu_article, methods=["POST"]),
@@ -109,6 +201,8 @@ class FakePsa:
             Route("/at/zone1/V1.0/TicketNotes", self.at_top_level_notes, methods=["POST"]),
             Route("/at/zone1/V1.0/Companies/{cid:int}", self.at_company),
             Route("/at/zone1/V1.0/Contacts/{cid:int}", self.at_contact),
+            Route("/at/zone1/V1.0/Resources/query", self.at_resource_query, methods=["POST"]),
+            Route("/at/zone1/V1.0/TimeEntries", self.at_time_entry, methods=["POST"]),
         ]
         app = Starlette(routes=routes)
         app.add_middleware(BaseHTTPMiddleware, dispatch=self._vendor_latency)
@@ -322,11 +416,46 @@ class FakePsa:
                 },
                 400,
             )
+        if "member" in body and (refused := self._cw_member_refused(body["member"])):
+            return refused
         note = {"id": 9000 + len(self.state.notes), "ticketId": request.path_params["tid"], **body}
         self.state.notes.append({"vendor": "connectwise", **note})
         return JSONResponse(note, 201)
 
+    def _cw_member_refused(self, member: Any) -> Response | None:
+        """A member reference must name an active member (Member model: `identifier`,
+        `inactiveFlag`); ConnectWise refuses others with a 400 InvalidObject naming the
+        field."""
+        if not isinstance(member, dict) or not isinstance(member.get("identifier"), str):
+            return cw_invalid("member: a member reference needs an identifier")
+        known = {m["identifier"].lower(): m for m in self.state.cw_members}
+        found = known.get(member["identifier"].lower())
+        if found is None:
+            return cw_invalid(f"member: member {member['identifier']!r} not found")
+        if found["inactiveFlag"]:
+            return cw_invalid(f"member: member {member['identifier']!r} is inactive")
+        return None
+
+    async def cw_member_list(self, request: Request) -> Response:
+        """GET /system/members?conditions=primaryEmail="…" (Member model fields; string
+        values in double quotes as in the developer guide's "Conditions"; the comparison is
+        case-insensitive like the SQL behind it). Other conditions are a 400 here."""
+        if (bad := self._cw_ok(request)) is not None:
+            return bad
+        condition = request.query_params.get("conditions", "").strip()
+        members = list(self.state.cw_members)
+        if condition:
+            match = CW_MEMBER_CONDITION.fullmatch(condition)
+            if not match:
+                return cw_invalid(f"Invalid condition: {condition}")
+            value = re.sub(r"\\(.)", r"\1", match[2]).lower()
+            members = [m for m in members if str(m[match[1]]).lower() == value]
+        return JSONResponse(members)
+
     async def cw_time(self, request: Request) -> Response:
+        """POST /time/entries (TimeEntry model: chargeToId/chargeToType, member,
+        timeStart required, timeEnd, billableOption, workType as a reference by id or
+        name). The member and work type must exist."""
         if (bad := self._cw_ok(request)) is not None:
             return bad
         body = await request.json()
@@ -334,8 +463,22 @@ class FakePsa:
             return JSONResponse(
                 {"code": "InvalidObject", "message": "timeStart is required", "errors": []}, 400
             )
+        if body.get("chargeToId") not in self.state.tickets:
+            return cw_invalid(f"chargeToId: ticket {body.get('chargeToId')} not found")
+        if "member" in body and (refused := self._cw_member_refused(body["member"])):
+            return refused
+        if body.get("billableOption") not in CW_BILLABLE_OPTIONS:
+            return cw_invalid(f"billableOption: {body.get('billableOption')!r} is not valid")
+        if "workType" in body:
+            work = body["workType"]
+            types = self.state.cw_work_types
+            known = isinstance(work, dict) and (
+                work.get("id") in types or work.get("name") in types.values()
+            )
+            if not known:
+                return cw_invalid(f"workType: {work!r} not found")
         entry = {"id": 500 + len(self.state.time_entries), **body}
-        self.state.time_entries.append(entry)
+        self.state.time_entries.append({"vendor": "connectwise", **entry})
         return JSONResponse(entry, 201)
 
     # ── HaloPSA ──
@@ -386,6 +529,24 @@ class FakePsa:
             ]
         )
 
+    async def halo_agent_list(self, request: Request) -> Response:
+        """GET /api/Agent?search=…: an array of agents (id, name, email, isdisabled); `search`
+        matches names, e-mail addresses and phone numbers (HaloAPI Get-HaloAgent.ps1,
+        "Filter by name, email address or telephone number"), so a lookup must check the
+        address itself. Disabled agents only with includedisabled."""
+        if (bad := self._halo_ok(request)) is not None:
+            return bad
+        search = request.query_params.get("search", "").strip().lower()
+        disabled = request.query_params.get("includedisabled", "").lower() == "true"
+        return JSONResponse(
+            [
+                {"id": aid, **agent}
+                for aid, agent in self.state.halo_agents.items()
+                if (search in agent["name"].lower() or search in agent["email"].lower())
+                and (disabled or not agent["isdisabled"])
+            ]
+        )
+
     async def halo_ticket(self, request: Request) -> Response:
         if (bad := self._halo_ok(request)) is not None:
             return bad
@@ -418,6 +579,17 @@ class FakePsa:
             # timetaken is in hours (a decimal: 0.0085 for 30 seconds in a captured payload).
             if not isinstance(action.get("timetaken", 0), (int, float)):
                 return JSONResponse({f"[{i}].timetaken": "must be a number of hours"}, 400)
+            # who_agentid names the agent the action and its time belong to, actisbillable
+            # whether the time is billed (Actions model of the Halo API, e.g.
+            # Angelic-Software/angelic Actions.cs); an unknown or disabled agent is refused.
+            if "who_agentid" in action:
+                agent = self.state.halo_agents.get(action["who_agentid"])
+                if not isinstance(action["who_agentid"], int) or agent is None:
+                    return JSONResponse({f"[{i}].who_agentid": "Invalid agent"}, 400)
+                if agent["isdisabled"]:
+                    return JSONResponse({f"[{i}].who_agentid": "Agent is disabled"}, 400)
+            if not isinstance(action.get("actisbillable", True), bool):
+                return JSONResponse({f"[{i}].actisbillable": "must be true or false"}, 400)
         created = [{"id": 700 + len(self.state.actions), **a} for a in body]
         self.state.actions.extend(created)
         return JSONResponse(created, 201)
@@ -541,6 +713,14 @@ class FakePsa:
         body = await request.json()
         if not isinstance(body.get("id"), int) or "status" not in body:
             return at_refused("id and status are required")
+        if body["id"] not in self.state.tickets:
+            return at_refused(f"Ticket {body['id']} not found")
+        # Ticket.resolution: text, at most 32,000 characters (Autotask REST API, "Tickets"
+        # entity; TicketModel.Resolution in aenichols/ATREST-CSharp-Client).
+        if "resolution" in body:
+            if not isinstance(body["resolution"], str) or len(body["resolution"]) > 32_000:
+                return at_refused("resolution: text of at most 32000 characters expected")
+            self.state.tickets[body["id"]]["resolution"] = body["resolution"]
         self.state.status_changes.append(("autotask", body["id"], body["status"]))
         return JSONResponse({"itemId": body["id"]})
 
@@ -561,8 +741,110 @@ class FakePsa:
         # "TicketNotes" entity field lengths).
         if len(str(body["description"])) > 32_000:
             return at_refused("description: value exceeds the maximum length of 32000")
+        # ImpersonationResourceId writes the note as that resource (Autotask REST API,
+        # "Authentication": optional header); an id that is not an active resource is
+        # refused with HTTP 500 (reported for a wrong id in public integrations).
+        impersonated = request.headers.get("impersonationresourceid")
+        if impersonated is not None:
+            resource = self.state.autotask_resources.get(
+                int(impersonated) if impersonated.isdigit() else -1
+            )
+            if resource is None or not resource["isActive"]:
+                return at_refused(f"Impersonation resource {impersonated} is not valid")
         item_id = 30_000_000 + len(self.state.notes)
-        self.state.notes.append({"vendor": "autotask", "itemId": item_id, **body})
+        self.state.notes.append(
+            {
+                "vendor": "autotask",
+                "itemId": item_id,
+                "impersonation": int(impersonated) if impersonated else None,
+                **body,
+            }
+        )
+        return JSONResponse({"itemId": item_id})
+
+    async def at_resource_query(self, request: Request) -> Response:
+        """POST /V1.0/Resources/query {"filter": [{"op", "field", "value"}]} → {items,
+        pageDetails} (Autotask REST API, "Basic query calls"; ResourceModel fields: id,
+        email, firstName, lastName, isActive, userName, defaultServiceDeskRoleID as in
+        aenichols/ATREST-CSharp-Client docs/ResourceModel.md). String comparisons ignore
+        case; an unknown field or operator is refused like other invalid input."""
+        if (bad := self._at_ok(request)) is not None:
+            return bad
+        body = await request.json()
+        conditions = body.get("filter") if isinstance(body, dict) else None
+        if not isinstance(conditions, list) or not conditions:
+            return at_refused("filter is required")
+        items = [
+            {"id": rid, **{k: v for k, v in r.items() if k != "roles"}}
+            for rid, r in self.state.autotask_resources.items()
+        ]
+        for condition in conditions:
+            if not isinstance(condition, dict) or condition.get("op") not in AT_QUERY_OPS:
+                return at_refused(f"Invalid filter operator in {condition!r}")
+            if condition.get("field") not in AT_RESOURCE_FIELDS:
+                return at_refused(
+                    f"Unable to find {condition.get('field')} in the Resource entity."
+                )
+            if condition["op"] != "eq":
+                return at_refused(f"The fake only answers eq filters, not {condition['op']}")
+            want = condition.get("value")
+            items = [i for i in items if str(i[condition["field"]]).lower() == str(want).lower()]
+        page = {"count": len(items), "requestCount": 500, "prevPageUrl": None, "nextPageUrl": None}
+        return JSONResponse({"items": items, "pageDetails": page})
+
+    async def at_time_entry(self, request: Request) -> Response:
+        """POST /V1.0/TimeEntries → {"itemId"}. A ticket's time entry needs ticketID,
+        resourceID and roleID (integers), dateWorked, startDateTime and endDateTime ("tickets
+        are required to have start and end times", django-autotask models.py TimeEntry),
+        hoursWorked (> 0 and <= 24, Autotask REST API "TimeEntries" conditions) and
+        summaryNotes (TimeEntryModel fields as in aenichols/ATREST-CSharp-Client
+        docs/TimeEntryModel.md). The resource must be active and hold the role;
+        billingCodeID names a work type. Refusals are HTTP 500 {"errors": [...]}."""
+        if (bad := self._at_ok(request)) is not None:
+            return bad
+        body = await request.json()
+        ints = ("ticketID", "resourceID", "roleID")
+        texts = ("dateWorked", "startDateTime", "endDateTime", "summaryNotes")
+        missing = [f for f in (*ints, *texts, "hoursWorked") if body.get(f) in (None, "")]
+        if missing:
+            return at_refused(f"Required field(s) missing: {', '.join(missing)}")
+        wrong = [f for f in ints if not isinstance(body[f], int) or isinstance(body[f], bool)]
+        wrong += [f for f in texts if not isinstance(body[f], str)]
+        hours = body["hoursWorked"]
+        if not isinstance(hours, (int, float)) or isinstance(hours, bool):
+            wrong.append("hoursWorked")
+        if "isNonBillable" in body and not isinstance(body["isNonBillable"], bool):
+            wrong.append("isNonBillable")
+        if "billingCodeID" in body and not isinstance(body["billingCodeID"], int):
+            wrong.append("billingCodeID")
+        if wrong:
+            return at_refused(f"Invalid value type for field(s): {', '.join(wrong)}")
+        try:
+            start = datetime.fromisoformat(body["startDateTime"].replace("Z", "+00:00"))
+            end = datetime.fromisoformat(body["endDateTime"].replace("Z", "+00:00"))
+            datetime.fromisoformat(body["dateWorked"].replace("Z", "+00:00"))
+        except ValueError:
+            return at_refused("dateWorked, startDateTime and endDateTime must be date-times")
+        if end <= start:
+            return at_refused("endDateTime must be after startDateTime")
+        if not 0 < hours <= 24:
+            return at_refused("hoursWorked must be greater than 0 and at most 24")
+        if body["ticketID"] not in self.state.tickets:
+            return at_refused(f"Ticket {body['ticketID']} not found")
+        resource = self.state.autotask_resources.get(body["resourceID"])
+        if resource is None or not resource["isActive"]:
+            return at_refused(f"Resource {body['resourceID']} is not an active resource")
+        if body["roleID"] not in resource["roles"]:
+            return at_refused(
+                f"Role {body['roleID']} is not assigned to resource {body['resourceID']}"
+            )
+        if (
+            "billingCodeID" in body
+            and body["billingCodeID"] not in self.state.autotask_billing_codes
+        ):
+            return at_refused(f"Billing code {body['billingCodeID']} not found")
+        item_id = 40_000_000 + len(self.state.time_entries)
+        self.state.time_entries.append({"vendor": "autotask", "itemId": item_id, **body})
         return JSONResponse({"itemId": item_id})
 
     async def at_company(self, request: Request) -> Response:

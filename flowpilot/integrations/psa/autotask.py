@@ -11,7 +11,9 @@ from flowpilot.integrations import outbound
 from flowpilot.integrations.delivery import unreachable, vendor_detail
 from flowpilot.integrations.psa.base import (
     PsaError,
+    PsaPerson,
     PsaTicket,
+    TimeBilling,
     configured_status,
     status_error,
 )
@@ -21,6 +23,8 @@ VENDOR = "Autotask"
 NOTE_LIMIT = 32_000
 TRUNCATED = "\n\n[… truncated by FlowPilot: Autotask notes hold at most 32,000 characters]"
 ZONE_URL = "https://webservices.autotask.net/ATServicesRest/V1.0/zoneInformation"
+# TimeEntries.summaryNotes holds at most 8,000 characters.
+SUMMARY_LIMIT = 8_000
 
 
 def _listed_errors(response: httpx.Response) -> bool:
@@ -74,6 +78,8 @@ class AutotaskAdapter:
     vendor = "autotask"
     supports_kb = False
     finds_resolved_status = False
+    time_on_note = False
+    sets_work_type = True
 
     def __init__(
         self,
@@ -181,7 +187,15 @@ class AutotaskAdapter:
         return found
 
     async def add_note(
-        self, ticket_id: str, text: str, *, internal: bool, resolution: bool, hours: float | None
+        self,
+        ticket_id: str,
+        text: str,
+        *,
+        internal: bool,
+        resolution: bool,
+        hours: float | None,
+        by: PsaPerson | None = None,
+        billing: TimeBilling | None = None,
     ) -> str:
         body = {
             "ticketID": int(ticket_id),
@@ -191,20 +205,86 @@ class AutotaskAdapter:
             # publish 1 = all Autotask users, 2 = internal only
             "publish": 2 if internal else 1,
         }
-        created = await self._call("POST", f"/Tickets/{int(ticket_id)}/Notes", json=body)
+        # The note is written as the engineer's resource, not the API user.
+        headers = {"ImpersonationResourceId": str(int(by.id))} if by is not None else None
+        created = await self._call(
+            "POST", f"/Tickets/{int(ticket_id)}/Notes", json=body, headers=headers
+        )
         return str(created["itemId"])
 
     async def add_time_entry(
-        self, ticket_id: str, start: datetime, end: datetime, notes: str
+        self,
+        ticket_id: str,
+        start: datetime,
+        end: datetime,
+        notes: str,
+        *,
+        by: PsaPerson,
+        billing: TimeBilling,
     ) -> str | None:
-        return None  # Autotask time entries need a resource id mapping; not configured
+        """POST /TimeEntries: a ticket's time entry names the resource and the role it worked
+        in, with start and end (UTC) and the hours between them (more than 0, under 24)."""
+        if not by.role_id:
+            raise PsaError(
+                f"{VENDOR}: time entries need the role the resource {by.id} works in; an "
+                "admin sets the role id on its mapping in Settings"
+            )
+        hours = max(round((end - start).total_seconds() / 3600, 2), 0.01)
+        body: dict[str, Any] = {
+            "ticketID": int(ticket_id),
+            "resourceID": int(by.id),
+            "roleID": int(by.role_id),
+            "dateWorked": start.strftime("%Y-%m-%dT00:00:00Z"),
+            "startDateTime": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "endDateTime": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "hoursWorked": hours,
+            "summaryNotes": notes[:SUMMARY_LIMIT],
+            "isNonBillable": not billing.billable,
+        }
+        if billing.work_type:
+            # Autotask's work types are billing codes.
+            body["billingCodeID"] = int(billing.work_type)
+        created = await self._call("POST", "/TimeEntries", json=body)
+        return str(created["itemId"])
+
+    async def find_people(self, email: str) -> list[PsaPerson]:
+        """POST /Resources/query with an `eq` filter on `email`; a resource's default
+        service-desk role becomes the role its time is logged under."""
+        found = await self._call(
+            "POST",
+            "/Resources/query",
+            json={"filter": [{"op": "eq", "field": "email", "value": email}]},
+        )
+        items = found["items"]
+        if not isinstance(items, list):
+            raise TypeError(f"expected a list of resources, got {type(items).__name__}")
+        people = []
+        for item in items:
+            role = _field(item, "defaultServiceDeskRoleID")
+            name = " ".join(p for p in (item.get("firstName"), item.get("lastName")) if p)
+            people.append(
+                PsaPerson(
+                    id=str(int(item["id"])),
+                    name=name or str(item.get("userName") or item["id"]),
+                    email=str(item.get("email") or ""),
+                    role_id=str(role) if role else None,
+                    active=item.get("isActive", True) is not False,
+                )
+            )
+        return people
 
     async def resolved_status(self, ticket_id: str) -> int:
         return configured_status(VENDOR, self.resolved_status_id)
 
-    async def set_status(self, ticket_id: str, status_id: int) -> None:
-        # Autotask updates an entity by PATCHing the collection with the id in the body.
-        await self._call("PATCH", "/Tickets", json={"id": int(ticket_id), "status": status_id})
+    async def set_status(
+        self, ticket_id: str, status_id: int, *, resolution: str | None = None
+    ) -> None:
+        # Autotask updates an entity by PATCHing the collection with the id in the body; the
+        # ticket's own `resolution` field takes the resolution text.
+        body: dict[str, Any] = {"id": int(ticket_id), "status": status_id}
+        if resolution:
+            body["resolution"] = fit_note(resolution)
+        await self._call("PATCH", "/Tickets", json=body)
 
     async def add_kb_article(self, title: str, markdown: str, tags: list[str]) -> str:
         raise PsaError(f"{VENDOR}: FlowPilot does not publish KB articles here")

@@ -20,6 +20,28 @@ class PsaTicket:
     contact_email: str = ""
 
 
+@dataclass(frozen=True)
+class PsaPerson:
+    """Who a note or time entry is written as: a ConnectWise member (`id` is its identifier),
+    an Autotask resource (`role_id`: the role its time entries are logged under) or a HaloPSA
+    agent."""
+
+    id: str
+    name: str = ""
+    email: str = ""
+    role_id: str | None = None
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class TimeBilling:
+    """How logged time is billed: the vendor's work type (ConnectWise: a name or id; Autotask:
+    a billing code id) and whether it is billable."""
+
+    work_type: str | None = None
+    billable: bool = True
+
+
 class PsaError(DeliveryError):
     """A PSA vendor call failed."""
 
@@ -36,14 +58,44 @@ class PsaAdapter(Protocol):
 
     async def get_ticket(self, ticket_id: str) -> PsaTicket: ...
 
+    # Whether worked time travels on the note itself (HaloPSA's `timetaken`) instead of a
+    # separate time entry.
+    time_on_note: bool
+    # Whether the vendor's work type can be set by FlowPilot (HaloPSA's actions: no).
+    sets_work_type: bool
+
     async def add_note(
-        self, ticket_id: str, text: str, *, internal: bool, resolution: bool, hours: float | None
-    ) -> str: ...
+        self,
+        ticket_id: str,
+        text: str,
+        *,
+        internal: bool,
+        resolution: bool,
+        hours: float | None,
+        by: PsaPerson | None = None,
+        billing: TimeBilling | None = None,
+    ) -> str:
+        """`by`: the person the note (and, where the note carries it, the time) is written as;
+        None writes it as the API user. Time on a note (`hours`) needs `by`."""
+        ...
 
     async def add_time_entry(
-        self, ticket_id: str, start: datetime, end: datetime, notes: str
+        self,
+        ticket_id: str,
+        start: datetime,
+        end: datetime,
+        notes: str,
+        *,
+        by: PsaPerson,
+        billing: TimeBilling,
     ) -> str | None:
-        """Log worked time against the ticket; None where the vendor records time on the note."""
+        """Log worked time against the ticket as `by`; None where the vendor records time on
+        the note."""
+        ...
+
+    async def find_people(self, email: str) -> list[PsaPerson]:
+        """The vendor's people (members, resources, agents) with exactly this e-mail address,
+        active or not."""
         ...
 
     async def resolved_status(self, ticket_id: str) -> int:
@@ -51,8 +103,11 @@ class PsaAdapter(Protocol):
         PsaError naming what to configure when there is none)."""
         ...
 
-    async def set_status(self, ticket_id: str, status_id: int) -> None:
-        """Move the ticket to the status the connection calls resolved."""
+    async def set_status(
+        self, ticket_id: str, status_id: int, *, resolution: str | None = None
+    ) -> None:
+        """Move the ticket to the status the connection calls resolved; `resolution` is also
+        written to the ticket's own resolution field where it has one (Autotask)."""
         ...
 
     async def add_kb_article(self, title: str, markdown: str, tags: list[str]) -> str:
@@ -70,6 +125,12 @@ def configured_status(vendor: str, resolved_status_id: str | None) -> int:
             "resolved_status_id in Settings"
         )
     return int(resolved_status_id)
+
+
+def unattributed(vendor: str) -> PsaError:
+    """Time FlowPilot was asked to log without saying whose it is: never sent as the API
+    user's (or anyone else's)."""
+    return PsaError(f"{vendor}: no person to log this time as; nothing was written")
 
 
 def status_error(vendor: str, status: int, detail: str, headers: Any = None) -> PsaError:

@@ -11,10 +11,24 @@ import httpx
 
 from flowpilot.integrations import outbound
 from flowpilot.integrations.delivery import unreachable, vendor_detail
-from flowpilot.integrations.psa.base import PsaError, PsaTicket, status_error
+from flowpilot.integrations.psa.base import (
+    PsaError,
+    PsaPerson,
+    PsaTicket,
+    TimeBilling,
+    status_error,
+)
 
 VENDOR = "ConnectWise"
 DEFAULT_RESOLVED_STATUS = "Resolved"
+# The e-mail fields of a member, in the order a lookup tries them.
+MEMBER_EMAILS = ("primaryEmail", "officeEmail")
+
+
+def condition_value(value: str) -> str:
+    """A string inside a `conditions` clause: double quotes, with quotes and backslashes
+    escaped (ConnectWise developer guide, "Conditions")."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def api_site(site: str) -> str:
@@ -32,6 +46,8 @@ class ConnectWiseAdapter:
     vendor = "connectwise"
     supports_kb = False
     finds_resolved_status = True
+    time_on_note = False
+    sets_work_type = True
 
     def __init__(
         self,
@@ -41,12 +57,10 @@ class ConnectWiseAdapter:
         public_key: str,
         private_key: str,
         client_id: str,
-        member_identifier: str | None = None,
         resolved_status_name: str | None = None,
         resolved_status_id: str | None = None,
         timeout: float = 20,
     ) -> None:
-        self.member_identifier = member_identifier
         self.company_id = company_id
         self.timeout = timeout
         self.resolved_status_name = resolved_status_name or DEFAULT_RESOLVED_STATUS
@@ -147,36 +161,83 @@ class ConnectWiseAdapter:
         return str(notes[0].get("text") or "") if notes else ""
 
     async def add_note(
-        self, ticket_id: str, text: str, *, internal: bool, resolution: bool, hours: float | None
+        self,
+        ticket_id: str,
+        text: str,
+        *,
+        internal: bool,
+        resolution: bool,
+        hours: float | None,
+        by: PsaPerson | None = None,
+        billing: TimeBilling | None = None,
     ) -> str:
-        note = await self._call(
-            "POST",
-            f"/service/tickets/{int(ticket_id)}/notes",
-            json={
-                "text": text,
-                "detailDescriptionFlag": not internal and not resolution,
-                "internalAnalysisFlag": internal,
-                "resolutionFlag": resolution,
-            },
-        )
+        body: dict[str, Any] = {
+            "text": text,
+            "detailDescriptionFlag": not internal and not resolution,
+            "internalAnalysisFlag": internal,
+            "resolutionFlag": resolution,
+        }
+        if by is not None:
+            # The note's author (ServiceNote.member, a member reference by identifier).
+            body["member"] = {"identifier": by.id}
+        note = await self._call("POST", f"/service/tickets/{int(ticket_id)}/notes", json=body)
         return str(note["id"])
 
     async def add_time_entry(
-        self, ticket_id: str, start: datetime, end: datetime, notes: str
+        self,
+        ticket_id: str,
+        start: datetime,
+        end: datetime,
+        notes: str,
+        *,
+        by: PsaPerson,
+        billing: TimeBilling,
     ) -> str | None:
         body: dict[str, Any] = {
             "chargeToId": int(ticket_id),
             "chargeToType": "ServiceTicket",
+            "member": {"identifier": by.id},
             "timeStart": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "timeEnd": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "notes": notes,
             "addToInternalAnalysisFlag": True,
-            "billableOption": "Billable",
+            "billableOption": "Billable" if billing.billable else "DoNotBill",
         }
-        if self.member_identifier:
-            body["member"] = {"identifier": self.member_identifier}
+        if billing.work_type:
+            work = billing.work_type.strip()
+            body["workType"] = {"id": int(work)} if work.isdigit() else {"name": work}
         entry = await self._call("POST", "/time/entries", json=body)
         return str(entry["id"])
+
+    async def find_people(self, email: str) -> list[PsaPerson]:
+        """GET /system/members?conditions=primaryEmail="…", then officeEmail: the members
+        whose address matches exactly (the API compares case-insensitively)."""
+        found: dict[str, PsaPerson] = {}
+        for field in MEMBER_EMAILS:
+            members = await self._call(
+                "GET",
+                "/system/members",
+                params={"conditions": f"{field}={condition_value(email)}", "pageSize": 25},
+            )
+            if not isinstance(members, list):
+                raise TypeError(f"expected a list of members, got {type(members).__name__}")
+            for m in members:
+                if str(m.get(field) or "").strip().lower() != email.strip().lower():
+                    continue
+                identifier = str(m["identifier"])
+                name = " ".join(p for p in (m.get("firstName"), m.get("lastName")) if p)
+                found.setdefault(
+                    identifier.lower(),
+                    PsaPerson(
+                        id=identifier,
+                        name=name or identifier,
+                        email=str(m.get(field) or ""),
+                        active=not m.get("inactiveFlag"),
+                    ),
+                )
+            if found:
+                break
+        return list(found.values())
 
     async def resolved_status(self, ticket_id: str) -> int:
         """Status ids belong to a board: the status named `resolved_status_name` on the
@@ -204,7 +265,10 @@ class ConnectWiseAdapter:
             "on the connection"
         )
 
-    async def set_status(self, ticket_id: str, status_id: int) -> None:
+    async def set_status(
+        self, ticket_id: str, status_id: int, *, resolution: str | None = None
+    ) -> None:
+        # The resolution text reaches ConnectWise as the resolution-flagged note.
         await self._call(
             "PATCH",
             f"/service/tickets/{int(ticket_id)}",

@@ -13,9 +13,12 @@ from flowpilot.integrations.delivery import unreachable, vendor_detail
 from flowpilot.integrations.html import markdown_to_html
 from flowpilot.integrations.psa.base import (
     PsaError,
+    PsaPerson,
     PsaTicket,
+    TimeBilling,
     configured_status,
     status_error,
+    unattributed,
 )
 
 VENDOR = "HaloPSA"
@@ -42,6 +45,8 @@ class HaloAdapter:
     vendor = "halo"
     supports_kb = True
     finds_resolved_status = False
+    time_on_note = True
+    sets_work_type = False
 
     def __init__(
         self,
@@ -176,8 +181,18 @@ class HaloAdapter:
         )
 
     async def add_note(
-        self, ticket_id: str, text: str, *, internal: bool, resolution: bool, hours: float | None
+        self,
+        ticket_id: str,
+        text: str,
+        *,
+        internal: bool,
+        resolution: bool,
+        hours: float | None,
+        by: PsaPerson | None = None,
+        billing: TimeBilling | None = None,
     ) -> str:
+        if hours and by is None:
+            raise unattributed(VENDOR)
         outcome, outcome_id = await self._outcome(
             self.note_outcome if internal else self.resolution_outcome
         )
@@ -191,19 +206,59 @@ class HaloAdapter:
         }
         if outcome_id is not None:
             action["outcome_id"] = outcome_id
+        if by is not None:
+            # The agent the action (and its time) belongs to: `who_agentid`, with the
+            # display name in `who` (Actions model of the Halo API).
+            action["who_agentid"] = int(by.id)
+            if by.name:
+                action["who"] = by.name
+        if hours and billing is not None:
+            action["actisbillable"] = billing.billable
         created = await self._call("POST", "/api/Actions", json=[action])
         first = created[0] if isinstance(created, list) else created
         return str(first["id"])
 
     async def add_time_entry(
-        self, ticket_id: str, start: datetime, end: datetime, notes: str
+        self,
+        ticket_id: str,
+        start: datetime,
+        end: datetime,
+        notes: str,
+        *,
+        by: PsaPerson,
+        billing: TimeBilling,
     ) -> str | None:
         return None  # Halo records time on the action itself (`timetaken`)
+
+    async def find_people(self, email: str) -> list[PsaPerson]:
+        """GET /api/Agent?search=… matches names, addresses and phone numbers: only the
+        agents whose `email` is the address are kept. Disabled agents are listed too (and
+        marked), so a lookup can say why it found nobody to use."""
+        listed = await self._call(
+            "GET", "/api/Agent", params={"search": email, "includedisabled": "true"}
+        )
+        if isinstance(listed, dict):
+            listed = listed.get("agents", listed.get("records"))
+        if not isinstance(listed, list):
+            raise TypeError(f"expected a list of agents, got {type(listed).__name__}")
+        wanted = email.strip().lower()
+        return [
+            PsaPerson(
+                id=str(int(agent["id"])),
+                name=str(agent.get("name") or ""),
+                email=str(agent.get("email") or ""),
+                active=not agent.get("isdisabled"),
+            )
+            for agent in listed
+            if str(agent.get("email") or "").strip().lower() == wanted
+        ]
 
     async def resolved_status(self, ticket_id: str) -> int:
         return configured_status(VENDOR, self.resolved_status_id)
 
-    async def set_status(self, ticket_id: str, status_id: int) -> None:
+    async def set_status(
+        self, ticket_id: str, status_id: int, *, resolution: str | None = None
+    ) -> None:
         # Halo updates records by POSTing them (an array) to the collection.
         await self._call(
             "POST", "/api/Tickets", json=[{"id": int(ticket_id), "status_id": status_id}]

@@ -44,6 +44,10 @@ export type PsaConnection = Schemas["PsaConnectionOut"];
 export type PsaConnectionCreate = Schemas["PsaConnectionCreate"];
 export type PsaConnectionUpdate = Schemas["PsaConnectionUpdate"];
 export type PsaTicket = Schemas["PsaTicketOut"];
+export type PsaPeople = Schemas["PsaPeopleOut"];
+export type PsaPersonRow = Schemas["PsaPersonRow"];
+export type PsaPersonLookup = Schemas["PsaPersonLookupOut"];
+export type PsaPersonIn = Schemas["PsaPersonIn"];
 export type SmtpSettings = Schemas["SmtpSettingsOut"];
 export type SmtpSettingsIn = Schemas["SmtpSettingsIn"];
 export type TestResult = Schemas["TestResult"];
@@ -174,6 +178,12 @@ export const api = {
     call<PsaConnection>(http.patch(`/psa-connections/${cid}`, body)),
   deletePsaConnection: (cid: string) => call<void>(http.delete(`/psa-connections/${cid}`)),
   testPsaConnection: (cid: string) => call<TestResult>(http.post(`/psa-connections/${cid}/test`)),
+  psaPeople: (cid: string) => call<PsaPeople>(http.get(`/psa-connections/${cid}/people`)),
+  lookUpPerson: (cid: string, userId: string, email?: string) =>
+    call<PsaPersonLookup>(http.post(`/psa-connections/${cid}/people/${userId}/lookup`, email ? { email } : undefined)),
+  setPerson: (cid: string, userId: string, body: PsaPersonIn) =>
+    call<PsaPersonRow>(http.put(`/psa-connections/${cid}/people/${userId}`, body)),
+  removePerson: (cid: string, userId: string) => call<void>(http.delete(`/psa-connections/${cid}/people/${userId}`)),
   lookUpTicket: (cid: string, ticketId: string) =>
     call<PsaTicket>(http.get(`/psa-connections/${cid}/tickets/${encodeURIComponent(ticketId)}`)),
   smtpSettings: () => call<SmtpSettings>(http.get("/smtp-settings")),

@@ -955,6 +955,68 @@ export interface paths {
         patch: operations["update_connection_api_v1_psa_connections__connection_id__patch"];
         trace?: never;
     };
+    "/api/v1/psa-connections/{connection_id}/people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List People
+         * @description The account's users and the vendor person each is mapped to on this connection (whose
+         *     notes and time a push writes as).
+         */
+        get: operations["list_people_api_v1_psa_connections__connection_id__people_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/psa-connections/{connection_id}/people/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Person
+         * @description Map the user to a vendor person typed in (overrides a lookup).
+         */
+        put: operations["set_person_api_v1_psa_connections__connection_id__people__user_id__put"];
+        post?: never;
+        /** Remove Person */
+        delete: operations["remove_person_api_v1_psa_connections__connection_id__people__user_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/psa-connections/{connection_id}/people/{user_id}/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Look Up Person
+         * @description Ask the PSA who has the user's e-mail (or `email`); one active match is saved.
+         */
+        post: operations["look_up_person_api_v1_psa_connections__connection_id__people__user_id__lookup_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/psa-connections/{connection_id}/test": {
         parameters: {
             query?: never;
@@ -2269,6 +2331,96 @@ export interface components {
                 [key: string]: string;
             } | null;
         };
+        /** PsaPeopleOut */
+        PsaPeopleOut: {
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /** Fallback */
+            fallback: string | null;
+            /** Needs Role */
+            needs_role: boolean;
+            /** People */
+            people: components["schemas"]["PsaPersonRow"][];
+            /**
+             * Person Kind
+             * @enum {string}
+             */
+            person_kind: "member" | "agent" | "resource";
+            /**
+             * Vendor
+             * @enum {string}
+             */
+            vendor: "connectwise" | "halo" | "autotask";
+        };
+        /**
+         * PsaPersonIn
+         * @description A mapping typed in: ConnectWise member identifier (e.g. jdoe), HaloPSA agent id or
+         *     Autotask resource id (numbers), and for Autotask the role id.
+         */
+        PsaPersonIn: {
+            /** Person Id */
+            person_id: string;
+            /** Person Name */
+            person_name?: string | null;
+            /** Role Id */
+            role_id?: string | null;
+        };
+        /** PsaPersonLookupIn */
+        PsaPersonLookupIn: {
+            /** Email */
+            email?: string | null;
+        };
+        /** PsaPersonLookupOut */
+        PsaPersonLookupOut: {
+            /** Found */
+            found: boolean;
+            /** Message */
+            message: string;
+            person: components["schemas"]["PsaPersonRow"];
+        };
+        /**
+         * PsaPersonOut
+         * @description The vendor person a user is mapped to: ConnectWise member identifier, Autotask
+         *     resource id (+ the role id its time is logged under) or HaloPSA agent id.
+         */
+        PsaPersonOut: {
+            /** Person Id */
+            person_id: string;
+            /** Person Name */
+            person_name: string;
+            /** Role Id */
+            role_id: string | null;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "lookup" | "manual";
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** PsaPersonRow */
+        PsaPersonRow: {
+            /** Email */
+            email: string;
+            /** Full Name */
+            full_name: string;
+            /** Is Active */
+            is_active: boolean;
+            mapping: components["schemas"]["PsaPersonOut"] | null;
+            /** Role */
+            role: string;
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string;
+        };
         /** PsaTicketOut */
         PsaTicketOut: {
             /** Company */
@@ -2300,6 +2452,8 @@ export interface components {
         PushLogOut: {
             /** Attempts */
             attempts: number;
+            /** Billable */
+            billable?: boolean | null;
             /** Close Ticket */
             close_ticket: boolean;
             /**
@@ -2344,6 +2498,8 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /** Work Type */
+            work_type?: string | null;
         };
         /** QueueItemResponse */
         QueueItemResponse: {
@@ -2425,6 +2581,8 @@ export interface components {
         };
         /** ResolutionOutputPushRequest */
         ResolutionOutputPushRequest: {
+            /** Billable */
+            billable?: boolean | null;
             /**
              * Close Ticket
              * @default false
@@ -2441,6 +2599,8 @@ export interface components {
             recipients?: string[] | null;
             /** Ticket Id */
             ticket_id?: string | null;
+            /** Work Type */
+            work_type?: string | null;
         };
         /** ResolutionOutputPushResponse */
         ResolutionOutputPushResponse: {
@@ -7302,6 +7462,292 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PsaConnectionOut"];
+                };
+            };
+            /** @description Not signed in, or the sign-in expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object in your account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The object's state does not allow this now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    list_people_api_v1_psa_connections__connection_id__people_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PsaPeopleOut"];
+                };
+            };
+            /** @description Not signed in, or the sign-in expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object in your account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    set_person_api_v1_psa_connections__connection_id__people__user_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connection_id: string;
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PsaPersonIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PsaPersonRow"];
+                };
+            };
+            /** @description Not signed in, or the sign-in expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object in your account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The object's state does not allow this now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    remove_person_api_v1_psa_connections__connection_id__people__user_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connection_id: string;
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the sign-in expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object in your account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The object's state does not allow this now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    look_up_person_api_v1_psa_connections__connection_id__people__user_id__lookup_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connection_id: string;
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PsaPersonLookupIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PsaPersonLookupOut"];
                 };
             };
             /** @description Not signed in, or the sign-in expired */

@@ -24,7 +24,13 @@ const PSA_TYPES: Output["output_type"][] = ["psa_ticket_notes", "client_summary"
 export function PushControls({ sessionId, output, text, ticket, targets, act }: Props) {
   const [form, setForm] = useState<"psa" | "email" | null>(null);
   const [closeTicket, setCloseTicket] = useState(false);
+  // Time entry of the notes: the connection's work type / billable unless changed here.
+  const [workType, setWorkType] = useState("");
+  const [billable, setBillable] = useState<"" | "true" | "false">("");
   const connection = targets?.psa_connections.find((c) => c.id === ticket.connectionId);
+  const timeOptions: Pick<PushRequest, "work_type" | "billable"> = output.output_type === "psa_ticket_notes"
+    ? { work_type: workType.trim() || null, billable: billable === "" ? null : billable === "true" }
+    : {};
   const approved = output.status === "approved" || output.status === "pushed";
   const inFlight = (d: string) => (output.pushes ?? []).some((p) => p.destination === d && (p.result === "queued" || p.result === "retrying"));
   const push = (body: PushRequest, message: string) => act(() => api.pushOutput(sessionId, output.id, body), message).then(() => setForm(null));
@@ -54,7 +60,7 @@ export function PushControls({ sessionId, output, text, ticket, targets, act }: 
           </span>
         ) : (
           <button type="button" disabled={!approved || inFlight("psa")} title={needsApproval}
-            onClick={() => (ticket.ticketId ? void push({ destination: "psa", close_ticket: closeTicket }, "Queued for the PSA") : setForm(form === "psa" ? null : "psa"))}
+            onClick={() => (ticket.ticketId ? void push({ destination: "psa", close_ticket: closeTicket, ...timeOptions }, "Queued for the PSA") : setForm(form === "psa" ? null : "psa"))}
             className={`${button} bg-blue-600 text-white`}>
             <Send aria-hidden="true" className="h-4 w-4" />
             {ticket.ticketId ? `Push to ${ticket.connectionName ?? "PSA"} #${ticket.ticketId}` : "Push to PSA…"}
@@ -65,6 +71,27 @@ export function PushControls({ sessionId, output, text, ticket, targets, act }: 
         <label className="inline-flex items-center gap-1">
           <input type="checkbox" checked={closeTicket} onChange={(e) => setCloseTicket(e.target.checked)} /> and close the ticket
         </label>
+      )}
+      {output.output_type === "psa_ticket_notes" && (targets?.psa_connections.length ?? 0) > 0 && output.status !== "pushed" && (
+        <details className="inline-block" data-testid="time-options">
+          <summary className="cursor-pointer text-slate-600">Time entry options</summary>
+          <div className="mt-1 flex flex-wrap items-end gap-2">
+            {connection?.vendor !== "halo" && (
+              <label className="block">Work type
+                <input value={workType} onChange={(e) => setWorkType(e.target.value)} maxLength={100}
+                  placeholder="connection default" className="mt-0.5 block w-40 rounded border border-slate-300 px-2 py-1" />
+              </label>
+            )}
+            <label className="block">Billing
+              <select value={billable} onChange={(e) => setBillable(e.target.value as "" | "true" | "false")}
+                className="mt-0.5 block rounded border border-slate-300 px-2 py-1">
+                <option value="">connection default</option>
+                <option value="true">billable</option>
+                <option value="false">not billable</option>
+              </select>
+            </label>
+          </div>
+        </details>
       )}
       {output.output_type === "client_summary" && (
         <button type="button" disabled={!approved || inFlight("email") || !targets?.email}
@@ -81,7 +108,7 @@ export function PushControls({ sessionId, output, text, ticket, targets, act }: 
       </button>
       {form === "psa" && (
         <TicketForm connections={targets?.psa_connections ?? []} onCancel={() => setForm(null)}
-          onSubmit={(ticketId, connectionId) => push({ destination: "psa", ticket_id: ticketId, psa_connection_id: connectionId }, "Queued for the PSA")} />
+          onSubmit={(ticketId, connectionId) => push({ destination: "psa", ticket_id: ticketId, psa_connection_id: connectionId, ...timeOptions }, "Queued for the PSA")} />
       )}
       {form === "email" && (
         <EmailForm initial={ticket.contactEmail ?? ""} onCancel={() => setForm(null)}

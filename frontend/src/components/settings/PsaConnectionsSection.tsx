@@ -1,7 +1,8 @@
 // Admin: the account's PSA connections. Secrets are write-only: the server never returns them.
 import { type FormEvent, useCallback, useEffect, useState } from "react";
-import { Plug, Plus, Trash2 } from "lucide-react";
+import { Plug, Plus, Trash2, UserCheck } from "lucide-react";
 import { api, type PsaConnection } from "../../api/client";
+import { PsaPeoplePanel } from "./PsaPeoplePanel";
 import { TestBadge } from "./TestBadge";
 import { VENDORS, type Vendor } from "./vendors";
 
@@ -10,6 +11,7 @@ export function PsaConnectionsSection() {
   const [adding, setAdding] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [testing, setTesting] = useState<string | null>(null);
+  const [peopleOf, setPeopleOf] = useState<string | null>(null);
 
   const load = useCallback(() => api.psaConnections().then(setItems).catch((e: Error) => setError(e.message)), []);
   useEffect(() => void load(), [load]);
@@ -48,6 +50,10 @@ export function PsaConnectionsSection() {
             <button type="button" disabled={testing === c.id}
               onClick={() => { setTesting(c.id); void run(() => api.testPsaConnection(c.id)).then(() => setTesting(null)); }}
               className="rounded border px-2 py-1 text-sm">{testing === c.id ? "Testing…" : "Test connection"}</button>
+            <button type="button" aria-expanded={peopleOf === c.id} onClick={() => setPeopleOf(peopleOf === c.id ? null : c.id)}
+              className="inline-flex items-center gap-1 rounded border px-2 py-1 text-sm">
+              <UserCheck aria-hidden="true" className="h-4 w-4" /> People
+            </button>
             {!c.is_default && (
               <button type="button" onClick={() => void run(() => api.updatePsaConnection(c.id, { is_default: true }))}
                 className="rounded border px-2 py-1 text-sm">Make default</button>
@@ -55,6 +61,7 @@ export function PsaConnectionsSection() {
             <button type="button" aria-label={`Delete ${c.name}`}
               onClick={() => { if (window.confirm(`Delete the connection ${c.name}?`)) void run(() => api.deletePsaConnection(c.id)); }}
               className="rounded p-1 text-red-700 hover:bg-red-50"><Trash2 aria-hidden="true" className="h-4 w-4" /></button>
+            {peopleOf === c.id && <PsaPeoplePanel connection={c} />}
           </li>
         ))}
       </ul>
@@ -96,10 +103,17 @@ function ConnectionForm({ onDone, onCancel }: { onDone: () => void; onCancel: ()
           className="mt-0.5 block w-full rounded border border-slate-300 px-2 py-1" />
       </label>
       {fields.map((f) => (
-        <label key={`${vendor}-${f.name}`} className="block">{f.label}{f.optional && <span className="text-slate-400"> (optional)</span>}
-          <input type={f.secret ? "password" : "text"} autoComplete="off" value={values[f.name] ?? ""} placeholder={f.placeholder}
-            required={!f.optional} onChange={(e) => setValues({ ...values, [f.name]: e.target.value })}
-            className="mt-0.5 block w-full rounded border border-slate-300 px-2 py-1" />
+        <label key={`${vendor}-${f.name}`} className="block">{f.label}{f.optional && !f.choices && <span className="text-slate-400"> (optional)</span>}
+          {f.choices ? (
+            <select value={values[f.name] ?? ""} onChange={(e) => setValues({ ...values, [f.name]: e.target.value })}
+              className="mt-0.5 block w-full rounded border border-slate-300 px-2 py-1">
+              {f.choices.map((c) => <option key={c.value} value={c.value}>{c.label}</option>)}
+            </select>
+          ) : (
+            <input type={f.secret ? "password" : "text"} autoComplete="off" value={values[f.name] ?? ""} placeholder={f.placeholder}
+              required={!f.optional} onChange={(e) => setValues({ ...values, [f.name]: e.target.value })}
+              className="mt-0.5 block w-full rounded border border-slate-300 px-2 py-1" />
+          )}
         </label>
       ))}
       <label className="flex items-center gap-2 sm:col-span-2">
