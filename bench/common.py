@@ -60,7 +60,11 @@ async def setup(name: str, provider: ChatProvider) -> Bench:
         token, _ = await auth.issue_token(s, user, 2)
         await s.commit()
     settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, FLOWPILOT_SECRET_KEY="bench", FLOWPILOT_LOG_LEVEL="WARNING"
+        _env_file=None,
+        FLOWPILOT_SECRET_KEY="bench",
+        FLOWPILOT_LOG_LEVEL="WARNING",
+        # The benches' vendor fakes listen on loopback.
+        FLOWPILOT_OUTBOUND_ALLOW="127.0.0.0/8,::1,localhost",
     )
     app = create_app(settings, run_worker=False)
     app.state.sessionmaker = db.sessionmaker
