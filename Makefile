@@ -61,6 +61,7 @@ lint: install ## ruff + mypy + TypeScript
 	cd $(WEB) && npx tsc -b
 
 bench: install ## Benchmarks (print numbers; not tests)
+	$(PY) -m bench.bounded
 	$(PY) -m bench.turn_overhead
 	$(PY) -m bench.branching
 	$(PY) -m bench.outputs
