@@ -39,7 +39,7 @@ $(STATIC): $(STAMP_WEB) $(shell find $(WEB)/src -type f 2>/dev/null) $(WEB)/inde
 
 api-types: $(STAMP_PY) $(STAMP_WEB) ## Regenerate the typed API client from the OpenAPI schema
 	$(PY) -m flowpilot.openapi > $(WEB)/openapi.json
-	cd $(WEB) && npx openapi-typescript openapi.json -o src/api/schema.d.ts
+	cd $(WEB) && npm run --silent api-types
 
 test: install web ## Every test: Python (API, units, browser) and web unit tests
 	cd $(WEB) && npx vitest run

@@ -15,8 +15,11 @@ from flowpilot.jobs.runtime import runtime
 @job_app.periodic(cron="17 3 * * *")
 @job_app.task(name="prune_audit_events", queueing_lock="prune_audit_events")
 async def prune_audit_events(timestamp: int) -> None:
-    async with runtime().sessionmaker() as db:
-        await prune(db, get_settings().audit_retention_days)
+    rt = runtime()
+    # The worker's own settings (as given to it), read from the environment only without.
+    settings = rt.settings or get_settings()
+    async with rt.sessionmaker() as db:
+        await prune(db, settings.audit_retention_days)
         await db.commit()
 
 

@@ -84,6 +84,8 @@ class AISession(IdMixin, CreatedMixin, Base):
     status_changed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+    # Why the session is in its status, when someone said (e.g. "duplicate of #4512").
+    status_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     confidence_tier: Mapped[str] = mapped_column(String(20), default="discovery")
     psa_connection_id: Mapped[uuid.UUID | None] = fk_column(
         "psa_connections.id", "SET NULL", nullable=True

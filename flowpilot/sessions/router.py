@@ -47,6 +47,7 @@ def session_out(
         problem_domain=s.problem_domain,
         intake=s.intake,
         status=s.status,  # type: ignore[arg-type]
+        status_reason=s.status_reason,
         confidence_tier=s.confidence_tier,  # type: ignore[arg-type]
         psa_connection_id=s.psa_connection_id,
         psa_ticket_id=s.psa_ticket_id,

@@ -83,6 +83,7 @@ class SessionOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     status_changed_at: datetime
+    status_reason: str | None = None
     resolved_at: datetime | None
 
 

@@ -193,7 +193,8 @@ async def transition(
     reason: str | None = None,
 ) -> AISession:
     """Move along the state machine; time in the old status accrues in the same statement,
-    and the engineers' work intervals open (into active) or close (out of active)."""
+    and the engineers' work intervals open (into active) or close (out of active). The
+    reason (or None) describes the new status."""
     old = session.status
     if new_status == old:
         return session
@@ -210,6 +211,7 @@ async def transition(
         .values(
             status=new_status,
             status_changed_at=func.now(),
+            status_reason=reason,
             total_active_seconds=AISession.total_active_seconds
             + (elapsed if old == "active" else literal(0)),
             total_parked_seconds=AISession.total_parked_seconds

@@ -261,3 +261,24 @@ async def test_totals_are_counted_up_to_a_cap(
     assert (page["total"], page["total_capped"], len(page["items"])) == (2, True, 3)
     exact = (await client.get("/api/v1/ai-sessions?q=printer%201", headers=h)).json()
     assert (exact["total"], exact["total_capped"]) == (1, False)
+
+
+async def test_a_status_keeps_the_reason_given_for_it(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    h = tenant.engineer.headers
+    sid = (
+        await client.post(
+            "/api/v1/ai-sessions", json={"problem_summary": "Printer offline"}, headers=h
+        )
+    ).json()["id"]
+    url = f"/api/v1/ai-sessions/{sid}"
+    reason = "Waiting for the client to reboot the print server tonight"
+    r = await client.patch(url, json={"status": "paused", "status_reason": reason}, headers=h)
+    assert r.status_code == 200, r.text
+    assert r.json()["status_reason"] == reason
+    assert (await client.get(url, headers=h)).json()["status_reason"] == reason
+    # A later status without a reason does not carry the old one.
+    resumed = await client.patch(url, json={"status": "active"}, headers=h)
+    assert resumed.status_code == 200, resumed.text
+    assert resumed.json()["status_reason"] is None

@@ -2766,6 +2766,8 @@ export interface components {
              * Format: date-time
              */
             status_changed_at: string;
+            /** Status Reason */
+            status_reason?: string | null;
             /** Step Count */
             step_count: number;
             /** Team Id */
