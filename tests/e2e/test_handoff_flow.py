@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import uuid
 
+import httpx
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
@@ -90,4 +91,48 @@ async def test_escalate_in_one_browser_claim_in_another(offline_server, two_engi
         await expect(ben.get_by_test_id("streaming")).to_have_count(0, timeout=15_000)
         if os.environ.get("FLOWPILOT_SCREENSHOTS"):
             await ben.screenshot(path="test-results/handoff-claimed.png", full_page=True)
+        await browser.close()
+
+
+async def test_a_late_claimer_sees_who_won_and_the_item_stays(  # type: ignore[no-untyped-def]
+    offline_server, two_engineers
+) -> None:
+    ana_email, ben_email = two_engineers
+    url = offline_server.url
+
+    async def token(email: str) -> dict[str, str]:
+        async with httpx.AsyncClient(base_url=url) as c:
+            r = await c.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+            return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+    ana, ben = await token(ana_email), await token(ben_email)
+    title = "VPN tunnel to the Leeds office drops every hour"
+    async with httpx.AsyncClient(base_url=url, timeout=30) as c:
+        sid = (
+            await c.post("/api/v1/ai-sessions", json={"problem_summary": title}, headers=ana)
+        ).json()["id"]
+        r = await c.post(
+            f"/api/v1/ai-sessions/{sid}/handoff", json={"intent": "escalate"}, headers=ana
+        )
+        assert r.status_code == 201, r.text
+        handoff = r.json()["id"]
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        page = await _page(browser)
+        await sign_in(page, url, ana_email)
+        await page.get_by_role("link", name="Queue").click()
+        item = page.get_by_test_id("queue-item").filter(has_text=title)
+        await expect(item).to_be_visible()
+        # Ben claims it first, from another screen.
+        async with httpx.AsyncClient(base_url=url, timeout=30) as c:
+            won = await c.post(
+                f"/api/v1/ai-sessions/{sid}/handoffs/{handoff}/claim", json={}, headers=ben
+            )
+            assert won.status_code == 200, won.text
+        await item.get_by_role("button", name=f"Claim {title}").click()
+        taken = page.get_by_test_id("queue-item-taken").filter(has_text=title)
+        await expect(taken).to_contain_text("Already claimed by Ben")
+        await expect(page.get_by_test_id("queue-item").filter(has_text=title)).to_have_count(0)
+        await taken.get_by_role("button", name=f"Dismiss {title}").click()
+        await expect(taken).to_have_count(0)
         await browser.close()

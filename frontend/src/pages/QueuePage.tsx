@@ -1,10 +1,11 @@
 // The team queue: parked and escalated sessions waiting for someone, refreshed every 15 s.
 import { useCallback, useEffect, useState } from "react";
-import { api, type QueuePage as Page } from "../api/client";
+import { api, toApiError, type QueuePage as Page } from "../api/client";
 import { duration } from "../lib/format";
 import { navigate } from "../lib/router";
 
 const REFRESH_MS = 15_000;
+type Item = Page["items"][number];
 
 export function QueuePage() {
   const [intent, setIntent] = useState<"" | "park" | "escalate">("");
@@ -12,6 +13,8 @@ export function QueuePage() {
   const [page, setPage] = useState<Page | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  // Claims someone else won: the item stays listed with who took it, not silently gone.
+  const [lost, setLost] = useState<Record<string, { item: Item; why: string }>>({});
 
   const load = useCallback(async () => {
     try {
@@ -28,18 +31,26 @@ export function QueuePage() {
     return () => window.clearInterval(timer);
   }, [load]);
 
-  async function claim(sessionId: string, handoffId: string) {
-    setBusy(handoffId);
+  async function claim(item: Item) {
+    setBusy(item.handoff_id);
     try {
-      await api.claim(sessionId, handoffId);
-      navigate(`/sessions/${sessionId}?briefing=${handoffId}`);
+      await api.claim(item.session_id, item.handoff_id);
+      navigate(`/sessions/${item.session_id}?briefing=${item.handoff_id}`);
     } catch (err) {
-      // Refresh the list first, then say why the claim failed (a reload must not hide it).
+      const failure = toApiError(err);
+      if (failure.code === "already_claimed" || failure.code === "handoff_closed") {
+        setLost((prev) => ({ ...prev, [item.handoff_id]: { item, why: failure.message } }));
+      } else {
+        setError(failure.message);
+      }
+      // Refresh the list first; the reason stays on the item (a reload must not hide it).
       await load();
-      setError((err as Error).message);
       setBusy(null);
     }
   }
+
+  const listed = page?.items ?? [];
+  const gone = Object.values(lost).filter((l) => !listed.some((i) => i.handoff_id === l.item.handoff_id));
 
   return (
     <section aria-labelledby="queue-title" className="rounded-xl bg-white p-4 shadow-sm">
@@ -78,13 +89,25 @@ export function QueuePage() {
               </p>
               {item.engineer_notes && <p className="text-xs text-slate-600">“{item.engineer_notes}”</p>}
             </div>
-            <button type="button" disabled={busy !== null} onClick={() => void claim(item.session_id, item.handoff_id)}
+            <button type="button" disabled={busy !== null} onClick={() => void claim(item)}
               aria-label={`Claim ${item.title}`} className="rounded bg-blue-600 px-3 py-1 text-sm font-medium text-white disabled:opacity-50">
               Claim
             </button>
           </li>
         ))}
-        {page && page.items.length === 0 && <li className="py-6 text-center text-slate-500">Nothing waiting. Nice.</li>}
+        {gone.map(({ item, why }) => (
+          <li key={item.handoff_id} className="flex flex-wrap items-center gap-3 py-3 opacity-80" data-testid="queue-item-taken">
+            <div className="min-w-0 flex-1">
+              <p className="truncate font-medium" title={item.title}>{item.title}</p>
+              <p role="status" className="text-sm text-amber-800">{why}</p>
+            </div>
+            <button type="button" onClick={() => setLost(({ [item.handoff_id]: _, ...rest }) => rest)}
+              aria-label={`Dismiss ${item.title}`} className="rounded border border-slate-300 px-2 py-1 text-sm">
+              Dismiss
+            </button>
+          </li>
+        ))}
+        {page && page.items.length === 0 && gone.length === 0 && <li className="py-6 text-center text-slate-500">Nothing waiting. Nice.</li>}
       </ul>
     </section>
   );
