@@ -121,8 +121,8 @@ async def compare(
     b: Annotated[uuid.UUID, Query()],
 ) -> BranchCompareResponse:
     session = await sessions.get_session(db, principal, session_id)
-    branch_a = await service.get_branch(db, session, a)
-    branch_b = await service.get_branch(db, session, b)
+    branch_a = await sessions.get_branch(db, session, a)
+    branch_b = await sessions.get_branch(db, session, b)
     if branch_a.id == branch_b.id:
         raise DomainError("Pick two different branches to compare", code="bad_request")
 
@@ -202,7 +202,7 @@ async def branch_messages(
     session_id: uuid.UUID, branch_id: uuid.UUID, principal: CurrentUser, db: DBSession
 ) -> list[MessageOut]:
     session = await sessions.get_session(db, principal, session_id)
-    branch = await service.get_branch(db, session, branch_id)
+    branch = await sessions.get_branch(db, session, branch_id)
     path = await sessions.message_path(db, session.id, branch.head_message_id)
     waiting = await sessions.unanswered_ids(db, path)
     return [message_out(m, m.id in waiting) for m in path]

@@ -1,4 +1,4 @@
-"""The branch engine: fork, switch, status machine, revive, compare (the seed's BranchManager)."""
+"""The branch engine: fork, switch, status machine, revive, compare."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from flowpilot.branching.summaries import compose_summary, done_steps_by_branch,
 from flowpilot.errors import Conflict, DomainError, NotFound
 from flowpilot.sessions import service as sessions
 from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
-from flowpilot.sessions.tasks import next_step_number
 
 # Hypothesis branches per session; the root (main line) is not counted.
 PLAN_BRANCH_LIMITS: dict[str, int | None] = {"free": 2, "pro": 5, "team": 10, "enterprise": None}
@@ -43,13 +42,6 @@ def branches_of(session: AISession) -> Any:
     return select(SessionBranch).where(
         SessionBranch.session_id == session.id, SessionBranch.account_id == session.account_id
     )
-
-
-async def get_branch(db: AsyncSession, session: AISession, branch_id: uuid.UUID) -> SessionBranch:
-    branch = await db.scalar(branches_of(session).where(SessionBranch.id == branch_id))
-    if branch is None:
-        raise NotFound("Branch not found")
-    return branch
 
 
 async def get_message(
@@ -138,7 +130,7 @@ async def fork(
     if body.from_message_id is not None:
         fork_message: SessionMessage | None = await get_message(db, session, body.from_message_id)
     else:
-        active = await get_branch(db, session, session.active_branch_id)  # type: ignore[arg-type]
+        active = await sessions.get_branch(db, session, session.active_branch_id)  # type: ignore[arg-type]
         fork_message = (
             await db.get(SessionMessage, active.head_message_id) if active.head_message_id else None
         )
@@ -158,7 +150,7 @@ async def fork(
         account_id=session.account_id,
         branch_id=parent_id,
         message_id=fork_message.id,
-        step_number=await next_step_number(db, session.id),
+        step_number=await sessions.next_step_number(db, session.id),
         step_type="fork",
         title=f"Fork: {body.fork_reason[:200]}",
         content="\n".join(f"- {o.label}: {o.description}" for o in body.options),
@@ -218,7 +210,7 @@ async def switch(
     db: AsyncSession, principal: Principal, session_id: uuid.UUID, branch_id: uuid.UUID
 ) -> tuple[AISession, SessionBranch, list[SessionBranch]]:
     session = await sessions.get_writable_session(db, principal, session_id, for_update=True)
-    branch = await get_branch(db, session, branch_id)
+    branch = await sessions.get_branch(db, session, branch_id)
     await make_active(db, session, branch)
     since = branch.last_active_at
     others = await db.scalars(
@@ -245,7 +237,7 @@ async def update_branch(
     body: BranchUpdate,
 ) -> SessionBranch:
     session = await sessions.get_writable_session(db, principal, session_id, for_update=True)
-    branch = await get_branch(db, session, branch_id)
+    branch = await sessions.get_branch(db, session, branch_id)
     if body.label is not None:
         branch.label = body.label.strip()
     if body.status is not None and body.status != branch.status:
@@ -281,8 +273,8 @@ async def revive(
     body: ReviveRequest,
 ) -> SessionBranch:
     session = await sessions.get_writable_session(db, principal, session_id, for_update=True)
-    branch = await get_branch(db, session, branch_id)
-    evidence = await get_branch(db, session, body.evidence_from_branch_id)
+    branch = await sessions.get_branch(db, session, branch_id)
+    evidence = await sessions.get_branch(db, session, body.evidence_from_branch_id)
     if branch.status != "dead_end":
         raise Conflict(
             f"Only a dead end can be revived; this branch is {branch.status}",

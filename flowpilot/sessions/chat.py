@@ -473,7 +473,7 @@ class ChatRunner:
             if past.window_start is not None:
                 # Where this prompt's verbatim part began; it never moves back.
                 branch.prompt_window_start = max(branch.prompt_window_start or 0, past.window_start)
-            step_number = await add_usage(db, turn.session_id, usage)
+            step_number = await service.next_step_number(db, turn.session_id, turn_usage=usage)
             step = AISessionStep(
                 session_id=turn.session_id,
                 account_id=turn.account_id,
@@ -552,37 +552,12 @@ async def request_stop(
     await db.flush()
 
 
-def _token_totals(usage: Usage) -> dict[str, Any]:
-    return {
-        "total_input_tokens": AISession.total_input_tokens + usage.input_tokens,
-        "total_output_tokens": AISession.total_output_tokens + usage.output_tokens,
-        "total_cache_read_tokens": AISession.total_cache_read_tokens + usage.cache_read_tokens,
-        "total_cache_write_tokens": AISession.total_cache_write_tokens + usage.cache_write_tokens,
-    }
-
-
-async def add_usage(db: AsyncSession, session_id: uuid.UUID, usage: Usage) -> int:
-    """Add a turn's usage in one atomic UPDATE (no read-modify-write); returns the step number."""
-    result = await db.execute(
-        update(AISession)
-        .where(AISession.id == session_id)
-        .values(
-            **_token_totals(usage),
-            turn_count=AISession.turn_count + 1,
-            step_count=AISession.step_count + 1,
-        )
-        .returning(AISession.step_count)
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.scalar_one())
-
-
 async def add_job_usage(db: AsyncSession, session_id: uuid.UUID, usage: Usage) -> None:
     """Tokens a background job spent for the session (not a turn, not a step)."""
     await db.execute(
         update(AISession)
         .where(AISession.id == session_id)
-        .values(**_token_totals(usage))
+        .values(**service.token_totals(usage))
         .execution_options(synchronize_session=False)
     )
 

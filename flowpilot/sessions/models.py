@@ -91,7 +91,7 @@ class AISession(IdMixin, CreatedMixin, Base):
         "psa_connections.id", "SET NULL", nullable=True
     )
     psa_ticket_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    # Counters: only ever changed by `SET x = x + n` in SQL (see service.add_usage).
+    # Counters: only ever changed by `SET x = x + n` in SQL (see service.next_step_number).
     total_input_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
     total_output_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
     total_cache_read_tokens: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -10,6 +10,7 @@ from sqlalchemy import Select, and_, false, func, literal, or_, select, text, up
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flowpilot.ai.base import Usage
 from flowpilot.auth.models import Team
 from flowpilot.auth.service import Principal, display_names, team_names
 from flowpilot.db.counting import capped_count
@@ -357,6 +358,33 @@ async def message_path(
         .order_by(SessionMessage.depth)
     )
     return list(rows)
+
+
+async def next_step_number(
+    db: AsyncSession, session_id: uuid.UUID, *, turn_usage: Usage | None = None
+) -> int:
+    """The session's next step number, in one atomic UPDATE (no read-modify-write); a chat
+    turn also counts itself and adds its token usage in the same statement."""
+    values: dict[str, Any] = {"step_count": AISession.step_count + 1}
+    if turn_usage is not None:
+        values.update(token_totals(turn_usage), turn_count=AISession.turn_count + 1)
+    result = await db.execute(
+        update(AISession)
+        .where(AISession.id == session_id)
+        .values(**values)
+        .returning(AISession.step_count)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.scalar_one())
+
+
+def token_totals(usage: Usage) -> dict[str, Any]:
+    return {
+        "total_input_tokens": AISession.total_input_tokens + usage.input_tokens,
+        "total_output_tokens": AISession.total_output_tokens + usage.output_tokens,
+        "total_cache_read_tokens": AISession.total_cache_read_tokens + usage.cache_read_tokens,
+        "total_cache_write_tokens": AISession.total_cache_write_tokens + usage.cache_write_tokens,
+    }
 
 
 async def get_branch(

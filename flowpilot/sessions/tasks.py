@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from procrastinate import RetryStrategy
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from flowpilot.ai.base import StructuredRequest
 from flowpilot.guidance.evidence import EVIDENCE_SCHEMA, Evidence, extract, from_model
@@ -34,17 +34,6 @@ INTAKE_SCHEMA: dict[str, Any] = {
     },
     "required": ["problem_domain", "summary", "first_checks"],
 }
-
-
-async def next_step_number(db: Any, session_id: uuid.UUID) -> int:
-    result = await db.execute(
-        update(AISession)
-        .where(AISession.id == session_id)
-        .values(step_count=AISession.step_count + 1)
-        .returning(AISession.step_count)
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.scalar_one())
 
 
 @job_app.task(name="analyse_intake", retry=RetryStrategy(max_attempts=5, exponential_wait=2))
@@ -98,7 +87,7 @@ async def analyse_intake(session_id: str) -> None:
                 session_id=session.id,
                 account_id=session.account_id,
                 branch_id=session.active_branch_id,
-                step_number=await next_step_number(db, session.id),
+                step_number=await sessions.next_step_number(db, session.id),
                 step_type="intake_analysis",
                 title=f"Intake: {data.get('problem_domain', 'General')}",
                 content="\n".join(f"- {c}" for c in checks),
