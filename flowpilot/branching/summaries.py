@@ -173,11 +173,20 @@ async def sibling_summaries(
     return out
 
 
+# Sibling summaries in a prompt's volatile tail (it is re-sent uncached every turn): the
+# conclusions first (ruled out, solved), then the newest other branches.
+SIBLINGS_SHOWN = 12
+CONCLUDED_FIRST = {"dead_end": 0, "solved": 1}
+
+
 def siblings_block(siblings: list[SiblingSummary]) -> str:
     if not siblings:
         return ""
+    newest_first = list(reversed(siblings))  # given in branch order
+    ranked = sorted(newest_first, key=lambda s: CONCLUDED_FIRST.get(s.status, 2))
+    shown = ranked[:SIBLINGS_SHOWN]
     lines = ["Other hypotheses in this session (summaries; do not repeat what was ruled out):"]
-    for s in siblings:
+    for s in shown:
         tried = "; ".join(s.tried) if s.tried else "nothing yet"
         if s.status == "dead_end":
             lines.append(f"- RULED OUT: {s.label}. {s.concluded}. Tried: {tried}")
@@ -185,6 +194,8 @@ def siblings_block(siblings: list[SiblingSummary]) -> str:
             lines.append(f"- {s.label} [{s.status}]: {s.concluded}. Tried: {tried}")
         if s.artifacts:
             lines.append("  Key artifacts: " + "; ".join(s.artifacts[:3]))
+    if len(siblings) > len(shown):
+        lines.append(f"- (and {len(siblings) - len(shown)} more branches, not shown)")
     return "\n".join(lines)
 
 

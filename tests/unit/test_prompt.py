@@ -135,3 +135,21 @@ def test_next_turn_extends_the_previous_prefix() -> None:
     first = _build(_history(3), [LIVE])
     second = _build(_history(5), [LIVE])
     assert second.history[: len(first.history) - 1] == first.history[:-1]
+
+
+def test_sibling_summaries_in_the_volatile_tail_are_capped_conclusions_first() -> None:
+    from flowpilot.branching.summaries import SIBLINGS_SHOWN, siblings_block
+
+    many = [
+        SiblingSummary(label=f"Hypothesis {i}", status="active", tried=[], concluded="open")
+        for i in range(40)
+    ]
+    many[3] = SiblingSummary(
+        label="Stale DNS record", status="dead_end", tried=["ipconfig /flushdns"], concluded="no"
+    )
+    block = siblings_block(many)
+    lines = [line for line in block.splitlines() if line.startswith("- ")]
+    assert len(lines) == SIBLINGS_SHOWN + 1
+    assert lines[0].startswith("- RULED OUT: Stale DNS record")  # conclusions always shown
+    assert "Hypothesis 39" in block and "Hypothesis 0 " not in block  # then the newest
+    assert lines[-1] == f"- (and {40 - SIBLINGS_SHOWN} more branches, not shown)"
