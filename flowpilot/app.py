@@ -34,6 +34,7 @@ from flowpilot.logs import (
     RequestIdMiddleware,
     configure_logging,
 )
+from flowpilot.privacy.router import router as privacy_router
 from flowpilot.resolutions.router import router as outputs_router
 from flowpilot.sessions.router import router as sessions_router
 from flowpilot.uploads.router import router as uploads_router
@@ -108,6 +109,7 @@ def create_app(
         library_router,
         integrations_router,
         audit_router,
+        privacy_router,
     ):
         app.include_router(router)
     _add_health(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -55,6 +56,9 @@ class OpenAIProvider:
         self.limit_param = (
             "max_completion_tokens" if is_openai_api(str(self.client.base_url)) else "max_tokens"
         )
+        # A model on this MSP's own network (Ollama, vLLM on a private address): text sent to
+        # it does not leave, so client identifiers need not be hidden from it.
+        self.is_local = is_private_host(self.client.base_url.host)
 
     def build_messages(self, request: ChatRequest) -> list[dict[str, Any]]:
         system = "\n\n".join(outbound(b.text, self.redact) for b in request.system)
@@ -175,3 +179,15 @@ def _usage(usage: Any) -> Usage:
         output_tokens=usage.completion_tokens or 0,
         cache_read_tokens=cached,
     )
+
+
+def is_private_host(host: str) -> bool:
+    """localhost, *.local / *.lan names and loopback, private or link-local addresses."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith((".local", ".lan", ".internal", ".localhost")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_private or address.is_loopback or address.is_link_local

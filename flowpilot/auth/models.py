@@ -23,10 +23,18 @@ ROLES = ("engineer", "lead", "admin")
 
 class Account(IdMixin, CreatedMixin, Base):
     __tablename__ = "accounts"
-    __table_args__ = (CheckConstraint(f"plan IN {PLANS}", name="plan"),)
+    __table_args__ = (
+        CheckConstraint(f"plan IN {PLANS}", name="plan"),
+        CheckConstraint("ai_redaction IN ('secrets', 'identifiers')", name="ai_redaction"),
+    )
 
     name: Mapped[str] = mapped_column(String(200), unique=True)
     plan: Mapped[str] = mapped_column(String(20), default="free")
+    # What is hidden from a cloud model: "secrets" (keys, passwords, tokens) always; with
+    # "identifiers" also the client's names, people, e-mail, phone, IPs, hosts, tickets.
+    ai_redaction: Mapped[str] = mapped_column(
+        String(20), default="secrets", server_default="secrets"
+    )
 
 
 class Team(IdMixin, CreatedMixin, Base):

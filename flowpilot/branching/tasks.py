@@ -17,8 +17,9 @@ from flowpilot.branching.summaries import (
 )
 from flowpilot.jobs.app import job_app
 from flowpilot.jobs.runtime import runtime, structured_or_skip
+from flowpilot.privacy import service as privacy
 from flowpilot.sessions import history
-from flowpilot.sessions.models import SessionBranch
+from flowpilot.sessions.models import AISession, SessionBranch
 
 SUMMARY_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -77,8 +78,12 @@ async def summarize_branch(branch_id: str) -> None:
             offline_compose=lambda: compose_summary(branch, steps, artifacts),
         )
         read_state = (branch.head_message_id, branch.status, branch.status_changed_at)
+        session = await db.get(AISession, branch.session_id)
+        if session is None:
+            return
+        provider, vault = await privacy.guarded(db, rt.provider, session)
     # The model is asked with the reading session closed: no connection or lock held.
-    result = await structured_or_skip(rt.provider, request)
+    result = await structured_or_skip(provider, request)
     if result is None:
         return
     data = result.data
@@ -86,6 +91,7 @@ async def summarize_branch(branch_id: str) -> None:
         current = await db.get(SessionBranch, uuid.UUID(branch_id), with_for_update=True)
         if current is None:
             return
+        await privacy.remember(db, current.session_id, current.account_id, vault)
         current.context_summary = {
             "tried": [str(t) for t in data.get("tried", [])][:8],
             "concluded": str(data.get("concluded", "")),

@@ -12,6 +12,7 @@ from flowpilot.integrations.models import (
     SmtpSettings,
 )
 from flowpilot.library.models import LibraryEntry
+from flowpilot.privacy.models import RedactionEntry
 from flowpilot.resolutions.models import (
     ResolutionOutputVersion,
     ResolutionPushLog,
@@ -34,6 +35,7 @@ __all__ = [
     "LoginAttempt",
     "PsaConnection",
     "PsaPersonMapping",
+    "RedactionEntry",
     "SmtpSettings",
     "ResolutionOutputVersion",
     "ResolutionPushLog",

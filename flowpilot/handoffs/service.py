@@ -26,6 +26,7 @@ from flowpilot.handoffs.record import (
 )
 from flowpilot.handoffs.schemas import Assessment, Briefing, HandoffCreateRequest
 from flowpilot.jobs.defer import defer
+from flowpilot.privacy import service as privacy
 from flowpilot.sessions import service as sessions
 from flowpilot.sessions.models import AISession, SessionBranch
 
@@ -97,6 +98,7 @@ async def preview(
     snapshot = await build_snapshot(db, session, waiting_on=waiting_on, notes=notes)
     if intent != "escalate":
         return snapshot, None, None
+    provider, _ = await privacy.guarded(db, provider, session)
     await end_reads(db)
     data, text = await assess(provider, snapshot)
     return snapshot, data, text
@@ -137,6 +139,7 @@ async def create_handoff(
         else:
             # The model is asked with no transaction open and no row locked; the session is
             # locked and checked again afterwards (someone may have handed it off meanwhile).
+            provider, _ = await privacy.guarded(db, provider, session)
             await end_reads(db)
             data, text = await assess(provider, snapshot)
     session = await sessions.get_writable_session(db, principal, session_id, for_update=True)
@@ -296,6 +299,7 @@ async def briefing(
         "assessment": handoff.ai_assessment_data,
     }
     snapshot = handoff.snapshot
+    provider, _ = await privacy.guarded(db, provider, session)
     await end_reads(db)
     try:
         written = await call_structured(

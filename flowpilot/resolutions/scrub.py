@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,11 +16,13 @@ IPV4 = re.compile(
 )
 IPV6 = re.compile(r"\b(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{1,4}\b", re.I)
 # Phone numbers written as phone numbers (+44 …, (555) …, "call 0161 …"), not builds or ranges.
+# (A full stop may end the sentence after the number; a dot and more digits is a version.)
 PHONE = re.compile(
-    r"(?<![\w.-])\+\d[\d ()./-]{7,}\d(?![\w.-])|(?<![\w.-])\(\d{2,5}\)\s?\d[\d .-]{5,}\d(?![\w.-])"
+    r"(?<![\w.-])\+\d[\d ()./-]{7,}\d(?![\w-]|\.\w)"
+    r"|(?<![\w.-])\(\d{2,5}\)\s?\d[\d .-]{5,}\d(?![\w-]|\.\w)"
 )
 PHONE_AFTER_WORD = re.compile(
-    r"\b((?:call|phone|tel|mobile|cell|ring)[:.]?\s+)(\+?\d[\d ()./-]{7,}\d)(?![\w.-])", re.I
+    r"\b((?:call|phone|tel|mobile|cell|ring)[:.]?\s+)(\+?\d[\d ()./-]{7,}\d)(?![\w-]|\.\w)", re.I
 )
 UNC = re.compile(r"\\\\[\w.$-]+(?:\\[\w.$-]+)*")
 # Internal DNS names and the client's own domains (vendor domains such as microsoft.com stay).
@@ -93,12 +96,19 @@ def without_placeholders(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def scrub(text: str, ids: Identifiers) -> Scrubbed:
+# Given (kind, the text found), what replaces it: by default a generic marker ("<host>"); the
+# AI privacy vault gives a stable, reversible placeholder per value ("[HOST_2]").
+Marker = Callable[[str, str], str]
+
+
+def scrub(text: str, ids: Identifiers, mark: Marker | None = None) -> Scrubbed:
     out = Scrubbed(text)
 
     def sub(pattern: re.Pattern[str], label: str, repl: str | None = None) -> None:
         def replace(m: re.Match[str]) -> str:
             out.removed[label] += 1
+            if mark is not None:
+                return mark(label, m.group(0))
             return repl if repl is not None else f"<{label}>"
 
         out.text = pattern.sub(replace, out.text)
@@ -118,7 +128,7 @@ def scrub(text: str, ids: Identifiers) -> Scrubbed:
         if sum(c.isdigit() for c in number) < 9:
             return number
         out.removed["phone"] += 1
-        return "<phone>"
+        return mark("phone", number) if mark is not None else "<phone>"
 
     out.text = PHONE.sub(lambda m: phone(m.group(0)), out.text)
     out.text = PHONE_AFTER_WORD.sub(lambda m: m.group(1) + phone(m.group(2)), out.text)
@@ -127,7 +137,7 @@ def scrub(text: str, ids: Identifiers) -> Scrubbed:
         if NOT_HOSTS.match(m.group(0)):
             return m.group(0)
         out.removed["host"] += 1
-        return "<host>"
+        return mark("host", m.group(0)) if mark is not None else "<host>"
 
     out.text = HOST_NAME.sub(host, out.text)
 
@@ -135,7 +145,7 @@ def scrub(text: str, ids: Identifiers) -> Scrubbed:
         if NOT_HOSTS.match(m.group(2)):
             return m.group(0)
         out.removed["host"] += 1
-        return f"{m.group(1)}<host>"
+        return m.group(1) + (mark("host", m.group(2)) if mark is not None else "<host>")
 
     out.text = NAMED_HOST.sub(named, out.text)
     return out

@@ -29,6 +29,7 @@ from flowpilot.integrations.psa.registry import ADAPTERS, KB_VENDORS, can_close_
 from flowpilot.jobs.defer import defer
 from flowpilot.library import service as library
 from flowpilot.library.models import LibraryEntry
+from flowpilot.privacy import service as privacy
 from flowpilot.resolutions.compose import COMPOSERS, identifiers, symptom_title
 from flowpilot.resolutions.models import (
     OUTPUT_TYPES,
@@ -129,7 +130,9 @@ async def build_record(db: AsyncSession, session: AISession) -> dict[str, Any]:
         if says_fixed(m.content)
     ]
     evidence = merge_all([Evidence.from_dict(m.meta.get("evidence")) for m in messages])
-    ids = Identifiers.of(session.intake or {}, await account_companies(db, session.account_id))
+    ids = Identifiers.of(
+        session.intake or {}, await sessions.account_companies(db, session.account_id)
+    )
     return {
         **snapshot,
         "evidence": {
@@ -147,18 +150,6 @@ async def build_record(db: AsyncSession, session: AISession) -> dict[str, Any]:
         "reports": reports,
         "fixed_reports": fixed[-2:],
     }
-
-
-async def account_companies(db: AsyncSession, account_id: uuid.UUID) -> list[str]:
-    """The client companies this account's PSA tickets name (scrubbed from KB articles)."""
-    company = AISession.intake["psa_ticket"]["company"].astext
-    rows = await db.scalars(
-        select(company)
-        .where(AISession.account_id == account_id, company.isnot(None), company != "")
-        .distinct()
-        .limit(2000)
-    )
-    return [str(r) for r in rows]
 
 
 def engineer_seconds(intervals: list[WorkInterval], names: dict[uuid.UUID, str]) -> dict[str, int]:
@@ -234,9 +225,10 @@ async def generate(
     documents (else [] is returned)."""
     status_before = session.status
     record = await build_record(db, session)
+    sender, vault = await privacy.guarded(db, provider, session)
     await end_reads(db)
     try:
-        written = await asyncio.gather(*[_write_one(provider, t, record) for t in OUTPUT_TYPES])
+        written = await asyncio.gather(*[_write_one(sender, t, record) for t in OUTPUT_TYPES])
     except ProviderError as exc:
         raise ProviderFailed(f"Could not write the documents: {exc.detail}") from exc
     await db.refresh(session, with_for_update={"key_share": True})
@@ -248,6 +240,7 @@ async def generate(
     existing = {o.output_type: o for o in await db.scalars(outputs_of(session).with_for_update())}
     if only_if_none and existing:
         return []
+    await privacy.remember(db, session.id, session.account_id, vault)
     out = []
     for output_type, data, content in written:
         current = existing.get(output_type)
@@ -623,7 +616,9 @@ async def publish_to_library(
     """The reviewed article into the account's library, scrubbed again (an edit may have put
     a client name back); it is then retrieved like a playbook, under its symptom title."""
     data = output.structured_data or {}
-    ids = Identifiers.of(session.intake or {}, await account_companies(db, session.account_id))
+    ids = Identifiers.of(
+        session.intake or {}, await sessions.account_companies(db, session.account_id)
+    )
     clean = scrub(text, ids).text
     title = without_placeholders(
         scrub(str(data.get("title") or symptom_title(session.problem_summary)), ids).text

@@ -39,6 +39,8 @@ from flowpilot.guidance.evidence import Evidence, extract, merge_all
 from flowpilot.guidance.plan import Earlier, GuidePlan, build_plan
 from flowpilot.jobs.defer import defer
 from flowpilot.library.retrieval import library_index
+from flowpilot.privacy import service as privacy
+from flowpilot.privacy.vault import Vault
 from flowpilot.sessions import service
 from flowpilot.sessions.history import (
     History,
@@ -283,7 +285,7 @@ class ChatRunner:
         """Yields {'event': …, 'data': …} dicts: delta* then done, or error."""
         started = time.monotonic()
         try:
-            request, past = await self._build_request(turn)
+            request, past, provider, vault = await self._build_request(turn)
         except Exception:
             log.exception("prompt_build_failed", session_id=str(turn.session_id))
             yield _error("Could not prepare the request. Try again.", "internal_error", turn)
@@ -292,7 +294,9 @@ class ChatRunner:
         completed: Completed | None = None
         last_check = time.monotonic()
         suggestions = ForkOptionsFilter()
-        stream = self.provider.stream_chat(request)
+        # A cloud model gets the session's client identifiers as placeholders when the account
+        # asks for it; what streams back is restored.
+        stream = provider.stream_chat(request)
         try:
             async for event in stream:
                 if isinstance(event, Completed):
@@ -330,7 +334,7 @@ class ChatRunner:
             return
         latency_ms = int((time.monotonic() - started) * 1000)
         plan = request.guide if isinstance(request.guide, GuidePlan) else None
-        reply, step = await self._save_reply(turn, text, completed, latency_ms, plan, past)
+        reply, step = await self._save_reply(turn, text, completed, latency_ms, plan, past, vault)
         yield {
             "event": "done",
             "data": {"assistant_message": reply, "step": step, "usage": completed.usage},
@@ -345,7 +349,9 @@ class ChatRunner:
             )
         return bool(flag)
 
-    async def _build_request(self, turn: Turn) -> tuple[ChatRequest, History]:
+    async def _build_request(
+        self, turn: Turn
+    ) -> tuple[ChatRequest, History, ChatProvider, Vault | None]:
         async with self.maker() as db:
             session = await db.get(AISession, turn.session_id)
             assert session is not None and session.account_id == turn.account_id
@@ -395,7 +401,8 @@ class ChatRunner:
                 intake=session.intake,
                 attachments=attachments,
             )
-            return request, past
+            provider, vault = await privacy.guarded(db, self.provider, session)
+            return request, past, provider, vault
 
     async def _attach_images(
         self, db: AsyncSession, turn: Turn, history: list[ChatMessage]
@@ -434,6 +441,7 @@ class ChatRunner:
         latency_ms: int,
         plan: GuidePlan | None,
         past: History,
+        vault: Vault | None = None,
     ) -> tuple[SessionMessage, AISessionStep]:
         usage = completed.usage
         meta = {k: v for k, v in completed.meta.items() if v is not None}
@@ -497,6 +505,7 @@ class ChatRunner:
             await db.flush()
             await queue_summary(db, turn.branch_id)
             await queue_chunk_digests(db, reply, [c.last_message_id for c in past.unstored])
+            await privacy.remember(db, turn.session_id, turn.account_id, vault)
             await db.commit()
             return reply, step
 

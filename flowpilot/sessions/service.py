@@ -475,3 +475,15 @@ async def report_step(
         )
     await db.flush()
     return step
+
+
+async def account_companies(db: AsyncSession, account_id: uuid.UUID) -> list[str]:
+    """The client companies this account's PSA tickets name (scrubbed from KB articles)."""
+    company = AISession.intake["psa_ticket"]["company"].astext
+    rows = await db.scalars(
+        select(company)
+        .where(AISession.account_id == account_id, company.isnot(None), company != "")
+        .distinct()
+        .limit(2000)
+    )
+    return [str(r) for r in rows]

@@ -14,6 +14,7 @@ from flowpilot.guidance.evidence import EVIDENCE_SCHEMA, Evidence, extract, from
 from flowpilot.jobs.app import job_app
 from flowpilot.jobs.runtime import runtime, structured_or_skip
 from flowpilot.library import retrieval as library
+from flowpilot.privacy import service as privacy
 from flowpilot.sessions import history
 from flowpilot.sessions import service as sessions
 from flowpilot.sessions.chat import OPEN_SUGGESTIONS_READ, add_job_usage
@@ -57,6 +58,7 @@ async def analyse_intake(session_id: str) -> None:
             "first_checks": [s["title"] for s in (hits[0].entry.steps[:3] if hits else [])],
             "playbooks": [h.entry.slug for h in hits],
         }
+        provider, vault = await privacy.guarded(db, rt.provider, session)
     request = StructuredRequest(
         system="Classify an IT support problem for an MSP service desk.",
         prompt=f"Problem: {problem}\nIntake: {intake}",
@@ -64,7 +66,7 @@ async def analyse_intake(session_id: str) -> None:
         name="intake_analysis",
         offline_compose=lambda: offline,
     )
-    result = await structured_or_skip(rt.provider, request)
+    result = await structured_or_skip(provider, request)
     if result is None:
         return
     data = result.data
@@ -73,6 +75,7 @@ async def analyse_intake(session_id: str) -> None:
         session = await db.get(AISession, uuid.UUID(session_id))
         if session is None:
             return
+        await privacy.remember(db, session.id, session.account_id, vault)
         if session.active_branch_id is not None:
             await db.execute(
                 select(SessionBranch.id)
@@ -142,6 +145,10 @@ async def run_evidence_extraction(message_id: str) -> None:
         if row is None or row.role != "user" or row.meta.get("evidence_source") == "model":
             return
         content, session_id, branch_id = row.content, row.session_id, row.branch_id
+        owner = await db.get(AISession, session_id)
+        if owner is None:
+            return
+        provider, vault = await privacy.guarded(db, rt.provider, owner)
         open_steps = [
             (s.id, s.title)
             for s in await db.scalars(
@@ -165,7 +172,7 @@ async def run_evidence_extraction(message_id: str) -> None:
         offline_compose=lambda: extract(content).as_dict(),
         max_tokens=900,
     )
-    result = await structured_or_skip(rt.provider, request, message_id=message_id)
+    result = await structured_or_skip(provider, request, message_id=message_id)
     if result is None:
         return
     found = from_model(result.data)
@@ -173,6 +180,7 @@ async def run_evidence_extraction(message_id: str) -> None:
         row = await db.get(SessionMessage, uuid.UUID(message_id), with_for_update=True)
         if row is None:
             return
+        await privacy.remember(db, row.session_id, row.account_id, vault)
         stored = Evidence.from_dict(row.meta.get("evidence"))
         row.meta = {
             **row.meta,

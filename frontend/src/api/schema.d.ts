@@ -4,6 +4,24 @@
  */
 
 export interface paths {
+    "/api/v1/ai-privacy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Privacy */
+        get: operations["get_privacy_api_v1_ai_privacy_get"];
+        /** Put Privacy */
+        put: operations["put_privacy_api_v1_ai_privacy_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ai-sessions": {
         parameters: {
             query?: never;
@@ -430,6 +448,23 @@ export interface paths {
         };
         /** Output Versions */
         get: operations["output_versions_api_v1_ai_sessions__session_id__outputs__output_id__versions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ai-sessions/{session_id}/redactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Redactions */
+        get: operations["get_redactions_api_v1_ai_sessions__session_id__redactions_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1178,6 +1213,21 @@ export interface components {
              * @enum {string}
              */
             plan: "free" | "pro" | "team" | "enterprise";
+        };
+        /**
+         * AiPrivacy
+         * @description secrets: keys, passwords and tokens are masked before a cloud model sees a prompt
+         *     (always). identifiers: also the client's and contact's names, the account's PSA
+         *     companies, e-mail addresses, phone numbers, IP addresses, internal host and domain names,
+         *     UNC paths and ticket numbers, as stable placeholders per session ([CLIENT_1], [HOST_2]),
+         *     restored in what the engineer sees. A model on a private address is exempt.
+         */
+        AiPrivacy: {
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "secrets" | "identifiers";
         };
         /** AllResolutionOutputsResponse */
         AllResolutionOutputsResponse: {
@@ -2572,6 +2622,15 @@ export interface components {
              */
             total_capped: boolean;
         };
+        /** RedactionOut */
+        RedactionOut: {
+            /** Kind */
+            kind: string;
+            /** Original */
+            original: string;
+            /** Placeholder */
+            placeholder: string;
+        };
         /** ResolutionOutputEditRequest */
         ResolutionOutputEditRequest: {
             /** Edited Content */
@@ -2804,6 +2863,18 @@ export interface components {
              * @default false
              */
             total_capped: boolean;
+        };
+        /** SessionRedactions */
+        SessionRedactions: {
+            /** Applies */
+            applies: boolean;
+            /** Entries */
+            entries: components["schemas"]["RedactionOut"][];
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "secrets" | "identifiers";
         };
         /** SessionTimeResponse */
         SessionTimeResponse: {
@@ -3232,6 +3303,122 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    get_privacy_api_v1_ai_privacy_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AiPrivacy"];
+                };
+            };
+            /** @description Not signed in, or the sign-in expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    put_privacy_api_v1_ai_privacy_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AiPrivacy"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AiPrivacy"];
+                };
+            };
+            /** @description Not signed in, or the sign-in expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The object's state does not allow this now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
     list_sessions_api_v1_ai_sessions_get: {
         parameters: {
             query?: {
@@ -5196,6 +5383,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OutputVersion"][];
+                };
+            };
+            /** @description Not signed in, or the sign-in expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object in your account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    get_redactions_api_v1_ai_sessions__session_id__redactions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionRedactions"];
                 };
             };
             /** @description Not signed in, or the sign-in expired */

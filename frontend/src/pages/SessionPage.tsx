@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import { AlertTriangle, ArrowLeft, GitBranch, RotateCcw, Share2 } from "lucide-react";
 import { api, type ForkSuggestion, type Handoff, type Message, type Session, type SessionStatus, type SessionTime, type Step } from "../api/client";
+import { PrivacyNote } from "../components/session/PrivacyNote";
 import { BriefingPanel } from "../components/handoffs/BriefingPanel";
 import { HandoffHistory } from "../components/handoffs/HandoffHistory";
 import { HandoffModal } from "../components/handoffs/HandoffModal";
@@ -184,6 +185,7 @@ export function SessionPage({ id }: { id: string }) {
             <dd data-testid="usage">{tokens(session.usage.input_tokens)} / {tokens(session.usage.output_tokens)} / {tokens(session.usage.cache_read_tokens)}</dd>
           </div>
         </dl>
+        <PrivacyNote sessionId={id} refreshKey={messages.length} />
         {(session.status === "resolved" || session.status === "closed") && (
           <ResolutionOutputPanel sessionId={id} canWrite={session.can_write} ticket={ticketLink(session)} />
         )}

@@ -1,4 +1,5 @@
 import type { Me } from "../api/client";
+import { AiPrivacySection } from "../components/settings/AiPrivacySection";
 import { AuditSection } from "../components/settings/AuditSection";
 import { HuduSection } from "../components/settings/HuduSection";
 import { PeopleSection } from "../components/settings/PeopleSection";
@@ -14,6 +15,7 @@ export function SettingsPage({ me }: { me: Me }) {
       <PsaConnectionsSection />
       <SmtpSection defaultTestAddress={me.email} />
       <HuduSection />
+      <AiPrivacySection />
       <AuditSection />
     </div>
   );
