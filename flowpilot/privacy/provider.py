@@ -30,7 +30,8 @@ class RedactingProvider:
         self.vault = vault
         self.name = inner.name
         self.model = inner.model
-        self.supports_images = inner.supports_images
+        # A screenshot cannot be redacted: it is read locally (OCR) instead.
+        self.supports_images = False
         self.reads_history = getattr(inner, "reads_history", True)
 
     def redact_request(self, request: ChatRequest) -> ChatRequest:

@@ -387,7 +387,8 @@ class ChatRunner:
                 earlier=_earlier(past, older, fork_depth),
             )
             window = _as_chat(past.window)
-            await self._attach_images(db, turn, window)
+            provider, vault = await privacy.guarded(db, self.provider, session)
+            await self._attach_images(db, turn, window, provider)
             builder = BranchAwarePromptBuilder(max_tokens=self.settings.ai_max_output_tokens)
             request = builder.build(
                 title=session.title,
@@ -401,14 +402,14 @@ class ChatRunner:
                 intake=session.intake,
                 attachments=attachments,
             )
-            provider, vault = await privacy.guarded(db, self.provider, session)
             return request, past, provider, vault
 
     async def _attach_images(
-        self, db: AsyncSession, turn: Turn, history: list[ChatMessage]
+        self, db: AsyncSession, turn: Turn, history: list[ChatMessage], provider: ChatProvider
     ) -> None:
-        """Screenshots attached to this turn go to a vision model directly (once)."""
-        if self.storage is None or not self.provider.supports_images or not history:
+        """Screenshots attached to this turn go to a vision model directly (once); never to a
+        cloud model the session's client identifiers are hidden from."""
+        if self.storage is None or not provider.supports_images or not history:
             return
         message = await db.get(SessionMessage, turn.user_message_id)
         ids = [

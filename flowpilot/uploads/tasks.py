@@ -12,6 +12,8 @@ from procrastinate import JobContext, RetryStrategy
 from flowpilot.ai.base import ChatProvider, ImagePart, ProviderError, StructuredRequest
 from flowpilot.jobs.app import job_app
 from flowpilot.jobs.runtime import runtime
+from flowpilot.privacy import service as privacy
+from flowpilot.sessions.models import AISession
 from flowpilot.uploads import analysis
 from flowpilot.uploads.models import FileUpload
 
@@ -168,9 +170,14 @@ async def run_description(upload_id: str, attempt: int = 1) -> None:
         upload = await db.get(FileUpload, uuid.UUID(upload_id))
         if upload is None or upload.description_status == "done":
             return
+        session = await db.get(AISession, upload.session_id)
+        if session is None:
+            return
+        # Log lines name hosts, addresses and people: hidden like chat when the account says.
+        provider, _ = await privacy.guarded(db, rt.provider, session)
     try:
         data = await rt.storage.get(upload.storage_key)
-        result = await describe(rt.provider, upload, data, limit_seconds)
+        result = await describe(provider, upload, data, limit_seconds)
     except analysis.AnalysisTimeout as exc:
         await _record_failure(upload_id, attempt, str(exc), final=True)
         log.warning("upload_description_timed_out", upload_id=upload_id, error=str(exc))

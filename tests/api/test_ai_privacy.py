@@ -178,3 +178,36 @@ def test_placeholders_cut_across_streamed_pieces_are_restored() -> None:
 )
 def test_models_on_private_addresses_count_as_local(host: str, local: bool) -> None:
     assert is_private_host(host) is local
+
+
+async def test_log_uploads_are_read_with_the_same_placeholders(
+    client: httpx.AsyncClient, tenant: Tenant, provider: CloudModel, app: Any
+) -> None:
+    from flowpilot.uploads.tasks import run_description
+
+    await client.put(
+        "/api/v1/ai-privacy", json={"level": "identifiers"}, headers=tenant.admin.headers
+    )
+    h = tenant.engineer.headers
+    sid = (
+        await client.post("/api/v1/ai-sessions", json={"problem_summary": PROBLEM}, headers=h)
+    ).json()["id"]
+    log = b"Error: DNS lookup for fs01.acme.local failed on SRV-DC01 (10.20.30.40)\n" * 5
+    r = await client.post(
+        f"/api/v1/ai-sessions/{sid}/uploads",
+        files=[("files", ("dns.log", log, "text/plain"))],
+        headers=h,
+    )
+    assert r.status_code == 201, r.text
+    set_runtime(
+        Runtime(
+            sessionmaker=app.state.sessionmaker,
+            provider=provider,
+            settings=app.state.settings,
+            storage=app.state.storage,
+        )
+    )
+    await run_description(r.json()[0]["id"])
+    sent = provider.sent[-1]
+    assert "dns.log" in sent or "DNS" in sent
+    assert not [s for s in ("SRV-DC01", "10.20.30.40", "fs01.acme.local") if s in sent]
