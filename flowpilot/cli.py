@@ -132,6 +132,9 @@ def serve(
             # and the audit trail key on the client address).
             proxy_headers=bool(settings.trusted_proxies.strip()),
             forwarded_allow_ips=settings.trusted_proxies or "",
+            # An open answer stream must not hold a stop for its whole reply: after this, open
+            # connections are closed (the engineer's message is saved; Retry asks again).
+            timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         )
     finally:
         if child is not None:

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     # event loop); off: in the server's own process, as tests and `create_app` do.
     worker_process: bool = Field(default=True, alias="FLOWPILOT_WORKER_PROCESS")
     worker_concurrency: int = Field(default=2, ge=1, alias="FLOWPILOT_WORKER_CONCURRENCY")
+    # How long `serve` lets open requests (answer streams) finish when told to stop.
+    shutdown_grace_seconds: int = Field(default=3, ge=0, alias="FLOWPILOT_SHUTDOWN_GRACE_SECONDS")
     storage_url: str | None = Field(default=None, alias="FLOWPILOT_STORAGE_URL")
     s3_endpoint_url: str | None = Field(default=None, alias="FLOWPILOT_S3_ENDPOINT_URL")
     s3_access_key_id: str | None = Field(default=None, alias="FLOWPILOT_S3_ACCESS_KEY_ID")

@@ -3,6 +3,7 @@ restarted, and stopping the server stops the worker too."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -56,6 +57,8 @@ def server(worker_id: str, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[by
         "FLOWPILOT_DATA_DIR": str(tmp_path),
         "FLOWPILOT_LOG_LEVEL": "WARNING",
         "FLOWPILOT_DB_POOL_SIZE": "2",
+        # Slow offline answers: a stream is still open when the server is told to stop.
+        "FLOWPILOT_OFFLINE_STREAM_DELAY_MS": "60",
     }
     process = subprocess.Popen(
         [
@@ -137,3 +140,35 @@ def _zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
     except FileNotFoundError:
         return True
+
+
+def test_serve_stops_within_5_s_of_sigint_with_an_answer_streaming(
+    server: tuple[subprocess.Popen[bytes], str],
+) -> None:
+    process, url = server
+    token = httpx.post(
+        f"{url}/api/v1/auth/login", json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
+    ).json()["access_token"]
+    h = {"Authorization": f"Bearer {token}"}
+    sid = httpx.post(
+        f"{url}/api/v1/ai-sessions", json={"problem_summary": "Outlook prompts"}, headers=h
+    ).json()["id"]
+    with (
+        httpx.Client(timeout=30) as client,
+        client.stream(
+            "POST",
+            f"{url}/api/v1/ai-sessions/{sid}/messages",
+            json={"content": "Outlook keeps asking for the password since this morning"},
+            headers={**h, "Accept": "text/event-stream"},
+        ) as stream,
+    ):
+        lines = stream.iter_lines()
+        while "event: delta" not in next(lines):
+            pass  # the answer is streaming (slowly: FLOWPILOT_OFFLINE_STREAM_DELAY_MS)
+        started = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        with contextlib.suppress(httpx.HTTPError):
+            for _ in lines:  # the server closes the stream when it stops
+                pass
+        process.wait(timeout=10)
+        assert time.monotonic() - started < 5
