@@ -34,6 +34,7 @@ from flowpilot.logs import (
     RequestIdMiddleware,
     configure_logging,
 )
+from flowpilot.metrics import install_metrics
 from flowpilot.privacy.router import router as privacy_router
 from flowpilot.resolutions.router import router as outputs_router
 from flowpilot.sessions.router import router as sessions_router
@@ -94,6 +95,7 @@ def create_app(
         large_suffixes=("/uploads",),
     )
     app.add_middleware(SecurityHeadersMiddleware)
+    install_metrics(app, settings.metrics_token)
     app.add_middleware(RequestIdMiddleware)
     for router in (
         auth_router,

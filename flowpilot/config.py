@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     # event loop); off: in the server's own process, as tests and `create_app` do.
     worker_process: bool = Field(default=True, alias="FLOWPILOT_WORKER_PROCESS")
     worker_concurrency: int = Field(default=2, ge=1, alias="FLOWPILOT_WORKER_CONCURRENCY")
+    # GET /metrics needs this as a bearer token; without one it answers loopback callers only.
+    metrics_token: str | None = Field(default=None, alias="FLOWPILOT_METRICS_TOKEN")
     # How long `serve` lets open requests (answer streams) finish when told to stop.
     shutdown_grace_seconds: int = Field(default=3, ge=0, alias="FLOWPILOT_SHUTDOWN_GRACE_SECONDS")
     storage_url: str | None = Field(default=None, alias="FLOWPILOT_STORAGE_URL")

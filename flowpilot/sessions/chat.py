@@ -20,6 +20,7 @@ import structlog
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from flowpilot import metrics
 from flowpilot.ai.base import (
     ChatMessage,
     ChatProvider,
@@ -290,10 +291,27 @@ class ChatRunner:
             log.exception("prompt_build_failed", session_id=str(turn.session_id))
             yield _error("Could not prepare the request. Try again.", "internal_error", turn)
             return
+        metrics.ACTIVE_STREAMS.inc()
+        try:
+            async for item in self._relay(turn, request, past, provider, vault, started):
+                yield item
+        finally:
+            metrics.ACTIVE_STREAMS.dec()
+
+    async def _relay(
+        self,
+        turn: Turn,
+        request: ChatRequest,
+        past: History,
+        provider: ChatProvider,
+        vault: Vault | None,
+        started: float,
+    ) -> AsyncIterator[dict[str, Any]]:
         parts: list[str] = []
         completed: Completed | None = None
         last_check = time.monotonic()
         suggestions = ForkOptionsFilter()
+        first = True
         # A cloud model gets the session's client identifiers as placeholders when the account
         # asks for it; what streams back is restored.
         stream = provider.stream_chat(request)
@@ -306,6 +324,11 @@ class ChatRunner:
                 if not visible:
                     continue
                 parts.append(visible)
+                if first:
+                    first = False
+                    metrics.FIRST_TOKEN_SECONDS.labels(self.provider.name).observe(
+                        time.monotonic() - started
+                    )
                 yield {"event": "delta", "data": {"text": visible}}
                 if time.monotonic() - last_check >= STOP_POLL_SECONDS:
                     last_check = time.monotonic()
@@ -315,6 +338,7 @@ class ChatRunner:
                         completed = Completed(usage=Usage(), meta={"stopped": True})
                         break
         except ProviderError as exc:
+            metrics.PROVIDER_ERRORS.labels(self.provider.name).inc()
             log.warning(
                 "provider_failed", provider=self.provider.name, detail=exc.detail, status=exc.status
             )
@@ -333,6 +357,12 @@ class ChatRunner:
             yield _error("The model returned an empty answer. Try again.", "provider_error", turn)
             return
         latency_ms = int((time.monotonic() - started) * 1000)
+        metrics.TURN_SECONDS.labels(self.provider.name).observe(latency_ms / 1000)
+        metrics.count_tokens(
+            self.provider.name,
+            str(completed.meta.get("model") or self.provider.model),
+            completed.usage,
+        )
         plan = request.guide if isinstance(request.guide, GuidePlan) else None
         reply, step = await self._save_reply(turn, text, completed, latency_ms, plan, past, vault)
         yield {
