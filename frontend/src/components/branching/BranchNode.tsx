@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { MoreHorizontal, Paperclip } from "lucide-react";
 import type { Branch } from "../../api/client";
+import { useDismiss } from "../../lib/useDismiss";
 import { BranchRevivalCard } from "./BranchRevivalCard";
 import { BranchStatusBadge } from "./BranchStatusBadge";
 import { StatusReasonForm } from "./StatusReasonForm";
@@ -27,6 +28,8 @@ export function BranchNode(props: Props) {
   const [open, setOpen] = useState(false);
   const [panel, setPanel] = useState<Panel>("none");
   const [label, setLabel] = useState(branch.label);
+  // The whole node counts as inside: its forms open below the actions.
+  const actions = useDismiss<HTMLLIElement>(open, () => setOpen(false));
   const close = () => {
     setPanel("none");
     setOpen(false);
@@ -34,7 +37,7 @@ export function BranchNode(props: Props) {
   const workable = branch.status === "active" || branch.status === "untried" || branch.status === "revived";
 
   return (
-    <li style={{ paddingLeft: `${depth * 0.9}rem` }} data-testid="branch-node" data-branch={branch.label}>
+    <li ref={actions.panel} style={{ paddingLeft: `${depth * 0.9}rem` }} data-testid="branch-node" data-branch={branch.label}>
       <div className={`flex items-center gap-1 rounded ${active ? "bg-blue-50 ring-1 ring-blue-300" : ""}`}>
         <button type="button" onClick={props.onSwitch} aria-current={active ? "true" : undefined}
           aria-label={`Switch to branch ${branch.label}`}
@@ -47,7 +50,7 @@ export function BranchNode(props: Props) {
           <input type="checkbox" checked={props.comparing} onChange={props.onToggleCompare} aria-label={`Compare ${branch.label}`} />
         </label>
         {canWrite && (
-          <button type="button" onClick={() => setOpen(!open)} aria-expanded={open} aria-label={`Actions for ${branch.label}`}
+          <button ref={actions.anchor} type="button" onClick={() => setOpen(!open)} aria-expanded={open} aria-label={`Actions for ${branch.label}`}
             className="rounded p-1 text-slate-500 hover:bg-slate-200">
             <MoreHorizontal aria-hidden="true" className="h-4 w-4" />
           </button>

@@ -1,7 +1,7 @@
 // Resolve a session: say which branch fixed it and how; the documents are then written.
 import { type FormEvent, useState } from "react";
 import { api, type Branch } from "../../api/client";
-import { useDialog } from "../../lib/useDialog";
+import { useBackdrop, useDialog } from "../../lib/useDialog";
 
 type Props = { sessionId: string; branches: Branch[]; activeBranchId: string | null; onClose: () => void; onDone: () => void };
 
@@ -13,6 +13,7 @@ export function ResolveDialog({ sessionId, branches, activeBranchId, onClose, on
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const dialog = useDialog(onClose);
+  const backdrop = useBackdrop(onClose);
   const chosen = candidates.find((b) => b.id === branchId);
   const alreadySolved = chosen?.status === "solved";
 
@@ -31,7 +32,7 @@ export function ResolveDialog({ sessionId, branches, activeBranchId, onClose, on
   }
 
   return (
-    <div className="fixed inset-0 z-20 flex items-center justify-center bg-slate-900/40 p-4">
+    <div {...backdrop} className="fixed inset-0 z-20 flex items-center justify-center bg-slate-900/40 p-4">
       <div ref={dialog} role="dialog" aria-modal="true" aria-labelledby="resolve-title" className="w-full max-w-lg rounded-xl bg-white p-5 shadow-xl">
         <h2 id="resolve-title" className="text-lg font-semibold">Resolve this session</h2>
         <form onSubmit={submit} className="mt-3 space-y-3 text-sm">

@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { FileText, RotateCcw, X } from "lucide-react";
 import { api, type Upload } from "../../api/client";
+import { useDialog } from "../../lib/useDialog";
 
 type Props = { sessionId: string; upload: Upload; onRemove?: () => void; onRetry?: () => void; compact?: boolean };
 
@@ -40,15 +41,22 @@ export function UploadCard({ sessionId, upload, onRemove, onRetry, compact = fal
           <X aria-hidden="true" className="h-3 w-3" />
         </button>
       )}
-      {zoom && (
-        <div role="dialog" aria-modal="true" aria-label={upload.original_name} onClick={() => setZoom(false)}
-          className="fixed inset-0 z-30 flex items-center justify-center bg-slate-900/70 p-6">
-          <img src={url} alt={upload.original_name} className="max-h-full max-w-full rounded shadow-2xl" />
-          <button type="button" onClick={() => setZoom(false)} aria-label="Close preview" className="absolute right-4 top-4 rounded bg-white p-1">
-            <X aria-hidden="true" className="h-5 w-5" />
-          </button>
-        </div>
-      )}
+      {zoom && <Lightbox url={url} name={upload.original_name} onClose={() => setZoom(false)} />}
     </figure>
+  );
+}
+
+// The full-size image: closes on Escape, on a click anywhere, or with its close button, and gives
+// the focus back to the thumbnail that opened it.
+function Lightbox({ url, name, onClose }: { url: string; name: string; onClose: () => void }) {
+  const dialog = useDialog(onClose);
+  return (
+    <div ref={dialog} role="dialog" aria-modal="true" aria-label={name} onClick={onClose} data-testid="lightbox"
+      className="fixed inset-0 z-30 flex items-center justify-center bg-slate-900/70 p-6">
+      <button type="button" onClick={onClose} aria-label="Close preview" className="absolute right-4 top-4 rounded bg-white p-1">
+        <X aria-hidden="true" className="h-5 w-5" />
+      </button>
+      <img src={url} alt={name} className="max-h-full max-w-full rounded shadow-2xl" />
+    </div>
   );
 }
