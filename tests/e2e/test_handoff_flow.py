@@ -9,6 +9,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 
 from flowpilot.auth import service as auth
 from tests.conftest import PASSWORD
+from tests.e2e.a11y import check_a11y
 from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path
 from tests.e2e.test_chat_flow import sign_in, start_session
 
@@ -74,6 +75,7 @@ async def test_escalate_in_one_browser_claim_in_another(offline_server, two_engi
         await dialog.get_by_label("Priority").select_option("elevated")
         await dialog.get_by_role("button", name="Preview assessment").click()
         await expect(dialog.get_by_test_id("assessment")).to_contain_text("Likely cause")
+        await check_a11y(ana, "the handoff dialog")
         await dialog.get_by_role("button", name="Escalate").click()
         await expect(ana.get_by_role("dialog")).to_have_count(0)
         await expect(ana.get_by_text("escalated", exact=True).first).to_be_visible()
@@ -89,6 +91,7 @@ async def test_escalate_in_one_browser_claim_in_another(offline_server, two_engi
         await bell.click()
         menu = ben.get_by_test_id("notifications-menu")
         await expect(menu).to_contain_text("Exchange mail flow stopped")
+        await check_a11y(ben, "the queue with the notifications open")
         await expect(ben.get_by_test_id("unread-count")).to_have_count(0)
         await expect(menu.get_by_role("button", name="Mark all read")).to_be_disabled()
         await ben.keyboard.press("Escape")
@@ -109,6 +112,7 @@ async def test_escalate_in_one_browser_claim_in_another(offline_server, two_engi
             "Need someone with Exchange admin rights", timeout=15_000
         )
         await expect(briefing).to_contain_text("Problem: Exchange mail flow stopped")
+        await check_a11y(ben, "a claimed session with its briefing")
 
         # …and carries on the conversation.
         await ben.get_by_role("textbox", name="Message").fill(

@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.async_api import Page, expect
 
+from tests.e2e.a11y import check_a11y
 from tests.e2e.test_chat_flow import sign_in, start_session
 
 pytestmark = pytest.mark.e2e
@@ -58,6 +59,7 @@ async def test_paste_screenshot_see_description_and_send(
         "list", name="Files on Main"
     )
     await expect(branch_files).to_contain_text("screenshot-")
+    await check_a11y(page, "a session with an upload")
 
     # The preview opens a lightbox that closes on Escape and on a click outside the image,
     # and gives the focus back to the thumbnail.
@@ -69,6 +71,7 @@ async def test_paste_screenshot_see_description_and_send(
     await thumb.click()
     await expect(lightbox).to_be_visible()
     await expect(lightbox.get_by_role("button", name="Close preview")).to_be_focused()
+    await check_a11y(page, "the image lightbox")
     await page.keyboard.press("Escape")
     await expect(lightbox).to_have_count(0)
     await expect(thumb).to_be_focused()

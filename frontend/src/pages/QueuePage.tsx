@@ -83,7 +83,7 @@ export function QueuePage() {
             <span className="rounded-full bg-orange-100 px-2 py-0.5 text-xs text-orange-800">{item.intent === "escalate" ? "escalated" : "parked"}</span>
             <div className="min-w-0 flex-1">
               <p className="truncate font-medium">{item.title}</p>
-              <p className="text-xs text-slate-500">
+              <p className="text-xs text-slate-600">
                 {item.problem_domain ?? "—"} · {item.branch_count} branch{item.branch_count === 1 ? "" : "es"} · by {item.handed_off_by_name ?? "?"}
                 {item.target_team_name ? ` · ${item.target_team_name}` : ""} · waiting {duration(item.waiting_seconds)}
               </p>
@@ -107,7 +107,7 @@ export function QueuePage() {
             </button>
           </li>
         ))}
-        {page && page.items.length === 0 && gone.length === 0 && <li className="py-6 text-center text-slate-500">Nothing waiting. Nice.</li>}
+        {page && page.items.length === 0 && gone.length === 0 && <li className="py-6 text-center text-slate-600">Nothing waiting. Nice.</li>}
       </ul>
     </section>
   );

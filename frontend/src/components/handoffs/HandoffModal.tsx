@@ -124,7 +124,7 @@ export function HandoffModal({ sessionId, onClose, onDone }: Props) {
           {error && <p role="alert" className="text-red-700">{error}</p>}
           <div className="flex justify-end gap-2">
             <button type="button" onClick={onClose} className="rounded px-3 py-1.5 hover:bg-slate-100">Cancel</button>
-            <button type="submit" disabled={busy} className="rounded bg-orange-600 px-3 py-1.5 font-medium text-white disabled:opacity-50">
+            <button type="submit" disabled={busy} className="rounded bg-orange-700 px-3 py-1.5 font-medium text-white disabled:opacity-50">
               {intent === "park" ? "Park session" : "Escalate"}
             </button>
           </div>

@@ -19,7 +19,7 @@ export function Header({ me }: { me: Me }) {
         >
           <Plane aria-hidden="true" className="h-5 w-5 text-blue-600" /> FlowPilot
         </a>
-        <span className="text-sm text-slate-500">{me.account.name}</span>
+        <span className="text-sm text-slate-600">{me.account.name}</span>
         <nav aria-label="Main" className="flex gap-1 text-sm">
           {[["/", "Sessions"], ["/queue", "Queue"], ["/library", "Library"], ...(me.role === "admin" ? [["/settings", "Settings"]] : [])].map(([href, label]) => (
             <a key={href} href={href} onClick={(e) => { e.preventDefault(); navigate(href); }}

@@ -41,7 +41,7 @@ export function ResolveDialog({ sessionId, branches, activeBranchId, onClose, on
             {candidates.map((b) => (
               <label key={b.id} className="flex items-center gap-2 py-0.5">
                 <input type="radio" name="solved-branch" value={b.id} checked={branchId === b.id} onChange={() => setBranchId(b.id)} />
-                {b.label} <span className="text-xs text-slate-500">({b.status})</span>
+                {b.label} <span className="text-xs text-slate-600">({b.status})</span>
               </label>
             ))}
           </fieldset>
@@ -51,11 +51,11 @@ export function ResolveDialog({ sessionId, branches, activeBranchId, onClose, on
                 className="mt-0.5 w-full rounded border border-slate-300 px-2 py-1" />
             </label>
           )}
-          <p className="text-xs text-slate-500">FlowPilot then writes the ticket notes, a KB article (dead ends become “rule out first”) and a client summary for you to review.</p>
+          <p className="text-xs text-slate-600">FlowPilot then writes the ticket notes, a KB article (dead ends become “rule out first”) and a client summary for you to review.</p>
           {error && <p role="alert" className="text-red-700">{error}</p>}
           <div className="flex justify-end gap-2">
             <button type="button" onClick={onClose} className="rounded px-3 py-1">Cancel</button>
-            <button type="submit" disabled={busy || (!alreadySolved && !reason.trim())} className="rounded bg-emerald-600 px-3 py-1 font-medium text-white disabled:opacity-50">
+            <button type="submit" disabled={busy || (!alreadySolved && !reason.trim())} className="rounded bg-emerald-700 px-3 py-1 font-medium text-white disabled:opacity-50">
               Resolve
             </button>
           </div>

@@ -15,7 +15,7 @@ export function UploadCard({ sessionId, upload, onRemove, onRetry, compact = fal
           <img src={url} alt={upload.original_name} className="h-12 w-16 rounded object-cover" />
         </button>
       ) : (
-        <FileText aria-hidden="true" className="h-8 w-8 shrink-0 text-slate-400" />
+        <FileText aria-hidden="true" className="h-8 w-8 shrink-0 text-slate-600" />
       )}
       <figcaption className="min-w-0 flex-1">
         <p className="truncate font-medium" title={upload.original_name}>{upload.original_name}</p>
@@ -37,7 +37,7 @@ export function UploadCard({ sessionId, upload, onRemove, onRetry, compact = fal
         )}
       </figcaption>
       {onRemove && (
-        <button type="button" onClick={onRemove} aria-label={`Remove ${upload.original_name} from the message`} className="rounded p-0.5 text-slate-500 hover:bg-slate-100">
+        <button type="button" onClick={onRemove} aria-label={`Remove ${upload.original_name} from the message`} className="rounded p-0.5 text-slate-600 hover:bg-slate-100">
           <X aria-hidden="true" className="h-3 w-3" />
         </button>
       )}
