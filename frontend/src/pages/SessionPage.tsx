@@ -146,7 +146,7 @@ export function SessionPage({ id }: { id: string }) {
           <button type="button" onClick={() => navigate("/")} className="inline-flex items-center gap-1 text-sm text-slate-600">
             <ArrowLeft aria-hidden="true" className="h-4 w-4" /> Sessions
           </button>
-          <h1 className="flex-1 text-xl font-semibold">{session.title}</h1>
+          <h1 className="min-w-0 basis-full break-words text-xl font-semibold md:basis-0 md:flex-1" data-testid="session-title">{session.title}</h1>
           <StatusBadge status={session.status} />
           {session.can_write && session.status === "active" && (
             <button type="button" onClick={() => setHandoffOpen(true)} disabled={streaming}

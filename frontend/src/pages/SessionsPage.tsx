@@ -59,9 +59,9 @@ export function SessionsPage() {
           {page?.items.map((s) => (
             <li key={s.id}>
               <a href={`/sessions/${s.id}`} onClick={(e) => { e.preventDefault(); navigate(`/sessions/${s.id}`); }}
-                className="flex items-center gap-3 py-3 hover:bg-slate-50">
+                className="flex flex-wrap items-center gap-x-3 gap-y-1 py-3 hover:bg-slate-50 sm:flex-nowrap">
                 <StatusBadge status={s.status} />
-                <span className="flex-1 truncate font-medium" title={s.title}>{s.title}</span>
+                <span className="order-first w-full min-w-0 truncate font-medium sm:order-none sm:w-auto sm:flex-1" title={s.title}>{s.title}</span>
                 <span className="hidden text-sm text-slate-600 sm:inline">{s.problem_domain ?? "—"}</span>
                 <span className="text-sm text-slate-600">{s.owner_name}</span>
                 <span className="text-xs text-slate-600">{when(s.updated_at)}</span>
