@@ -27,6 +27,7 @@ from flowpilot.handoffs.schemas import (
     Intent,
     NotificationList,
     NotificationOut,
+    NotificationsReadRequest,
     Priority,
     QueueItemResponse,
     QueuePage,
@@ -257,8 +258,12 @@ async def mark_read(
 
 
 @notifications_router.post("/read-all", status_code=204)
-async def mark_all_read(principal: CurrentUser, db: DBSession) -> None:
-    await db.execute(
+async def mark_all_read(
+    principal: CurrentUser, db: DBSession, body: NotificationsReadRequest | None = None
+) -> None:
+    """Mark the caller's unread notifications read: all of them, or only `ids` (the ones the
+    menu showed). Ids that are not the caller's are ignored."""
+    query = (
         update(Notification)
         .where(
             Notification.user_id == principal.user_id,
@@ -268,3 +273,6 @@ async def mark_all_read(principal: CurrentUser, db: DBSession) -> None:
         .values(read_at=func.now())
         .execution_options(synchronize_session=False)
     )
+    if body is not None and body.ids is not None:
+        query = query.where(Notification.id.in_(body.ids))
+    await db.execute(query)

@@ -148,3 +148,9 @@ class NotificationOut(BaseModel):
 class NotificationList(BaseModel):
     items: list[NotificationOut]
     unread: int
+
+
+class NotificationsReadRequest(BaseModel):
+    """Which notifications to mark read: the ones the user has seen; all of them when omitted."""
+
+    ids: list[uuid.UUID] | None = Field(default=None, max_length=100)

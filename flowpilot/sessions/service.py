@@ -115,9 +115,19 @@ async def _resolve_team(
     return team_id
 
 
+TITLE_MAX = 300  # ai_sessions.title is String(300)
+
+
 def _title_from(summary: str) -> str:
+    """The whole problem statement on one line; only past 300 characters is it cut, at a word
+    boundary, with an ellipsis (the web app truncates for display, with the full text on hover)."""
     line = " ".join(summary.split())
-    return line if len(line) <= 80 else line[:77].rstrip() + "…"
+    if len(line) <= TITLE_MAX:
+        return line
+    cut = line[: TITLE_MAX - 1]
+    if line[TITLE_MAX - 1] != " " and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.-") + "…"
 
 
 def _ticket_intake(ticket: TicketForSession) -> tuple[str, str, dict[str, Any]]:
@@ -151,7 +161,7 @@ async def create_session(
     if ticket is not None:
         ticket_title, ticket_summary, intake["psa_ticket"] = _ticket_intake(ticket)
         summary = summary or ticket_summary or ticket_title
-        title = title or ticket_title[:300]
+        title = title or _title_from(ticket_title)
         intake.setdefault("client", ticket[1].company)
     session = AISession(
         account_id=principal.account_id,

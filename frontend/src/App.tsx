@@ -23,7 +23,7 @@ export function App() {
     if (!loading && me && path === "/login") navigate("/");
   }, [loading, me, path]);
 
-  if (loading) return <p className="p-8 text-slate-500">Loading…</p>;
+  if (loading) return <p className="p-8 text-slate-600">Loading…</p>;
   if (!me) return <LoginPage />;
   const sessionId = matchSession(path);
   const playbookId = matchPlaybook(path);

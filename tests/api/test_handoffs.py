@@ -348,3 +348,47 @@ async def test_a_claim_honours_the_target_team(
     history = (await client.get(f"{base}/handoffs", headers=lead.headers)).json()
     claimed = next(x for x in history if x["id"] == hid)
     assert claimed["claim_note"] == "Claimed by a lead from outside the Network team"
+
+
+async def test_mark_seen_notifications_read_and_only_ones_own(  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant, maker
+) -> None:
+    a = tenant.engineer
+    b = await add_member(maker, tenant, "engineer")
+    for problem in ("Printer queue stuck on the 2nd floor", "Mapped drive H: missing at logon"):
+        s = (
+            await client.post(
+                "/api/v1/ai-sessions", json={"problem_summary": problem}, headers=a.headers
+            )
+        ).json()
+        r = await client.post(
+            f"/api/v1/ai-sessions/{s['id']}/handoff", json={"intent": "escalate"}, headers=a.headers
+        )
+        assert r.status_code == 201, r.text
+    notes = (await client.get("/api/v1/notifications", headers=b.headers)).json()
+    assert notes["unread"] == 2
+    first, second = (n["id"] for n in notes["items"])
+
+    # The menu marks what it showed: only those ids.
+    r = await client.post(
+        "/api/v1/notifications/read-all", json={"ids": [first]}, headers=b.headers
+    )
+    assert r.status_code == 204, r.text
+    notes = (await client.get("/api/v1/notifications", headers=b.headers)).json()
+    assert notes["unread"] == 1
+    assert {n["id"]: n["read_at"] is not None for n in notes["items"]} == {
+        first: True,
+        second: False,
+    }
+    # Someone else's ids are ignored, in the same account or another one.
+    for intruder in (a, other_tenant.engineer):
+        r = await client.post(
+            "/api/v1/notifications/read-all", json={"ids": [second]}, headers=intruder.headers
+        )
+        assert r.status_code == 204, r.text
+    assert (await client.get("/api/v1/notifications", headers=b.headers)).json()["unread"] == 1
+
+    # Without a body: everything.
+    r = await client.post("/api/v1/notifications/read-all", headers=b.headers)
+    assert r.status_code == 204, r.text
+    assert (await client.get("/api/v1/notifications", headers=b.headers)).json()["unread"] == 0

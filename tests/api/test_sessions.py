@@ -48,6 +48,34 @@ async def test_create_session_has_root_branch_and_team(
     assert ("analyse_intake", s["id"]) in jobs
 
 
+async def test_long_problem_gives_the_full_title_cut_only_past_300_at_a_word(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:  # type: ignore[no-untyped-def]
+    # 150 characters: kept whole (it used to be cut at 80), on one line.
+    problem = (
+        "Since the firewall firmware update on Monday, users at the Leeds office lose\n"
+        "their VPN connection every hour and Teams calls drop at the same moment"
+    )
+    s = await _create(client, tenant.engineer, problem)
+    assert s["title"] == " ".join(problem.split()) and len(s["title"]) > 80
+    assert s["problem_summary"] == problem
+    listed = (await client.get("/api/v1/ai-sessions", headers=tenant.engineer.headers)).json()
+    assert " ".join(problem.split()) in [i["title"] for i in listed["items"]]
+
+    # Past 300: cut at the last whole word that fits, with an ellipsis; the summary stays whole.
+    words = " ".join(f"word{n:03d}" for n in range(60))  # 479 characters
+    s = await _create(client, tenant.engineer, words)
+    title = s["title"]
+    assert len(title) <= 300 and title.endswith("…")
+    assert words.startswith(title[:-1]) and words[len(title) - 1] == " "
+    assert title[:-1].split(" ")[-1] == "word036"
+    assert s["problem_summary"] == words
+
+    # An explicit title is kept as given.
+    s = await _create(client, tenant.engineer, OUTLOOK, title="Outlook prompts (Jane's laptop)")
+    assert s["title"] == "Outlook prompts (Jane's laptop)"
+
+
 async def test_intake_job_classifies_from_library(
     client: httpx.AsyncClient, tenant: Tenant, maker, provider
 ) -> None:  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ import re
 import pytest
 from playwright.async_api import Page, expect
 
+from tests.e2e.a11y import check_a11y
 from tests.e2e.test_chat_flow import sign_in, start_session
 
 pytestmark = pytest.mark.e2e
@@ -63,6 +64,7 @@ async def test_fork_switch_dead_end_revive_compare(
     # Back on the DNS branch the transition bar says what the VPN branch concluded.
     await press(page, f"Switch to branch {dns}")
     await expect(page.get_by_test_id("transition-bar")).to_contain_text("Tunnel is up")
+    await check_a11y(page, "a session with branches and a dead end")
 
     # Revive the dead end with evidence from the DNS branch.
     await press(page, "Actions for VPN tunnel down")
@@ -80,5 +82,6 @@ async def test_fork_switch_dead_end_revive_compare(
     panel = page.get_by_test_id("compare-panel")
     await expect(panel).to_contain_text(dns)
     await expect(panel).to_contain_text("Split DNS only answers inside the tunnel")
+    await check_a11y(page, "the branch comparison")
     if os.environ.get("FLOWPILOT_SCREENSHOTS"):
         await page.screenshot(path="test-results/branching.png", full_page=True)

@@ -6,6 +6,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.conftest import PASSWORD
+from tests.e2e.a11y import check_a11y
 from tests.fakes.llm import openai_error
 from tests.fakes.server import Canned, openai_ok
 
@@ -29,8 +30,13 @@ async def start_session(page: Page, problem: str) -> None:
 async def test_login_create_session_and_see_streamed_offline_answer(
     page: Page, offline_server, login_user: str
 ) -> None:  # type: ignore[no-untyped-def]
+    await page.goto(offline_server.url + "/")
+    await expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    await check_a11y(page, "the login page")
     await sign_in(page, offline_server.url, login_user)
     await expect(page.get_by_test_id("offline-badge")).to_be_visible()
+    await expect(page.get_by_text("No sessions here yet.")).to_be_visible()
+    await check_a11y(page, "the sessions page")
     await start_session(page, OUTLOOK)
     # The reply streams: the in-progress bubble shows partial text before the final message lands.
     await expect(page.get_by_test_id("streaming")).to_be_visible()
@@ -40,6 +46,7 @@ async def test_login_create_session_and_see_streamed_offline_answer(
     # Offline answers stream at 25 ms a word here (slow enough to stop one mid-way).
     await expect(answer).to_contain_text("Next check:", timeout=40_000)
     await expect(page.get_by_test_id("streaming")).to_have_count(0, timeout=40_000)
+    await check_a11y(page, "a session page")
 
     # A follow-up gets the next playbook step, and the page survives a reload.
     await page.get_by_role("textbox", name="Message").fill("Only this laptop; OWA works")

@@ -9,6 +9,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 
 from flowpilot.auth import service as auth
 from tests.conftest import PASSWORD
+from tests.e2e.a11y import check_a11y
 from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path
 from tests.e2e.test_chat_flow import sign_in, start_session
 
@@ -56,14 +57,25 @@ async def test_escalate_in_one_browser_claim_in_another(offline_server, two_engi
             "Offline mode", timeout=15_000
         )
         await expect(ana.get_by_test_id("streaming")).to_have_count(0, timeout=15_000)
-        await ana.get_by_role("button", name="Hand off").click()
+        hand_off = ana.get_by_role("button", name="Hand off")
         dialog = ana.get_by_role("dialog", name="Hand off this session")
+        # Escape and a click on the backdrop close the dialog; the focus goes back to the button.
+        await hand_off.click()
+        await expect(dialog).to_be_visible()
+        await ana.keyboard.press("Escape")
+        await expect(dialog).to_have_count(0)
+        await expect(hand_off).to_be_focused()
+        await hand_off.click()
+        await ana.mouse.click(5, 5)
+        await expect(dialog).to_have_count(0)
+        await hand_off.click()
         await dialog.get_by_label("Notes for whoever picks it up").fill(
             "Need someone with Exchange admin rights"
         )
         await dialog.get_by_label("Priority").select_option("elevated")
         await dialog.get_by_role("button", name="Preview assessment").click()
         await expect(dialog.get_by_test_id("assessment")).to_contain_text("Likely cause")
+        await check_a11y(ana, "the handoff dialog")
         await dialog.get_by_role("button", name="Escalate").click()
         await expect(ana.get_by_role("dialog")).to_have_count(0)
         await expect(ana.get_by_text("escalated", exact=True).first).to_be_visible()
@@ -73,6 +85,25 @@ async def test_escalate_in_one_browser_claim_in_another(offline_server, two_engi
         item = ben.get_by_test_id("queue-item").filter(has_text="Exchange mail flow stopped")
         await expect(item).to_contain_text("elevated")
         await expect(ben.get_by_test_id("unread-count")).to_have_text("1")
+        # Opening the notifications shows it and marks it read; Escape closes the menu and
+        # gives the focus back to the bell, and so does (without the focus) a click outside.
+        bell = ben.get_by_role("button", name="Notifications (1 unread)")
+        await bell.click()
+        menu = ben.get_by_test_id("notifications-menu")
+        await expect(menu).to_contain_text("Exchange mail flow stopped")
+        await check_a11y(ben, "the queue with the notifications open")
+        await expect(ben.get_by_test_id("unread-count")).to_have_count(0)
+        await expect(menu.get_by_role("button", name="Mark all read")).to_be_disabled()
+        await ben.keyboard.press("Escape")
+        await expect(menu).to_have_count(0)
+        await expect(ben.get_by_role("button", name="Notifications", exact=True)).to_be_focused()
+        await ben.get_by_role("button", name="Notifications", exact=True).click()
+        await expect(menu).to_be_visible()
+        await ben.get_by_role("heading", name="Team queue").click()
+        await expect(menu).to_have_count(0)
+        await ben.reload()
+        await expect(ben.get_by_test_id("queue-item").first).to_be_visible()
+        await expect(ben.get_by_test_id("unread-count")).to_have_count(0)
         await item.get_by_role(
             "button", name="Claim Exchange mail flow stopped for the whole office"
         ).click()
@@ -81,6 +112,7 @@ async def test_escalate_in_one_browser_claim_in_another(offline_server, two_engi
             "Need someone with Exchange admin rights", timeout=15_000
         )
         await expect(briefing).to_contain_text("Problem: Exchange mail flow stopped")
+        await check_a11y(ben, "a claimed session with its briefing")
 
         # …and carries on the conversation.
         await ben.get_by_role("textbox", name="Message").fill(

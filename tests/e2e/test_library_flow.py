@@ -7,6 +7,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.api.test_playbooks import LABTRACK_MD, TICKET
+from tests.e2e.a11y import check_a11y
 from tests.e2e.conftest import new_account_user
 from tests.e2e.test_chat_flow import sign_in, start_session
 
@@ -26,6 +27,7 @@ async def test_lead_writes_a_playbook_and_a_session_is_offered_it(
     await page.get_by_role("link", name="Library").click()
     await expect(page.get_by_role("heading", name="Playbook library")).to_be_visible()
     await expect(page.get_by_test_id("playbook-row").first).to_be_visible()
+    await check_a11y(page, "the library")
 
     await page.get_by_role("button", name="New playbook").click()
     editor = page.get_by_label("Playbook text")
@@ -40,6 +42,7 @@ async def test_lead_writes_a_playbook_and_a_session_is_offered_it(
     await expect(page.get_by_role("heading", name=TITLE)).to_be_visible()
     await expect(page.get_by_text("yours · version 1")).to_be_visible()
     await expect(page.get_by_text("Get-Service LabTrackLic")).to_be_visible()
+    await check_a11y(page, "a playbook page")
 
     # Edit: a new version, with the old one kept.
     await page.get_by_role("button", name="Edit").click()

@@ -10,6 +10,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.conftest import PASSWORD
+from tests.e2e.a11y import check_a11y
 from tests.e2e.conftest import new_account_user
 from tests.e2e.test_chat_flow import sign_in
 
@@ -47,6 +48,7 @@ async def test_admin_adds_a_team_and_an_engineer(
     row = page.get_by_test_id("user-row").filter(has_text=newcomer)
     await expect(row.get_by_label("Network")).to_be_checked()
     await expect(page.get_by_test_id("team-chip")).to_contain_text("Network (1)")
+    await check_a11y(page, "the settings page")
     await row.get_by_label(f"Role of {newcomer}").select_option("engineer")
     await expect(page.get_by_role("status")).to_have_text(f"{newcomer} is now engineer")
     if os.environ.get("FLOWPILOT_SCREENSHOTS"):

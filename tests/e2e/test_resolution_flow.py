@@ -5,6 +5,7 @@ import os
 import pytest
 from playwright.async_api import Page, expect
 
+from tests.e2e.a11y import check_a11y
 from tests.e2e.test_chat_flow import sign_in, start_session
 
 pytestmark = pytest.mark.e2e
@@ -21,12 +22,14 @@ async def test_resolve_edit_publish_and_copy(page: Page, offline_server, login_u
     await page.get_by_role("button", name="Mark resolved").click()
     dialog = page.get_by_role("dialog", name="Resolve this session")
     await dialog.get_by_label("What fixed it?").fill("Restarted the print spooler")
+    await check_a11y(page, "the resolve dialog")
     await dialog.get_by_role("button", name="Resolve").click()
 
     panel = page.get_by_test_id("outputs-panel")
     await expect(panel).to_be_visible()
     await panel.get_by_role("button", name="Generate now").click()
     await expect(panel.get_by_role("tab", name="KB article")).to_be_visible()
+    await check_a11y(page, "the resolution panel")
     await panel.get_by_role("tab", name="KB article").click()
     await expect(panel.get_by_test_id("output-text")).to_contain_text(
         "Printer jobs stuck in the queue"

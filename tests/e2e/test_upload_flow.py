@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 
 import pytest
 from playwright.async_api import Page, expect
 
+from tests.e2e.a11y import check_a11y
 from tests.e2e.test_chat_flow import sign_in, start_session
 
 pytestmark = pytest.mark.e2e
@@ -57,6 +59,25 @@ async def test_paste_screenshot_see_description_and_send(
         "list", name="Files on Main"
     )
     await expect(branch_files).to_contain_text("screenshot-")
+    await check_a11y(page, "a session with an upload")
+
+    # The preview opens a lightbox that closes on Escape and on a click outside the image,
+    # and gives the focus back to the thumbnail.
+    thumb = sent.get_by_role("button", name=re.compile(r"^Preview screenshot-"))
+    lightbox = page.get_by_role("dialog", name=re.compile(r"^screenshot-"))
+    # (after the turn's last requests, whose answers move the page under the pointer)
+    await expect(page.get_by_test_id("streaming")).to_have_count(0)
+    await page.wait_for_load_state("networkidle")
+    await thumb.click()
+    await expect(lightbox).to_be_visible()
+    await expect(lightbox.get_by_role("button", name="Close preview")).to_be_focused()
+    await check_a11y(page, "the image lightbox")
+    await page.keyboard.press("Escape")
+    await expect(lightbox).to_have_count(0)
+    await expect(thumb).to_be_focused()
+    await thumb.click()
+    await lightbox.click(position={"x": 5, "y": 5})
+    await expect(lightbox).to_have_count(0)
     if os.environ.get("FLOWPILOT_SCREENSHOTS"):
         await page.screenshot(path="test-results/upload.png", full_page=True)
     assert base64.b64decode(PNG_B64)[:4] == b"\x89PNG"

@@ -150,7 +150,7 @@ export const api = {
   updateUser: (userId: string, body: UserUpdate) => call<User>(http.patch(`/users/${userId}`, body)),
   notifications: () => call<NotificationList>(http.get("/notifications")),
   readNotification: (id: string) => call<unknown>(http.post(`/notifications/${id}/read`)),
-  readAllNotifications: () => call<void>(http.post("/notifications/read-all")),
+  readAllNotifications: (ids?: string[]) => call<void>(http.post("/notifications/read-all", ids ? { ids } : undefined)),
   uploads: (id: string) => call<Upload[]>(http.get(`/ai-sessions/${id}/uploads`)),
   upload: (id: string, files: File[], branchId: string | null, onProgress: (fraction: number) => void) => {
     const form = new FormData();

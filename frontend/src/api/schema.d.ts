@@ -929,7 +929,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark All Read */
+        /**
+         * Mark All Read
+         * @description Mark the caller's unread notifications read: all of them, or only `ids` (the ones the
+         *     menu showed). Ids that are not the caller's are ignored.
+         */
         post: operations["mark_all_read_api_v1_notifications_read_all_post"];
         delete?: never;
         options?: never;
@@ -2030,6 +2034,14 @@ export interface components {
             session_id: string | null;
             /** Title */
             title: string;
+        };
+        /**
+         * NotificationsReadRequest
+         * @description Which notifications to mark read: the ones the user has seen; all of them when omitted.
+         */
+        NotificationsReadRequest: {
+            /** Ids */
+            ids?: string[] | null;
         };
         /** OutputVersion */
         OutputVersion: {
@@ -7392,7 +7404,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NotificationsReadRequest"] | null;
+            };
+        };
         responses: {
             /** @description Successful Response */
             204: {
@@ -7421,6 +7437,15 @@ export interface operations {
             };
             /** @description The object's state does not allow this now */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

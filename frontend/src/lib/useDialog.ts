@@ -1,8 +1,12 @@
-// Modal dialog behaviour: focus the first control once on open, close on Escape.
-import { useEffect, useRef } from "react";
+// Modal dialog behaviour: focus the first control once on open, close on Escape or on a click on
+// the backdrop (`backdrop` props), and give the focus back to what opened it on close.
+import { type MouseEvent, useEffect, useRef } from "react";
 
 export function useDialog(onClose: () => void) {
   const dialog = useRef<HTMLDivElement>(null);
+  // What had the focus when the dialog opened (the button that opened it), captured on the first
+  // render, before the dialog moves the focus.
+  const opener = useRef<Element | null>(typeof document === "undefined" ? null : document.activeElement);
   // The latest onClose, so a parent re-render (new arrow function) does not re-run the effect
   // and pull focus back to the first control while the user types.
   const close = useRef(onClose);
@@ -13,7 +17,29 @@ export function useDialog(onClose: () => void) {
     dialog.current?.querySelector<HTMLElement>("input, select, textarea, button")?.focus();
     const onKey = (e: KeyboardEvent) => e.key === "Escape" && close.current();
     window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
+    const back = opener.current;
+    return () => {
+      window.removeEventListener("keydown", onKey);
+      // After React has removed the dialog (the opener may be gone too: then nothing to do).
+      window.setTimeout(() => {
+        if (back instanceof HTMLElement && back.isConnected) back.focus();
+      }, 0);
+    };
   }, []);
   return dialog;
+}
+
+/** Props for the dialog's backdrop: a press that starts and ends on it (not a drag out of a
+ * text field, whose click lands on the common ancestor) closes the dialog. */
+export function useBackdrop(onClose: () => void) {
+  const down = useRef(false);
+  return {
+    onMouseDown: (e: MouseEvent) => {
+      down.current = e.target === e.currentTarget;
+    },
+    onClick: (e: MouseEvent) => {
+      if (down.current && e.target === e.currentTarget) onClose();
+      down.current = false;
+    },
+  };
 }

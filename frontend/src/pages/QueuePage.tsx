@@ -81,16 +81,17 @@ export function QueuePage() {
               {item.priority}
             </span>
             <span className="rounded-full bg-orange-100 px-2 py-0.5 text-xs text-orange-800">{item.intent === "escalate" ? "escalated" : "parked"}</span>
-            <div className="min-w-0 flex-1">
-              <p className="truncate font-medium">{item.title}</p>
-              <p className="text-xs text-slate-500">
+            {/* On a phone: a card, the text first, the badges and Claim under it. */}
+            <div className="order-first min-w-0 basis-full sm:order-none sm:basis-0 sm:flex-1">
+              <p className="truncate font-medium" title={item.title}>{item.title}</p>
+              <p className="break-words text-xs text-slate-600">
                 {item.problem_domain ?? "—"} · {item.branch_count} branch{item.branch_count === 1 ? "" : "es"} · by {item.handed_off_by_name ?? "?"}
                 {item.target_team_name ? ` · ${item.target_team_name}` : ""} · waiting {duration(item.waiting_seconds)}
               </p>
               {item.engineer_notes && <p className="text-xs text-slate-600">“{item.engineer_notes}”</p>}
             </div>
             <button type="button" disabled={busy !== null} onClick={() => void claim(item)}
-              aria-label={`Claim ${item.title}`} className="rounded bg-blue-600 px-3 py-1 text-sm font-medium text-white disabled:opacity-50">
+              aria-label={`Claim ${item.title}`} className="ml-auto rounded bg-blue-600 sm:ml-0 px-3 py-1 text-sm font-medium text-white disabled:opacity-50">
               Claim
             </button>
           </li>
@@ -107,7 +108,7 @@ export function QueuePage() {
             </button>
           </li>
         ))}
-        {page && page.items.length === 0 && gone.length === 0 && <li className="py-6 text-center text-slate-500">Nothing waiting. Nice.</li>}
+        {page && page.items.length === 0 && gone.length === 0 && <li className="py-6 text-center text-slate-600">Nothing waiting. Nice.</li>}
       </ul>
     </section>
   );

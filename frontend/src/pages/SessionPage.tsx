@@ -102,7 +102,7 @@ export function SessionPage({ id }: { id: string }) {
   }, [id, messages.length, streaming]);
 
   if (loadError) return <p role="alert" className="text-red-700">{loadError}</p>;
-  if (!session) return <p className="text-slate-500">Loading session…</p>;
+  if (!session) return <p className="text-slate-600">Loading session…</p>;
 
   async function changeStatus(to: SessionStatus) {
     await api.updateSession(id, { status: to });
@@ -147,7 +147,7 @@ export function SessionPage({ id }: { id: string }) {
           <button type="button" onClick={() => navigate("/")} className="inline-flex items-center gap-1 text-sm text-slate-600">
             <ArrowLeft aria-hidden="true" className="h-4 w-4" /> Sessions
           </button>
-          <h1 className="flex-1 text-xl font-semibold">{session.title}</h1>
+          <h1 className="min-w-0 basis-full break-words text-xl font-semibold md:basis-0 md:flex-1" data-testid="session-title">{session.title}</h1>
           <StatusBadge status={session.status} />
           {session.can_write && session.status === "active" && (
             <button type="button" onClick={() => setHandoffOpen(true)} disabled={streaming}
@@ -168,20 +168,20 @@ export function SessionPage({ id }: { id: string }) {
           ))}
         </div>
         <dl className="grid grid-cols-2 gap-2 text-sm text-slate-600 sm:grid-cols-4">
-          <div><dt className="text-xs uppercase text-slate-400">Domain</dt><dd>{session.problem_domain ?? "Classifying…"}</dd></div>
+          <div><dt className="text-xs uppercase text-slate-600">Domain</dt><dd>{session.problem_domain ?? "Classifying…"}</dd></div>
           <div>
-            <dt className="text-xs uppercase text-slate-400">Active / parked</dt>
+            <dt className="text-xs uppercase text-slate-600">Active / parked</dt>
             <dd data-testid="time">{duration(activeSeconds(session))} / {duration(time?.total_parked_seconds ?? session.total_parked_seconds)}</dd>
           </div>
           {session.psa_ticket_id && (
             <div>
-              <dt className="text-xs uppercase text-slate-400">PSA ticket</dt>
+              <dt className="text-xs uppercase text-slate-600">PSA ticket</dt>
               <dd data-testid="psa-ticket">{ticketLink(session).connectionName ?? "PSA"} #{session.psa_ticket_id}</dd>
             </div>
           )}
-          <div><dt className="text-xs uppercase text-slate-400">Branch</dt><dd data-testid="active-branch">{activeBranch?.label ?? "Main"}</dd></div>
+          <div><dt className="text-xs uppercase text-slate-600">Branch</dt><dd data-testid="active-branch">{activeBranch?.label ?? "Main"}</dd></div>
           <div>
-            <dt className="text-xs uppercase text-slate-400">Tokens (in / out / cached)</dt>
+            <dt className="text-xs uppercase text-slate-600">Tokens (in / out / cached)</dt>
             <dd data-testid="usage">{tokens(session.usage.input_tokens)} / {tokens(session.usage.output_tokens)} / {tokens(session.usage.cache_read_tokens)}</dd>
           </div>
         </dl>
@@ -201,7 +201,7 @@ export function SessionPage({ id }: { id: string }) {
                 attachments={<MessageAttachments sessionId={id} message={m} />}
                 actions={session.can_write && m.role !== "system" && !streaming ? (
                   <button type="button" onClick={() => setForkFrom(forkFrom === m.id ? null : m.id)}
-                    className="inline-flex items-center gap-1 rounded px-1.5 py-0.5 text-slate-500 hover:bg-slate-200"
+                    className="inline-flex items-center gap-1 rounded px-1.5 py-0.5 text-slate-600 hover:bg-slate-200"
                     aria-label="Fork from here">
                     <GitBranch aria-hidden="true" className="h-3 w-3" /> Fork from here
                   </button>

@@ -31,6 +31,7 @@ export function SessionsPage() {
 
   return (
     <div className="space-y-6">
+      <h1 className="sr-only">Troubleshooting sessions</h1>
       <NewSessionForm />
       <section aria-labelledby="sessions-title" className="rounded-xl bg-white p-4 shadow-sm">
         <div className="flex flex-wrap items-end gap-3">
@@ -58,16 +59,16 @@ export function SessionsPage() {
           {page?.items.map((s) => (
             <li key={s.id}>
               <a href={`/sessions/${s.id}`} onClick={(e) => { e.preventDefault(); navigate(`/sessions/${s.id}`); }}
-                className="flex items-center gap-3 py-3 hover:bg-slate-50">
+                className="flex flex-wrap items-center gap-x-3 gap-y-1 py-3 hover:bg-slate-50 sm:flex-nowrap">
                 <StatusBadge status={s.status} />
-                <span className="flex-1 truncate font-medium">{s.title}</span>
-                <span className="hidden text-sm text-slate-500 sm:inline">{s.problem_domain ?? "—"}</span>
-                <span className="text-sm text-slate-500">{s.owner_name}</span>
-                <span className="text-xs text-slate-400">{when(s.updated_at)}</span>
+                <span className="order-first w-full min-w-0 truncate font-medium sm:order-none sm:w-auto sm:flex-1" title={s.title}>{s.title}</span>
+                <span className="hidden text-sm text-slate-600 sm:inline">{s.problem_domain ?? "—"}</span>
+                <span className="text-sm text-slate-600">{s.owner_name}</span>
+                <span className="text-xs text-slate-600">{when(s.updated_at)}</span>
               </a>
             </li>
           ))}
-          {page && page.items.length === 0 && <li className="py-6 text-center text-slate-500">No sessions here yet.</li>}
+          {page && page.items.length === 0 && <li className="py-6 text-center text-slate-600">No sessions here yet.</li>}
         </ul>
         {page && page.total > PAGE && (
           <nav aria-label="Pages" className="mt-3 flex items-center justify-between text-sm">

@@ -33,7 +33,7 @@ export function BranchMap({ sessionId, tree, canWrite }: { sessionId: string; tr
   return (
     <nav aria-label="Branch map" className="rounded-xl bg-white p-3 shadow-sm">
       <h2 className="mb-1 text-sm font-semibold text-slate-700">Branches</h2>
-      <p className="mb-2 text-xs text-slate-500">
+      <p className="mb-2 text-xs text-slate-600">
         {tree.hypothesis_count} hypothesis branch{tree.hypothesis_count === 1 ? "" : "es"}
         {tree.branch_limit !== null ? ` of ${tree.branch_limit} on the ${tree.plan} plan` : ""}
       </p>

@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { MoreHorizontal, Paperclip } from "lucide-react";
 import type { Branch } from "../../api/client";
+import { useDismiss } from "../../lib/useDismiss";
 import { BranchRevivalCard } from "./BranchRevivalCard";
 import { BranchStatusBadge } from "./BranchStatusBadge";
 import { StatusReasonForm } from "./StatusReasonForm";
@@ -27,6 +28,8 @@ export function BranchNode(props: Props) {
   const [open, setOpen] = useState(false);
   const [panel, setPanel] = useState<Panel>("none");
   const [label, setLabel] = useState(branch.label);
+  // The whole node counts as inside: its forms open below the actions.
+  const actions = useDismiss<HTMLLIElement>(open, () => setOpen(false));
   const close = () => {
     setPanel("none");
     setOpen(false);
@@ -34,27 +37,27 @@ export function BranchNode(props: Props) {
   const workable = branch.status === "active" || branch.status === "untried" || branch.status === "revived";
 
   return (
-    <li style={{ paddingLeft: `${depth * 0.9}rem` }} data-testid="branch-node" data-branch={branch.label}>
+    <li ref={actions.panel} style={{ paddingLeft: `${depth * 0.9}rem` }} data-testid="branch-node" data-branch={branch.label}>
       <div className={`flex items-center gap-1 rounded ${active ? "bg-blue-50 ring-1 ring-blue-300" : ""}`}>
         <button type="button" onClick={props.onSwitch} aria-current={active ? "true" : undefined}
           aria-label={`Switch to branch ${branch.label}`}
           className="flex min-w-0 flex-1 items-center gap-1.5 rounded px-1.5 py-1 text-left text-sm hover:bg-slate-100">
-          <span title={branch.label} className={`min-w-0 break-words ${branch.status === "dead_end" ? "text-slate-500 line-through" : ""}`}>{branch.label}</span>
+          <span title={branch.label} className={`min-w-0 break-words ${branch.status === "dead_end" ? "text-slate-600 line-through" : ""}`}>{branch.label}</span>
           <BranchStatusBadge status={branch.status} />
-          <span className="ml-auto shrink-0 text-[11px] text-slate-400" title="steps on this branch">{branch.step_count}</span>
+          <span className="ml-auto shrink-0 text-[11px] text-slate-600" title="steps on this branch">{branch.step_count}</span>
         </button>
         <label className="flex items-center" title="Select to compare">
           <input type="checkbox" checked={props.comparing} onChange={props.onToggleCompare} aria-label={`Compare ${branch.label}`} />
         </label>
         {canWrite && (
-          <button type="button" onClick={() => setOpen(!open)} aria-expanded={open} aria-label={`Actions for ${branch.label}`}
-            className="rounded p-1 text-slate-500 hover:bg-slate-200">
+          <button ref={actions.anchor} type="button" onClick={() => setOpen(!open)} aria-expanded={open} aria-label={`Actions for ${branch.label}`}
+            className="rounded p-1 text-slate-600 hover:bg-slate-200">
             <MoreHorizontal aria-hidden="true" className="h-4 w-4" />
           </button>
         )}
       </div>
       {props.artifacts.length > 0 && (
-        <ul aria-label={`Files on ${branch.label}`} className="ml-3 mt-0.5 space-y-0.5 text-[11px] text-slate-500">
+        <ul aria-label={`Files on ${branch.label}`} className="ml-3 mt-0.5 space-y-0.5 text-[11px] text-slate-600">
           {props.artifacts.map((name, i) => (
             <li key={`${name}-${i}`} className="flex items-center gap-1 truncate">
               <Paperclip aria-hidden="true" className="h-3 w-3 shrink-0" /> {name}

@@ -15,9 +15,9 @@ export function ComparePanel({ data, onClose }: { data: Compare; onClose: () => 
         {[data.a, data.b].map((side) => (
           <div key={side.branch.id}>
             <h3 className="flex items-center gap-2 font-medium">{side.branch.label} <BranchStatusBadge status={side.branch.status} /></h3>
-            <p className="mt-1 text-slate-700"><span className="text-xs uppercase text-slate-400">Conclusion</span><br />{side.conclusion.concluded}</p>
-            {side.evidence && <p className="mt-1 text-slate-700"><span className="text-xs uppercase text-slate-400">Evidence</span><br />{side.evidence}</p>}
-            <p className="mt-2 text-xs uppercase text-slate-400">Steps ({side.steps.length})</p>
+            <p className="mt-1 text-slate-700"><span className="text-xs uppercase text-slate-600">Conclusion</span><br />{side.conclusion.concluded}</p>
+            {side.evidence && <p className="mt-1 text-slate-700"><span className="text-xs uppercase text-slate-600">Evidence</span><br />{side.evidence}</p>}
+            <p className="mt-2 text-xs uppercase text-slate-600">Steps ({side.steps.length})</p>
             <ol className="list-decimal pl-5 text-slate-700">
               {side.steps.map((s) => (
                 <li key={s.id}>

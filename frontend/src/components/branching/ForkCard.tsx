@@ -57,7 +57,7 @@ export function ForkCard({ title, initialReason = "", initialOptions, onSubmit, 
             </label>
             {options.length > 2 && (
               <button type="button" onClick={() => setOptions(options.filter((_, j) => j !== i))}
-                aria-label={`Remove hypothesis ${i + 1}`} className="rounded px-1 text-slate-500 hover:bg-slate-200">
+                aria-label={`Remove hypothesis ${i + 1}`} className="rounded px-1 text-slate-600 hover:bg-slate-200">
                 <X aria-hidden="true" className="h-4 w-4" />
               </button>
             )}

@@ -3,7 +3,7 @@
 import { type FormEvent, useEffect, useState } from "react";
 import { X } from "lucide-react";
 import { api, type Assessment, type Team } from "../../api/client";
-import { useDialog } from "../../lib/useDialog";
+import { useBackdrop, useDialog } from "../../lib/useDialog";
 
 type Props = { sessionId: string; onClose: () => void; onDone: () => void };
 
@@ -18,6 +18,7 @@ export function HandoffModal({ sessionId, onClose, onDone }: Props) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const dialog = useDialog(onClose);
+  const backdrop = useBackdrop(onClose);
 
   useEffect(() => {
     api.teams().then(setTeams).catch(() => setTeams([]));
@@ -56,7 +57,7 @@ export function HandoffModal({ sessionId, onClose, onDone }: Props) {
   }
 
   return (
-    <div className="fixed inset-0 z-20 flex items-center justify-center bg-slate-900/40 p-4">
+    <div {...backdrop} className="fixed inset-0 z-20 flex items-center justify-center bg-slate-900/40 p-4">
       <div ref={dialog} role="dialog" aria-modal="true" aria-labelledby="handoff-title"
         className="max-h-[90vh] w-full max-w-lg overflow-y-auto rounded-xl bg-white p-5 shadow-xl">
         <div className="mb-3 flex items-center">
@@ -123,7 +124,7 @@ export function HandoffModal({ sessionId, onClose, onDone }: Props) {
           {error && <p role="alert" className="text-red-700">{error}</p>}
           <div className="flex justify-end gap-2">
             <button type="button" onClick={onClose} className="rounded px-3 py-1.5 hover:bg-slate-100">Cancel</button>
-            <button type="submit" disabled={busy} className="rounded bg-orange-600 px-3 py-1.5 font-medium text-white disabled:opacity-50">
+            <button type="submit" disabled={busy} className="rounded bg-orange-700 px-3 py-1.5 font-medium text-white disabled:opacity-50">
               {intent === "park" ? "Park session" : "Escalate"}
             </button>
           </div>

@@ -42,7 +42,7 @@ export function PushControls({ sessionId, output, text, ticket, targets, act }: 
     <>
       {output.output_type === "knowledge_base" && output.status !== "pushed" && output.status !== "rejected" && (
         <button type="button" onClick={() => void act(() => api.pushOutput(sessionId, output.id, { destination: "kb_library" }), "Published to the KB library")}
-          className={`${button} bg-emerald-600 text-white`}>
+          className={`${button} bg-emerald-700 text-white`}>
           <UploadIcon aria-hidden="true" className="h-4 w-4" /> Publish to KB library
         </button>
       )}

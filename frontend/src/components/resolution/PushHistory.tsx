@@ -18,10 +18,10 @@ export function PushHistory({ pushes }: { pushes: PushLog[] }) {
         <li key={p.id} className="flex flex-wrap items-baseline gap-2">
           <span className={`rounded px-1.5 py-0.5 font-medium ${STYLE[p.result]}`} data-testid="push-result">{LABEL[p.destination]} · {WORD[p.result]}</span>
           <span className="text-slate-600">{p.request_summary}</span>
-          {p.external_id && <span className="text-slate-500">ref {p.external_id}</span>}
+          {p.external_id && <span className="text-slate-600">ref {p.external_id}</span>}
           {p.result === "retrying" && p.next_attempt_at && <span className="text-amber-800">next try {when(p.next_attempt_at)}</span>}
           {p.error && <span role={p.result === "failed" ? "alert" : undefined} className="basis-full text-red-700">{p.error}</span>}
-          <span className="text-slate-400">{when(p.updated_at)}</span>
+          <span className="text-slate-600">{when(p.updated_at)}</span>
         </li>
       ))}
     </ul>

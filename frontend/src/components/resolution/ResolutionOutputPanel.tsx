@@ -77,7 +77,7 @@ export function ResolutionOutputPanel({ sessionId, canWrite, ticket }: Props) {
           </button>
         )}
       </div>
-      {outputs && outputs.length === 0 && <p className="text-sm text-slate-500">Writing the documents…</p>}
+      {outputs && outputs.length === 0 && <p className="text-sm text-slate-600">Writing the documents…</p>}
       {outputs && outputs.length > 0 && (
         <>
           <div role="tablist" aria-label="Documents" className="mb-3 flex gap-1 border-b border-slate-200">
@@ -94,7 +94,7 @@ export function ResolutionOutputPanel({ sessionId, canWrite, ticket }: Props) {
           </div>
           {current && (
             <div role="tabpanel" aria-label={LABELS[current.output_type]}>
-              <p className="mb-2 text-xs text-slate-500">
+              <p className="mb-2 text-xs text-slate-600">
                 Version {current.version} · {current.edited_content ? "edited" : "as generated"} · {current.generated_by_model}
                 {current.pushed_to && ` · pushed to ${current.pushed_to}`}
                 {current.edited_content && editing === null && (

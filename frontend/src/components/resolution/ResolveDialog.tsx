@@ -1,7 +1,7 @@
 // Resolve a session: say which branch fixed it and how; the documents are then written.
 import { type FormEvent, useState } from "react";
 import { api, type Branch } from "../../api/client";
-import { useDialog } from "../../lib/useDialog";
+import { useBackdrop, useDialog } from "../../lib/useDialog";
 
 type Props = { sessionId: string; branches: Branch[]; activeBranchId: string | null; onClose: () => void; onDone: () => void };
 
@@ -13,6 +13,7 @@ export function ResolveDialog({ sessionId, branches, activeBranchId, onClose, on
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const dialog = useDialog(onClose);
+  const backdrop = useBackdrop(onClose);
   const chosen = candidates.find((b) => b.id === branchId);
   const alreadySolved = chosen?.status === "solved";
 
@@ -31,7 +32,7 @@ export function ResolveDialog({ sessionId, branches, activeBranchId, onClose, on
   }
 
   return (
-    <div className="fixed inset-0 z-20 flex items-center justify-center bg-slate-900/40 p-4">
+    <div {...backdrop} className="fixed inset-0 z-20 flex items-center justify-center bg-slate-900/40 p-4">
       <div ref={dialog} role="dialog" aria-modal="true" aria-labelledby="resolve-title" className="w-full max-w-lg rounded-xl bg-white p-5 shadow-xl">
         <h2 id="resolve-title" className="text-lg font-semibold">Resolve this session</h2>
         <form onSubmit={submit} className="mt-3 space-y-3 text-sm">
@@ -40,7 +41,7 @@ export function ResolveDialog({ sessionId, branches, activeBranchId, onClose, on
             {candidates.map((b) => (
               <label key={b.id} className="flex items-center gap-2 py-0.5">
                 <input type="radio" name="solved-branch" value={b.id} checked={branchId === b.id} onChange={() => setBranchId(b.id)} />
-                {b.label} <span className="text-xs text-slate-500">({b.status})</span>
+                {b.label} <span className="text-xs text-slate-600">({b.status})</span>
               </label>
             ))}
           </fieldset>
@@ -50,11 +51,11 @@ export function ResolveDialog({ sessionId, branches, activeBranchId, onClose, on
                 className="mt-0.5 w-full rounded border border-slate-300 px-2 py-1" />
             </label>
           )}
-          <p className="text-xs text-slate-500">FlowPilot then writes the ticket notes, a KB article (dead ends become “rule out first”) and a client summary for you to review.</p>
+          <p className="text-xs text-slate-600">FlowPilot then writes the ticket notes, a KB article (dead ends become “rule out first”) and a client summary for you to review.</p>
           {error && <p role="alert" className="text-red-700">{error}</p>}
           <div className="flex justify-end gap-2">
             <button type="button" onClick={onClose} className="rounded px-3 py-1">Cancel</button>
-            <button type="submit" disabled={busy || (!alreadySolved && !reason.trim())} className="rounded bg-emerald-600 px-3 py-1 font-medium text-white disabled:opacity-50">
+            <button type="submit" disabled={busy || (!alreadySolved && !reason.trim())} className="rounded bg-emerald-700 px-3 py-1 font-medium text-white disabled:opacity-50">
               Resolve
             </button>
           </div>

@@ -43,9 +43,9 @@ export function ChatMessage({ role, content, stopped = false, partial = false, a
           ) : (
             <div className="prose-chat" dangerouslySetInnerHTML={{ __html: renderMarkdown(content) }} />
           )}
-          {stopped && <p className="mt-1 text-xs italic text-slate-500">Stopped before the end.</p>}
+          {stopped && <p className="mt-1 text-xs italic text-slate-600">Stopped before the end.</p>}
           {partial && <p className="mt-1 text-xs italic text-amber-800">Cut off before the end (the connection to the model dropped).</p>}
-        {spent && <p className="mt-1 text-[11px] text-slate-400" data-testid="turn-usage">{spent}</p>}
+        {spent && <p className="mt-1 text-[11px] text-slate-600" data-testid="turn-usage">{spent}</p>}
         </div>
         {attachments}
         {actions && <div className={`flex gap-2 text-xs ${isUser ? "justify-end" : ""}`}>{actions}</div>}

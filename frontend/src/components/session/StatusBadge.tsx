@@ -5,7 +5,7 @@ const COLORS: Record<SessionStatus, string> = {
   paused: "bg-slate-200 text-slate-700",
   escalated: "bg-orange-100 text-orange-800",
   resolved: "bg-emerald-100 text-emerald-800",
-  closed: "bg-slate-100 text-slate-500",
+  closed: "bg-slate-100 text-slate-600",
 };
 
 export function StatusBadge({ status }: { status: SessionStatus }) {

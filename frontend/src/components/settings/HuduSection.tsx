@@ -40,10 +40,10 @@ export function HuduSection() {
         <label className="block">Hudu URL
           <input value={baseUrl} required placeholder="https://docs.yourmsp.com" onChange={(e) => setBaseUrl(e.target.value)} className={input} />
         </label>
-        <label className="block">API key{stored?.api_key_set && <span className="text-slate-400"> (set; leave empty to keep)</span>}
+        <label className="block">API key{stored?.api_key_set && <span className="text-slate-600"> (set; leave empty to keep)</span>}
           <input type="password" autoComplete="off" value={apiKey} required={!stored?.api_key_set} onChange={(e) => setApiKey(e.target.value)} className={input} />
         </label>
-        <label className="block">Company ID<span className="text-slate-400"> (optional)</span>
+        <label className="block">Company ID<span className="text-slate-600"> (optional)</span>
           <input inputMode="numeric" value={companyId} onChange={(e) => setCompanyId(e.target.value)} className={input} />
         </label>
         <div className="flex gap-2 sm:col-span-3">

@@ -41,13 +41,13 @@ export function PeopleSection({ meId }: { meId: string }) {
       <TeamsList teams={teams} run={run} />
       <NewUserForm teams={teams} run={run} />
       <table className="mt-4 w-full text-left text-sm" aria-label="Users">
-        <thead className="text-xs uppercase text-slate-500">
+        <thead className="text-xs uppercase text-slate-600">
           <tr><th className="py-1">Name</th><th>Role</th><th>Teams</th><th>Status</th></tr>
         </thead>
         <tbody className="divide-y divide-slate-100">
           {users.map((u) => (
             <tr key={u.id} data-testid="user-row">
-              <td className="py-2"><span className="font-medium">{u.full_name || u.email}</span><br /><span className="text-xs text-slate-500">{u.email}</span></td>
+              <td className="py-2"><span className="font-medium">{u.full_name || u.email}</span><br /><span className="text-xs text-slate-600">{u.email}</span></td>
               <td>
                 <label><span className="sr-only">Role of {u.email}</span>
                   <select value={u.role} disabled={u.id === meId}
@@ -74,7 +74,7 @@ export function PeopleSection({ meId }: { meId: string }) {
                 </fieldset>
               </td>
               <td>
-                {u.id === meId ? <span className="text-xs text-slate-500">you</span> : (
+                {u.id === meId ? <span className="text-xs text-slate-600">you</span> : (
                   <button type="button" onClick={() => void run(() => api.updateUser(u.id, { is_active: !u.is_active }), `${u.email} ${u.is_active ? "deactivated" : "reactivated"}`)}
                     className={`rounded border px-2 py-0.5 text-xs ${u.is_active ? "" : "border-amber-300 bg-amber-50"}`}>
                     {u.is_active ? "Deactivate" : "Reactivate"}
@@ -106,7 +106,7 @@ function TeamsList({ teams, run }: { teams: Team[]; run: Run }) {
       <ul className="mt-1 flex flex-wrap gap-2 text-sm">
         {teams.map((t) => (
           <li key={t.id} className="inline-flex items-center gap-1 rounded-full bg-slate-100 px-2 py-0.5" data-testid="team-chip">
-            {t.name} <span className="text-xs text-slate-500">({t.member_count})</span>
+            {t.name} <span className="text-xs text-slate-600">({t.member_count})</span>
             <button type="button" aria-label={`Delete team ${t.name}`}
               onClick={() => { if (window.confirm(`Delete the team ${t.name}? Its sessions stay.`)) void run(() => api.deleteTeam(t.id), `Team ${t.name} deleted`); }}
               className="rounded p-0.5 text-red-700 hover:bg-red-50"><Trash2 aria-hidden="true" className="h-3 w-3" /></button>

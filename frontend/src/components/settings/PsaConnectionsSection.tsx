@@ -37,14 +37,14 @@ export function PsaConnectionsSection() {
         )}
       </div>
       {adding && <ConnectionForm onDone={() => { setAdding(false); void load(); }} onCancel={() => setAdding(false)} />}
-      {items.length === 0 && !adding && <p className="text-sm text-slate-500">No PSA connected yet: notes can only be copied.</p>}
+      {items.length === 0 && !adding && <p className="text-sm text-slate-600">No PSA connected yet: notes can only be copied.</p>}
       <ul className="divide-y divide-slate-100">
         {items.map((c) => (
           <li key={c.id} className="flex flex-wrap items-center gap-3 py-3" data-testid="psa-connection">
-            <Plug aria-hidden="true" className="h-4 w-4 text-slate-400" />
+            <Plug aria-hidden="true" className="h-4 w-4 text-slate-600" />
             <div className="min-w-0 flex-1">
               <p className="font-medium">{c.name} {c.is_default && <span className="ml-1 rounded bg-blue-50 px-1 text-xs text-blue-700">default</span>}</p>
-              <p className="text-xs text-slate-500">{VENDORS[c.vendor as Vendor].label} · secrets set: {c.secret_fields_set.join(", ") || "none"}</p>
+              <p className="text-xs text-slate-600">{VENDORS[c.vendor as Vendor].label} · secrets set: {c.secret_fields_set.join(", ") || "none"}</p>
               <TestBadge ok={c.last_test_ok} message={c.last_test_message} />
             </div>
             <button type="button" disabled={testing === c.id}
@@ -103,7 +103,7 @@ function ConnectionForm({ onDone, onCancel }: { onDone: () => void; onCancel: ()
           className="mt-0.5 block w-full rounded border border-slate-300 px-2 py-1" />
       </label>
       {fields.map((f) => (
-        <label key={`${vendor}-${f.name}`} className="block">{f.label}{f.optional && !f.choices && <span className="text-slate-400"> (optional)</span>}
+        <label key={`${vendor}-${f.name}`} className="block">{f.label}{f.optional && !f.choices && <span className="text-slate-600"> (optional)</span>}
           {f.choices ? (
             <select value={values[f.name] ?? ""} onChange={(e) => setValues({ ...values, [f.name]: e.target.value })}
               className="mt-0.5 block w-full rounded border border-slate-300 px-2 py-1">

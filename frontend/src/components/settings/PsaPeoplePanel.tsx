@@ -48,7 +48,7 @@ export function PsaPeoplePanel({ connection }: { connection: PsaConnection }) {
       {error && <p role="alert" className="mb-2 text-red-700">{error}</p>}
       {notice && <p aria-live="polite" data-testid="psa-people-notice" className="mb-2 text-emerald-800">{notice}</p>}
       <table className="w-full text-left" aria-label={`${connection.name} people`}>
-        <thead className="text-xs uppercase text-slate-500">
+        <thead className="text-xs uppercase text-slate-600">
           <tr><th className="py-1">User</th><th>{connection.name} {kind.kind}</th><th className="sr-only">Actions</th></tr>
         </thead>
         <tbody className="divide-y divide-slate-100">
@@ -56,7 +56,7 @@ export function PsaPeoplePanel({ connection }: { connection: PsaConnection }) {
             <tr key={u.user_id} data-testid="psa-person-row" className={u.is_active ? "" : "opacity-60"}>
               <td className="py-2 pr-2 align-top">
                 <span className="font-medium">{u.full_name || u.email}</span><br />
-                <span className="text-xs text-slate-500">{u.email}{u.is_active ? "" : " · inactive"}</span>
+                <span className="text-xs text-slate-600">{u.email}{u.is_active ? "" : " · inactive"}</span>
               </td>
               <td className="pr-2 align-top">
                 {u.mapping ? (
@@ -65,7 +65,7 @@ export function PsaPeoplePanel({ connection }: { connection: PsaConnection }) {
                     {data?.needs_role && (u.mapping.role_id ? ` · role ${u.mapping.role_id}` : " · no role id")}
                     <span className="ml-1 rounded bg-slate-100 px-1 text-xs text-slate-600">{u.mapping.source === "lookup" ? "looked up" : "typed in"}</span>
                   </span>
-                ) : <span className="text-slate-500">not mapped</span>}
+                ) : <span className="text-slate-600">not mapped</span>}
                 {editing === u.user_id && (
                   <PersonForm user={u} kindLabel={kind.idLabel} hint={kind.idHint} needsRole={!!data?.needs_role}
                     onLookUp={(email) => lookUp(u, email)} onCancel={() => setEditing(null)}

@@ -70,7 +70,7 @@ export function SmtpSection({ defaultTestAddress }: { defaultTestAddress: string
         <label className="block">User name
           <input value={form.username ?? ""} autoComplete="off" onChange={(e) => setForm({ ...form, username: e.target.value })} className={input} />
         </label>
-        <label className="block">Password{stored?.password_set && <span className="text-slate-400"> (set; leave empty to keep)</span>}
+        <label className="block">Password{stored?.password_set && <span className="text-slate-600"> (set; leave empty to keep)</span>}
           <input type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} className={input} />
         </label>
         <label className="block sm:col-span-2">From address

@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { FileText, RotateCcw, X } from "lucide-react";
 import { api, type Upload } from "../../api/client";
+import { useDialog } from "../../lib/useDialog";
 
 type Props = { sessionId: string; upload: Upload; onRemove?: () => void; onRetry?: () => void; compact?: boolean };
 
@@ -14,7 +15,7 @@ export function UploadCard({ sessionId, upload, onRemove, onRetry, compact = fal
           <img src={url} alt={upload.original_name} className="h-12 w-16 rounded object-cover" />
         </button>
       ) : (
-        <FileText aria-hidden="true" className="h-8 w-8 shrink-0 text-slate-400" />
+        <FileText aria-hidden="true" className="h-8 w-8 shrink-0 text-slate-600" />
       )}
       <figcaption className="min-w-0 flex-1">
         <p className="truncate font-medium" title={upload.original_name}>{upload.original_name}</p>
@@ -36,19 +37,26 @@ export function UploadCard({ sessionId, upload, onRemove, onRetry, compact = fal
         )}
       </figcaption>
       {onRemove && (
-        <button type="button" onClick={onRemove} aria-label={`Remove ${upload.original_name} from the message`} className="rounded p-0.5 text-slate-500 hover:bg-slate-100">
+        <button type="button" onClick={onRemove} aria-label={`Remove ${upload.original_name} from the message`} className="rounded p-0.5 text-slate-600 hover:bg-slate-100">
           <X aria-hidden="true" className="h-3 w-3" />
         </button>
       )}
-      {zoom && (
-        <div role="dialog" aria-modal="true" aria-label={upload.original_name} onClick={() => setZoom(false)}
-          className="fixed inset-0 z-30 flex items-center justify-center bg-slate-900/70 p-6">
-          <img src={url} alt={upload.original_name} className="max-h-full max-w-full rounded shadow-2xl" />
-          <button type="button" onClick={() => setZoom(false)} aria-label="Close preview" className="absolute right-4 top-4 rounded bg-white p-1">
-            <X aria-hidden="true" className="h-5 w-5" />
-          </button>
-        </div>
-      )}
+      {zoom && <Lightbox url={url} name={upload.original_name} onClose={() => setZoom(false)} />}
     </figure>
+  );
+}
+
+// The full-size image: closes on Escape, on a click anywhere, or with its close button, and gives
+// the focus back to the thumbnail that opened it.
+function Lightbox({ url, name, onClose }: { url: string; name: string; onClose: () => void }) {
+  const dialog = useDialog(onClose);
+  return (
+    <div ref={dialog} role="dialog" aria-modal="true" aria-label={name} onClick={onClose} data-testid="lightbox"
+      className="fixed inset-0 z-30 flex items-center justify-center bg-slate-900/70 p-6">
+      <button type="button" onClick={onClose} aria-label="Close preview" className="absolute right-4 top-4 rounded bg-white p-1">
+        <X aria-hidden="true" className="h-5 w-5" />
+      </button>
+      <img src={url} alt={name} className="max-h-full max-w-full rounded shadow-2xl" />
+    </div>
   );
 }
