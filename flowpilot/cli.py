@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from collections.abc import Callable
+from types import FrameType
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -122,23 +124,38 @@ def serve(
     _print_demo_login(created)
     if child is not None:
         child.start()
+    config = uvicorn.Config(
+        create_app(settings),
+        host=bind_host,
+        port=bind_port,
+        log_level="warning",
+        # X-Forwarded-For only from the proxies the operator names (sign-in throttling and
+        # the audit trail key on the client address).
+        proxy_headers=bool(settings.trusted_proxies.strip()),
+        forwarded_allow_ips=settings.trusted_proxies or "",
+        # An open answer stream must not hold a stop for its whole reply: after this, open
+        # connections are closed (the engineer's message is saved; Retry asks again).
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+    )
     try:
-        uvicorn.run(
-            create_app(settings),
-            host=bind_host,
-            port=bind_port,
-            log_level="warning",
-            # X-Forwarded-For only from the proxies the operator names (sign-in throttling
-            # and the audit trail key on the client address).
-            proxy_headers=bool(settings.trusted_proxies.strip()),
-            forwarded_allow_ips=settings.trusted_proxies or "",
-            # An open answer stream must not hold a stop for its whole reply: after this, open
-            # connections are closed (the engineer's message is saved; Retry asks again).
-            timeout_graceful_shutdown=settings.shutdown_grace_seconds,
-        )
+        _run_server(config, on_exit=child.signal_stop if child else None)
     finally:
         if child is not None:
             child.stop()
+
+
+def _run_server(config: Any, on_exit: Callable[[], None] | None) -> None:
+    """uvicorn's server, also telling the worker child to stop the moment a stop signal
+    arrives (both wind down at once, not one after the other)."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            if on_exit is not None:
+                on_exit()
+            super().handle_exit(sig, frame)
+
+    Server(config).run()
 
 
 @app.command("worker")

@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     # GET /metrics needs this as a bearer token; without one it answers loopback callers only.
     metrics_token: str | None = Field(default=None, alias="FLOWPILOT_METRICS_TOKEN")
     # How long `serve` lets open requests (answer streams) finish when told to stop.
-    shutdown_grace_seconds: int = Field(default=3, ge=0, alias="FLOWPILOT_SHUTDOWN_GRACE_SECONDS")
+    shutdown_grace_seconds: int = Field(default=2, ge=0, alias="FLOWPILOT_SHUTDOWN_GRACE_SECONDS")
     storage_url: str | None = Field(default=None, alias="FLOWPILOT_STORAGE_URL")
     s3_endpoint_url: str | None = Field(default=None, alias="FLOWPILOT_S3_ENDPOINT_URL")
     s3_access_key_id: str | None = Field(default=None, alias="FLOWPILOT_S3_ACCESS_KEY_ID")

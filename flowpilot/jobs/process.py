@@ -69,13 +69,19 @@ class WorkerProcess:
                 return
             self._spawn()
 
+    def signal_stop(self) -> None:
+        """Ask the worker to stop now, without waiting (serve is stopping too)."""
+        self.stopping.set()
+        process = self.process
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+
     def stop(self, wait_seconds: float = 10) -> None:
         """SIGTERM (the worker finishes or abandons its jobs: they are retried), then SIGKILL."""
-        self.stopping.set()
+        self.signal_stop()
         process = self.process
         if process is None or process.poll() is not None:
             return
-        process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + wait_seconds
         while process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -23,6 +23,9 @@ async def admin_user(database) -> str:  # type: ignore[no-untyped-def]
 
 async def connect_connectwise(page: Page, psa: FakePsa) -> None:
     await page.get_by_role("link", name="Settings").click()
+    # The sections above load their lists and grow: clicking while they still move can land
+    # on another element (seen under load).
+    await page.wait_for_load_state("networkidle")
     await page.get_by_role("button", name="Add connection").click()
     form = page.get_by_role("form", name="New PSA connection")
     await form.get_by_label("Name").fill("Acme ConnectWise")
