@@ -47,6 +47,14 @@ async def test_login_create_session_and_see_streamed_offline_answer(
     await expect(answer).to_contain_text("Next check:", timeout=40_000)
     await expect(page.get_by_test_id("streaming")).to_have_count(0, timeout=40_000)
     await check_a11y(page, "a session page")
+    # One answer copies on its own (for a ticket, a chat with the client).
+    await page.context.grant_permissions(
+        ["clipboard-read", "clipboard-write"], origin=offline_server.url
+    )
+    await answer.get_by_role("button", name="Copy this answer").click()
+    await expect(answer.get_by_text("Copied")).to_be_visible()
+    copied = await page.evaluate("navigator.clipboard.readText()")
+    assert "Outlook keeps asking for a password" in copied and "Next check:" in copied
 
     # A follow-up gets the next playbook step, and the page survives a reload.
     await page.get_by_role("textbox", name="Message").fill("Only this laptop; OWA works")

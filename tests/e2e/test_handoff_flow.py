@@ -168,3 +168,36 @@ async def test_a_late_claimer_sees_who_won_and_the_item_stays(  # type: ignore[n
         await taken.get_by_role("button", name=f"Dismiss {title}").click()
         await expect(taken).to_have_count(0)
         await browser.close()
+
+
+async def test_resuming_your_own_park_is_a_resume_not_a_pickup(  # type: ignore[no-untyped-def]
+    offline_server, two_engineers
+) -> None:
+    ana_email, _ = two_engineers
+    url = offline_server.url
+    async with httpx.AsyncClient(base_url=url, timeout=30) as c:
+        r = await c.post("/api/v1/auth/login", json={"email": ana_email, "password": PASSWORD})
+        ana = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        title = "Scanner to e-mail fails on the Ricoh in reception"
+        sid = (
+            await c.post("/api/v1/ai-sessions", json={"problem_summary": title}, headers=ana)
+        ).json()["id"]
+        parked = await c.post(
+            f"/api/v1/ai-sessions/{sid}/handoff",
+            json={"intent": "park", "waiting_on": "Client to send the SMTP password"},
+            headers=ana,
+        )
+        assert parked.status_code == 201, parked.text
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        page = await _page(browser)
+        await sign_in(page, url, ana_email)
+        await page.goto(f"{url}/sessions/{sid}")
+        await page.get_by_role("button", name="Resume", exact=True).click()
+        await expect(page.get_by_text("active", exact=True).first).to_be_visible()
+        await expect(page.get_by_test_id("briefing")).to_have_count(0)
+        # Who worked it, as well as the totals.
+        await expect(page.get_by_test_id("time-per-engineer")).to_contain_text("Ana")
+        await page.get_by_text("Handoff history (1)").click()
+        await expect(page.get_by_text("resumed by Ana")).to_be_visible()
+        await browser.close()

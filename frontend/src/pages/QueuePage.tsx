@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from "react";
 import { api, toApiError, type QueuePage as Page } from "../api/client";
 import { duration } from "../lib/format";
 import { navigate } from "../lib/router";
+import { useAuth } from "../stores/auth";
 
 const REFRESH_MS = 15_000;
 type Item = Page["items"][number];
@@ -35,7 +36,9 @@ export function QueuePage() {
     setBusy(item.handoff_id);
     try {
       await api.claim(item.session_id, item.handoff_id);
-      navigate(`/sessions/${item.session_id}?briefing=${item.handoff_id}`);
+      // Resuming your own park needs no briefing; picking up someone else's work does.
+      const mine = item.handed_off_by === useAuth.getState().me?.id;
+      navigate(mine ? `/sessions/${item.session_id}` : `/sessions/${item.session_id}?briefing=${item.handoff_id}`);
     } catch (err) {
       const failure = toApiError(err);
       if (failure.code === "already_claimed" || failure.code === "handoff_closed") {

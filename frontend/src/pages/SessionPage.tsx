@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import { AlertTriangle, ArrowLeft, GitBranch, RotateCcw, Share2 } from "lucide-react";
 import { api, type ForkSuggestion, type Handoff, type Message, type Session, type SessionStatus, type SessionTime, type Step } from "../api/client";
 import { PrivacyNote } from "../components/session/PrivacyNote";
+import { useAuth } from "../stores/auth";
 import { BriefingPanel } from "../components/handoffs/BriefingPanel";
 import { HandoffHistory } from "../components/handoffs/HandoffHistory";
 import { HandoffModal } from "../components/handoffs/HandoffModal";
@@ -116,7 +117,9 @@ export function SessionPage({ id }: { id: string }) {
     await api.claim(id, openHandoff.id);
     await useChat.getState().refreshSession();
     refreshSide();
-    if (openHandoff.handed_off_by !== null) setBriefingFor(openHandoff.id);
+    // Picking up someone else's work gets a briefing; resuming your own park does not.
+    const mine = openHandoff.handed_off_by === useAuth.getState().me?.id;
+    if (openHandoff.handed_off_by !== null && !mine) setBriefingFor(openHandoff.id);
   }
 
   const tree = branches.tree;
@@ -172,6 +175,11 @@ export function SessionPage({ id }: { id: string }) {
           <div>
             <dt className="text-xs uppercase text-slate-600">Active / parked</dt>
             <dd data-testid="time">{duration(activeSeconds(session))} / {duration(time?.total_parked_seconds ?? session.total_parked_seconds)}</dd>
+            {time && time.per_engineer.length > 0 && (
+              <dd data-testid="time-per-engineer" className="text-xs">
+                {time.per_engineer.map((e) => `${e.user_name || "someone"} ${duration(e.seconds)}`).join(" · ")}
+              </dd>
+            )}
           </div>
           {session.psa_ticket_id && (
             <div>

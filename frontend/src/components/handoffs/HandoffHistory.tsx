@@ -12,7 +12,11 @@ export function HandoffHistory({ handoffs }: { handoffs: Handoff[] }) {
             <p>
               <strong className="capitalize">{h.intent === "park" ? "Parked" : "Escalated"}</strong> by {h.handed_off_by_name || "someone"}
               {" · "}{when(h.created_at)} · {h.priority} · {h.status}
-              {h.claimed_by_name ? ` · claimed by ${h.claimed_by_name}` : ""}
+              {h.claimed_by_name
+                ? h.claimed_by && h.claimed_by === h.handed_off_by
+                  ? ` · resumed by ${h.claimed_by_name}`
+                  : ` · claimed by ${h.claimed_by_name}`
+                : ""}
               {h.claim_note ? ` (${h.claim_note})` : ""}
             </p>
             {h.waiting_on && <p className="text-slate-600">Waiting on: {h.waiting_on}</p>}

@@ -1,5 +1,5 @@
-import type { ReactNode } from "react";
-import { Bot, Info, User } from "lucide-react";
+import { type ReactNode, useState } from "react";
+import { Bot, Copy, Info, User } from "lucide-react";
 import type { Message } from "../../api/client";
 import { renderMarkdown } from "../../lib/markdown";
 
@@ -48,8 +48,32 @@ export function ChatMessage({ role, content, stopped = false, partial = false, a
         {spent && <p className="mt-1 text-[11px] text-slate-600" data-testid="turn-usage">{spent}</p>}
         </div>
         {attachments}
-        {actions && <div className={`flex gap-2 text-xs ${isUser ? "justify-end" : ""}`}>{actions}</div>}
+        <div className={`flex gap-2 text-xs ${isUser ? "justify-end" : ""}`}>
+          {!isUser && content && <CopyAnswer text={content} />}
+          {actions}
+        </div>
       </div>
     </article>
+  );
+}
+
+
+function CopyAnswer({ text }: { text: string }) {
+  const [state, setState] = useState<"idle" | "copied" | "failed">("idle");
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(text);
+      setState("copied");
+    } catch {
+      setState("failed");
+    }
+    window.setTimeout(() => setState("idle"), 2000);
+  }
+  return (
+    <button type="button" onClick={() => void copy()} aria-label="Copy this answer"
+      className="inline-flex items-center gap-1 rounded px-1 text-slate-600 hover:bg-slate-100">
+      <Copy aria-hidden="true" className="h-3 w-3" />
+      <span role="status">{state === "copied" ? "Copied" : state === "failed" ? "Copy failed" : "Copy"}</span>
+    </button>
   );
 }
