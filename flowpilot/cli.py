@@ -149,10 +149,13 @@ def _run_server(config: Any, on_exit: Callable[[], None] | None) -> None:
     arrives (both wind down at once, not one after the other)."""
     import uvicorn
 
+    from flowpilot.sessions.chat import announce_shutdown
+
     class Server(uvicorn.Server):
         def handle_exit(self, sig: int, frame: FrameType | None) -> None:
             if on_exit is not None:
                 on_exit()
+            announce_shutdown()
             super().handle_exit(sig, frame)
 
     Server(config).run()

@@ -564,12 +564,38 @@ def start_detached(runner: ChatRunner, turn: Turn) -> AsyncIterator[dict[str, An
     task = asyncio.create_task(drive())
     _RUNNING.add(task)
     task.add_done_callback(_RUNNING.discard)
+    listener = (queue, turn, asyncio.get_running_loop())
 
     async def relay() -> AsyncIterator[dict[str, Any]]:
-        while (item := await queue.get()) is not None:
-            yield item
+        _LISTENING.add(listener)
+        try:
+            while (item := await queue.get()) is not None:
+                yield item
+                if item.get("data", {}).get("code") == "server_stopping":
+                    return
+        finally:
+            _LISTENING.discard(listener)
 
     return relay()
+
+
+# Streams being relayed to a client: told when the server stops, so they end with an event
+# the web app understands instead of a cut connection.
+_LISTENING: set[tuple[asyncio.Queue[dict[str, Any] | None], Turn, asyncio.AbstractEventLoop]] = (
+    set()
+)
+
+
+def announce_shutdown() -> None:
+    """The server is stopping: every open answer stream ends with a retryable error (the
+    engineer's message is saved; Retry asks again once the server is back)."""
+    for queue, turn, loop in list(_LISTENING):
+        event = _error(
+            "The server is restarting; your message is saved. Retry in a moment.",
+            "server_stopping",
+            turn,
+        )
+        loop.call_soon_threadsafe(queue.put_nowait, event)
 
 
 async def request_stop(

@@ -4,6 +4,7 @@ restarted, and stopping the server stops the worker too."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -167,8 +168,12 @@ def test_serve_stops_within_5_s_of_sigint_with_an_answer_streaming(
             pass  # the answer is streaming (slowly: FLOWPILOT_OFFLINE_STREAM_DELAY_MS)
         started = time.monotonic()
         process.send_signal(signal.SIGINT)
+        rest = []
         with contextlib.suppress(httpx.HTTPError):
-            for _ in lines:  # the server closes the stream when it stops
-                pass
+            rest = list(lines)  # the server ends the stream when it stops
         process.wait(timeout=10)
         assert time.monotonic() - started < 5
+    # …with an event the web app understands (the message is saved; Retry asks again).
+    assert "event: error" in rest, rest[-5:]
+    error = json.loads(rest[rest.index("event: error") + 1].removeprefix("data: "))
+    assert error["code"] == "server_stopping" and error["retryable"] is True
