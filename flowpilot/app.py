@@ -40,6 +40,7 @@ from flowpilot.resolutions.router import router as outputs_router
 from flowpilot.sessions.router import router as sessions_router
 from flowpilot.uploads.router import router as uploads_router
 from flowpilot.uploads.storage import storage_for
+from flowpilot.usage.router import router as usage_router
 
 log = structlog.get_logger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -112,6 +113,7 @@ def create_app(
         integrations_router,
         audit_router,
         privacy_router,
+        usage_router,
     ):
         app.include_router(router)
     _add_health(app)

@@ -7,6 +7,7 @@ import { PlaybookPage } from "./pages/PlaybookPage";
 import { QueuePage } from "./pages/QueuePage";
 import { SessionPage } from "./pages/SessionPage";
 import { SessionsPage } from "./pages/SessionsPage";
+import { UsagePage } from "./pages/UsagePage";
 import { SettingsPage } from "./pages/SettingsPage";
 import { useAuth } from "./stores/auth";
 
@@ -39,6 +40,8 @@ export function App() {
           <LibraryPage me={me} />
         ) : path === "/queue" ? (
           <QueuePage />
+        ) : path === "/usage" ? (
+          <UsagePage />
         ) : path === "/settings" ? (
           <SettingsPage me={me} />
         ) : (

@@ -66,6 +66,7 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("DELETE", "/api/v1/ai-sessions/{session_id}/uploads/{upload_id}", None),
     ("GET", "/api/v1/ai-sessions/{session_id}/outputs", None),
     ("GET", "/api/v1/ai-sessions/{session_id}/redactions", None),
+    ("GET", "/api/v1/ai-sessions/{session_id}/usage", None),
     ("POST", "/api/v1/ai-sessions/{session_id}/outputs/generate", None),
     ("PATCH", "/api/v1/ai-sessions/{session_id}/outputs/{output_id}", {"status": "approved"}),
     ("GET", "/api/v1/ai-sessions/{session_id}/outputs/{output_id}/versions", None),

@@ -82,7 +82,7 @@ async def test_provider_failure_then_retry_succeeds(
     page: Page, openai_server, vendors, login_user: str
 ) -> None:  # type: ignore[no-untyped-def]
     vendors.openai.push(Canned(500, openai_error("upstream exploded")))
-    vendors.openai.push(openai_ok("Check ", "the DNS ", "suffix first."))
+    vendors.openai.push(openai_ok("Check ", "the DNS ", "suffix first.", model="gpt-4o-mini"))
     await sign_in(page, openai_server.url, login_user)
     await start_session(page, "Users at the branch office cannot resolve intranet names")
     alert = page.get_by_role("alert")
@@ -96,3 +96,10 @@ async def test_provider_failure_then_retry_succeeds(
     await expect(page.get_by_role("alert")).to_have_count(0)
     await expect(page.get_by_test_id("usage")).to_contain_text("30 / 12")
     await expect(page.get_by_test_id("turn-usage")).to_have_text("30 in · 12 out tokens")
+    # What it cost: gpt-4o-mini at $0.15 / $0.60 per million tokens in / out.
+    await expect(page.get_by_test_id("session-cost")).to_contain_text("$0.000012")
+    await page.get_by_role("link", name="Usage").click()
+    await expect(page.get_by_test_id("usage-total")).to_contain_text("$0.000012 for 1 answer ")
+    await page.get_by_label("By").select_option("session")
+    await expect(page.get_by_role("cell", name="Users at the branch office")).to_be_visible()
+    await check_a11y(page, "the usage page")

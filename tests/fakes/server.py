@@ -64,7 +64,7 @@ def anthropic_ok(*pieces: str, **usage: int) -> Canned:
     )
 
 
-def openai_ok(*pieces: str, **usage: int) -> Canned:
+def openai_ok(*pieces: str, **usage: Any) -> Canned:
     return Canned(
         200,
         openai_stream(list(pieces) or ["Fake ", "OpenAI ", "reply."], **usage),

@@ -53,6 +53,7 @@ export type SmtpSettingsIn = Schemas["SmtpSettingsIn"];
 export type TestResult = Schemas["TestResult"];
 export type HuduSettings = Schemas["HuduSettingsOut"];
 export type AiPrivacy = Schemas["AiPrivacy"];
+export type UsageReport = Schemas["UsageReport"];
 export type SessionRedactions = Schemas["SessionRedactions"];
 export type HuduSettingsIn = Schemas["HuduSettingsIn"];
 export type DeliveryTargets = Schemas["DeliveryTargets"];
@@ -194,6 +195,9 @@ export const api = {
   testSmtp: (to: string) => call<TestResult>(http.post("/smtp-settings/test", { to })),
   huduSettings: () => call<HuduSettings>(http.get("/hudu-settings")),
   aiPrivacy: () => call<AiPrivacy>(http.get("/ai-privacy")),
+  usage: (groupBy: UsageReport["group_by"], from?: string) =>
+    call<UsageReport>(http.get("/usage", { params: { group_by: groupBy, from } })),
+  sessionUsage: (sessionId: string) => call<UsageReport>(http.get(`/ai-sessions/${sessionId}/usage`)),
   saveAiPrivacy: (body: AiPrivacy) => call<AiPrivacy>(http.put("/ai-privacy", body)),
   redactions: (sessionId: string) => call<SessionRedactions>(http.get(`/ai-sessions/${sessionId}/redactions`)),
   saveHudu: (body: HuduSettingsIn) => call<HuduSettings>(http.put("/hudu-settings", body)),

@@ -607,6 +607,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ai-sessions/{session_id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Session Usage */
+        get: operations["get_session_usage_api_v1_ai_sessions__session_id__usage_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -1161,6 +1178,23 @@ export interface paths {
         head?: never;
         /** Rename Team */
         patch: operations["rename_team_api_v1_teams__team_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Usage */
+        get: operations["get_usage_api_v1_usage_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/users": {
@@ -3185,6 +3219,29 @@ export interface components {
             /** Uploaded On Branch Id */
             uploaded_on_branch_id: string | null;
         };
+        /** UsageLine */
+        UsageLine: {
+            /** Cache Read Tokens */
+            cache_read_tokens: number;
+            /** Cache Savings Usd */
+            cache_savings_usd: number;
+            /** Cache Write Tokens */
+            cache_write_tokens: number;
+            /** Cost Usd */
+            cost_usd: number;
+            /** Input Tokens */
+            input_tokens: number;
+            /** Key */
+            key: string;
+            /** Label */
+            label: string;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Turns */
+            turns: number;
+            /** Unpriced Turns */
+            unpriced_turns: number;
+        };
         /** UsageOut */
         UsageOut: {
             /**
@@ -3207,6 +3264,24 @@ export interface components {
              * @default 0
              */
             output_tokens: number;
+        };
+        /**
+         * UsageReport
+         * @description Chat turns' model usage and cost (background jobs' calls are not counted yet).
+         */
+        UsageReport: {
+            /** From */
+            from_?: string | null;
+            /**
+             * Group By
+             * @enum {string}
+             */
+            group_by: "engineer" | "client" | "session" | "day" | "model";
+            /** Groups */
+            groups: components["schemas"]["UsageLine"][];
+            /** To */
+            to?: string | null;
+            total: components["schemas"]["UsageLine"];
         };
         /** UserCreate */
         UserCreate: {
@@ -6087,6 +6162,64 @@ export interface operations {
             };
         };
     };
+    get_session_usage_api_v1_ai_sessions__session_id__usage_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReport"];
+                };
+            };
+            /** @description Not signed in, or the sign-in expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object in your account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
     list_audit_events_api_v1_audit_get: {
         parameters: {
             query?: {
@@ -8771,6 +8904,57 @@ export interface operations {
             };
             /** @description The request body is too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    get_usage_api_v1_usage_get: {
+        parameters: {
+            query?: {
+                group_by?: "engineer" | "client" | "session" | "day" | "model";
+                from?: string | null;
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReport"];
+                };
+            };
+            /** @description Not signed in, or the sign-in expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, team) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

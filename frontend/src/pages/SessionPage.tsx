@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import { AlertTriangle, ArrowLeft, GitBranch, RotateCcw, Share2 } from "lucide-react";
 import { api, type ForkSuggestion, type Handoff, type Message, type Session, type SessionStatus, type SessionTime, type Step } from "../api/client";
 import { PrivacyNote } from "../components/session/PrivacyNote";
+import { SessionCost } from "../components/session/SessionCost";
 import { useAuth } from "../stores/auth";
 import { BriefingPanel } from "../components/handoffs/BriefingPanel";
 import { HandoffHistory } from "../components/handoffs/HandoffHistory";
@@ -191,6 +192,7 @@ export function SessionPage({ id }: { id: string }) {
           <div>
             <dt className="text-xs uppercase text-slate-600">Tokens (in / out / cached)</dt>
             <dd data-testid="usage">{tokens(session.usage.input_tokens)} / {tokens(session.usage.output_tokens)} / {tokens(session.usage.cache_read_tokens)}</dd>
+            <SessionCost sessionId={id} refreshKey={messages.length} />
           </div>
         </dl>
         <PrivacyNote sessionId={id} refreshKey={messages.length} />

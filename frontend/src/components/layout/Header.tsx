@@ -21,7 +21,7 @@ export function Header({ me }: { me: Me }) {
         </a>
         <span className="hidden text-sm text-slate-600 md:inline">{me.account.name}</span>
         <nav aria-label="Main" className="order-last flex w-full gap-1 overflow-x-auto text-sm sm:order-none sm:w-auto">
-          {[["/", "Sessions"], ["/queue", "Queue"], ["/library", "Library"], ...(me.role === "admin" ? [["/settings", "Settings"]] : [])].map(([href, label]) => (
+          {[["/", "Sessions"], ["/queue", "Queue"], ["/library", "Library"], ["/usage", "Usage"], ...(me.role === "admin" ? [["/settings", "Settings"]] : [])].map(([href, label]) => (
             <a key={href} href={href} onClick={(e) => { e.preventDefault(); navigate(href); }}
               className="rounded px-2 py-1 text-slate-700 hover:bg-slate-100">{label}</a>
           ))}

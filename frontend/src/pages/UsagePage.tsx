@@ -1,0 +1,72 @@
+// What the AI cost this month: by engineer, client, session, day or model.
+import { useEffect, useState } from "react";
+import { api, type UsageReport } from "../api/client";
+import { money } from "../lib/format";
+
+const GROUPS: { value: UsageReport["group_by"]; label: string }[] = [
+  { value: "engineer", label: "Engineer" },
+  { value: "client", label: "Client" },
+  { value: "session", label: "Session" },
+  { value: "day", label: "Day" },
+  { value: "model", label: "Model" },
+];
+
+function monthStart(): string {
+  const now = new Date();
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString();
+}
+
+export function UsagePage() {
+  const [groupBy, setGroupBy] = useState<UsageReport["group_by"]>("engineer");
+  const [report, setReport] = useState<UsageReport | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    api.usage(groupBy, monthStart()).then(setReport).catch((e: Error) => setError(e.message));
+  }, [groupBy]);
+
+  return (
+    <section aria-labelledby="usage-title" className="rounded-xl bg-white p-4 shadow-sm">
+      <div className="flex flex-wrap items-end gap-3">
+        <h1 id="usage-title" className="mr-auto text-lg font-semibold">AI usage this month</h1>
+        <label className="text-sm">
+          <span className="mr-2">By</span>
+          <select value={groupBy} onChange={(e) => setGroupBy(e.target.value as UsageReport["group_by"])}
+            className="rounded border border-slate-300 px-2 py-1">
+            {GROUPS.map((g) => <option key={g.value} value={g.value}>{g.label}</option>)}
+          </select>
+        </label>
+      </div>
+      {error && <p role="alert" className="mt-3 text-sm text-red-700">{error}</p>}
+      {report && (
+        <>
+          <p className="mt-3 text-sm text-slate-700" data-testid="usage-total">
+            {money(report.total.cost_usd)} for {report.total.turns} answer{report.total.turns === 1 ? "" : "s"} · saved {money(report.total.cache_savings_usd)} by
+            prompt caching{report.total.unpriced_turns ? ` · ${report.total.unpriced_turns} answers from models without a known price` : ""}.
+            Chat answers only; background summaries and documents are not counted yet.
+          </p>
+          <table className="mt-3 w-full text-left text-sm">
+            <thead>
+              <tr className="border-b text-slate-700">
+                <th scope="col" className="py-1">{GROUPS.find((g) => g.value === groupBy)?.label}</th>
+                <th scope="col" className="py-1 text-right">Answers</th>
+                <th scope="col" className="py-1 text-right">Tokens in / out</th>
+                <th scope="col" className="py-1 text-right">Cost</th>
+              </tr>
+            </thead>
+            <tbody>
+              {report.groups.map((g) => (
+                <tr key={g.key} className="border-b border-slate-100">
+                  <td className="max-w-xs truncate py-1" title={g.label}>{g.label}</td>
+                  <td className="py-1 text-right">{g.turns}</td>
+                  <td className="py-1 text-right">{g.input_tokens + g.cache_read_tokens + g.cache_write_tokens} / {g.output_tokens}</td>
+                  <td className="py-1 text-right">{money(g.cost_usd)}</td>
+                </tr>
+              ))}
+              {report.groups.length === 0 && <tr><td colSpan={4} className="py-4 text-center text-slate-600">No answers yet this month.</td></tr>}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}

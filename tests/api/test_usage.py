@@ -1,0 +1,108 @@
+"""What the AI cost: per turn from the price table, grouped by engineer / client / session,
+and a session's own cost."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from flowpilot.ai.base import ChatEvent, ChatRequest, Completed, TextDelta, Usage
+from flowpilot.ai.offline import OfflineProvider
+from tests.conftest import Tenant
+
+JSON = {"Accept": "application/json"}
+# claude-sonnet-4-5 at $3 / $15 / $3.75 / $0.30 per million (in, out, cache write, cache read)
+TURN_COST = (1000 * 3 + 500 * 15 + 100 * 3.75 + 2000 * 0.30) / 1_000_000
+TURN_SAVED = 2000 * (3 - 0.30) / 1_000_000
+
+
+class PricedModel(OfflineProvider):
+    name = "anthropic"
+    model = "claude-sonnet-4-5"
+
+    async def stream_chat(self, request: ChatRequest) -> AsyncIterator[ChatEvent]:
+        yield TextDelta("Check the print spooler on PRINT01.")
+        yield Completed(
+            usage=Usage(
+                input_tokens=1000, output_tokens=500, cache_read_tokens=2000, cache_write_tokens=100
+            )
+        )
+
+
+@pytest.fixture
+def provider() -> PricedModel:
+    return PricedModel()
+
+
+async def _turns(
+    client: httpx.AsyncClient, headers: dict[str, str], client_name: str, n: int
+) -> str:
+    sid = (
+        await client.post(
+            "/api/v1/ai-sessions",
+            json={
+                "problem_summary": "Printer offline for everyone",
+                "intake": {"client": client_name},
+            },
+            headers=headers,
+        )
+    ).json()["id"]
+    for i in range(n):
+        r = await client.post(
+            f"/api/v1/ai-sessions/{sid}/messages",
+            json={"content": f"Still offline after step {i}"},
+            headers={**headers, **JSON},
+        )
+        assert r.status_code == 200, r.text
+    return str(sid)
+
+
+async def test_cost_per_turn_and_grouped(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    eng, admin = tenant.engineer.headers, tenant.admin.headers
+    sid = await _turns(client, eng, "Acme Dental", 2)
+    await _turns(client, admin, "Bolt Logistics", 1)
+
+    by_engineer = (await client.get("/api/v1/usage?group_by=engineer", headers=admin)).json()
+    assert by_engineer["total"]["turns"] == 3
+    assert by_engineer["total"]["cost_usd"] == pytest.approx(3 * TURN_COST)
+    assert by_engineer["total"]["cache_savings_usd"] == pytest.approx(3 * TURN_SAVED)
+    costs = {g["label"]: g["cost_usd"] for g in by_engineer["groups"]}
+    assert costs[tenant.engineer.user.full_name] == pytest.approx(2 * TURN_COST)
+    assert costs[tenant.admin.user.full_name] == pytest.approx(TURN_COST)
+
+    by_client = (await client.get("/api/v1/usage?group_by=client", headers=admin)).json()
+    assert {g["label"]: g["turns"] for g in by_client["groups"]} == {
+        "Acme Dental": 2,
+        "Bolt Logistics": 1,
+    }
+    # An engineer sees their own turns only.
+    own = (await client.get("/api/v1/usage?group_by=session", headers=eng)).json()
+    assert own["total"]["turns"] == 2 and [g["key"] for g in own["groups"]] == [sid]
+
+    session = (await client.get(f"/api/v1/ai-sessions/{sid}/usage", headers=eng)).json()
+    assert session["total"]["cost_usd"] == pytest.approx(2 * TURN_COST)
+    assert session["groups"][0]["label"] == "anthropic/claude-sonnet-4-5"
+
+
+async def test_bad_ranges_and_groups_are_refused(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    h = tenant.admin.headers
+    bad = await client.get(
+        "/api/v1/usage?from=2026-11-02T00:00:00Z&to=2026-11-01T00:00:00Z", headers=h
+    )
+    assert bad.status_code == 422
+    assert (await client.get("/api/v1/usage?group_by=planet", headers=h)).status_code == 422
+    window = await client.get(
+        "/api/v1/usage?from=2020-01-01T00:00:00Z&to=2020-02-01T00:00:00Z", headers=h
+    )
+    assert window.status_code == 200 and window.json()["total"]["turns"] == 0
+
+
+def test_unknown_and_local_models() -> None:
+    from flowpilot.usage.prices import FREE, price_for
+
+    assert price_for("offline", "offline-playbooks") == FREE
+    assert price_for("openai", "llama3:8b", local=True) == FREE
+    assert price_for("openai", "some-new-model") is None
+    assert price_for("anthropic", "claude-opus-4-1").output == 75.0
