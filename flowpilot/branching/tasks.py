@@ -20,6 +20,8 @@ from flowpilot.jobs.runtime import runtime, structured_or_skip
 from flowpilot.privacy import service as privacy
 from flowpilot.sessions import history
 from flowpilot.sessions.models import AISession, SessionBranch
+from flowpilot.usage.meter import metered
+from flowpilot.usage.meter import record as record_usage
 
 SUMMARY_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -81,7 +83,8 @@ async def summarize_branch(branch_id: str) -> None:
         session = await db.get(AISession, branch.session_id)
         if session is None:
             return
-        provider, vault = await privacy.guarded(db, rt.provider, session)
+        guarded, vault = await privacy.guarded(db, rt.provider, session)
+        provider = metered(guarded)
     # The model is asked with the reading session closed: no connection or lock held.
     result = await structured_or_skip(provider, request)
     if result is None:
@@ -92,6 +95,7 @@ async def summarize_branch(branch_id: str) -> None:
         if current is None:
             return
         await privacy.remember(db, current.session_id, current.account_id, vault)
+        await record_usage(db, current.session_id, current.account_id, provider)
         current.context_summary = {
             "tried": [str(t) for t in data.get("tried", [])][:8],
             "concluded": str(data.get("concluded", "")),

@@ -20,6 +20,7 @@ from flowpilot.resolutions.models import (
 )
 from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
 from flowpilot.uploads.models import FileUpload
+from flowpilot.usage.models import UsageEvent
 
 __all__ = [
     "Account",
@@ -36,6 +37,7 @@ __all__ = [
     "PsaConnection",
     "PsaPersonMapping",
     "RedactionEntry",
+    "UsageEvent",
     "SmtpSettings",
     "ResolutionOutputVersion",
     "ResolutionPushLog",

@@ -43,6 +43,8 @@ from flowpilot.resolutions.schemas import ResolutionOutputPushRequest as PushReq
 from flowpilot.resolutions.scrub import Identifiers, scrub, scrub_fields, without_placeholders
 from flowpilot.sessions import service as sessions
 from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
+from flowpilot.usage.meter import metered
+from flowpilot.usage.meter import record as record_usage
 
 PROMPTS = {
     "psa_ticket_notes": "PSA ticket notes for the technician record: what was done, in order, "
@@ -225,7 +227,8 @@ async def generate(
     documents (else [] is returned)."""
     status_before = session.status
     record = await build_record(db, session)
-    sender, vault = await privacy.guarded(db, provider, session)
+    guarded, vault = await privacy.guarded(db, provider, session)
+    sender = metered(guarded)
     await end_reads(db)
     try:
         written = await asyncio.gather(*[_write_one(sender, t, record) for t in OUTPUT_TYPES])
@@ -241,6 +244,7 @@ async def generate(
     if only_if_none and existing:
         return []
     await privacy.remember(db, session.id, session.account_id, vault)
+    await record_usage(db, session.id, session.account_id, sender)
     out = []
     for output_type, data, content in written:
         current = existing.get(output_type)

@@ -25,6 +25,8 @@ from flowpilot.sessions.models import (
     SessionBranch,
     SessionMessage,
 )
+from flowpilot.usage.meter import metered
+from flowpilot.usage.meter import record as record_usage
 
 INTAKE_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -58,7 +60,8 @@ async def analyse_intake(session_id: str) -> None:
             "first_checks": [s["title"] for s in (hits[0].entry.steps[:3] if hits else [])],
             "playbooks": [h.entry.slug for h in hits],
         }
-        provider, vault = await privacy.guarded(db, rt.provider, session)
+        guarded, vault = await privacy.guarded(db, rt.provider, session)
+        provider = metered(guarded)
     request = StructuredRequest(
         system="Classify an IT support problem for an MSP service desk.",
         prompt=f"Problem: {problem}\nIntake: {intake}",
@@ -76,6 +79,7 @@ async def analyse_intake(session_id: str) -> None:
         if session is None:
             return
         await privacy.remember(db, session.id, session.account_id, vault)
+        await record_usage(db, session.id, session.account_id, provider)
         if session.active_branch_id is not None:
             await db.execute(
                 select(SessionBranch.id)
@@ -148,7 +152,8 @@ async def run_evidence_extraction(message_id: str) -> None:
         owner = await db.get(AISession, session_id)
         if owner is None:
             return
-        provider, vault = await privacy.guarded(db, rt.provider, owner)
+        guarded, vault = await privacy.guarded(db, rt.provider, owner)
+        provider = metered(guarded)
         open_steps = [
             (s.id, s.title)
             for s in await db.scalars(
@@ -181,6 +186,7 @@ async def run_evidence_extraction(message_id: str) -> None:
         if row is None:
             return
         await privacy.remember(db, row.session_id, row.account_id, vault)
+        await record_usage(db, row.session_id, row.account_id, provider)
         stored = Evidence.from_dict(row.meta.get("evidence"))
         row.meta = {
             **row.meta,

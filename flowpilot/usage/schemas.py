@@ -12,6 +12,9 @@ class UsageLine(BaseModel):
     key: str
     label: str
     turns: int
+    # Background model calls (summaries, intake and evidence readings, resolution documents).
+    job_calls: int = 0
+    unpriced_job_calls: int = 0
     input_tokens: int
     output_tokens: int
     cache_read_tokens: int
@@ -24,7 +27,8 @@ class UsageLine(BaseModel):
 
 
 class UsageReport(BaseModel):
-    """Chat turns' model usage and cost (background jobs' calls are not counted yet)."""
+    """Model usage and cost: chat answers and background calls (escalation assessments,
+    briefings and upload descriptions are not counted yet)."""
 
     from_: datetime | None = None
     to: datetime | None = None

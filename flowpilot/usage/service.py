@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from flowpilot.auth.service import Principal, display_names
 from flowpilot.sessions import service as sessions
 from flowpilot.sessions.models import AISession, SessionMessage
+from flowpilot.usage.models import UsageEvent
 from flowpilot.usage.prices import price_for
 from flowpilot.usage.schemas import GroupBy, UsageLine, UsageReport
 
@@ -44,7 +45,8 @@ async def report(
     end: datetime | None = None,
     session_id: uuid.UUID | None = None,
 ) -> UsageReport:
-    """Leads and admins see the account; an engineer sees their own turns, or every turn of one
+    """Answers and background model calls. Leads and admins see the account; an engineer sees
+    their own (answers to their messages, calls for sessions they own), or everything of one
     session they may read (`session_id`)."""
     readable = sessions.readable_sessions(principal).subquery()
     key = _key(group_by).label("key")
@@ -78,16 +80,23 @@ async def report(
     if end is not None:
         query = query.where(SessionMessage.created_at < end)
     lines: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for k, provider, model, turns, i, o, cr, cw in (await db.execute(query)).tuples():
+    answers = [("turns", row) for row in (await db.execute(query)).tuples()]
+    jobs = [
+        ("job_calls", row)
+        for row in (
+            await db.execute(_job_query(principal, group_by, readable, start, end, session_id))
+        ).tuples()
+    ]
+    for counter, (k, provider, model, turns, i, o, cr, cw) in answers + jobs:
         line = lines[str(k or "")]
         price = price_for(provider or "offline", model or "")
-        line["turns"] += turns
+        line[counter] += turns
         line["input_tokens"] += i or 0
         line["output_tokens"] += o or 0
         line["cache_read_tokens"] += cr or 0
         line["cache_write_tokens"] += cw or 0
         if price is None:
-            line["unpriced_turns"] += turns
+            line["unpriced_turns" if counter == "turns" else "unpriced_job_calls"] += turns
         else:
             line["cost_usd"] += price.cost(i or 0, o or 0, cw or 0, cr or 0)
             line["cache_savings_usd"] += price.saved_by_cache(cr or 0)
@@ -103,11 +112,60 @@ async def report(
     )
 
 
+def _job_query(
+    principal: Principal,
+    group_by: GroupBy,
+    readable: Any,
+    start: datetime | None,
+    end: datetime | None,
+    session_id: uuid.UUID | None,
+) -> Any:
+    """Background calls, grouped like the answers (their engineer: the session's owner)."""
+    keys = {
+        "engineer": AISession.owner_id,
+        "session": UsageEvent.session_id,
+        "day": cast(UsageEvent.created_at, Date),
+        "client": func.coalesce(
+            AISession.intake["psa_ticket"]["company"].astext,
+            AISession.intake["client"].astext,
+            "",
+        ),
+        "model": func.concat(UsageEvent.provider, "/", UsageEvent.model),
+    }
+    query: Any = (
+        select(
+            keys[group_by].label("key"),
+            UsageEvent.provider,
+            UsageEvent.model,
+            func.count(),
+            func.sum(UsageEvent.input_tokens),
+            func.sum(UsageEvent.output_tokens),
+            func.sum(UsageEvent.cache_read_tokens),
+            func.sum(UsageEvent.cache_write_tokens),
+        )
+        .join(AISession, AISession.id == UsageEvent.session_id)
+        .join(readable, readable.c.id == AISession.id)
+        .where(UsageEvent.account_id == principal.account_id)
+        .group_by(text("1, 2, 3"))
+    )
+    if not principal.is_lead and session_id is None:
+        query = query.where(AISession.owner_id == principal.user_id)
+    if session_id is not None:
+        query = query.where(UsageEvent.session_id == session_id)
+    if start is not None:
+        query = query.where(UsageEvent.created_at >= start)
+    if end is not None:
+        query = query.where(UsageEvent.created_at < end)
+    return query
+
+
 def _line(key: str, label: str, v: dict[str, float]) -> UsageLine:
     return UsageLine(
         key=key,
         label=label,
         turns=int(v.get("turns", 0)),
+        job_calls=int(v.get("job_calls", 0)),
+        unpriced_job_calls=int(v.get("unpriced_job_calls", 0)),
         input_tokens=int(v.get("input_tokens", 0)),
         output_tokens=int(v.get("output_tokens", 0)),
         cache_read_tokens=int(v.get("cache_read_tokens", 0)),

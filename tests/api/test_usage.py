@@ -4,11 +4,20 @@ and a session's own cost."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
 
-from flowpilot.ai.base import ChatEvent, ChatRequest, Completed, TextDelta, Usage
+from flowpilot.ai.base import (
+    ChatEvent,
+    ChatRequest,
+    Completed,
+    StructuredRequest,
+    StructuredResult,
+    TextDelta,
+    Usage,
+)
 from flowpilot.ai.offline import OfflineProvider
 from tests.conftest import Tenant
 
@@ -21,6 +30,10 @@ TURN_SAVED = 2000 * (3 - 0.30) / 1_000_000
 class PricedModel(OfflineProvider):
     name = "anthropic"
     model = "claude-sonnet-4-5"
+
+    async def structured(self, request: StructuredRequest) -> StructuredResult:
+        written = await super().structured(request)
+        return StructuredResult(written.data, Usage(input_tokens=400, output_tokens=100))
 
     async def stream_chat(self, request: ChatRequest) -> AsyncIterator[ChatEvent]:
         yield TextDelta("Check the print spooler on PRINT01.")
@@ -106,3 +119,20 @@ def test_unknown_and_local_models() -> None:
     assert price_for("openai", "llama3:8b", local=True) == FREE
     assert price_for("openai", "some-new-model") is None
     assert price_for("anthropic", "claude-opus-4-1").output == 75.0
+
+
+async def test_background_calls_are_counted_with_the_session(
+    client: httpx.AsyncClient, tenant: Tenant, provider: PricedModel, maker: Any
+) -> None:
+    from flowpilot.branching.tasks import summarize_branch
+    from flowpilot.jobs.runtime import Runtime, set_runtime
+
+    h = tenant.engineer.headers
+    sid = await _turns(client, h, "Acme Dental", 1)
+    tree = (await client.get(f"/api/v1/ai-sessions/{sid}/branches", headers=h)).json()
+    set_runtime(Runtime(sessionmaker=maker, provider=provider))
+    await summarize_branch(branch_id=tree["branches"][0]["id"])
+    report = (await client.get(f"/api/v1/ai-sessions/{sid}/usage", headers=h)).json()
+    summary_cost = (400 * 3 + 100 * 15) / 1_000_000
+    assert report["total"]["turns"] == 1 and report["total"]["job_calls"] == 1
+    assert report["total"]["cost_usd"] == pytest.approx(TURN_COST + summary_cost)

@@ -3231,6 +3231,11 @@ export interface components {
             cost_usd: number;
             /** Input Tokens */
             input_tokens: number;
+            /**
+             * Job Calls
+             * @default 0
+             */
+            job_calls: number;
             /** Key */
             key: string;
             /** Label */
@@ -3239,6 +3244,11 @@ export interface components {
             output_tokens: number;
             /** Turns */
             turns: number;
+            /**
+             * Unpriced Job Calls
+             * @default 0
+             */
+            unpriced_job_calls: number;
             /** Unpriced Turns */
             unpriced_turns: number;
         };
@@ -3267,7 +3277,8 @@ export interface components {
         };
         /**
          * UsageReport
-         * @description Chat turns' model usage and cost (background jobs' calls are not counted yet).
+         * @description Model usage and cost: chat answers and background calls (escalation assessments,
+         *     briefings and upload descriptions are not counted yet).
          */
         UsageReport: {
             /** From */

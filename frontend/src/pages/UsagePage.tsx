@@ -40,9 +40,11 @@ export function UsagePage() {
       {report && (
         <>
           <p className="mt-3 text-sm text-slate-700" data-testid="usage-total">
-            {money(report.total.cost_usd)} for {report.total.turns} answer{report.total.turns === 1 ? "" : "s"} · saved {money(report.total.cache_savings_usd)} by
+            {money(report.total.cost_usd)} for {report.total.turns} answer{report.total.turns === 1 ? "" : "s"}
+            {report.total.job_calls ? ` and ${report.total.job_calls} background calls` : ""} · saved {money(report.total.cache_savings_usd)} by
             prompt caching{report.total.unpriced_turns ? ` · ${report.total.unpriced_turns} answers from models without a known price` : ""}.
-            Chat answers only; background summaries and documents are not counted yet.
+            Background calls are branch summaries, intake and evidence readings and resolution documents;
+            escalation assessments, briefings and upload descriptions are not counted yet.
           </p>
           <table className="mt-3 w-full text-left text-sm">
             <thead>
