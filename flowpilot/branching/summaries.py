@@ -140,10 +140,14 @@ class SiblingSummary:
 
 
 async def sibling_summaries(
-    db: AsyncSession, session_id: uuid.UUID, branch_id: uuid.UUID
+    db: AsyncSession,
+    session_id: uuid.UUID,
+    branch_id: uuid.UUID,
+    artifacts: dict[uuid.UUID, list[str]],
 ) -> list[SiblingSummary]:
     """Every other branch of the session, summarised. A stale or missing summary is composed
-    from the record on the spot, so a sibling never shows up as 'no summary yet'."""
+    from the record on the spot, so a sibling never shows up as 'no summary yet'. `artifacts`:
+    the session's uploads by branch (artifacts_by_branch), read once by the caller."""
     others = list(
         await db.scalars(
             select(SessionBranch)
@@ -153,7 +157,6 @@ async def sibling_summaries(
     )
     need = [b.id for b in others if b.summary_stale or not b.context_summary]
     steps = await done_steps_by_branch(db, session_id, need)
-    artifacts = await artifacts_by_branch(db, session_id)
     out = []
     for b in others:
         summary = (

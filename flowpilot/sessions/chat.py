@@ -405,8 +405,9 @@ class ChatRunner:
             # Guidance reads the newest messages in full and what came before as evidence and
             # guide marks: the same work at any history length.
             older, recent = past.tail[:-RECENT_FOR_GUIDANCE], past.tail[-RECENT_FOR_GUIDANCE:]
-            siblings = await sibling_summaries(db, session.id, branch.id)
-            attachments = (await artifacts_by_branch(db, session.id)).get(branch.id, [])
+            uploads = await artifacts_by_branch(db, session.id)
+            siblings = await sibling_summaries(db, session.id, branch.id, uploads)
+            attachments = uploads.get(branch.id, [])
             plan = build_plan(
                 await library_index(db, session.account_id),
                 problem_summary=session.problem_summary,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,21 +20,55 @@ from flowpilot.usage.prices import price_for
 from flowpilot.usage.schemas import GroupBy, UsageLine, UsageReport
 
 Asked = aliased(SessionMessage)
+TOKEN_KINDS = ("input", "output", "cache_read", "cache_write")
 
 
-def _key(group_by: GroupBy) -> Any:
-    if group_by == "engineer":
-        return Asked.author_id
-    if group_by == "session":
-        return SessionMessage.session_id
-    if group_by == "day":
-        return cast(SessionMessage.created_at, Date)
-    if group_by == "client":
-        company = AISession.intake["psa_ticket"]["company"].astext
-        return func.coalesce(company, AISession.intake["client"].astext, "")
-    return func.concat(
-        SessionMessage.meta["provider"].astext, "/", SessionMessage.meta["model"].astext
+@dataclass(frozen=True)
+class _Scope:
+    principal: Principal
+    group_by: GroupBy
+    readable: Any
+    start: datetime | None
+    end: datetime | None
+    session_id: uuid.UUID | None
+
+
+def _grouped(entity: Any, provider: Any, model: Any, engineer: Any, scope: _Scope) -> Any:
+    """Tokens of `entity` rows (answers or background calls, both with the session, account,
+    time and token columns) per group key, provider and model, in the caller's view."""
+    keys = {
+        "engineer": engineer,
+        "session": entity.session_id,
+        "day": cast(entity.created_at, Date),
+        "client": func.coalesce(
+            AISession.intake["psa_ticket"]["company"].astext, AISession.intake["client"].astext, ""
+        ),
+        "model": func.concat(provider, "/", model),
+    }
+    query = (
+        select(
+            keys[scope.group_by].label("key"),
+            provider,
+            model,
+            func.count(),
+            *(func.sum(getattr(entity, f"{kind}_tokens")) for kind in TOKEN_KINDS),
+        )
+        .select_from(entity)
+        .join(AISession, AISession.id == entity.session_id)
+        .join(scope.readable, scope.readable.c.id == AISession.id)
+        .where(entity.account_id == scope.principal.account_id)
+        # By position: JSON paths repeated in GROUP BY would be new bind parameters.
+        .group_by(text("1, 2, 3"))
     )
+    if not scope.principal.is_lead and scope.session_id is None:
+        query = query.where(engineer == scope.principal.user_id)
+    if scope.session_id is not None:
+        query = query.where(entity.session_id == scope.session_id)
+    if scope.start is not None:
+        query = query.where(entity.created_at >= scope.start)
+    if scope.end is not None:
+        query = query.where(entity.created_at < scope.end)
+    return query
 
 
 async def report(
@@ -48,45 +83,28 @@ async def report(
     """Answers and background model calls. Leads and admins see the account; an engineer sees
     their own (answers to their messages, calls for sessions they own), or everything of one
     session they may read (`session_id`)."""
-    readable = sessions.readable_sessions(principal).subquery()
-    key = _key(group_by).label("key")
-    query = (
-        select(
-            key,
-            SessionMessage.meta["provider"].astext,
-            SessionMessage.meta["model"].astext,
-            func.count(),
-            func.sum(SessionMessage.input_tokens),
-            func.sum(SessionMessage.output_tokens),
-            func.sum(SessionMessage.cache_read_tokens),
-            func.sum(SessionMessage.cache_write_tokens),
-        )
-        .join(AISession, AISession.id == SessionMessage.session_id)
-        .join(readable, readable.c.id == AISession.id)
-        .outerjoin(Asked, Asked.id == SessionMessage.reply_to_id)
-        .where(
-            SessionMessage.account_id == principal.account_id,
-            SessionMessage.role == "assistant",
-        )
-        # By position: JSON paths repeated in GROUP BY would be new bind parameters.
-        .group_by(text("1, 2, 3"))
+    scope = _Scope(
+        principal,
+        group_by,
+        sessions.readable_sessions(principal).subquery(),
+        start,
+        end,
+        session_id,
     )
-    if not principal.is_lead and session_id is None:
-        query = query.where(Asked.author_id == principal.user_id)
-    if session_id is not None:
-        query = query.where(SessionMessage.session_id == session_id)
-    if start is not None:
-        query = query.where(SessionMessage.created_at >= start)
-    if end is not None:
-        query = query.where(SessionMessage.created_at < end)
+    provider, model = SessionMessage.meta["provider"].astext, SessionMessage.meta["model"].astext
+    # An answer's engineer wrote the message it answers.
+    answered = (
+        _grouped(SessionMessage, provider, model, Asked.author_id, scope)
+        .outerjoin(Asked, Asked.id == SessionMessage.reply_to_id)
+        .where(SessionMessage.role == "assistant")
+    )
+    # A background call's engineer is the session's owner.
+    background = _grouped(
+        UsageEvent, UsageEvent.provider, UsageEvent.model, AISession.owner_id, scope
+    )
     lines: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    answers = [("turns", row) for row in (await db.execute(query)).tuples()]
-    jobs = [
-        ("job_calls", row)
-        for row in (
-            await db.execute(_job_query(principal, group_by, readable, start, end, session_id))
-        ).tuples()
-    ]
+    answers = [("turns", row) for row in (await db.execute(answered)).tuples()]
+    jobs = [("job_calls", row) for row in (await db.execute(background)).tuples()]
     for counter, (k, provider, model, turns, i, o, cr, cw) in answers + jobs:
         line = lines[str(k or "")]
         price = price_for(provider or "offline", model or "")
@@ -110,53 +128,6 @@ async def report(
     return UsageReport(
         from_=start, to=end, group_by=group_by, total=_line("total", "Total", total), groups=groups
     )
-
-
-def _job_query(
-    principal: Principal,
-    group_by: GroupBy,
-    readable: Any,
-    start: datetime | None,
-    end: datetime | None,
-    session_id: uuid.UUID | None,
-) -> Any:
-    """Background calls, grouped like the answers (their engineer: the session's owner)."""
-    keys = {
-        "engineer": AISession.owner_id,
-        "session": UsageEvent.session_id,
-        "day": cast(UsageEvent.created_at, Date),
-        "client": func.coalesce(
-            AISession.intake["psa_ticket"]["company"].astext,
-            AISession.intake["client"].astext,
-            "",
-        ),
-        "model": func.concat(UsageEvent.provider, "/", UsageEvent.model),
-    }
-    query: Any = (
-        select(
-            keys[group_by].label("key"),
-            UsageEvent.provider,
-            UsageEvent.model,
-            func.count(),
-            func.sum(UsageEvent.input_tokens),
-            func.sum(UsageEvent.output_tokens),
-            func.sum(UsageEvent.cache_read_tokens),
-            func.sum(UsageEvent.cache_write_tokens),
-        )
-        .join(AISession, AISession.id == UsageEvent.session_id)
-        .join(readable, readable.c.id == AISession.id)
-        .where(UsageEvent.account_id == principal.account_id)
-        .group_by(text("1, 2, 3"))
-    )
-    if not principal.is_lead and session_id is None:
-        query = query.where(AISession.owner_id == principal.user_id)
-    if session_id is not None:
-        query = query.where(UsageEvent.session_id == session_id)
-    if start is not None:
-        query = query.where(UsageEvent.created_at >= start)
-    if end is not None:
-        query = query.where(UsageEvent.created_at < end)
-    return query
 
 
 def _line(key: str, label: str, v: dict[str, float]) -> UsageLine:
