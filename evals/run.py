@@ -40,7 +40,7 @@ PASSWORD = "eval-password-123"
 REPORT_LINE = re.compile(
     r"known so far|already done|already did|you reported|you already|skipping what you|"
     r"reported done|not done yet|^\s*[-*]?\s*ran:|matched on|left out what you already did|"
-    r"ruled out by your results|^sources:",
+    r"ruled out by your results|^sources:|^\*\*your result\*\* for",
     re.I,
 )
 

@@ -160,7 +160,13 @@ def turn_block(plan: Any) -> str:
     advice = plan.advice
     if advice is not None and plan.focus is not None:
         slug = plan.focus.slug
-        if advice.kind == "fix" and advice.cause is not None:
+        if advice.kind == "fix" and advice.cause is not None and advice.still_pending:
+            lines.append(
+                f"[{slug}#{advice.cause['id']}] is still the likeliest cause and the engineer "
+                "has not reported trying its fix: relate the new report to it and ask "
+                "whether the fix was applied; do not move on to other causes yet."
+            )
+        elif advice.kind == "fix" and advice.cause is not None:
             lines.append(
                 f"The engineer's report confirms [{slug}#{advice.cause['id']}] "
                 f'("{advice.confirmed_by}"): give its fix.'

@@ -2,7 +2,9 @@
 
 Order of precedence, as an experienced engineer would work:
 1. the engineer says it is fixed           -> stop troubleshooting, record it
-2. the evidence confirms a cause            -> go straight to that cause's fix
+2. the evidence confirms a cause            -> go straight to that cause's fix; a fix just
+   given stays the answer until the engineer reports trying it (or new evidence confirms
+   another cause): more symptoms of the same cause are not a reason to move on
 3. otherwise the most informative check not yet done: checks whose `when` matches the
    evidence first, then checks that test the working hypothesis, then the playbook's order;
    checks reported done (`done_if`, or their command in the engineer's words) and checks
@@ -29,6 +31,14 @@ NOT_FIXED = re.compile(
     r"\b(not|n't|never|still)\b[^.]{0,20}\b(fixed|working|resolved|solved)\b", re.I
 )
 COMMAND = re.compile(r"`([^`]{3,200})`")
+# The engineer reports acting on the last suggestion ("set it, rebooted, no change").
+TRIED = re.compile(
+    r"\b(tried|applied|did|made|set|changed|deployed|pushed|added|created)\s+"
+    r"(that|this|it|the (fix|change|setting|suggestion|key|value))\b|"
+    r"\b(didn't|did not|doesn't|does not) (help|change anything|make a difference)\b|"
+    r"\bno (change|difference|luck)\b|\bsame (error|result|problem)\b",
+    re.I,
+)
 # A clause that reports a check came back clean ("the PSK matches on both sides", "Test Now
 # succeeded", "the firewall ports are open") rules out the cause it is about...
 CLEAN_RESULT = re.compile(
@@ -75,12 +85,21 @@ class Advice:
     step: dict[str, Any] | None = None
     cause: dict[str, Any] | None = None
     confirmed_by: str | None = None
+    # The fix was given before and the engineer has not reported trying it yet.
+    still_pending: bool = False
     hypothesis: dict[str, Any] | None = None
     other_causes: list[dict[str, Any]] = field(default_factory=list)
     interpreted: Interpreted | None = None
     skipped_done: list[str] = field(default_factory=list)
     # Causes the engineer's reports rule out (a clean result about them), with the clause.
     ruled_out: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+
+
+@dataclass
+class GivenFix:
+    cause_id: str
+    said_before: str  # the engineer's words up to the reply that gave the fix
+    reports: list[str] = field(default_factory=list)  # each engineer message after it
 
 
 @dataclass
@@ -92,6 +111,9 @@ class BranchState:
     suggested_steps: set[str] = field(default_factory=set)
     fixes_given: set[str] = field(default_factory=set)
     last_step_id: str | None = None
+    # Fixes given on this branch's recent path, newest first, with the reports since.
+    open_fixes: list[GivenFix] = field(default_factory=list)
+    follow_up: bool = True  # the newest message is a report, not the problem statement
 
 
 def says_fixed(latest: str) -> bool:
@@ -214,22 +236,97 @@ def confirmed_cause(
     return None
 
 
-def interpret(step: dict[str, Any] | None, latest: str) -> Interpreted | None:
-    """Match the engineer's latest report to one of the previous check's results."""
+def fix_terms(cause: dict[str, Any], idf: dict[str, float] | None) -> set[str]:
+    """What an engineer would mention when reporting the fix applied: its commands' first
+    words and its rare words (a registry value, a setting's name)."""
+    fix = cause.get("fix", "")
+    terms = {" ".join(re.sub(r"<[^>]*>", "", c).split()[:2]).lower() for c in COMMAND.findall(fix)}
+    terms = {t for t in terms if len(t) >= 6}
+    rare = {s for s in content_stems(fix) if idf is not None and idf.get(s, 0.0) >= SPECIFIC_IDF}
+    return terms | rare
+
+
+def reports_trying(
+    cause: dict[str, Any], latest: str, earlier: str, idf: dict[str, float] | None
+) -> bool:
+    """Whether the newest report is about acting on this cause's fix: it says so ("tried
+    that", "no change"), or names the fix's commands or rare words that the engineer had not
+    used before the fix was given."""
+    if TRIED.search(latest):
+        return True
+    low = latest.lower()
+    said = set(content_stems(latest))
+    before = set(content_stems(earlier))
+    for term in fix_terms(cause, idf):
+        if " " in term and term in low and term not in earlier.lower():
+            return True
+        if " " not in term and term in said and term not in before:
+            return True
+    return False
+
+
+def interpret(step: dict[str, Any] | None, latest: str, min_telling: int = 0) -> Interpreted | None:
+    """Match the engineer's report to one of a check's results. A result is recognised by
+    the words that set it apart from the check itself ("License server *older* than the
+    CALs" after a check about license server and CAL versions), not by the words every
+    answer to that check repeats."""
     if step is None or not step.get("results"):
         return None
     stems = set(content_stems(latest))
+    context = set(content_stems(f"{step.get('title', '')} {step.get('check', '')}"))
     best: tuple[float, dict[str, Any]] | None = None
     for result in step["results"]:
+        wanted = content_stems(result["if"])
         score = overlap(stems, result["if"])
-        wanted = len(content_stems(result["if"]))
-        good = wanted >= 2 and score >= 0.6 or wanted == 1 and score == 1.0
+        good = len(wanted) >= 2 and score >= 0.6 or len(wanted) == 1 and score == 1.0
+        telling = [s for s in wanted if s not in context]
+        if len(telling) < min_telling:
+            continue
+        if telling:
+            told = sum(1 for s in telling if s in stems) / len(telling)
+            good = good and (told >= 0.6 if len(telling) > 1 else told == 1.0)
         if good and (best is None or score > best[0]):
             best = (score, result)
     if best is None:
         return None
     r = best[1]
     return Interpreted(step["title"], r["if"], r["means"], r.get("cause"))
+
+
+def _ran(step: dict[str, Any], text: str) -> bool:
+    """The report says this check was run: its `done_if`, its command, or most of the words
+    of its title ("read the PrintService log")."""
+    if step_done(step, text):
+        return True
+    title = phrase_stems(step.get("title", ""))
+    return len(title) >= 2 and overlap(set(content_stems(text)), step.get("title", "")) >= 0.75
+
+
+def interpret_report(
+    steps: list[dict[str, Any]],
+    last_step: dict[str, Any] | None,
+    latest: str,
+    follow_up: bool = True,
+) -> Interpreted | None:
+    """The newest report read as a result: of the check suggested last, or of a check the
+    engineer says they ran themselves in that report ("the Diagnoser says the mode isn't
+    configured")."""
+    found = interpret(last_step, latest)
+    if found is not None:
+        return found
+    if not follow_up:
+        return None  # the problem statement is not the result of a check
+    # Unasked, the check and its result must be said together, in one clause ("the
+    # Diagnoser says the mode isn't configured"), and the result in more than one telling
+    # word: "writers all stable; the retry fails" is not "writer failed".
+    for part in clauses(latest):
+        for step in steps:
+            if step is last_step or not step.get("results") or not _ran(step, part):
+                continue
+            found = interpret(step, part, min_telling=2)
+            if found is not None:
+                return found
+    return None
 
 
 def rank_causes(causes: list[dict[str, Any]], text: str, exclude: set[str]) -> list[dict[str, Any]]:
@@ -245,13 +342,73 @@ def rank_causes(causes: list[dict[str, Any]], text: str, exclude: set[str]) -> l
     return [c for _, c in ordered]
 
 
+def _held_fix(
+    causes: list[dict[str, Any]],
+    state: BranchState,
+    exclude: set[str],
+    interpreted: Interpreted | None,
+    idf: dict[str, float] | None,
+    playbook: dict[str, Any],
+) -> Advice | None:
+    """A fix given on this branch, again, when the newest report shows the same cause's sign
+    once more, no report since the fix says it was tried, and the newest report neither rules
+    the cause out nor confirms a different one."""
+    if not state.open_fixes:
+        return None
+    by_id = {c["id"]: c for c in causes}
+    ruled = {c["id"] for c, _ in ruled_out_causes(causes, state.user_text)}
+    common = frozenset(shared_vocabulary(playbook))
+    for given in state.open_fixes:
+        cause = by_id.get(given.cause_id)
+        if cause is None or cause["id"] in ruled or not given.reports:
+            continue
+        if any(reports_trying(cause, r, given.said_before, idf) for r in given.reports):
+            continue
+        sign = _sign_of(cause, state.latest, given.said_before)
+        if sign is None and not (interpreted and interpreted.cause_id == cause["id"]):
+            continue  # the report is about something else: the fix may have been tried
+        others_excluded = exclude | {cause["id"]}
+        if confirmed_cause(causes, state.latest, others_excluded, idf, common) is not None:
+            return None  # the newest report points at another cause: let it win
+        if interpreted and interpreted.cause_id and interpreted.cause_id != cause["id"]:
+            return None
+        return Advice(
+            kind="fix",
+            cause=cause,
+            confirmed_by=sign or (interpreted.result if interpreted else None),
+            still_pending=True,
+            interpreted=interpreted,
+            other_causes=rank_causes(causes, state.user_text, others_excluded),
+        )
+    return None
+
+
+def _sign_of(cause: dict[str, Any], latest: str, said_before: str) -> str | None:
+    """New evidence for the cause in the report: a confirming phrase, or a clause (not a
+    clean result) that talks about the cause in its title's words, that the engineer had not
+    already given before the fix (the original error repeated is no new sign)."""
+    for phrase in cause.get("confirm_if", []):
+        if find_phrase(latest, phrase) and not find_phrase(said_before, phrase):
+            return str(phrase)
+    before = set(content_stems(said_before))
+    title = set(content_stems(re.sub(r"\(.*?\)", " ", cause["title"])))
+    for part in clauses(latest):
+        if reports_clean(part) or not _about(cause, part):
+            continue
+        if (title & set(content_stems(part))) - before:
+            return part
+    return None
+
+
 def advise(
     playbook: dict[str, Any], state: BranchState, idf: dict[str, float] | None = None
 ) -> Advice:
     steps: list[dict[str, Any]] = playbook.get("steps", [])
     causes: list[dict[str, Any]] = playbook.get("causes", [])
     by_id = {s["id"]: s for s in steps}
-    interpreted = interpret(by_id.get(state.last_step_id or ""), state.latest)
+    interpreted = interpret_report(
+        steps, by_id.get(state.last_step_id or ""), state.latest, state.follow_up
+    )
 
     if says_fixed(state.latest):
         return Advice(kind="fixed", interpreted=interpreted)
@@ -262,6 +419,9 @@ def advise(
         if c["id"] not in state.fixes_given
     ]
     exclude = set(state.fixes_given) | {c["id"] for c, _ in ruled_out}
+    held = _held_fix(causes, state, exclude, interpreted, idf, playbook)
+    if held is not None:
+        return held
     if interpreted and interpreted.cause_id and interpreted.cause_id not in exclude:
         cause = next((c for c in causes if c["id"] == interpreted.cause_id), None)
         if cause is not None:

@@ -286,10 +286,22 @@ def compose_guided(plan: GuidePlan) -> str:
         return "\n".join(lines)
     if advice.kind == "fix" and advice.cause is not None:
         cause = advice.cause
-        lines += [
-            "",
-            f"**Cause confirmed:** {cause['title']} (you reported “{advice.confirmed_by}”).",
-        ]
+        if advice.still_pending:
+            lines += [
+                "",
+                f"**Still the likeliest cause:** {cause['title']}. Nothing you've reported "
+                "since rules it out, and you haven't said the fix was tried."
+                + (
+                    f" What you just reported (“{_clip(advice.confirmed_by)}”) fits it."
+                    if advice.confirmed_by
+                    else ""
+                ),
+            ]
+        else:
+            lines += [
+                "",
+                f"**Cause confirmed:** {cause['title']} (you reported “{advice.confirmed_by}”).",
+            ]
         lines += ["", "**Fix:**", _filtered(cause["fix"], keys, dropped)]
         if dropped:
             lines += ["", "Left out what you already did: " + ", ".join(dropped) + "."]

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from flowpilot.ai.base import ChatMessage
-from flowpilot.guidance.advisor import Advice, BranchState, advise
+from flowpilot.guidance.advisor import Advice, BranchState, GivenFix, advise
 from flowpilot.guidance.evidence import Evidence, extract, merge_all
 from flowpilot.guidance.ranking import FIT_THRESHOLD, Index, Match, evidence_query
 
@@ -161,7 +161,8 @@ def _state(
     user_text: str,
 ) -> BranchState:
     latest = next((m.text for m in reversed(history) if m.role == "user"), "")
-    state = BranchState(user_text=user_text, latest=latest)
+    users = sum(1 for m in history if m.role == "user")
+    state = BranchState(user_text=user_text, latest=latest, follow_up=bool(marks) or users > 1)
     for mark in marks:
         if mark.get("slug") != focus_slug:
             continue
@@ -172,7 +173,29 @@ def _state(
     if marks and marks[-1].get("slug") == focus_slug:
         step_id = marks[-1].get("step_id")
         state.last_step_id = step_id if isinstance(step_id, str) else None
+    state.open_fixes = _fixes_and_reports_since(history, focus_slug)
     return state
+
+
+def _fixes_and_reports_since(history: list[ChatMessage], focus_slug: str) -> list[GivenFix]:
+    """Each fix this playbook's replies gave in the recent path, with what the engineer had
+    said before it and every report after it (newest fix first)."""
+    said: list[str] = []
+    given: dict[str, GivenFix] = {}
+    for msg in history:
+        if msg.role == "user":
+            said.append(msg.text)
+            for fix in given.values():
+                fix.reports.append(msg.text)
+            continue
+        guide = msg.meta.get("guide") if msg.role == "assistant" else None
+        focus = guide.get("focus") if isinstance(guide, dict) else None
+        cause = guide.get("fix_cause") if isinstance(guide, dict) else None
+        if isinstance(focus, dict) and focus.get("slug") == focus_slug and isinstance(cause, str):
+            # First given: a reply holding the fix gives it again, but the engineer's
+            # words before it was first given are what "new evidence" is measured against.
+            given.setdefault(cause, GivenFix(cause, "\n".join(said)))
+    return list(reversed(given.values()))
 
 
 def build_plan(

@@ -42,15 +42,20 @@ async def test_fifty_concurrent_claims_exactly_one_wins(database, worker_databas
             h = (
                 await client.post(f"{base}/handoff", json={"intent": "escalate"}, headers=owner)
             ).json()
-            raw = await asyncio.gather(
+            claims = asyncio.gather(
                 *[
                     client.post(f"{base}/handoffs/{h['id']}/claim", headers=hd)
                     for hd in headers[1:]
                 ],
                 return_exceptions=True,
             )
+            # If the claims hang, what the database was doing while they hung (not after).
+            watchdog = asyncio.create_task(_activity_after(database, 20))
+            raw = await claims
+            watchdog.cancel()
             failures = [repr(r) for r in raw if isinstance(r, BaseException)]
-            assert not failures, (failures, await _activity(database))
+            stuck = watchdog.result() if watchdog.done() and not watchdog.cancelled() else None
+            assert not failures, (len(failures), failures[:3], stuck)
             results = [r for r in raw if isinstance(r, httpx.Response)]
             codes = sorted(r.status_code for r in results)
             odd = [r.text for r in results if r.status_code not in (200, 409)]
@@ -67,16 +72,21 @@ async def test_fifty_concurrent_claims_exactly_one_wins(database, worker_databas
         live.stop()
 
 
-async def _activity(database) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
-    """What the database was doing, for a failure message."""
+async def _activity_after(database, seconds: float) -> list[tuple[object, ...]]:  # type: ignore[no-untyped-def]
+    """What the database's sessions were doing `seconds` into the claims, with who blocks
+    whom, grouped and counted (for a failure message)."""
+    await asyncio.sleep(seconds)
     async with database.sessionmaker() as db:
         rows = await db.execute(
             text(
-                "SELECT coalesce(state, ''), coalesce(wait_event, ''), left(query, 80)"
+                "SELECT coalesce(state, ''), coalesce(wait_event_type, ''),"
+                " coalesce(wait_event, ''), left(query, 60),"
+                " cardinality(pg_blocking_pids(pid)) > 0, count(*)"
                 " FROM pg_stat_activity WHERE datname = current_database()"
+                " GROUP BY 1, 2, 3, 4, 5 ORDER BY 6 DESC"
             )
         )
-        return [tuple(r) for r in rows.all()]  # type: ignore[misc]
+        return [tuple(r) for r in rows.all()]
 
 
 async def _escalate(database, headers) -> str:  # type: ignore[no-untyped-def]

@@ -191,6 +191,46 @@ def test_a_confirmed_cause_jumps_to_its_fix() -> None:
     assert "Cause confirmed" in reply and "printui /s /t2" in reply
 
 
+def test_a_fix_stays_the_answer_until_the_engineer_reports_trying_it() -> None:
+    # More signs of the same cause are no reason to move on to the playbook's other causes.
+    _, (held, reply), (tried, _) = turns(
+        "Print jobs stuck in the queue",
+        "Event log: faulting module, a driver crash in the HP driver",
+        "Every job to the HP takes the spooler down, the third-party HP driver again",
+    )
+    _, _, (elsewhere, _) = turns(
+        "Print jobs stuck in the queue",
+        "Event log: faulting module, a driver crash in the HP driver",
+        "Jobs to the Kyocera on the same server print fine",
+    )
+    _, _, (after_trying, _) = turns(
+        "Print jobs stuck in the queue",
+        "Event log: faulting module, a driver crash in the HP driver",
+        "Removed it with printui and put the Type 4 driver on, same result",
+    )
+    assert held.advice is not None and held.advice.kind == "fix"
+    assert held.advice.cause is not None and held.advice.cause["id"] == "bad-driver"
+    assert tried.advice is not None and tried.advice.kind == "fix" and tried.advice.still_pending
+    assert "Cause confirmed" in reply
+    # A report about something else is no sign of the same cause: the usual order resumes.
+    assert elsewhere.advice is not None and not elsewhere.advice.still_pending
+    assert after_trying.advice is not None
+    assert not (
+        after_trying.advice.kind == "fix" and after_trying.advice.cause["id"] == "bad-driver"
+    )  # type: ignore[index]
+
+
+def test_a_new_report_confirming_another_cause_replaces_the_held_fix() -> None:
+    _, _, (plan, reply) = turns(
+        "Print jobs stuck in the queue",
+        "Event log: faulting module, a driver crash in the HP driver",
+        "Found an SHD file stuck in the spool folder from last week",
+    )
+    assert plan.advice is not None and plan.advice.cause is not None
+    assert plan.advice.cause["id"] == "corrupt-job" and not plan.advice.still_pending
+    assert "Cause confirmed" in reply
+
+
 def test_a_result_of_the_last_check_is_interpreted() -> None:
     history = [ChatMessage("user", "print jobs stuck in the queue, spooler restart done")]
     plan = build_plan(INDEX, problem_summary="", history=history, own_history=history)
@@ -381,3 +421,37 @@ def test_other_causes_leave_out_alternatives_the_engineer_already_did() -> None:
         == "Guest processing can't connect: RPC 1722, admin$ blocked"
     )
     assert _title_without_done("Wrong guest credentials", done) == "Wrong guest credentials"
+
+
+VERSIONS_STEP: dict[str, Any] = {
+    "id": "versions",
+    "title": "Versions of license server, CALs and hosts",
+    "check": "Record the OS of the license server and of each session host",
+    "results": [{"if": "License server older than CALs/hosts", "means": "Move it", "cause": "old"}],
+}
+
+
+def test_a_result_is_recognised_by_what_sets_it_apart_from_the_check() -> None:
+    from flowpilot.guidance.advisor import interpret
+
+    # Every answer to this check names the license server, CALs and hosts: those words
+    # alone do not say the server is older.
+    assert (
+        interpret(VERSIONS_STEP, "The license server is activated with CALs for all hosts") is None
+    )
+    found = interpret(VERSIONS_STEP, "The license server runs 2016, older than the 2019 CALs")
+    assert found is not None and found.cause_id == "old"
+
+
+def test_a_result_of_a_check_the_engineer_ran_unasked_is_interpreted() -> None:
+    from flowpilot.guidance.advisor import interpret_report
+
+    events = SPOOLER["steps"][1]
+    report = "I read the PrintService log and the faulting module names a driver dll"
+    found = interpret_report(SPOOLER["steps"], None, report)
+    assert events["id"] == "events" and found is not None and found.cause_id == "bad-driver"
+    # The check must be named with its result, and the problem statement is no result.
+    assert (
+        interpret_report(SPOOLER["steps"], None, "The faulting module names a driver dll") is None
+    )
+    assert interpret_report(SPOOLER["steps"], None, report, follow_up=False) is None

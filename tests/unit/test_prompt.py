@@ -153,3 +153,17 @@ def test_sibling_summaries_in_the_volatile_tail_are_capped_conclusions_first() -
     assert lines[0].startswith("- RULED OUT: Stale DNS record")  # conclusions always shown
     assert "Hypothesis 39" in block and "Hypothesis 0 " not in block  # then the newest
     assert lines[-1] == f"- (and {40 - SIBLINGS_SHOWN} more branches, not shown)"
+
+
+def test_a_held_fix_tells_the_model_not_to_move_on() -> None:
+    from flowpilot.ai.prompts import turn_block
+    from tests.unit.test_offline import turns
+
+    *_, (plan, _) = turns(
+        "Print jobs stuck in the queue",
+        "Event log: faulting module, a driver crash in the HP driver",
+        "Every job to the HP takes the spooler down, the third-party HP driver again",
+    )
+    block = turn_block(plan)
+    assert "[print-spooler-stuck#bad-driver] is still the likeliest cause" in block
+    assert "ask whether the fix was applied" in block
