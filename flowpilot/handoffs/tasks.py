@@ -163,13 +163,19 @@ async def push_handoff_note(handoff_id: str) -> None:
                 db, session.account_id, session.psa_connection_id
             )
             psa = integrations.adapter(connection, settings.resolved_secret_key())
-            note_id = await psa.add_note(
-                session.psa_ticket_id,
-                handoff_note(handoff),
-                internal=True,
-                resolution=False,
-                hours=None,
-            )
+            # An earlier run may have been cut off after the vendor took the note: look for
+            # it by its reference before writing (one read; handoff notes are rare).
+            reference = f"FP-{handoff.id.hex[:12]}"
+            note_id = await psa.find_note(session.psa_ticket_id, reference)
+            if note_id is None:
+                note_id = await psa.add_note(
+                    session.psa_ticket_id,
+                    handoff_note(handoff),
+                    internal=True,
+                    resolution=False,
+                    hours=None,
+                    reference=reference,
+                )
         except DeliveryError as exc:
             handoff.psa_note_error = exc.message
             retry = exc.retryable

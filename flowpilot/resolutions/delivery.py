@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 import structlog
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.auth.service import display_name
@@ -18,7 +19,7 @@ from flowpilot.integrations.email import send_mail
 from flowpilot.integrations.html import markdown_to_html
 from flowpilot.jobs.defer import defer
 from flowpilot.resolutions.models import ResolutionPushLog, SessionResolutionOutput
-from flowpilot.resolutions.service import mark_pushed
+from flowpilot.resolutions.service import IN_FLIGHT, mark_pushed
 from flowpilot.sessions.models import AISession
 
 log = structlog.get_logger(__name__)
@@ -38,15 +39,25 @@ def backoff_seconds(attempt: int) -> float:
 
 
 async def run_push(db: AsyncSession, push_id: str, secret_key: str) -> None:
-    push = await db.get(ResolutionPushLog, push_id, with_for_update=True)
-    if push is None or push.result not in ("queued", "retrying"):
+    # The attempt is on record before anything is sent: a process that dies after the vendor
+    # took a note leaves attempts > 1 behind, and the next attempt looks the note up first.
+    started = await db.scalar(
+        update(ResolutionPushLog)
+        .where(ResolutionPushLog.id == push_id, ResolutionPushLog.result.in_(IN_FLIGHT))
+        .values(attempts=ResolutionPushLog.attempts + 1)
+        .returning(ResolutionPushLog.id)
+    )
+    await db.commit()
+    if started is None:
         return  # delivered, given up, or deleted with its session
+    push = await db.get(ResolutionPushLog, push_id, with_for_update=True, populate_existing=True)
+    if push is None or push.result not in IN_FLIGHT:
+        return  # another run finished it meanwhile
     output = await db.get(SessionResolutionOutput, push.output_id)
     session = await db.get(AISession, output.session_id) if output else None
     if output is None or session is None:
         return
     target = Target(push, output, session)
-    push.attempts += 1
     try:
         reference = await _deliver(db, target, secret_key)
     except DeliveryError as exc:
@@ -130,8 +141,13 @@ async def _deliver_to_psa(db: AsyncSession, target: Target, secret_key: str) -> 
             raise DeliveryError(f"{exc.message}. Nothing was written.") from exc
     billing = integrations.billing_for(connection, push.work_type, push.billable)
     hours = session.total_active_seconds / 3600 if notes else None
-    # A note that went through on an earlier attempt is not written twice.
+    # A note that went through on an earlier attempt is not written twice: recorded, or
+    # (when an attempt ended before its id was recorded) found on the ticket by reference.
+    reference = delivery_reference(push)
+    again = push.attempts > 1
     note_id = _part(push.external_id, "note")
+    if note_id is None and again:
+        note_id = await psa.find_note(push.ticket_id, reference)
     if note_id is None:
         note_id = await psa.add_note(
             push.ticket_id,
@@ -141,15 +157,20 @@ async def _deliver_to_psa(db: AsyncSession, target: Target, secret_key: str) -> 
             hours=hours,
             by=person if psa.time_on_note and logs_time else found.own,
             billing=billing,
+            reference=reference,
         )
+    if _part(push.external_id, "note") is None:
         push.external_id = f"note:{note_id}"
         await db.flush()
     if logs_time and person is not None and _part(push.external_id, "time") is None:
         end = session.resolved_at or datetime.now(UTC)
         start = end - timedelta(seconds=session.total_active_seconds)
-        entry = await psa.add_time_entry(
-            push.ticket_id, start, end, f"FlowPilot: {session.title}", by=person, billing=billing
-        )
+        time_notes = f"FlowPilot: {session.title} [{reference}]"
+        entry = await psa.find_time_entry(push.ticket_id, reference) if again else None
+        if entry is None:
+            entry = await psa.add_time_entry(
+                push.ticket_id, start, end, time_notes, by=person, billing=billing
+            )
         if entry is not None:
             push.external_id = f"{push.external_id} time:{entry}"
             await db.flush()
@@ -160,6 +181,11 @@ async def _deliver_to_psa(db: AsyncSession, target: Target, secret_key: str) -> 
         )
         push.external_id = f"{push.external_id} status:{status_id}"
     return push.external_id or f"note:{note_id}"
+
+
+def delivery_reference(push: ResolutionPushLog) -> str:
+    """Short, unique per push, written into what is posted so a retry can find it."""
+    return f"FP-{push.id.hex[:12]}"
 
 
 def resolution_text(output: SessionResolutionOutput, content: str) -> str:

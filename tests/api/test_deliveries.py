@@ -277,7 +277,9 @@ async def test_notes_and_time_go_to_connectwise_with_the_edited_text(
 
     await run_job(maker, provider, settings, push["id"])
 
-    assert psa.state.notes[-1]["text"] == edited
+    # The edited text, then the push's delivery reference (what a retry looks it up by).
+    reference = f"(FlowPilot delivery FP-{push['id'].replace('-', '')[:12]})"
+    assert psa.state.notes[-1]["text"] == f"{edited}\n\n{reference}"
     assert psa.state.notes[-1]["internalAnalysisFlag"] is True
     [entry] = psa.state.time_entries
     assert entry["chargeToId"] == 4242 and entry["chargeToType"] == "ServiceTicket"

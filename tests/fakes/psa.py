@@ -38,6 +38,13 @@ CW_NOTE_FLAGS = {"detailDescriptionFlag", "internalAnalysisFlag", "resolutionFla
 CW_BILLABLE_OPTIONS = {"Billable", "DoNotBill", "NoCharge", "NoDefault"}
 # The fields /system/members can be filtered on by e-mail or identifier (Member model:
 # identifier, firstName, lastName, primaryEmail, officeEmail, inactiveFlag).
+CW_CONTAINS = re.compile(r'(\w+)\s+contains\s+"((?:[^"\\]|\\.)*)"')
+
+
+def cw_unquote(value: str) -> str:
+    return re.sub(r"\\(.)", r"\1", value)
+
+
 CW_MEMBER_CONDITION = re.compile(r'(identifier|primaryEmail|officeEmail)\s*=\s*"((?:[^"\\]|\\.)*)"')
 # Operators of an Autotask query filter (Autotask REST API, "Basic query calls": eq, noteq,
 # gt, gte, lt, lte, beginsWith, endsWith, contains, exist, notExist, in, notIn).
@@ -162,6 +169,9 @@ class PsaState:
     autotask_requests: int = 0  # authenticated Autotask calls answered (ThresholdInformation)
     # Injected answers, one per vendor call in order; None lets that call through.
     fail_next: list[tuple[int, dict[str, Any], dict[str, str]] | None] = field(default_factory=list)
+    # The next N writes are made, but their answers never arrive (a gateway timeout): what a
+    # client sees when the vendor took a note and the connection dropped before the reply.
+    lose_writes: int = 0
 
 
 class FakePsa:
@@ -173,7 +183,7 @@ class FakePsa:
             Route("/system/info", self.cw_info),
             Route("/service/tickets/{tid:int}", self.cw_ticket, methods=["GET", "PATCH"]),
             Route("/service/tickets/{tid:int}/notes", self.cw_note, methods=["GET", "POST"]),
-            Route("/time/entries", self.cw_time, methods=["POST"]),
+            Route("/time/entries", self.cw_time, methods=["GET", "POST"]),
             Route("/service/boards/{bid:int}/statuses", self.cw_board_statuses),
             Route("/system/members", self.cw_member_list),
         ]
@@ -187,7 +197,7 @@ class FakePsa:
             Route("/halo/auth/token", self.halo_token, methods=["POST"]),
             Route("/halo/api/Tickets/{tid:int}", self.halo_ticket),
             Route("/halo/api/Tickets", self.halo_update_tickets, methods=["POST"]),
-            Route("/halo/api/Actions", self.halo_actions, methods=["POST"]),
+            Route("/halo/api/Actions", self.halo_actions, methods=["GET", "POST"]),
             Route("/halo/api/Outcome", self.halo_outcome_list),
             Route("/halo/api/Agent", self.halo_agent_list),
             Route("/halo/api/KBArticle", self.halo_kb, methods=["POST"]),
@@ -203,6 +213,8 @@ class FakePsa:
             Route("/at/zone1/V1.0/Contacts/{cid:int}", self.at_contact),
             Route("/at/zone1/V1.0/Resources/query", self.at_resource_query, methods=["POST"]),
             Route("/at/zone1/V1.0/TimeEntries", self.at_time_entry, methods=["POST"]),
+            Route("/at/zone1/V1.0/TicketNotes/query", self.at_notes_query, methods=["POST"]),
+            Route("/at/zone1/V1.0/TimeEntries/query", self.at_time_query, methods=["POST"]),
         ]
         app = Starlette(routes=routes)
         app.add_middleware(BaseHTTPMiddleware, dispatch=self._vendor_latency)
@@ -214,8 +226,15 @@ class FakePsa:
     async def _vendor_latency(self, request: Request, call_next: Any) -> Response:
         self.state.paths.append(request.url.path)
         if self.state.latency_s:
+            # The request is read first: like a real server, a write the client stops
+            # waiting for is still made.
+            await request.body()
             await asyncio.sleep(self.state.latency_s)
         response: Response = await call_next(request)
+        written = request.method in ("POST", "PATCH") and not request.url.path.endswith("/query")
+        if written and response.status_code < 300 and self.state.lose_writes > 0:
+            self.state.lose_writes -= 1
+            return JSONResponse({"message": "Gateway Timeout"}, 504)
         return response
 
     def start(self) -> FakePsa:
@@ -370,6 +389,12 @@ class FakePsa:
         q = request.query_params
         notes = self.cw_ticket_notes(tid)
         for clause in filter(None, re.split(r"\s+and\s+", q.get("conditions", "").strip())):
+            # String fields take `contains` with a double-quoted value (developer guide,
+            # "Conditions").
+            text = CW_CONTAINS.fullmatch(clause.strip())
+            if text and text[1] == "text":
+                notes = [n for n in notes if cw_unquote(text[2]) in str(n.get("text", ""))]
+                continue
             flag = re.fullmatch(r"(\w+)\s*=\s*(true|false)", clause.strip(), re.IGNORECASE)
             if not flag or flag[1] not in CW_NOTE_FLAGS:
                 return cw_invalid(f"Invalid condition: {clause}")
@@ -458,6 +483,8 @@ class FakePsa:
         name). The member and work type must exist."""
         if (bad := self._cw_ok(request)) is not None:
             return bad
+        if request.method == "GET":
+            return self.cw_time_list(request)
         body = await request.json()
         if body.get("chargeToType") != "ServiceTicket" or "timeStart" not in body:
             return JSONResponse(
@@ -480,6 +507,25 @@ class FakePsa:
         entry = {"id": 500 + len(self.state.time_entries), **body}
         self.state.time_entries.append({"vendor": "connectwise", **entry})
         return JSONResponse(entry, 201)
+
+    def cw_time_list(self, request: Request) -> Response:
+        """GET /time/entries?conditions=chargeToId=N and chargeToType="ServiceTicket" and
+        notes contains "…" (TimeEntry model fields; conditions as in the developer guide).
+        Other conditions are a 400 here."""
+        entries = [e for e in self.state.time_entries if e["vendor"] == "connectwise"]
+        for clause in re.split(r"\s+and\s+", request.query_params.get("conditions", "")):
+            clause = clause.strip()
+            charge = re.fullmatch(r"chargeToId\s*=\s*(\d+)", clause)
+            text = CW_CONTAINS.fullmatch(clause)
+            if charge:
+                entries = [e for e in entries if e["chargeToId"] == int(charge[1])]
+            elif clause == 'chargeToType="ServiceTicket"':
+                entries = [e for e in entries if e["chargeToType"] == "ServiceTicket"]
+            elif text and text[1] == "notes":
+                entries = [e for e in entries if cw_unquote(text[2]) in str(e.get("notes", ""))]
+            else:
+                return cw_invalid(f"Invalid condition: {clause}")
+        return JSONResponse([{k: v for k, v in e.items() if k != "vendor"} for e in entries])
 
     # ── HaloPSA ──
     async def halo_token(self, request: Request) -> Response:
@@ -566,6 +612,15 @@ class FakePsa:
     async def halo_actions(self, request: Request) -> Response:
         if (bad := self._halo_ok(request)) is not None:
             return bad
+        if request.method == "GET":
+            # GET /api/Actions?ticket_id=…&count=… → {"record_count", "actions"}, newest
+            # first (HaloAPI module Get-HaloAction: TicketID → ticket_id, Count → count).
+            tid = request.query_params.get("ticket_id", "")
+            if not tid.isdigit():
+                return JSONResponse({"ticket_id": "required"}, 400)
+            mine = [a for a in self.state.actions if a["ticket_id"] == int(tid)][::-1]
+            count = int(request.query_params.get("count", "50"))
+            return JSONResponse({"record_count": len(mine), "actions": mine[:count]})
         body = await request.json()
         if not isinstance(body, list) or not {"ticket_id", "note", "outcome"} <= set(body[0]):
             return JSONResponse({"[0].ticket_id": "required"}, 400)
@@ -656,7 +711,10 @@ class FakePsa:
         ):
             return JSONResponse({"errors": ["Unauthorized"]}, 401)
         self.state.autotask_requests += 1
-        if self.state.autotask_read_only and request.method in ("POST", "PATCH", "PUT"):
+        writes = request.method in ("POST", "PATCH", "PUT") and not request.url.path.endswith(
+            "/query"
+        )
+        if self.state.autotask_read_only and writes:
             # Missing permissions are a 403 with this text (django-autotask api_rest.py,
             # FORBIDDEN_ERROR_MESSAGE and AutotaskSecurityPermissionsException).
             return JSONResponse(
@@ -846,6 +904,37 @@ class FakePsa:
         item_id = 40_000_000 + len(self.state.time_entries)
         self.state.time_entries.append({"vendor": "autotask", "itemId": item_id, **body})
         return JSONResponse({"itemId": item_id})
+
+    async def _at_query(self, request: Request, rows: list[dict[str, Any]]) -> Response:
+        """POST /{Entity}/query {"filter": [...], "MaxRecords": n}: top-level items are
+        ANDed; `eq` and `contains` on a field (Autotask REST API, "Basic query calls").
+        Answers {"items": [...], "pageDetails": {...}}; a filter it cannot read is a 500
+        with errors, like the API's."""
+        if (bad := self._at_ok(request)) is not None:
+            return bad
+        body = await request.json()
+        items = body.get("filter") if isinstance(body, dict) else None
+        if not isinstance(items, list) or not items:
+            return at_refused("A query needs a filter")
+        for item in items:
+            op, name, value = item.get("op"), item.get("field"), item.get("value")
+            if op == "eq":
+                rows = [r for r in rows if r.get(name) == value]
+            elif op == "contains" and isinstance(value, str):
+                rows = [r for r in rows if value in str(r.get(name, ""))]
+            else:
+                return at_refused(f"Unsupported filter: {item!r}")
+        rows = rows[: int(body.get("MaxRecords", 500))]
+        found = [{"id": r["itemId"], **{k: v for k, v in r.items() if k != "vendor"}} for r in rows]
+        return JSONResponse({"items": found, "pageDetails": {"count": len(found)}})
+
+    async def at_notes_query(self, request: Request) -> Response:
+        notes = [n for n in self.state.notes if n["vendor"] == "autotask"]
+        return await self._at_query(request, notes)
+
+    async def at_time_query(self, request: Request) -> Response:
+        entries = [e for e in self.state.time_entries if e["vendor"] == "autotask"]
+        return await self._at_query(request, entries)
 
     async def at_company(self, request: Request) -> Response:
         if (bad := self._at_ok(request)) is not None:

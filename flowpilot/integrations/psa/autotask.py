@@ -15,6 +15,7 @@ from flowpilot.integrations.psa.base import (
     PsaTicket,
     TimeBilling,
     configured_status,
+    reference_line,
     status_error,
 )
 
@@ -57,14 +58,16 @@ def autotask_error(response: httpx.Response) -> PsaError:
     return status_error(VENDOR, response.status_code, detail, response.headers)
 
 
-def fit_note(text: str) -> str:
+def fit_note(text: str, reference: str | None = None) -> str:
     """The note as Autotask will take it: longer text is cut at a line break where one is
-    near, with a visible marker, instead of being refused."""
-    if len(text) <= NOTE_LIMIT:
-        return text
-    room = NOTE_LIMIT - len(TRUNCATED)
+    near, with a visible marker, instead of being refused. The delivery reference stays the
+    last line either way."""
+    tail = f"\n\n{reference_line(reference)}" if reference else ""
+    if len(text) + len(tail) <= NOTE_LIMIT:
+        return text + tail
+    room = NOTE_LIMIT - len(TRUNCATED) - len(tail)
     cut = text.rfind("\n", room - 2000, room)
-    return text[: cut if cut > 0 else room].rstrip() + TRUNCATED
+    return text[: cut if cut > 0 else room].rstrip() + TRUNCATED + tail
 
 
 def _field(body: dict[str, Any], name: str) -> int | None:
@@ -196,11 +199,12 @@ class AutotaskAdapter:
         hours: float | None,
         by: PsaPerson | None = None,
         billing: TimeBilling | None = None,
+        reference: str | None = None,
     ) -> str:
         body = {
             "ticketID": int(ticket_id),
             "title": "Resolution" if resolution else "FlowPilot notes",
-            "description": fit_note(text),
+            "description": fit_note(text, reference),
             "noteType": 1,
             # publish 1 = all Autotask users, 2 = internal only
             "publish": 2 if internal else 1,
@@ -211,6 +215,29 @@ class AutotaskAdapter:
             "POST", f"/Tickets/{int(ticket_id)}/Notes", json=body, headers=headers
         )
         return str(created["itemId"])
+
+    async def _query_first(self, entity: str, ticket_id: str, field: str, value: str) -> str | None:
+        """POST /{Entity}/query: the top-level filter items are ANDed; `contains` matches a
+        substring (Autotask REST API, "Basic query calls")."""
+        found = await self._call(
+            "POST",
+            f"/{entity}/query",
+            json={
+                "MaxRecords": 1,
+                "filter": [
+                    {"op": "eq", "field": "ticketID", "value": int(ticket_id)},
+                    {"op": "contains", "field": field, "value": value},
+                ],
+            },
+        )
+        items = found.get("items") if isinstance(found, dict) else None
+        return str(items[0]["id"]) if items else None
+
+    async def find_note(self, ticket_id: str, reference: str) -> str | None:
+        return await self._query_first("TicketNotes", ticket_id, "description", reference)
+
+    async def find_time_entry(self, ticket_id: str, reference: str) -> str | None:
+        return await self._query_first("TimeEntries", ticket_id, "summaryNotes", reference)
 
     async def add_time_entry(
         self,

@@ -74,9 +74,21 @@ class PsaAdapter(Protocol):
         hours: float | None,
         by: PsaPerson | None = None,
         billing: TimeBilling | None = None,
+        reference: str | None = None,
     ) -> str:
         """`by`: the person the note (and, where the note carries it, the time) is written as;
-        None writes it as the API user. Time on a note (`hours`) needs `by`."""
+        None writes it as the API user. Time on a note (`hours`) needs `by`. `reference`: a
+        FlowPilot delivery reference written at the end of the note, so a retry can find a
+        note the vendor accepted but whose id never reached FlowPilot (`find_note`)."""
+        ...
+
+    async def find_note(self, ticket_id: str, reference: str) -> str | None:
+        """The id of the ticket's note (action) carrying this delivery reference, if any."""
+        ...
+
+    async def find_time_entry(self, ticket_id: str, reference: str) -> str | None:
+        """The id of the ticket's time entry whose notes carry this reference, if any (None
+        where time travels on the note)."""
         ...
 
     async def add_time_entry(
@@ -115,6 +127,15 @@ class PsaAdapter(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+def referenced(text: str, reference: str | None) -> str:
+    """The note's text with its delivery reference as a last line."""
+    return f"{text}\n\n{reference_line(reference)}" if reference else text
+
+
+def reference_line(reference: str) -> str:
+    return f"(FlowPilot delivery {reference})"
 
 
 def configured_status(vendor: str, resolved_status_id: str | None) -> int:

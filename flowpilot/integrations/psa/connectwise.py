@@ -16,6 +16,7 @@ from flowpilot.integrations.psa.base import (
     PsaPerson,
     PsaTicket,
     TimeBilling,
+    referenced,
     status_error,
 )
 
@@ -170,9 +171,10 @@ class ConnectWiseAdapter:
         hours: float | None,
         by: PsaPerson | None = None,
         billing: TimeBilling | None = None,
+        reference: str | None = None,
     ) -> str:
         body: dict[str, Any] = {
-            "text": text,
+            "text": referenced(text, reference),
             "detailDescriptionFlag": not internal and not resolution,
             "internalAnalysisFlag": internal,
             "resolutionFlag": resolution,
@@ -182,6 +184,36 @@ class ConnectWiseAdapter:
             body["member"] = {"identifier": by.id}
         note = await self._call("POST", f"/service/tickets/{int(ticket_id)}/notes", json=body)
         return str(note["id"])
+
+    async def find_note(self, ticket_id: str, reference: str) -> str | None:
+        """GET /service/tickets/{id}/notes?conditions=text contains "…" (string conditions
+        take `contains`, values in double quotes: developer guide, "Conditions")."""
+        notes = await self._call(
+            "GET",
+            f"/service/tickets/{int(ticket_id)}/notes",
+            params={
+                "conditions": f"text contains {condition_value(reference)}",
+                "orderBy": "id asc",
+                "pageSize": 1,
+            },
+        )
+        return str(notes[0]["id"]) if isinstance(notes, list) and notes else None
+
+    async def find_time_entry(self, ticket_id: str, reference: str) -> str | None:
+        """GET /time/entries?conditions=chargeToId=… and chargeToType="ServiceTicket" and
+        notes contains "…"."""
+        entries = await self._call(
+            "GET",
+            "/time/entries",
+            params={
+                "conditions": (
+                    f'chargeToId={int(ticket_id)} and chargeToType="ServiceTicket"'
+                    f" and notes contains {condition_value(reference)}"
+                ),
+                "pageSize": 1,
+            },
+        )
+        return str(entries[0]["id"]) if isinstance(entries, list) and entries else None
 
     async def add_time_entry(
         self,

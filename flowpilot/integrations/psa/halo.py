@@ -17,6 +17,7 @@ from flowpilot.integrations.psa.base import (
     PsaTicket,
     TimeBilling,
     configured_status,
+    referenced,
     status_error,
     unattributed,
 )
@@ -190,6 +191,7 @@ class HaloAdapter:
         hours: float | None,
         by: PsaPerson | None = None,
         billing: TimeBilling | None = None,
+        reference: str | None = None,
     ) -> str:
         if hours and by is None:
             raise unattributed(VENDOR)
@@ -198,7 +200,7 @@ class HaloAdapter:
         )
         action: dict[str, Any] = {
             "ticket_id": int(ticket_id),
-            "note": markdown_to_html(text),
+            "note": markdown_to_html(referenced(text, reference)),
             "outcome": outcome,
             "hiddenfromuser": internal,
             # Hours, as a decimal (30 seconds is 0.0083): not minutes, not rounded to 0.
@@ -217,6 +219,21 @@ class HaloAdapter:
         created = await self._call("POST", "/api/Actions", json=[action])
         first = created[0] if isinstance(created, list) else created
         return str(first["id"])
+
+    async def find_note(self, ticket_id: str, reference: str) -> str | None:
+        """GET /api/Actions?ticket_id=…: the ticket's actions (newest first), their `note`
+        as HTML; the reference is plain text inside it."""
+        listed = await self._call(
+            "GET", "/api/Actions", params={"ticket_id": int(ticket_id), "count": 100}
+        )
+        actions = listed.get("actions", []) if isinstance(listed, dict) else listed
+        for action in actions or []:
+            if reference in str(action.get("note") or ""):
+                return str(action["id"])
+        return None
+
+    async def find_time_entry(self, ticket_id: str, reference: str) -> str | None:
+        return None  # time travels on the action (`timetaken`)
 
     async def add_time_entry(
         self,
