@@ -135,7 +135,9 @@ async def test_connect_psa_start_from_ticket_resolve_publish_and_push(
 
     await panel.get_by_role("button", name="Copy", exact=True).click()
     copied = await page.evaluate("navigator.clipboard.readText()")
-    assert copied == psa.state.notes[-1]["text"]
+    # What was copied is what was pushed, less the delivery reference the push appends.
+    pushed, reference = psa.state.notes[-1]["text"].rsplit("\n\n", 1)
+    assert copied == pushed and reference.startswith("(FlowPilot delivery FP-")
     if os.environ.get("FLOWPILOT_SCREENSHOTS"):
         await page.screenshot(path="test-results/delivery.png", full_page=True)
 
