@@ -68,7 +68,7 @@ class Settings(BaseSettings):
         default=True, validation_alias=AliasChoices("FLOWPILOT_REDACT_SECRETS", "redact_secrets")
     )
     offline_stream_delay_ms: int = Field(default=12, alias="FLOWPILOT_OFFLINE_STREAM_DELAY_MS")
-    # Private / loopback networks or hosts that PSA, Hudu and SMTP addresses may point at
+    # Private / loopback networks or hosts that PSA, Hudu, IT Glue and SMTP addresses may point at
     # (CIDRs or host names, comma-separated): refused by default.
     outbound_allow: str = Field(default="", alias="FLOWPILOT_OUTBOUND_ALLOW")
     # Reverse proxies whose X-Forwarded-For is believed (IPs or CIDRs, comma-separated);

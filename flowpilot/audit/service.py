@@ -28,6 +28,7 @@ ACTIONS = (
     "settings.psa_person",
     "settings.smtp",
     "settings.hudu",
+    "settings.itglue",
     "settings.ai_privacy",
     "user.create",
     "user.role",

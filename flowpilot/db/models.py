@@ -7,6 +7,7 @@ from flowpilot.db.base import Base
 from flowpilot.handoffs.models import Notification, SessionHandoff, WorkInterval
 from flowpilot.integrations.models import (
     HuduSettings,
+    ITGlueSettings,
     PsaConnection,
     PsaPersonMapping,
     SmtpSettings,
@@ -33,6 +34,7 @@ __all__ = [
     "ForkPoint",
     "LibraryEntry",
     "HuduSettings",
+    "ITGlueSettings",
     "LoginAttempt",
     "PsaConnection",
     "PsaPersonMapping",

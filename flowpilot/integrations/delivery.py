@@ -48,12 +48,28 @@ def vendor_detail(response: httpx.Response) -> str:
         for error in body.get("errors") or []:
             if isinstance(error, dict):
                 field = error.get("field") or error.get("property") or ""
-                message = error.get("message") or error.get("Message") or ""
+                message = error.get("message") or error.get("Message") or _json_api(error)
                 parts.append(f"{field}: {message}" if field else str(message))
             elif isinstance(error, str):
                 parts.append(error)
     text = "; ".join(p for p in parts if p)
     return re.sub(r"[\x00-\x1f\x7f]", " ", text)[:300]
+
+
+def _json_api(error: dict[str, Any]) -> str:
+    """A JSON:API error object (IT Glue): title, detail (a string or a list of strings)
+    and the attribute it is about, e.g. "Unprocessable Entity: can't be blank
+    (/data/attributes/traits)"."""
+    title = error.get("title")
+    detail = error.get("detail")
+    if isinstance(detail, list):
+        detail = ", ".join(str(d) for d in detail if isinstance(d, (str, int)))
+    text = ": ".join(str(p) for p in (title, detail) if isinstance(p, (str, int)) and p)
+    source = error.get("source")
+    pointer = source.get("pointer") if isinstance(source, dict) else None
+    if text and isinstance(pointer, str) and pointer:
+        text += f" ({pointer})"
+    return text
 
 
 def unreachable(

@@ -1,4 +1,5 @@
-"""Per-account integration settings: PSA connections and the outgoing mail server.
+"""Per-account integration settings: PSA connections, the outgoing mail server and the
+IT documentation tools KB articles are exported to (Hudu, IT Glue).
 
 Secrets (API keys, client secrets, SMTP password) live only in `secrets_encrypted`
 (see crypto.py); everything else is plain so it can be shown and searched."""
@@ -10,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -101,4 +103,21 @@ class HuduSettings(CreatedMixin, TestResultMixin, Base):
     base_url: Mapped[str] = mapped_column(String(500))
     company_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     folder_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    secrets_encrypted: Mapped[str] = mapped_column(Text, default="")
+
+
+class ITGlueSettings(CreatedMixin, TestResultMixin, Base):
+    """Where published KB articles are exported to IT Glue (optional): a flexible asset of
+    the type `flexible_asset_type_id` in the organization `organization_id`, its title and
+    body in the fields whose name-keys are `title_trait` and `body_trait`. IT Glue ids
+    exceed 32 bits, hence BigInteger."""
+
+    __tablename__ = "account_itglue_settings"
+
+    account_id: Mapped[uuid.UUID] = fk_column("accounts.id", primary_key=True)
+    base_url: Mapped[str] = mapped_column(String(500))
+    organization_id: Mapped[int] = mapped_column(BigInteger)
+    flexible_asset_type_id: Mapped[int] = mapped_column(BigInteger)
+    title_trait: Mapped[str] = mapped_column(String(100))
+    body_trait: Mapped[str] = mapped_column(String(100))
     secrets_encrypted: Mapped[str] = mapped_column(Text, default="")

@@ -1,4 +1,4 @@
-"""Outbound calls to addresses users type in (PSA base URLs, Hudu, SMTP): https only, the
+"""Outbound calls to addresses users type in (PSA base URLs, Hudu, IT Glue, SMTP): https only, the
 name resolved once per connection and the connection pinned to that address, and loopback,
 private, link-local, CGNAT and metadata ranges refused unless the operator allows them
 (`FLOWPILOT_OUTBOUND_ALLOW`: CIDRs or host names, comma-separated; on-prem ConnectWise is

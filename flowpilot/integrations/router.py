@@ -1,5 +1,6 @@
-"""/api/v1/psa-connections, /smtp-settings and /hudu-settings: admins manage them; every member can
-list the PSA connections (names only matter to them) and look up a ticket to start from."""
+"""/api/v1/psa-connections, /smtp-settings, /hudu-settings and /itglue-settings: admins manage
+them; every member can list the PSA connections (names only matter to them) and look up a
+ticket to start from."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from flowpilot.integrations.schemas import (
     DeliveryTargets,
     HuduSettingsIn,
     HuduSettingsOut,
+    ITGlueSettingsIn,
+    ITGlueSettingsOut,
     PsaConnectionCreate,
     PsaConnectionOut,
     PsaConnectionUpdate,
@@ -221,6 +224,37 @@ async def delete_hudu(principal: AdminUser, db: DBSession) -> Response:
 @router.post("/hudu-settings/test", response_model=TestResult)
 async def test_hudu(principal: AdminUser, db: DBSession, key: SecretKey) -> TestResult:
     return await service.test_hudu(db, principal, key)
+
+
+@router.get("/itglue-settings", response_model=ITGlueSettingsOut)
+async def get_itglue(principal: AdminUser, db: DBSession, key: SecretKey) -> ITGlueSettingsOut:
+    return service.itglue_out(await service.itglue_settings(db, principal.account_id), key)
+
+
+@router.put("/itglue-settings", response_model=ITGlueSettingsOut)
+async def put_itglue(
+    body: ITGlueSettingsIn, principal: AdminUser, db: DBSession, key: SecretKey
+) -> ITGlueSettingsOut:
+    """Where KB articles are exported in IT Glue: an organization and a flexible asset type
+    with a title and a body field (their name-keys). The API key is write-only."""
+    saved = await service.save_itglue(db, principal, body, key)
+    await audit(db, principal, "settings.itglue", "itglue_settings", "", change="save",
+                key_changed=bool(body.api_key))  # fmt: skip
+    return service.itglue_out(saved, key)
+
+
+@router.delete("/itglue-settings", status_code=204)
+async def delete_itglue(principal: AdminUser, db: DBSession) -> Response:
+    await service.delete_itglue(db, principal)
+    await audit(db, principal, "settings.itglue", "itglue_settings", "", change="delete")
+    return Response(status_code=204)
+
+
+@router.post("/itglue-settings/test", response_model=TestResult)
+async def test_itglue(principal: AdminUser, db: DBSession, key: SecretKey) -> TestResult:
+    """Reads the organization and the flexible asset type with the stored key, and checks
+    that the type has the title and body fields."""
+    return await service.test_itglue(db, principal, key)
 
 
 @router.get("/delivery-targets", response_model=DeliveryTargets)

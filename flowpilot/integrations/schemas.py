@@ -1,11 +1,12 @@
-"""PSA connection and SMTP settings shapes. Secrets go in, never come out."""
+"""PSA connection, SMTP and KB export (Hudu, IT Glue) settings shapes. Secrets go in, never
+come out."""
 
 from __future__ import annotations
 
 import re
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
@@ -231,6 +232,58 @@ class HuduSettingsOut(BaseModel):
     last_test_message: str | None = None
 
 
+# An IT Glue field's name-key: the field name lower-cased with hyphens ("Body" → "body",
+# "Resolution Steps" → "resolution-steps"), as IT Glue's flexible asset fields list it.
+NAME_KEY = r"^[a-z0-9][a-z0-9_-]{0,99}$"
+# IT Glue ids are numbers beyond 32 bits; kept to what a browser's JSON reads exactly.
+ItGlueId = Annotated[int, Field(ge=1, le=2**53 - 1)]
+
+
+class ITGlueSettingsIn(BaseModel):
+    # https://api.itglue.com; EU accounts https://api.eu.itglue.com, AU https://api.au.itglue.com
+    base_url: str = Field(
+        default="https://api.itglue.com", min_length=8, max_length=500, pattern=r"^https?://"
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def _allowed_url(cls, value: str) -> str:
+        try:
+            outbound.check_url(value)
+        except outbound.OutboundRefused as exc:
+            raise ValueError(exc.detail) from exc
+        return value
+
+    # Omit to keep the stored key.
+    api_key: str | None = Field(default=None, min_length=1, max_length=500)
+    # The organization the articles are filed under (the number in its IT Glue address).
+    organization_id: ItGlueId
+    # The flexible asset type made for KB articles, and the name-keys of its title field
+    # (Text) and body field (Textbox: the HTML article).
+    flexible_asset_type_id: ItGlueId
+    title_trait: str = Field(default="title", pattern=NAME_KEY)
+    body_trait: str = Field(default="body", pattern=NAME_KEY)
+
+    @model_validator(mode="after")
+    def _two_fields(self) -> ITGlueSettingsIn:
+        if self.title_trait == self.body_trait:
+            raise ValueError("title_trait and body_trait must name two different fields")
+        return self
+
+
+class ITGlueSettingsOut(BaseModel):
+    configured: bool
+    base_url: str | None = None
+    organization_id: int | None = None
+    flexible_asset_type_id: int | None = None
+    title_trait: str | None = None
+    body_trait: str | None = None
+    api_key_set: bool = False
+    last_tested_at: datetime | None = None
+    last_test_ok: bool | None = None
+    last_test_message: str | None = None
+
+
 class PsaConnectionBrief(BaseModel):
     id: uuid.UUID
     name: str
@@ -240,7 +293,7 @@ class PsaConnectionBrief(BaseModel):
 
 
 class KbExportTarget(BaseModel):
-    destination: Literal["psa", "hudu"]
+    destination: Literal["psa", "hudu", "itglue"]
     name: str
     psa_connection_id: uuid.UUID | None = None
 

@@ -1,5 +1,6 @@
-"""PSA connections and SMTP settings of an account: stored encrypted, tested, turned into
-adapters. Every query on them goes through `connections_of` / `smtp_of`."""
+"""PSA connections, SMTP and KB export (Hudu, IT Glue) settings of an account: stored
+encrypted, tested, turned into adapters. Every query on them goes through `connections_of` /
+`smtp_of` / `hudu_of` / `itglue_of`."""
 
 from __future__ import annotations
 
@@ -25,8 +26,10 @@ from flowpilot.integrations.crypto import (
 from flowpilot.integrations.delivery import UNEXPECTED_SHAPE, DeliveryError, unexpected_answer
 from flowpilot.integrations.email import SmtpConfig, send_mail
 from flowpilot.integrations.hudu import HuduClient
+from flowpilot.integrations.itglue import ITGlueClient
 from flowpilot.integrations.models import (
     HuduSettings,
+    ITGlueSettings,
     PsaConnection,
     SmtpSettings,
     TestResultMixin,
@@ -43,6 +46,8 @@ from flowpilot.integrations.schemas import (
     DeliveryTargets,
     HuduSettingsIn,
     HuduSettingsOut,
+    ITGlueSettingsIn,
+    ITGlueSettingsOut,
     KbExportTarget,
     PsaConnectionBrief,
     PsaConnectionCreate,
@@ -517,6 +522,87 @@ async def test_hudu(db: AsyncSession, principal: Principal, secret_key: str) -> 
     return result
 
 
+# ── IT Glue (optional KB export) ──
+
+
+def itglue_of(account_id: uuid.UUID) -> Select[ITGlueSettings]:
+    return select(ITGlueSettings).where(ITGlueSettings.account_id == account_id)
+
+
+async def itglue_settings(db: AsyncSession, account_id: uuid.UUID) -> ITGlueSettings | None:
+    return await db.scalar(itglue_of(account_id))
+
+
+def itglue_out(row: ITGlueSettings | None, secret_key: str) -> ITGlueSettingsOut:
+    if row is None:
+        return ITGlueSettingsOut(configured=False)
+    return ITGlueSettingsOut(
+        configured=True,
+        base_url=row.base_url,
+        organization_id=row.organization_id,
+        flexible_asset_type_id=row.flexible_asset_type_id,
+        title_trait=row.title_trait,
+        body_trait=row.body_trait,
+        api_key_set=_secret_set(row, secret_key, "api_key"),
+        **_last_test(row),
+    )
+
+
+async def save_itglue(
+    db: AsyncSession, principal: Principal, body: ITGlueSettingsIn, secret_key: str
+) -> ITGlueSettings:
+    row = await itglue_settings(db, principal.account_id)
+    if row is None:
+        if not body.api_key:
+            raise UnprocessableInput("IT Glue needs an API key", code="api_key_required")
+        row = ITGlueSettings(account_id=principal.account_id, secrets_encrypted="")
+        db.add(row)
+    row.base_url = body.base_url.rstrip("/")
+    row.organization_id = body.organization_id
+    row.flexible_asset_type_id = body.flexible_asset_type_id
+    row.title_trait = body.title_trait
+    row.body_trait = body.body_trait
+    if body.api_key:
+        row.secrets_encrypted = encrypt_secrets(secret_key, {"api_key": body.api_key})
+    _forget_test(row)
+    await db.flush()
+    return row
+
+
+async def delete_itglue(db: AsyncSession, principal: Principal) -> None:
+    row = await itglue_settings(db, principal.account_id)
+    if row is not None:
+        await db.delete(row)
+        await db.flush()
+
+
+def itglue_client(row: ITGlueSettings, secret_key: str) -> ITGlueClient:
+    try:
+        key = str(decrypt_secrets(secret_key, row.secrets_encrypted).get("api_key") or "")
+    except CredentialsUnreadable as exc:
+        raise DeliveryError(str(exc)) from exc
+    return ITGlueClient(base_url=row.base_url, api_key=key)
+
+
+async def test_itglue(db: AsyncSession, principal: Principal, secret_key: str) -> TestResult:
+    row = await itglue_settings(db, principal.account_id)
+    if row is None:
+        raise Conflict("IT Glue is not set up yet", code="itglue_not_configured")
+    try:
+        client = itglue_client(row, secret_key)
+        message = await client.test_connection(
+            row.organization_id, row.flexible_asset_type_id, row.title_trait, row.body_trait
+        )
+        ok = True
+    except DeliveryError as exc:
+        ok, message = False, exc.message
+    except UNEXPECTED_SHAPE as exc:
+        ok, message = False, unexpected_answer("IT Glue", exc).message
+    result = _record_test(row, ok, message)
+    await db.flush()
+    return result
+
+
 async def delivery_targets(db: AsyncSession, account_id: uuid.UUID) -> DeliveryTargets:
     connections = list(await db.scalars(connections_of(account_id).order_by(PsaConnection.name)))
     exports = [
@@ -526,6 +612,8 @@ async def delivery_targets(db: AsyncSession, account_id: uuid.UUID) -> DeliveryT
     ]
     if await hudu_settings(db, account_id) is not None:
         exports.append(KbExportTarget(destination="hudu", name="Hudu"))
+    if await itglue_settings(db, account_id) is not None:
+        exports.append(KbExportTarget(destination="itglue", name="IT Glue"))
     return DeliveryTargets(
         psa_connections=[
             PsaConnectionBrief(

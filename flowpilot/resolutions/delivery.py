@@ -1,6 +1,6 @@
-"""Deliver one queued push (PSA note / e-mail). Runs in the job, one attempt per run; a
-retryable failure schedules the next attempt (honouring the vendor's Retry-After) and the
-document becomes `pushed` only once the vendor handed back an id."""
+"""Deliver one queued push (PSA note / e-mail / KB export to Hudu or IT Glue). Runs in the
+job, one attempt per run; a retryable failure schedules the next attempt (honouring the
+vendor's Retry-After) and the document becomes `pushed` only once the vendor handed back an id."""
 
 from __future__ import annotations
 
@@ -98,6 +98,8 @@ async def _deliver(db: AsyncSession, target: Target, secret_key: str) -> str:
         return await _deliver_to_psa(db, target, secret_key)
     if target.push.destination == "hudu":
         return await _deliver_to_hudu(db, target, secret_key)
+    if target.push.destination == "itglue":
+        return await _deliver_to_itglue(db, target, secret_key)
     return await _deliver_email(db, target, secret_key)
 
 
@@ -110,6 +112,24 @@ async def _deliver_to_hudu(db: AsyncSession, target: Target, secret_key: str) ->
     client = integrations.hudu_client(row, secret_key)
     html = markdown_to_html(push.content)
     return f"hudu:{await client.create_article(title, html, row.company_id, row.folder_id)}"
+
+
+async def _deliver_to_itglue(db: AsyncSession, target: Target, secret_key: str) -> str:
+    push, output, session = target
+    row = await integrations.itglue_settings(db, push.account_id)
+    if row is None:
+        raise DeliveryError("The IT Glue settings were removed; an admin must add them")
+    title = str((output.structured_data or {}).get("title") or session.title)
+    client = integrations.itglue_client(row, secret_key)
+    asset_id = await client.create_article(
+        organization_id=row.organization_id,
+        type_id=row.flexible_asset_type_id,
+        title_trait=row.title_trait,
+        body_trait=row.body_trait,
+        title=title,
+        html=markdown_to_html(push.content),
+    )
+    return f"itglue:{asset_id}"
 
 
 async def _deliver_to_psa(db: AsyncSession, target: Target, secret_key: str) -> str:

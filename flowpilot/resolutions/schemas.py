@@ -13,7 +13,7 @@ OutputStatus = Literal["draft", "approved", "pushed", "rejected"]
 
 
 PushResult = Literal["queued", "retrying", "ok", "failed"]
-PushDestination = Literal["psa", "kb_library", "clipboard", "email", "hudu"]
+PushDestination = Literal["psa", "kb_library", "clipboard", "email", "hudu", "itglue"]
 
 
 class PushLogOut(BaseModel):

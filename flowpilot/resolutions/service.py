@@ -7,6 +7,7 @@ import asyncio
 import json
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -369,8 +370,8 @@ async def push(
     await _refuse_duplicate(db, output, request.destination, text)
     if request.destination == "psa":
         log = await _queue_psa(db, principal, session, output, text, request)
-    elif request.destination == "hudu":
-        log = await _queue_hudu(db, principal, session, output, text)
+    elif request.destination in KB_EXPORTS:
+        log = await _queue_kb_export(db, principal, session, output, text, request.destination)
     else:
         log = await _queue_email(db, principal, session, output, text, request)
     db.add(log)
@@ -515,20 +516,30 @@ async def _queue_email(
     return log
 
 
-async def _queue_hudu(
+# IT documentation tools a KB article is exported to: destination → (name, its settings).
+KB_EXPORTS: dict[str, tuple[str, Callable[[AsyncSession, uuid.UUID], Awaitable[object]]]] = {
+    "hudu": ("Hudu", integrations.hudu_settings),
+    "itglue": ("IT Glue", integrations.itglue_settings),
+}
+
+
+async def _queue_kb_export(
     db: AsyncSession,
     principal: Principal,
     session: AISession,
     output: SessionResolutionOutput,
     text: str,
+    destination: str,
 ) -> ResolutionPushLog:
+    name, settings_of = KB_EXPORTS[destination]
     if output.output_type != "knowledge_base":
-        raise Conflict("Only the KB article is exported to Hudu", code="wrong_destination")
-    if await integrations.hudu_settings(db, session.account_id) is None:
+        raise Conflict(f"Only the KB article is exported to {name}", code="wrong_destination")
+    if await settings_of(db, session.account_id) is None:
         raise Conflict(
-            "Hudu is not set up: an admin adds it under Settings", code="hudu_not_configured"
+            f"{name} is not set up: an admin adds it under Settings",
+            code=f"{destination}_not_configured",
         )
-    return _log(output, principal, "hudu", text, "KB article in Hudu")
+    return _log(output, principal, destination, text, f"KB article in {name}")
 
 
 def _log(

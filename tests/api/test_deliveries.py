@@ -666,6 +666,246 @@ async def test_kb_article_exports_to_hudu(
     assert log["result"] == "ok" and log["external_id"] == "hudu:300"
 
 
+# ── IT Glue: a KB article becomes a flexible asset (see tests/fakes/psa.py for the shapes) ──
+
+ITGLUE_TYPE = 1708673018626277
+
+
+def itglue_settings(psa: FakePsa, key: str = "ITG.itglue-key", **extra: Any) -> dict[str, Any]:
+    return {
+        "base_url": f"{psa.url}/itglue",
+        "api_key": key,
+        "organization_id": 77,
+        "flexible_asset_type_id": ITGLUE_TYPE,
+        **extra,
+    }
+
+
+async def approved_kb(client: httpx.AsyncClient, tenant: Tenant) -> tuple[str, dict[str, Any]]:
+    """A resolved session's documents with its KB article approved: (outputs URL, outputs)."""
+    h = tenant.engineer.headers
+    sid = (
+        await client.post(
+            f"{V1}/ai-sessions", json={"problem_summary": "Scanner to e-mail fails"}, headers=h
+        )
+    ).json()["id"]
+    await client.patch(f"{V1}/ai-sessions/{sid}", json={"status": "resolved"}, headers=h)
+    base = f"{V1}/ai-sessions/{sid}/outputs"
+    generated = (await client.post(f"{base}/generate", headers=h)).json()["outputs"]
+    outputs = {o["output_type"]: o for o in generated}
+    await approve(client, tenant, base, outputs["knowledge_base"]["id"])
+    return base, outputs
+
+
+async def test_kb_article_exports_to_itglue(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa, maker, provider, settings, db
+) -> None:  # type: ignore[no-untyped-def]
+    h = tenant.admin.headers
+    wrong = await client.put(
+        f"{V1}/itglue-settings", json=itglue_settings(psa, "ITG.nope"), headers=h
+    )
+    assert wrong.status_code == 200, wrong.text
+    assert wrong.json()["api_key_set"] is True and "ITG.nope" not in wrong.text
+    failed = (await client.post(f"{V1}/itglue-settings/test", headers=h)).json()
+    assert failed["ok"] is False
+    assert failed["message"] == "IT Glue rejected the credentials (403): Forbidden: Invalid API key"
+    saved = await client.put(f"{V1}/itglue-settings", json=itglue_settings(psa), headers=h)
+    assert saved.json()["last_test_ok"] is None  # a change forgets the last test
+    tested = (await client.post(f"{V1}/itglue-settings/test", headers=h)).json()
+    assert tested["ok"] is True, tested
+    assert tested["message"] == "IT Glue: organization Happy Frog, flexible asset type KB Article"
+    shown = await client.get(f"{V1}/itglue-settings", headers=h)
+    assert "ITG.itglue-key" not in shown.text
+    assert shown.json() | {"last_tested_at": None} == {
+        "configured": True,
+        "base_url": f"{psa.url}/itglue",
+        "organization_id": 77,
+        "flexible_asset_type_id": ITGLUE_TYPE,
+        "title_trait": "title",
+        "body_trait": "body",
+        "api_key_set": True,
+        "last_tested_at": None,
+        "last_test_ok": True,
+        "last_test_message": tested["message"],
+    }
+    stored = await db.scalar(text("SELECT secrets_encrypted FROM account_itglue_settings"))
+    assert stored.startswith("gAAAA") and "itglue-key" not in stored
+    targets = (await client.get(f"{V1}/delivery-targets", headers=tenant.engineer.headers)).json()
+    assert targets["kb_exports"] == [
+        {"destination": "itglue", "name": "IT Glue", "psa_connection_id": None}
+    ]
+
+    base, outputs = await approved_kb(client, tenant)
+    kb, notes = outputs["knowledge_base"], outputs["psa_ticket_notes"]
+    e = tenant.engineer.headers
+    await approve(client, tenant, base, notes["id"])
+    other = await client.post(
+        f"{base}/{notes['id']}/push", json={"destination": "itglue"}, headers=e
+    )
+    assert other.status_code == 409 and other.json()["code"] == "wrong_destination"
+    r = await client.post(f"{base}/{kb['id']}/push", json={"destination": "itglue"}, headers=e)
+    assert r.status_code == 202, r.text
+    assert r.json()["push"]["request_summary"] == "KB article in IT Glue"
+    await run_job(maker, provider, settings, r.json()["push"]["id"])
+    [asset] = psa.state.itglue_assets
+    assert asset["organization-id"] == 77 and asset["flexible-asset-type-id"] == ITGLUE_TYPE
+    assert asset["traits"]["title"] == kb["structured_data"]["title"]
+    body = asset["traits"]["body"]
+    assert body.startswith("<h") and "<li>" in body and "**" not in body
+    [log] = await pushes(client, tenant, base, kb["id"])
+    assert log["result"] == "ok" and log["external_id"] == f"itglue:{asset['id']}"
+    kb_now = (await client.get(base, headers=e)).json()["outputs"]
+    assert {o["output_type"]: o for o in kb_now}["knowledge_base"]["status"] == "pushed"
+
+
+async def test_itglue_refusals_fail_the_push_with_the_vendors_reason(
+    client: httpx.AsyncClient, tenant: Tenant, psa: FakePsa, maker, provider, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """A revoked key and a field name-key the type does not have: the push fails at once
+    (trying again cannot help) and says what IT Glue said."""
+    h = tenant.admin.headers
+    await client.put(f"{V1}/itglue-settings", json=itglue_settings(psa, "ITG.revoked"), headers=h)
+    base, outputs = await approved_kb(client, tenant)
+    kb = outputs["knowledge_base"]
+    e = tenant.engineer.headers
+    r = await client.post(f"{base}/{kb['id']}/push", json={"destination": "itglue"}, headers=e)
+    await run_job(maker, provider, settings, r.json()["push"]["id"])
+    [log] = await pushes(client, tenant, base, kb["id"])
+    assert log["result"] == "failed" and log["attempts"] == 1 and log["next_attempt_at"] is None
+    assert log["error"] == "IT Glue rejected the credentials (403): Forbidden: Invalid API key"
+    assert psa.state.itglue_assets == []
+
+    await client.put(
+        f"{V1}/itglue-settings",
+        json=itglue_settings(psa, body_trait="content"),
+        headers=h,
+    )
+    tested = (await client.post(f"{V1}/itglue-settings/test", headers=h)).json()
+    assert tested["ok"] is False
+    assert (
+        "no field with the name-key content (its fields: title, body, category)"
+        in (tested["message"])
+    )
+    r = await client.post(f"{base}/{kb['id']}/push", json={"destination": "itglue"}, headers=e)
+    assert r.status_code == 202, r.text
+    await run_job(maker, provider, settings, r.json()["push"]["id"])
+    by_id = {p["id"]: p for p in await pushes(client, tenant, base, kb["id"])}
+    newest = by_id[r.json()["push"]["id"]]
+    assert newest["result"] == "failed"
+    assert newest["error"] == (
+        "IT Glue refused the request (422): Unprocessable Entity: Request contains invalid "
+        "trait keys (data/attributes/traits)"
+    )
+    assert psa.state.itglue_assets == []
+
+
+async def test_itglue_settings_are_the_admins_of_one_account(
+    client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant, psa: FakePsa
+) -> None:
+    e, h = tenant.engineer.headers, tenant.admin.headers
+    body = itglue_settings(psa)
+    assert (await client.get(f"{V1}/itglue-settings", headers=e)).status_code == 403
+    assert (await client.put(f"{V1}/itglue-settings", json=body, headers=e)).status_code == 403
+    assert (await client.post(f"{V1}/itglue-settings/test", headers=e)).status_code == 403
+    assert (await client.delete(f"{V1}/itglue-settings", headers=e)).status_code == 403
+    no_key = {k: v for k, v in body.items() if k != "api_key"}
+    first = await client.put(f"{V1}/itglue-settings", json=no_key, headers=h)
+    assert first.status_code == 422 and first.json()["code"] == "api_key_required"
+    for bad in (
+        {"body_trait": "title"},
+        {"title_trait": "Title Field"},
+        {"organization_id": 2**53},
+        {"base_url": "ftp://api.itglue.com"},
+    ):
+        r = await client.put(f"{V1}/itglue-settings", json=body | bad, headers=h)
+        assert r.status_code == 422, bad
+    assert (await client.put(f"{V1}/itglue-settings", json=body, headers=h)).status_code == 200
+    # The key is kept when it is left out.
+    kept = await client.put(f"{V1}/itglue-settings", json=no_key, headers=h)
+    assert kept.json()["api_key_set"] is True
+    assert (await client.post(f"{V1}/itglue-settings/test", headers=h)).json()["ok"] is True
+
+    outsider = other_tenant.admin.headers
+    theirs = await client.get(f"{V1}/itglue-settings", headers=outsider)
+    assert theirs.json() == {
+        "configured": False,
+        "base_url": None,
+        "organization_id": None,
+        "flexible_asset_type_id": None,
+        "title_trait": None,
+        "body_trait": None,
+        "api_key_set": False,
+        "last_tested_at": None,
+        "last_test_ok": None,
+        "last_test_message": None,
+    }
+    untested = await client.post(f"{V1}/itglue-settings/test", headers=outsider)
+    assert untested.status_code == 409 and untested.json()["code"] == "itglue_not_configured"
+    targets = (await client.get(f"{V1}/delivery-targets", headers=outsider)).json()
+    assert targets["kb_exports"] == []
+    base, outputs = await approved_kb(client, other_tenant)
+    r = await client.post(
+        f"{base}/{outputs['knowledge_base']['id']}/push",
+        json={"destination": "itglue"},
+        headers=other_tenant.engineer.headers,
+    )
+    assert r.status_code == 409 and r.json()["code"] == "itglue_not_configured"
+    # Removing them takes the destination away.
+    assert (await client.delete(f"{V1}/itglue-settings", headers=h)).status_code == 204
+    assert (await client.get(f"{V1}/itglue-settings", headers=h)).json()["configured"] is False
+
+
+async def test_the_fake_itglue_refuses_what_itglue_refuses(psa: FakePsa) -> None:
+    """The fake is only worth its passing tests if it is as strict as IT Glue."""
+    url = f"{psa.url}/itglue/flexible_assets"
+    good = {
+        "data": {
+            "type": "flexible-assets",
+            "attributes": {
+                "organization-id": 77,
+                "flexible-asset-type-id": ITGLUE_TYPE,
+                "traits": {"title": "T", "body": "<p>B</p>"},
+            },
+        }
+    }
+    auth = {"x-api-key": "ITG.itglue-key", "Content-Type": "application/vnd.api+json"}
+    async with httpx.AsyncClient() as http:
+        missing = await http.post(url, json=good, headers={"Content-Type": auth["Content-Type"]})
+        assert missing.status_code == 401
+        assert missing.json()["errors"][0]["title"] == "Unauthorized"
+        plain_json = await http.post(url, json=good, headers={"x-api-key": auth["x-api-key"]})
+        assert plain_json.status_code == 415
+        for wrong in (
+            {"type": "flexible-assets", "attributes": good["data"]["attributes"]},  # no "data"
+            {"data": {**good["data"], "type": "documents"}},
+            {
+                "data": {
+                    **good["data"],
+                    "attributes": {
+                        **good["data"]["attributes"],
+                        "traits": {"title": "T", "content": "x"},
+                    },
+                }
+            },  # fmt: skip
+            {
+                "data": {
+                    **good["data"],
+                    "attributes": {**good["data"]["attributes"], "traits": {"body": "x"}},
+                }
+            },  # fmt: skip
+        ):
+            r = await http.post(url, json=wrong, headers=auth)
+            assert r.status_code == 422, wrong
+            [error] = r.json()["errors"]
+            assert error["status"] == 422 and error["title"] == "Unprocessable Entity"
+        assert psa.state.itglue_assets == []
+        created = await http.post(url, json=good, headers=auth)
+        assert created.status_code == 201
+        assert created.json()["data"]["type"] == "flexible-assets"
+    [asset] = psa.state.itglue_assets
+    assert asset["organization-name"] == "Happy Frog" and asset["name"] == "T"
+
+
 async def test_delivery_targets_name_what_is_set_up(
     client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant, psa: FakePsa
 ) -> None:

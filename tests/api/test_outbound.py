@@ -150,6 +150,20 @@ def test_vendor_errors_are_read_from_their_json_fields_never_echoed_raw() -> Non
     assert vendor_detail(cw) == "Invalid; summary: Required"
     oauth = httpx.Response(401, json={"error": "invalid_client", "error_description": "Bad secret"})
     assert vendor_detail(oauth) == "Bad secret; invalid_client"
+    # JSON:API error objects (IT Glue): title, detail (a string or a list) and the pointer.
+    itglue = httpx.Response(
+        422,
+        json={
+            "errors": [
+                {"status": 422, "title": "Unprocessable Entity", "detail": ["can't be blank"],
+                 "source": {"pointer": "/data/attributes/organization"}},
+                {"status": 403, "title": "Forbidden"},
+            ]
+        },
+    )  # fmt: skip
+    assert vendor_detail(itglue) == (
+        "Unprocessable Entity: can't be blank (/data/attributes/organization); Forbidden"
+    )
 
 
 class SilentListener(Listener):

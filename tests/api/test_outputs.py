@@ -189,7 +189,7 @@ async def test_engineer_without_access_cannot_read_or_push(
         headers=outsider.headers,
     )
     assert r.status_code == 404
-    for destination in ("psa", "email", "kb_library", "hudu"):
+    for destination in ("psa", "email", "kb_library", "hudu", "itglue"):
         r = await client.post(
             f"{resolved['base']}/outputs/{oid}/push",
             json={"destination": destination},

@@ -1,5 +1,6 @@
 """A local HTTP server answering like ConnectWise, HaloPSA and Autotask (shapes from the
-vendors' docs, see shared/reference/psa-apis.md): it checks auth headers, paths and bodies."""
+vendors' docs, see shared/reference/psa-apis.md), and like the IT documentation tools Hudu and
+IT Glue: it checks auth headers, paths and bodies."""
 
 from __future__ import annotations
 
@@ -55,6 +56,39 @@ AT_QUERY_OPS = {
 AT_RESOURCE_FIELDS = {"id", "email", "firstName", "lastName", "isActive", "userName"}
 
 
+# ── IT Glue ──
+# Shapes from IT Glue's developer documentation (https://api.itglue.com/developer, as
+# crawled 2025-08-18 in santy18/work_workspace
+# python/notebooks/website_crawler/developer/developer-d6f93dfbd4.md):
+# - "All API requests require the following headers: x-api-key: {{api-token}} /
+#   Content-Type: application/vnd.api+json ... if the request does not have a payload, the
+#   Content-Type header is not required"; each write lists "415 Unsupported Media Type".
+# - "Trying to access the API with an incorrect key will result in an HTTP 403 error";
+#   every endpoint lists "401 Unauthorized" (here: no key at all).
+# - GET /organizations/:id and GET /flexible_asset_types/:id?include=flexible_asset_fields
+#   (the fields' `name-key`s come in "included", type "flexible-asset-fields").
+# - POST /flexible_assets: {"data": {"type": "flexible-assets", "attributes":
+#   {"organization-id", "flexible-asset-type-id", "traits": {name-key: value}}}}; the
+#   Documents resource only documents update (PATCH), not create, so FlowPilot exports
+#   a KB article as a flexible asset.
+# Error bodies are JSON:API error objects, as IT Glue answers them in its own wrapper's
+# issues (github.com/itglue/powershellwrapper #72, #102: {"errors":[{"status":422,"title":
+# "Unprocessable Entity","detail":"Request contains invalid trait keys","source":{"pointer":
+# "data/attributes/traits"}}]}; #96: "detail":["can't be blank"] for a required field).
+ITGLUE_KEY = "ITG.itglue-key"
+JSON_API = "application/vnd.api+json"
+ITGLUE_ASSET_TYPES = {"flexible-assets", "flexible_assets"}
+
+
+def itglue_error(status: int, title: str, detail: Any = None, pointer: str = "") -> JSONResponse:
+    error: dict[str, Any] = {"status": status, "title": title}
+    if detail is not None:
+        error["detail"] = detail
+    if pointer:
+        error["source"] = {"pointer": pointer}
+    return JSONResponse({"errors": [error]}, status, media_type=JSON_API)
+
+
 def at_refused(*errors: str) -> JSONResponse:
     """How Autotask refuses invalid input: HTTP 500 and {"errors": [...]}."""
     return JSONResponse({"errors": list(errors)}, 500)
@@ -73,6 +107,21 @@ class PsaState:
     actions: list[dict[str, Any]] = field(default_factory=list)
     articles: list[dict[str, Any]] = field(default_factory=list)
     hudu_articles: list[dict[str, Any]] = field(default_factory=list)
+    # IT Glue: flexible assets created, the organizations (id → name) and the flexible asset
+    # types (id → name and fields: name-key → required) of the account.
+    itglue_assets: list[dict[str, Any]] = field(default_factory=list)
+    itglue_organizations: dict[int, str] = field(
+        default_factory=lambda: {4489414129010794: "Acme MSP (internal)", 77: "Happy Frog"}
+    )
+    itglue_asset_types: dict[int, dict[str, Any]] = field(
+        default_factory=lambda: {
+            1708673018626277: {
+                "name": "KB Article",
+                "fields": {"title": True, "body": True, "category": False},
+            },
+            33: {"name": "Email", "fields": {"type": True, "webmail-url": False}},
+        }
+    )
     status_changes: list[tuple[str, int, int]] = field(default_factory=list)
     latency_s: float = 0.0  # added to every answer (benchmarks)
     tokens_issued: int = 0
@@ -203,6 +252,9 @@ class FakePsa:
             Route("/halo/api/KBArticle", self.halo_kb, methods=["POST"]),
             Route("/hudu/api/v1/api_info", self.hudu_info),
             Route("/hudu/api/v1/articles", self.hudu_article, methods=["POST"]),
+            Route("/itglue/organizations/{oid:int}", self.itglue_organization),
+            Route("/itglue/flexible_asset_types/{tid:int}", self.itglue_asset_type),
+            Route("/itglue/flexible_assets", self.itglue_create_asset, methods=["POST"]),
             Route("/at/zoneInformation", self.at_zone),
             Route("/at/zone1/V1.0/ThresholdInformation", self.at_threshold),
             Route("/at/zone1/V1.0/Tickets/{tid:int}", self.at_ticket),
@@ -689,6 +741,130 @@ class FakePsa:
         created = {"id": 300 + len(self.state.hudu_articles), "slug": "kb", **article}
         self.state.hudu_articles.append(created)
         return JSONResponse({"article": created})
+
+    # ── IT Glue ──
+    def _itglue_ok(self, request: Request) -> Response | None:
+        key = request.headers.get("x-api-key")
+        if not key:
+            return itglue_error(401, "Unauthorized")
+        if key != ITGLUE_KEY:
+            return itglue_error(403, "Forbidden", "Invalid API key")
+        return self._injected()
+
+    async def itglue_organization(self, request: Request) -> Response:
+        if (bad := self._itglue_ok(request)) is not None:
+            return bad
+        oid = request.path_params["oid"]
+        if oid not in self.state.itglue_organizations:
+            return itglue_error(404, "Not Found", "Record not found")
+        attributes = {"name": self.state.itglue_organizations[oid], "organization-type-name": ""}
+        return JSONResponse(
+            {"data": {"id": str(oid), "type": "organizations", "attributes": attributes}},
+            media_type=JSON_API,
+        )
+
+    async def itglue_asset_type(self, request: Request) -> Response:
+        if (bad := self._itglue_ok(request)) is not None:
+            return bad
+        tid = request.path_params["tid"]
+        found = self.state.itglue_asset_types.get(tid)
+        if found is None:
+            return itglue_error(404, "Not Found", "Record not found")
+        fields = [
+            {
+                "id": f"{tid}{order}",
+                "type": "flexible-asset-fields",
+                "attributes": {
+                    "flexible-asset-type-id": tid,
+                    "order": order,
+                    "name": key.title(),
+                    "name-key": key,
+                    "required": required,
+                },
+            }
+            for order, (key, required) in enumerate(found["fields"].items(), 1)
+        ]
+        body: dict[str, Any] = {
+            "data": {
+                "id": str(tid),
+                "type": "flexible-asset-types",
+                "attributes": {"name": found["name"]},
+                "relationships": {
+                    "flexible-asset-fields": {
+                        "data": [{"id": f["id"], "type": f["type"]} for f in fields]
+                    }
+                },
+            }
+        }
+        if "flexible_asset_fields" in request.query_params.get("include", "").split(","):
+            body["included"] = fields
+        return JSONResponse(body, media_type=JSON_API)
+
+    async def itglue_create_asset(self, request: Request) -> Response:
+        if (bad := self._itglue_ok(request)) is not None:
+            return bad
+        if request.headers.get("content-type", "").split(";")[0].strip() != JSON_API:
+            return itglue_error(415, "Unsupported Media Type")
+        try:
+            body = await request.json()
+        except ValueError:
+            return itglue_error(400, "Bad Request", "The body is not JSON")
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict) or not isinstance(data.get("attributes"), dict):
+            return itglue_error(422, "Unprocessable Entity", "data must be a Hash", "/data")
+        if data.get("type") not in ITGLUE_ASSET_TYPES:
+            return itglue_error(
+                422, "Unprocessable Entity", "must be flexible_assets", "/data/type"
+            )
+        attributes = data["attributes"]
+        oid = attributes.get("organization-id", attributes.get("organization_id"))
+        tid = attributes.get("flexible-asset-type-id", attributes.get("flexible_asset_type_id"))
+        traits = attributes.get("traits")
+        if oid not in self.state.itglue_organizations:
+            return itglue_error(
+                422, "Unprocessable Entity", ["can't be blank"], "/data/attributes/organization"
+            )
+        asset_type = self.state.itglue_asset_types.get(tid)  # type: ignore[arg-type]
+        if asset_type is None:
+            return itglue_error(
+                422,
+                "Unprocessable Entity",
+                ["can't be blank"],
+                "/data/attributes/flexible-asset-type",
+            )
+        if not isinstance(traits, dict) or set(traits) - set(asset_type["fields"]):
+            return itglue_error(
+                422,
+                "Unprocessable Entity",
+                "Request contains invalid trait keys",
+                "data/attributes/traits",
+            )
+        for key, required in asset_type["fields"].items():
+            if required and not str(traits.get(key) or "").strip():
+                return itglue_error(
+                    422,
+                    "Unprocessable Entity",
+                    ["can't be blank"],
+                    f"/data/attributes/flexible-asset-traits.{key}",
+                )
+        asset_id = 5_000_000_000_000_000 + len(self.state.itglue_assets)
+        created = {
+            "organization-id": oid,
+            "organization-name": self.state.itglue_organizations[oid],
+            "flexible-asset-type-id": tid,
+            "flexible-asset-type-name": asset_type["name"],
+            # The type's first field is its title field (use-for-title) here.
+            "name": str(traits.get(next(iter(asset_type["fields"]))) or ""),
+            "traits": traits,
+            "archived": False,
+            "resource-url": f"https://acme.itglue.com/{oid}/assets/records/{asset_id}",
+        }
+        self.state.itglue_assets.append({"id": asset_id, **created})
+        return JSONResponse(
+            {"data": {"id": str(asset_id), "type": "flexible-assets", "attributes": created}},
+            201,
+            media_type=JSON_API,
+        )
 
     # ── Autotask ──
     async def at_zone(self, request: Request) -> Response:

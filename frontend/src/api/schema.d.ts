@@ -748,6 +748,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/itglue-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Itglue */
+        get: operations["get_itglue_api_v1_itglue_settings_get"];
+        /**
+         * Put Itglue
+         * @description Where KB articles are exported in IT Glue: an organization and a flexible asset type
+         *     with a title and a body field (their name-keys). The API key is write-only.
+         */
+        put: operations["put_itglue_api_v1_itglue_settings_put"];
+        post?: never;
+        /** Delete Itglue */
+        delete: operations["delete_itglue_api_v1_itglue_settings_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/itglue-settings/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test Itglue
+         * @description Reads the organization and the flexible asset type with the stored key, and checks
+         *     that the type has the title and body fields.
+         */
+        post: operations["test_itglue_api_v1_itglue_settings_test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/library/entries/{entry_id}": {
         parameters: {
             query?: never;
@@ -1874,13 +1918,63 @@ export interface components {
             /** Last Tested At */
             last_tested_at?: string | null;
         };
+        /** ITGlueSettingsIn */
+        ITGlueSettingsIn: {
+            /** Api Key */
+            api_key?: string | null;
+            /**
+             * Base Url
+             * @default https://api.itglue.com
+             */
+            base_url: string;
+            /**
+             * Body Trait
+             * @default body
+             */
+            body_trait: string;
+            /** Flexible Asset Type Id */
+            flexible_asset_type_id: number;
+            /** Organization Id */
+            organization_id: number;
+            /**
+             * Title Trait
+             * @default title
+             */
+            title_trait: string;
+        };
+        /** ITGlueSettingsOut */
+        ITGlueSettingsOut: {
+            /**
+             * Api Key Set
+             * @default false
+             */
+            api_key_set: boolean;
+            /** Base Url */
+            base_url?: string | null;
+            /** Body Trait */
+            body_trait?: string | null;
+            /** Configured */
+            configured: boolean;
+            /** Flexible Asset Type Id */
+            flexible_asset_type_id?: number | null;
+            /** Last Test Message */
+            last_test_message?: string | null;
+            /** Last Test Ok */
+            last_test_ok?: boolean | null;
+            /** Last Tested At */
+            last_tested_at?: string | null;
+            /** Organization Id */
+            organization_id?: number | null;
+            /** Title Trait */
+            title_trait?: string | null;
+        };
         /** KbExportTarget */
         KbExportTarget: {
             /**
              * Destination
              * @enum {string}
              */
-            destination: "psa" | "hudu";
+            destination: "psa" | "hudu" | "itglue";
             /** Name */
             name: string;
             /** Psa Connection Id */
@@ -2561,7 +2655,7 @@ export interface components {
              * Destination
              * @enum {string}
              */
-            destination: "psa" | "kb_library" | "clipboard" | "email" | "hudu";
+            destination: "psa" | "kb_library" | "clipboard" | "email" | "hudu" | "itglue";
             /** Error */
             error: string | null;
             /** External Id */
@@ -2697,7 +2791,7 @@ export interface components {
              * Destination
              * @enum {string}
              */
-            destination: "psa" | "kb_library" | "clipboard" | "email" | "hudu";
+            destination: "psa" | "kb_library" | "clipboard" | "email" | "hudu" | "itglue";
             /** Psa Connection Id */
             psa_connection_id?: string | null;
             /** Recipients */
@@ -6674,6 +6768,241 @@ export interface operations {
         };
     };
     test_hudu_api_v1_hudu_settings_test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestResult"];
+                };
+            };
+            /** @description Not signed in, or the sign-in expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The object's state does not allow this now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description The AI model or a vendor failed; nothing was lost */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_itglue_api_v1_itglue_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ITGlueSettingsOut"];
+                };
+            };
+            /** @description Not signed in, or the sign-in expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    put_itglue_api_v1_itglue_settings_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ITGlueSettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ITGlueSettingsOut"];
+                };
+            };
+            /** @description Not signed in, or the sign-in expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The object's state does not allow this now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    delete_itglue_api_v1_itglue_settings_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the sign-in expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The object's state does not allow this now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    test_itglue_api_v1_itglue_settings_test_post: {
         parameters: {
             query?: never;
             header?: never;

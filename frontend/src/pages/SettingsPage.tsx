@@ -2,6 +2,7 @@ import type { Me } from "../api/client";
 import { AiPrivacySection } from "../components/settings/AiPrivacySection";
 import { AuditSection } from "../components/settings/AuditSection";
 import { HuduSection } from "../components/settings/HuduSection";
+import { ITGlueSection } from "../components/settings/ITGlueSection";
 import { PeopleSection } from "../components/settings/PeopleSection";
 import { PsaConnectionsSection } from "../components/settings/PsaConnectionsSection";
 import { SmtpSection } from "../components/settings/SmtpSection";
@@ -15,6 +16,7 @@ export function SettingsPage({ me }: { me: Me }) {
       <PsaConnectionsSection />
       <SmtpSection defaultTestAddress={me.email} />
       <HuduSection />
+      <ITGlueSection />
       <AiPrivacySection />
       <AuditSection />
     </div>

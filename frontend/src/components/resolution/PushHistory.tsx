@@ -1,7 +1,7 @@
 import type { PushLog } from "../../api/client";
 import { when } from "../../lib/format";
 
-const LABEL: Record<PushLog["destination"], string> = { psa: "PSA", email: "E-mail", kb_library: "KB library", clipboard: "Clipboard", hudu: "Hudu" };
+const LABEL: Record<PushLog["destination"], string> = { psa: "PSA", email: "E-mail", kb_library: "KB library", clipboard: "Clipboard", hudu: "Hudu", itglue: "IT Glue" };
 const STYLE: Record<PushLog["result"], string> = {
   queued: "bg-slate-100 text-slate-700",
   retrying: "bg-amber-100 text-amber-800",

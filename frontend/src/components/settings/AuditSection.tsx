@@ -6,7 +6,7 @@ import { when } from "../../lib/format";
 const ACTIONS = [
   "auth.sign_in", "auth.sign_in_failed", "session.read", "upload.read", "ticket.preview",
   "output.approve", "output.push", "output.copy", "handoff.claim", "settings.psa_connection", "settings.psa_person",
-  "settings.smtp", "settings.hudu", "user.create", "user.role", "user.deactivate", "user.teams",
+  "settings.smtp", "settings.hudu", "settings.itglue", "user.create", "user.role", "user.deactivate", "user.teams",
   "team.change",
 ];
 const PAGE = 50;
