@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from flowpilot.audit.service import audit
 from flowpilot.auth.deps import AdminUser, CurrentUser
@@ -29,6 +29,7 @@ from flowpilot.integrations.schemas import (
     PsaPersonLookupOut,
     PsaPersonRow,
     PsaTicketOut,
+    PsaTicketSearchOut,
     SmtpSettingsIn,
     SmtpSettingsOut,
     SmtpTestRequest,
@@ -116,6 +117,23 @@ async def look_up_ticket(
         vendor=connection.vendor,  # type: ignore[arg-type]
         **{k: getattr(ticket, k) for k in PsaTicketOut.model_fields if hasattr(ticket, k)},
     )
+
+
+@router.get("/psa-connections/{connection_id}/tickets", response_model=PsaTicketSearchOut)
+async def search_tickets(
+    connection_id: uuid.UUID,
+    principal: CurrentUser,
+    db: DBSession,
+    key: SecretKey,
+    q: Annotated[str, Query(max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")] = "",
+    cursor: Annotated[str | None, Query(max_length=6000)] = None,
+    page_size: Annotated[int, Query(ge=1, le=50)] = 20,
+) -> PsaTicketSearchOut:
+    """Open tickets of the connection by number, summary or company (the newest activity
+    first where the vendor can sort), for starting a session from one or linking one. Any
+    member may search; `cursor` is a page's `next_cursor` (same q and page_size)."""
+    connection = await service.get_connection(db, principal.account_id, connection_id)
+    return await service.search_tickets(connection, q, cursor, page_size, key)
 
 
 @router.get("/psa-connections/{connection_id}/people", response_model=PsaPeopleOut)

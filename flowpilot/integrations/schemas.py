@@ -363,3 +363,27 @@ class PsaPersonIn(BaseModel):
     person_id: str = Field(min_length=1, max_length=50)
     role_id: str | None = Field(default=None, pattern=r"^[0-9]{1,18}$")
     person_name: str | None = Field(default=None, max_length=200)
+
+
+# ── ticket search (the picker) ──
+
+
+class PsaTicketHit(BaseModel):
+    """One open ticket in a search: `id` is what a session is started from or linked to;
+    `number` is what people call it (Autotask's T20261120.0042; else the id)."""
+
+    id: str
+    number: str
+    summary: str
+    company: str
+    status: str
+    updated: datetime | None = None
+
+
+class PsaTicketSearchOut(BaseModel):
+    connection_id: uuid.UUID
+    vendor: PsaVendor
+    items: list[PsaTicketHit]
+    has_more: bool
+    # Pass back as `cursor` for the next page (with the same q and page_size); opaque.
+    next_cursor: str | None = None

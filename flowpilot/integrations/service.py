@@ -5,6 +5,10 @@ encrypted, tested, turned into adapters. Every query on them goes through `conne
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
+import hashlib
+import hmac
 import json
 import uuid
 from datetime import UTC, datetime
@@ -35,6 +39,7 @@ from flowpilot.integrations.models import (
     TestResultMixin,
 )
 from flowpilot.integrations.psa.base import (
+    BadCursor,
     PsaAdapter,
     PsaError,
     PsaPerson,
@@ -53,6 +58,8 @@ from flowpilot.integrations.schemas import (
     PsaConnectionCreate,
     PsaConnectionOut,
     PsaConnectionUpdate,
+    PsaTicketHit,
+    PsaTicketSearchOut,
     SmtpSettingsIn,
     SmtpSettingsOut,
     TestResult,
@@ -343,6 +350,86 @@ async def ticket_for_new_session(
 ) -> tuple[PsaConnection, PsaTicket]:
     connection = await chosen_connection(db, account_id, connection_id)
     return connection, await fetch_ticket(connection, ticket_id, secret_key)
+
+
+# ── ticket search (the picker) ──
+
+
+def _cursor_mac(secret_key: str, connection_id: uuid.UUID, query: str, size: int, at: str) -> str:
+    key = hashlib.sha256(b"flowpilot ticket-search cursor\0" + secret_key.encode()).digest()
+    message = json.dumps([str(connection_id), query, size, at], separators=(",", ":"))
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _seal_cursor(secret_key: str, connection_id: uuid.UUID, query: str, size: int, at: str) -> str:
+    """The vendor's next-page position, signed for this connection, search and page size:
+    the browser can hand it back but not point a search anywhere else (an Autotask cursor
+    is a URL FlowPilot POSTs credentials to)."""
+    data = base64.urlsafe_b64encode(at.encode()).decode().rstrip("=")
+    return f"{data}.{_cursor_mac(secret_key, connection_id, query, size, at)}"
+
+
+def _open_cursor(
+    secret_key: str, connection_id: uuid.UUID, query: str, size: int, cursor: str
+) -> str:
+    stale = UnprocessableInput(
+        "These results are out of date (the search, page size or connection changed): search again",
+        code="bad_cursor",
+    )
+    data, _, mac = cursor.partition(".")
+    try:
+        at = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise stale from exc
+    if not hmac.compare_digest(mac, _cursor_mac(secret_key, connection_id, query, size, at)):
+        raise stale
+    return at
+
+
+async def search_tickets(
+    connection: PsaConnection,
+    query: str,
+    cursor: str | None,
+    page_size: int,
+    secret_key: str,
+) -> PsaTicketSearchOut:
+    """Open tickets of the connection matching `query`, a page at a time. Vendor failures
+    are the same 502 `psa_error` a ticket lookup gives; a tampered or stale cursor is 422."""
+    query = query.strip()
+    at = _open_cursor(secret_key, connection.id, query, page_size, cursor) if cursor else None
+    try:
+        page = await adapter(connection, secret_key).search_tickets(
+            query, cursor=at, page_size=page_size
+        )
+    except BadCursor as exc:
+        raise UnprocessableInput(
+            "These results are out of date: search again", code="bad_cursor"
+        ) from exc
+    except UNEXPECTED_SHAPE as exc:
+        raise PsaFailed(unexpected_answer(connection.name, exc).message) from exc
+    except PsaError as exc:
+        raise PsaFailed(exc.message, retryable=exc.retryable) from exc
+    return PsaTicketSearchOut(
+        connection_id=connection.id,
+        vendor=connection.vendor,  # type: ignore[arg-type]
+        items=[
+            PsaTicketHit(
+                id=t.id,
+                number=t.number or t.id,
+                summary=t.summary,
+                company=t.company,
+                status=t.status,
+                updated=t.updated,
+            )
+            for t in page.items
+        ],
+        has_more=page.has_more and page.next_cursor is not None,
+        next_cursor=(
+            _seal_cursor(secret_key, connection.id, query, page_size, page.next_cursor)
+            if page.has_more and page.next_cursor
+            else None
+        ),
+    )
 
 
 # ── SMTP ──

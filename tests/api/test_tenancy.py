@@ -79,6 +79,7 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("PATCH", "/api/v1/psa-connections/{connection_id}", {"name": "mine now"}),
     ("DELETE", "/api/v1/psa-connections/{connection_id}", None),
     ("POST", "/api/v1/psa-connections/{connection_id}/test", None),
+    ("GET", "/api/v1/psa-connections/{connection_id}/tickets?q=vpn", None),
     ("GET", "/api/v1/psa-connections/{connection_id}/tickets/{ticket_id}", None),
     ("GET", "/api/v1/psa-connections/{connection_id}/people", None),
     ("POST", "/api/v1/psa-connections/{connection_id}/people/{user_id}/lookup", None),

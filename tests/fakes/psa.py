@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import re
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import uvicorn
 from starlette.applications import Starlette
@@ -268,6 +270,9 @@ class FakePsa:
             Route("/at/zone1/V1.0/TicketNotes/query", self.at_notes_query, methods=["POST"]),
             Route("/at/zone1/V1.0/TimeEntries/query", self.at_time_query, methods=["POST"]),
         ]
+        # Ticket search (the picker) has its own block, see `search_routes`: first, because
+        # the ConnectWise mounts above would answer its paths with a 404.
+        routes[:0] = self.search_routes()
         app = Starlette(routes=routes)
         app.add_middleware(BaseHTTPMiddleware, dispatch=self._vendor_latency)
         self.server = uvicorn.Server(
@@ -1136,3 +1141,455 @@ class FakePsa:
 
     async def at_top_level_notes(self, request: Request) -> Response:
         return Response(status_code=404)
+
+    # ── Ticket search (the picker) ──
+    # Tickets in `state.tickets` may also carry "closed" (bool), "status" (a name from
+    # SEARCH_STATUSES) and "updated" (ISO time of the last activity).
+
+    def search_routes(self) -> list[Route]:
+        routes = [
+            Route(f"{prefix}/service/tickets", self.cw_ticket_list)
+            for prefix in ("/cw/apis/3.0", f"/cw/{CW_CODEBASE}apis/3.0")
+        ]
+        routes += [
+            Route(f"{prefix}/service/tickets/count", self.cw_ticket_count)
+            for prefix in ("/cw/apis/3.0", f"/cw/{CW_CODEBASE}apis/3.0")
+        ]
+        return routes + [
+            Route("/halo/api/Tickets", self.halo_ticket_list, methods=["GET"]),
+            Route("/halo/api/Status", self.halo_status_list),
+            Route("/at/zone1/V1.0/Tickets/query", self.at_ticket_query, methods=["POST"]),
+            Route("/at/zone1/V1.0/Tickets/query/next", self.at_ticket_next, methods=["POST"]),
+            Route("/at/zone1/V1.0/Tickets/entityInformation/fields", self.at_ticket_fields),
+            Route("/at/zone1/V1.0/Companies/query", self.at_company_query, methods=["POST"]),
+        ]
+
+    def _search_view(self, tid: int) -> dict[str, Any]:
+        t = self.state.tickets[tid]
+        return {
+            "id": tid,
+            "summary": t["summary"],
+            "company": t["company"],
+            "closed": bool(t.get("closed")),
+            "status": "Closed" if t.get("closed") else t.get("status", "New"),
+            "updated": t.get("updated", "2026-11-20T09:00:00Z"),
+        }
+
+    # ConnectWise: GET /service/tickets and /service/tickets/count (developer guide,
+    # "Pagination" and "Conditions": page from 1, pageSize at most 1000, conditions like
+    # `closedFlag=false and (summary contains "vpn" or company/name contains "vpn")`, string
+    # values quoted; `orderBy=field asc|desc`; `fields` picks the fields answered, as the
+    # ConnectWiseManageAPI PowerShell module's -fields does). `lastUpdated` is a ticket
+    # condition field (KerkhoffTechnologies/django-connectwise sync.py: "lastUpdated>[…]").
+    CW_LIST_PARAMS = {"conditions", "orderBy", "page", "pageSize", "fields"}
+
+    def cw_ticket_rows(self, request: Request) -> list[dict[str, Any]] | Response:
+        q = request.query_params
+        allowed = self.CW_LIST_PARAMS if request.url.path.endswith("/tickets") else {"conditions"}
+        unknown = sorted(set(q) - allowed)
+        if unknown:
+            return cw_invalid(f"Unknown query parameter(s): {', '.join(unknown)}")
+        test = cw_condition(q.get("conditions", ""))
+        if isinstance(test, str):
+            return cw_invalid(f"Invalid conditions: {test}")
+        return [
+            cw_search_row(v) for v in map(self._search_view, sorted(self.state.tickets)) if test(v)
+        ]
+
+    async def cw_ticket_list(self, request: Request) -> Response:
+        if (bad := self._cw_ok(request)) is not None:
+            return bad
+        rows = self.cw_ticket_rows(request)
+        if isinstance(rows, Response):
+            return rows
+        q = request.query_params
+        order = q.get("orderBy", "").strip()
+        if order:
+            by = re.fullmatch(r"(id|lastUpdated)(?:\s+(asc|desc))?", order, re.IGNORECASE)
+            if not by:
+                return cw_invalid(f"Invalid orderBy: {order}")
+
+            def key(r: dict[str, Any]) -> Any:
+                return r["id"] if by[1].lower() == "id" else r["_info"]["lastUpdated"]
+
+            rows.sort(key=key, reverse=(by[2] or "").lower() == "desc")
+        try:
+            size, page = int(q.get("pageSize", "25")), int(q.get("page", "1"))
+        except ValueError:
+            return cw_invalid("page and pageSize must be numbers")
+        if not (1 <= size <= 1000 and page >= 1):
+            return cw_invalid("pageSize must be 1 to 1000 and page at least 1")
+        rows = rows[(page - 1) * size : page * size]
+        if "fields" in q:
+            wanted = [f.strip() for f in q["fields"].split(",")]
+            if not wanted or any(f not in CW_SEARCH_ROW_FIELDS for f in wanted):
+                return cw_invalid(f"Invalid fields: {q['fields']}")
+            rows = [{k: r[k] for k in wanted} for r in rows]
+        return JSONResponse(rows)
+
+    async def cw_ticket_count(self, request: Request) -> Response:
+        if (bad := self._cw_ok(request)) is not None:
+            return bad
+        rows = self.cw_ticket_rows(request)
+        if isinstance(rows, Response):
+            return rows
+        return JSONResponse({"count": len(rows)})
+
+    # HaloPSA: GET /api/Tickets (HaloAPI Get-HaloTicket.ps1 / New-HaloQuery.ps1: `search`,
+    # `open_only`, and paging as `pageinate=true`, `page_no`, `page_size`; New-HaloGETRequest
+    # reads `record_count` and the `tickets` key). Without pageinate=true Halo ignores the
+    # paging parameters (New-HaloGETRequest drops page_size then) and lists everything.
+    # *Unconfirmed*: that `search` matches the ticket number as well as the summary and the
+    # client's name (it is documented only as "matching the search term").
+    HALO_LIST_PARAMS = {"search", "open_only", "closed_only", "pageinate", "page_no", "page_size"}
+
+    async def halo_ticket_list(self, request: Request) -> Response:
+        if (bad := self._halo_ok(request)) is not None:
+            return bad
+        q = request.query_params
+        unknown = sorted(set(q) - self.HALO_LIST_PARAMS)
+        if unknown:
+            return JSONResponse({name: "Unknown parameter" for name in unknown}, 400)
+        views = [self._search_view(tid) for tid in sorted(self.state.tickets)]
+        if q.get("open_only", "").lower() == "true":
+            views = [v for v in views if not v["closed"]]
+        search = q.get("search", "").strip().lower()
+        if search:
+            views = [
+                v
+                for v in views
+                if search in v["summary"].lower()
+                or search in v["company"].lower()
+                or search == str(v["id"])
+            ]
+        answer: dict[str, Any] = {"record_count": len(views)}
+        if q.get("pageinate", "").lower() == "true":
+            try:
+                size, page = int(q.get("page_size", "50")), int(q.get("page_no", "1"))
+            except ValueError:
+                return JSONResponse({"page_size": "must be a number"}, 400)
+            if size < 1 or page < 1:
+                return JSONResponse({"page_no": "must be at least 1"}, 400)
+            views = views[(page - 1) * size : page * size]
+            answer.update(page_no=page, page_size=size)
+        answer["tickets"] = [
+            {
+                "id": v["id"],
+                "summary": v["summary"],
+                "client_id": halo_client_id(v["company"]),
+                "client_name": v["company"],
+                "status_id": HALO_STATUS_IDS[v["status"]],
+                "lastactiondate": v["updated"].removesuffix("Z"),
+                "dateoccurred": "2026-11-01T08:00:00",
+            }
+            for v in views
+        ]
+        return JSONResponse(answer)
+
+    async def halo_status_list(self, request: Request) -> Response:
+        """GET /api/Status (HaloAPI Get-HaloStatus.ps1 reads `api/status`): id and name."""
+        if (bad := self._halo_ok(request)) is not None:
+            return bad
+        return JSONResponse([{"id": sid, "name": n} for n, sid in HALO_STATUS_IDS.items()])
+
+    # Autotask: POST /V1.0/Tickets/query {"filter", "MaxRecords", "IncludeFields"} → {items,
+    # pageDetails} (Autotask REST API "Basic query calls": filters nest with "and"/"or" and
+    # `items`; MaxRecords 1-500; field names are not case sensitive, apigrate/autotask-restapi
+    # README). Paging is by cursor: pageDetails.nextPageUrl (…/Tickets/query/next?paging=…)
+    # is POSTed with the same body (msoukhomlinov/n8n-nodes-autotask get-many.ts); a GET is
+    # a 405. Refusals are HTTP 500 {"errors": [...]}.
+    AT_TICKET_FIELDS = ("id", "ticketNumber", "title", "status", "companyID", "lastActivityDate")
+
+    def at_companies(self) -> dict[int, str]:
+        """Companies behind the tickets' names (ids stable per name)."""
+        names = sorted({t["company"] for t in self.state.tickets.values()})
+        return {AT_COMPANY_BASE + i: name for i, name in enumerate(names)}
+
+    def at_ticket_items(self) -> list[dict[str, Any]]:
+        companies = {name: cid for cid, name in self.at_companies().items()}
+        return [
+            {
+                "id": v["id"],
+                "ticketNumber": f"T20261120.{v['id']:04d}",
+                "title": v["summary"],
+                "status": AT_STATUSES[v["status"]],
+                "companyID": companies[v["company"]],
+                "lastActivityDate": v["updated"],
+                "userDefinedFields": [],
+            }
+            for v in map(self._search_view, sorted(self.state.tickets))
+        ]
+
+    def at_page(
+        self, body: Any, items: list[dict[str, Any]], fields: tuple[str, ...], offset: int = 0
+    ) -> Response:
+        """One page of a query's matches; a nextPageUrl when more follow."""
+        if not isinstance(body, dict):
+            return at_refused("A query body is required")
+        keys = {k.lower(): k for k in body}
+        unknown = set(keys) - {"filter", "maxrecords", "includefields"}
+        if unknown:
+            return at_refused(f"Unknown query property: {', '.join(sorted(unknown))}")
+        conditions = body.get(keys.get("filter", "filter"))
+        if not isinstance(conditions, list) or not conditions:
+            return at_refused("filter is required")
+        size = body.get(keys.get("maxrecords", ""), 500)
+        if not isinstance(size, int) or not 1 <= size <= 500:
+            return at_refused("MaxRecords must be between 1 and 500")
+        include = body.get(keys.get("includefields", ""), [])
+        by_lower = {f.lower(): f for f in fields}
+        if not isinstance(include, list) or any(
+            not isinstance(f, str) or f.lower() not in by_lower for f in include
+        ):
+            return at_refused(f"IncludeFields names an unknown field: {include!r}")
+        for condition in conditions:
+            refused = at_filter_refused(condition, by_lower)
+            if refused:
+                return at_refused(refused)
+        matches = [i for i in items if all(at_matches(c, i, by_lower) for c in conditions)]
+        page = matches[offset : offset + size]
+        if include:
+            keep = {"id", *(by_lower[f.lower()] for f in include)}
+            page = [{k: v for k, v in i.items() if k in keep} for i in page]
+        after = offset + size
+        next_url = None
+        if after < len(matches):
+            paging = json.dumps({"pageSize": size, "offset": after})
+            search = json.dumps({"filter": conditions}, sort_keys=True)
+            next_url = (
+                f"{self.url}/at/zone1/V1.0/{'Tickets' if 'title' in by_lower else 'Companies'}"
+                f"/query/next?paging={quote(paging)}&search={quote(search)}"
+            )
+        return JSONResponse(
+            {
+                "items": page,
+                "pageDetails": {
+                    "count": len(page),
+                    "requestCount": size,
+                    "prevPageUrl": None,
+                    "nextPageUrl": next_url,
+                },
+            }
+        )
+
+    async def at_ticket_query(self, request: Request) -> Response:
+        if (bad := self._at_ok(request)) is not None:
+            return bad
+        return self.at_page(await request.json(), self.at_ticket_items(), self.AT_TICKET_FIELDS)
+
+    async def at_ticket_next(self, request: Request) -> Response:
+        """The next page: the body must repeat the query the nextPageUrl was made for."""
+        if (bad := self._at_ok(request)) is not None:
+            return bad
+        try:
+            paging = json.loads(request.query_params["paging"])
+            search = json.loads(request.query_params["search"])
+            offset = int(paging["offset"])
+        except (KeyError, ValueError, TypeError):
+            return at_refused("Invalid paging")
+        body = await request.json()
+        filters = body.get("filter") if isinstance(body, dict) else None
+        if json.dumps({"filter": filters}, sort_keys=True) != json.dumps(search, sort_keys=True):
+            return at_refused("The next page must be asked for with the same query")
+        items = self.at_ticket_items()
+        return self.at_page(body, items, self.AT_TICKET_FIELDS, offset=offset)
+
+    async def at_company_query(self, request: Request) -> Response:
+        """POST /V1.0/Companies/query (CompanyModel fields id, companyName as in the
+        apigrate/autotask-restapi README's example answer)."""
+        if (bad := self._at_ok(request)) is not None:
+            return bad
+        items = [
+            {"id": cid, "companyName": name, "isActive": True, "userDefinedFields": []}
+            for cid, name in self.at_companies().items()
+        ]
+        return self.at_page(await request.json(), items, ("id", "companyName", "isActive"))
+
+    async def at_ticket_fields(self, request: Request) -> Response:
+        """GET /V1.0/Tickets/entityInformation/fields: each field with its picklistValues
+        (value as a string, label, isActive; msoukhomlinov/n8n-nodes-autotask
+        types/base/picklists.ts). Complete is status 5."""
+        if (bad := self._at_ok(request)) is not None:
+            return bad
+        statuses = [
+            {
+                "value": str(value),
+                "label": label,
+                "isDefaultValue": value == 1,
+                "sortOrder": value,
+                "isActive": True,
+                "isSystem": True,
+            }
+            for label, value in AT_STATUSES.items()
+        ]
+        return JSONResponse(
+            {
+                "fields": [
+                    {"name": "id", "dataType": "long", "isPickList": False},
+                    {"name": "title", "dataType": "string", "isPickList": False},
+                    {
+                        "name": "status",
+                        "dataType": "integer",
+                        "isPickList": True,
+                        "picklistValues": statuses,
+                    },
+                ]
+            }
+        )
+
+
+# ── Ticket search (the picker): shapes ──
+
+SEARCH_STATUSES = ("New", "In Progress", "Waiting Customer", "Closed")
+HALO_STATUS_IDS = {"New": 1, "In Progress": 2, "Waiting Customer": 3, "Closed": 9}
+AT_STATUSES = {"New": 1, "Closed": 5, "Waiting Customer": 7, "In Progress": 8}
+AT_COMPANY_BASE = 29_683_000
+CW_SEARCH_ROW_FIELDS = {"id", "summary", "company", "status", "closedFlag", "_info", "board"}
+# The condition fields the fake understands on /service/tickets, and their kind.
+CW_CONDITION_FIELDS = {
+    "id": "number",
+    "summary": "text",
+    "company/name": "text",
+    "status/name": "text",
+    "closedflag": "boolean",
+}
+CW_TOKEN = re.compile(r'\s*(\(|\)|"(?:[^"\\]|\\.)*"|!=|=|[A-Za-z_][\w/]*|-?\d+)')
+
+
+def halo_client_id(name: str) -> int:
+    return 10 + sum(map(ord, name)) % 1000
+
+
+def cw_search_row(v: dict[str, Any]) -> dict[str, Any]:
+    status_id = {"New": 1, "In Progress": 2, "Waiting Customer": 3, "Closed": 565}[v["status"]]
+    return {
+        "id": v["id"],
+        "summary": v["summary"],
+        "board": {"id": 1, "name": CW_BOARDS[1]["name"]},
+        "company": {"id": halo_client_id(v["company"]), "identifier": "C", "name": v["company"]},
+        "status": {"id": status_id, "name": v["status"]},
+        "closedFlag": v["closed"],
+        "_info": {"lastUpdated": v["updated"], "dateEntered": "2026-11-01T08:00:00Z"},
+    }
+
+
+def cw_condition(text: str) -> Any:
+    """A predicate over a ticket view for a `conditions` string, or the reason it is
+    invalid: clauses `field op value` (=, !=, contains) joined by and/or (and binds first)
+    with parentheses."""
+    tokens: list[str] = []
+    at = 0
+    while at < len(text.rstrip()):
+        match = CW_TOKEN.match(text, at)
+        if not match:
+            return f"unexpected text at {text[at:]!r}"
+        tokens.append(match[1])
+        at = match.end()
+    if not tokens:
+        return lambda v: True
+    pos = 0
+
+    def peek() -> str:
+        return tokens[pos].lower() if pos < len(tokens) else ""
+
+    def take() -> str:
+        nonlocal pos
+        if pos >= len(tokens):
+            raise ValueError("the condition ends too early")
+        pos += 1
+        return tokens[pos - 1]
+
+    def either() -> Any:
+        parts = [both()]
+        while peek() == "or":
+            take()
+            parts.append(both())
+        return lambda v: any(p(v) for p in parts)
+
+    def both() -> Any:
+        parts = [clause()]
+        while peek() == "and":
+            take()
+            parts.append(clause())
+        return lambda v: all(p(v) for p in parts)
+
+    def clause() -> Any:
+        if peek() == "(":
+            take()
+            inner = either()
+            if take() != ")":
+                raise ValueError("unbalanced parentheses")
+            return inner
+        name, op, raw = take(), take().lower(), take()
+        kind = CW_CONDITION_FIELDS.get(name.lower())
+        if kind is None:
+            raise ValueError(f"unknown field {name}")
+        if op not in ("=", "!=", "contains") or (op == "contains" and kind != "text"):
+            raise ValueError(f"operator {op} does not apply to {name}")
+        if kind == "text":
+            if not raw.startswith('"'):
+                raise ValueError(f"{name} takes a quoted string")
+            want: Any = re.sub(r"\\(.)", r"\1", raw[1:-1]).lower()
+        elif kind == "number":
+            if not re.fullmatch(r"-?\d+", raw):
+                raise ValueError(f"{name} takes a number")
+            want = int(raw)
+        else:
+            if raw.lower() not in ("true", "false"):
+                raise ValueError(f"{name} takes true or false")
+            want = raw.lower() == "true"
+        key = {"company/name": "company", "status/name": "status", "closedflag": "closed"}.get(
+            name.lower(), name.lower()
+        )
+
+        def test(v: dict[str, Any]) -> bool:
+            have = v[key].lower() if kind == "text" else v[key]
+            if op == "contains":
+                return bool(want in have)
+            return bool((have == want) == (op == "="))
+
+        return test
+
+    try:
+        found = either()
+        if pos != len(tokens):
+            return f"unexpected {tokens[pos]!r}"
+    except ValueError as exc:
+        return str(exc)
+    return found
+
+
+def at_filter_refused(condition: Any, fields: dict[str, str]) -> str | None:
+    """Why Autotask would refuse this filter condition (None: it is valid)."""
+    if not isinstance(condition, dict):
+        return f"Invalid filter {condition!r}"
+    op = condition.get("op")
+    if op in ("and", "or"):
+        items = condition.get("items")
+        if not isinstance(items, list) or not items:
+            return f"A grouping '{op}' needs items"
+        return next((r for c in items if (r := at_filter_refused(c, fields))), None)
+    if op not in AT_QUERY_OPS:
+        return f"Invalid filter operator {op!r}"
+    if str(condition.get("field", "")).lower() not in fields:
+        return f"Unable to find {condition.get('field')} in the entity."
+    if op in ("in", "notIn") and not isinstance(condition.get("value"), list):
+        return f"'{op}' needs a list of values"
+    if op not in ("eq", "noteq", "contains", "in"):
+        return f"The fake answers eq, noteq, contains and in, not {op}"
+    return None
+
+
+def at_matches(condition: dict[str, Any], item: dict[str, Any], fields: dict[str, str]) -> bool:
+    op = condition["op"]
+    if op == "and":
+        return all(at_matches(c, item, fields) for c in condition["items"])
+    if op == "or":
+        return any(at_matches(c, item, fields) for c in condition["items"])
+    have, want = item[fields[condition["field"].lower()]], condition.get("value")
+    if op == "in":
+        return have in want
+    if op == "contains":
+        return str(want).lower() in str(have).lower()
+    same = str(have).lower() == str(want).lower()
+    return same if op == "eq" else not same

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
 from flowpilot.integrations import outbound
 from flowpilot.integrations.delivery import unreachable, vendor_detail
 from flowpilot.integrations.psa.base import (
+    BadCursor,
     PsaError,
     PsaPerson,
     PsaTicket,
+    PsaTicketSummary,
+    TicketPage,
     TimeBilling,
     configured_status,
+    parse_when,
     reference_line,
     status_error,
 )
@@ -319,3 +324,158 @@ class AutotaskAdapter:
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.aclose()
+
+    # ── ticket search (the picker) ──
+
+    # Looked up once per adapter (one lives as long as its connection's settings): the
+    # status picklist and the names of companies seen.
+    _status_cache: dict[str, str] | None = None
+    _company_cache: dict[int, str] | None = None
+
+    async def search_tickets(self, query: str, *, cursor: str | None, page_size: int) -> TicketPage:
+        """POST /Tickets/query {"filter": [...], "MaxRecords": n, "IncludeFields": [...]}:
+        tickets not Complete (status 5) whose title contains the text, whose ticketNumber or
+        id it is, or whose company's name contains it (the companies are looked up first:
+        tickets only carry companyID). Autotask pages with cursors, not page numbers: the
+        answer's pageDetails.nextPageUrl is POSTed with the same body for the next page, so
+        the cursor is that URL (accepted only under this zone's address)."""
+        body = await self._search_body(query.strip(), page_size)
+        url = "/Tickets/query" if cursor is None else await self._next_page_url(cursor)
+        found = await self._call("POST", url, json=body)
+        rows = found["items"]
+        if not isinstance(rows, list):
+            raise TypeError(f"expected a list of tickets, got {type(rows).__name__}")
+        rows = rows[:page_size]
+        companies = await self._company_names({_field(t, "companyID") for t in rows} - {None})
+        statuses = await self._status_labels()
+        items = []
+        for t in rows:
+            company = _field(t, "companyID")
+            status = str(t.get("status", ""))
+            items.append(
+                PsaTicketSummary(
+                    id=str(int(t["id"])),
+                    number=str(t.get("ticketNumber") or t["id"]),
+                    summary=str(t.get("title") or ""),
+                    company=companies.get(company, str(company or "")) if company else "",
+                    status=statuses.get(status, status),
+                    updated=parse_when(t.get("lastActivityDate")),
+                )
+            )
+        next_url = (found.get("pageDetails") or {}).get("nextPageUrl")
+        return TicketPage(
+            items=items,
+            has_more=bool(next_url),
+            next_cursor=str(next_url) if next_url else None,
+        )
+
+    async def _search_body(self, text: str, page_size: int) -> dict[str, Any]:
+        """The same body for every page of one search (Autotask expects it again with the
+        nextPageUrl)."""
+        conditions: list[dict[str, Any]] = [{"op": "noteq", "field": "status", "value": 5}]
+        if text:
+            either: list[dict[str, Any]] = [
+                {"op": "contains", "field": "title", "value": text},
+                {"op": "eq", "field": "ticketNumber", "value": text},
+            ]
+            if text.isascii() and text.isdigit() and len(text) <= 18:
+                either.append({"op": "eq", "field": "id", "value": int(text)})
+            company_ids = await self._matching_companies(text)
+            if company_ids:
+                either.append({"op": "in", "field": "companyID", "value": company_ids})
+            conditions = [{"op": "and", "items": [conditions[0], {"op": "or", "items": either}]}]
+        return {"filter": conditions, "MaxRecords": page_size, "IncludeFields": SEARCH_FIELDS}
+
+    async def _matching_companies(self, text: str) -> list[int]:
+        """Ids of the companies whose name contains the text (at most 50: a search that
+        broad is narrowed by typing more). An API user that may not read companies searches
+        titles and numbers only."""
+        try:
+            found = await self._call(
+                "POST",
+                "/Companies/query",
+                json={
+                    "filter": [{"op": "contains", "field": "companyName", "value": text}],
+                    "MaxRecords": COMPANY_MATCHES,
+                    "IncludeFields": ["id", "companyName"],
+                },
+            )
+        except PsaError as exc:
+            if exc.status == 403:
+                return []
+            raise
+        ids = []
+        for item in found["items"]:
+            self._remember_company(int(item["id"]), item.get("companyName"))
+            ids.append(int(item["id"]))
+        return sorted(ids)
+
+    def _known_companies(self) -> dict[int, str]:
+        if self._company_cache is None or len(self._company_cache) > 5_000:
+            self._company_cache = {}
+        return self._company_cache
+
+    def _remember_company(self, company_id: int, name: Any) -> None:
+        if name:
+            self._known_companies()[company_id] = str(name)
+
+    async def _company_names(self, ids: set[int | None]) -> dict[int | None, str]:
+        """Names of the companies on a page of results (one query for the ones not seen
+        yet); an API user that may not read companies shows the ids."""
+        known = self._known_companies()
+        missing = sorted(i for i in ids if i is not None and i not in known)
+        if missing:
+            try:
+                found = await self._call(
+                    "POST",
+                    "/Companies/query",
+                    json={
+                        "filter": [{"op": "in", "field": "id", "value": missing}],
+                        "MaxRecords": len(missing),
+                        "IncludeFields": ["id", "companyName"],
+                    },
+                )
+                for item in found["items"]:
+                    self._remember_company(int(item["id"]), item.get("companyName"))
+            except PsaError as exc:
+                if exc.status != 403:
+                    raise
+        return {i: known[i] for i in ids if i is not None and i in known}
+
+    async def _status_labels(self) -> dict[str, str]:
+        """The status picklist (GET /Tickets/entityInformation/fields: the `status` field's
+        picklistValues, value → label), read once; without it the numbers are shown."""
+        if self._status_cache is not None:
+            return self._status_cache
+        labels: dict[str, str] = {}
+        try:
+            info = await self._call("GET", "/Tickets/entityInformation/fields")
+        except PsaError as exc:
+            if exc.status not in (403, 404):
+                raise
+            info = {}
+        for field in info.get("fields") or []:
+            if isinstance(field, dict) and str(field.get("name", "")).lower() == "status":
+                for choice in field.get("picklistValues") or []:
+                    labels[str(choice["value"])] = str(choice.get("label") or choice["value"])
+        self._status_cache = labels
+        return labels
+
+    async def _next_page_url(self, cursor: str) -> str:
+        """The nextPageUrl an earlier page answered, only if it points at this zone's
+        /Tickets/query/next (never anywhere else with these credentials)."""
+        client = await self._api()
+        base, given = urlsplit(str(client.base_url).rstrip("/")), urlsplit(cursor)
+        same_place = (
+            given.scheme == base.scheme
+            and given.netloc.lower() == base.netloc.lower()
+            and given.path.rstrip("/").lower() == f"{base.path}/Tickets/query/next".lower()
+        )
+        if not same_place or given.fragment:
+            raise BadCursor("not a next-page address of this Autotask zone")
+        return cursor
+
+
+# What a search result row needs (IncludeFields keeps the answers small).
+SEARCH_FIELDS = ["id", "ticketNumber", "title", "status", "companyID", "lastActivityDate"]
+COMPANY_MATCHES = 50

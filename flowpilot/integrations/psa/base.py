@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from flowpilot.integrations.delivery import DeliveryError, http_status_error
@@ -128,6 +128,12 @@ class PsaAdapter(Protocol):
 
     async def aclose(self) -> None: ...
 
+    async def search_tickets(self, query: str, *, cursor: str | None, page_size: int) -> TicketPage:
+        """Open tickets whose number, summary or company matches `query` (all open tickets
+        when it is empty), `page_size` at a time; `cursor` is a page's `next_cursor` (None:
+        the first page). Raises BadCursor for a cursor it did not make."""
+        ...
+
 
 def referenced(text: str, reference: str | None) -> str:
     """The note's text with its delivery reference as a last line."""
@@ -156,3 +162,56 @@ def unattributed(vendor: str) -> PsaError:
 
 def status_error(vendor: str, status: int, detail: str, headers: Any = None) -> PsaError:
     return http_status_error(vendor, status, detail, headers, cls=PsaError)
+
+
+# ── ticket search (the picker) ──
+
+
+@dataclass(frozen=True)
+class PsaTicketSummary:
+    """One open ticket as a search lists it (the picker): enough to recognise it."""
+
+    id: str
+    summary: str
+    company: str
+    status: str
+    updated: datetime | None = None
+    # The number people know the ticket by where it is not the id (Autotask's ticketNumber,
+    # T20261120.0042); else the id.
+    number: str = ""
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    """A page of search results. `next_cursor` is the vendor's own position of the next page
+    (a page number for ConnectWise and HaloPSA, the nextPageUrl Autotask answered): only
+    ever handed back to the adapter that made it."""
+
+    items: list[PsaTicketSummary]
+    has_more: bool
+    next_cursor: str | None = None
+
+
+class BadCursor(ValueError):
+    """A search cursor this adapter did not make (or made for another address)."""
+
+
+def page_number(cursor: str | None) -> int:
+    """The page a page-numbered vendor's cursor names (none: the first)."""
+    if cursor is None:
+        return 1
+    if not (cursor.isascii() and cursor.isdigit()) or not 1 <= int(cursor) <= 10_000:
+        raise BadCursor("not a page number")
+    return int(cursor)
+
+
+def parse_when(value: Any) -> datetime | None:
+    """A vendor timestamp ("2026-11-20T14:00:00Z", with or without fractions or zone; a
+    zone-less one is UTC); anything unreadable is None rather than an error."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        found = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return found if found.tzinfo else found.replace(tzinfo=UTC)

@@ -15,7 +15,11 @@ from flowpilot.integrations.psa.base import (
     PsaError,
     PsaPerson,
     PsaTicket,
+    PsaTicketSummary,
+    TicketPage,
     TimeBilling,
+    page_number,
+    parse_when,
     referenced,
     status_error,
 )
@@ -312,3 +316,63 @@ class ConnectWiseAdapter:
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+    # ── ticket search (the picker) ──
+
+    async def search_tickets(self, query: str, *, cursor: str | None, page_size: int) -> TicketPage:
+        """GET /service/tickets with `conditions` (open: closedFlag=false; the text in the
+        summary or the company's name, or the ticket's number), newest activity first
+        (`orderBy=lastUpdated desc`), `page`/`pageSize`, and `fields` so only what a result
+        row shows comes back. A page that comes back full is followed by GET
+        /service/tickets/count with the same conditions, so `has_more` is exact (no empty
+        last page)."""
+        page = page_number(cursor)
+        conditions = search_conditions(query)
+        rows = await self._call(
+            "GET",
+            "/service/tickets",
+            params={
+                "conditions": conditions,
+                "orderBy": "lastUpdated desc",
+                "page": page,
+                "pageSize": page_size,
+                "fields": SEARCH_FIELDS,
+            },
+        )
+        if not isinstance(rows, list):
+            raise TypeError(f"expected a list of tickets, got {type(rows).__name__}")
+        more = False
+        if len(rows) >= page_size:
+            counted = await self._call(
+                "GET", "/service/tickets/count", params={"conditions": conditions}
+            )
+            more = int(counted["count"]) > page * page_size
+        items = [
+            PsaTicketSummary(
+                id=str(int(t["id"])),
+                summary=str(t.get("summary") or ""),
+                company=str((t.get("company") or {}).get("name") or ""),
+                status=str((t.get("status") or {}).get("name") or ""),
+                updated=parse_when((t.get("_info") or {}).get("lastUpdated")),
+            )
+            for t in rows[:page_size]
+        ]
+        return TicketPage(items=items, has_more=more, next_cursor=str(page + 1) if more else None)
+
+
+# What a search result row needs (top-level fields: the company and status references and
+# `_info` are small objects).
+SEARCH_FIELDS = "id,summary,company,status,_info"
+
+
+def search_conditions(query: str) -> str:
+    """closedFlag=false, and the text in the summary or the company's name (`contains`,
+    values quoted like every other condition); digits may also be the ticket's number."""
+    text = query.strip()
+    if not text:
+        return "closedFlag=false"
+    value = condition_value(text)
+    either = [f"summary contains {value}", f"company/name contains {value}"]
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        either.insert(0, f"id={int(text)}")
+    return f"closedFlag=false and ({' or '.join(either)})"

@@ -15,8 +15,12 @@ from flowpilot.integrations.psa.base import (
     PsaError,
     PsaPerson,
     PsaTicket,
+    PsaTicketSummary,
+    TicketPage,
     TimeBilling,
     configured_status,
+    page_number,
+    parse_when,
     referenced,
     status_error,
     unattributed,
@@ -295,3 +299,64 @@ class HaloAdapter:
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+    # ── ticket search (the picker) ──
+
+    # Status id → name, read once per adapter (one lives as long as its connection's settings).
+    _statuses: dict[str, str] | None = None
+
+    async def search_tickets(self, query: str, *, cursor: str | None, page_size: int) -> TicketPage:
+        """GET /api/Tickets?search=…&open_only=true with Halo's paging (`pageinate=true`,
+        Halo's spelling, `page_no`, `page_size`) → {"record_count", "tickets"}; the count
+        makes `has_more` exact. Halo's free-text search is trusted to match numbers, summaries
+        and client names. Status names come from GET /api/Status (read once)."""
+        page = page_number(cursor)
+        params: dict[str, Any] = {
+            "open_only": "true",
+            "pageinate": "true",
+            "page_no": page,
+            "page_size": page_size,
+        }
+        if query.strip():
+            params["search"] = query.strip()
+        found = await self._call("GET", "/api/Tickets", params=params)
+        rows = found["tickets"]
+        if not isinstance(rows, list):
+            raise TypeError(f"expected a list of tickets, got {type(rows).__name__}")
+        total = int(found.get("record_count") or 0)
+        names = await self._status_names()
+        items = [
+            PsaTicketSummary(
+                id=str(int(t["id"])),
+                summary=str(t.get("summary") or ""),
+                company=str(t.get("client_name") or ""),
+                status=names.get(str(t.get("status_id")), str(t.get("status_id") or "")),
+                updated=parse_when(t.get("lastactiondate") or t.get("dateoccurred")),
+            )
+            for t in rows[:page_size]
+        ]
+        more = page * page_size < total
+        return TicketPage(items=items, has_more=more, next_cursor=str(page + 1) if more else None)
+
+    async def _status_names(self) -> dict[str, str]:
+        """Status id → name (GET /api/Status, as HaloAPI's Get-HaloStatus reads it). An API
+        application that may not read statuses shows the ids instead."""
+        if self._statuses is not None:
+            return self._statuses
+        try:
+            listed = await self._call("GET", "/api/Status")
+        except PsaError as exc:
+            if exc.status in (403, 404):
+                self._statuses = {}
+                return self._statuses
+            raise
+        if isinstance(listed, dict):
+            listed = listed.get("statuses", listed.get("records"))
+        if not isinstance(listed, list):
+            raise TypeError(f"expected a list of statuses, got {type(listed).__name__}")
+        self._statuses = {
+            str(item["id"]): str(item.get("name") or item["id"])
+            for item in listed
+            if isinstance(item, dict) and "id" in item
+        }
+        return self._statuses

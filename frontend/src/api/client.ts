@@ -44,6 +44,8 @@ export type PsaConnection = Schemas["PsaConnectionOut"];
 export type PsaConnectionCreate = Schemas["PsaConnectionCreate"];
 export type PsaConnectionUpdate = Schemas["PsaConnectionUpdate"];
 export type PsaTicket = Schemas["PsaTicketOut"];
+export type PsaTicketHit = Schemas["PsaTicketHit"];
+export type PsaTicketSearch = Schemas["PsaTicketSearchOut"];
 export type PsaPeople = Schemas["PsaPeopleOut"];
 export type PsaPersonRow = Schemas["PsaPersonRow"];
 export type PsaPersonLookup = Schemas["PsaPersonLookupOut"];
@@ -191,6 +193,9 @@ export const api = {
   removePerson: (cid: string, userId: string) => call<void>(http.delete(`/psa-connections/${cid}/people/${userId}`)),
   lookUpTicket: (cid: string, ticketId: string) =>
     call<PsaTicket>(http.get(`/psa-connections/${cid}/tickets/${encodeURIComponent(ticketId)}`)),
+  // Open tickets by number, summary or company; pass a page's next_cursor (same q and page_size) for the next.
+  searchTickets: (cid: string, params: { q: string; cursor?: string | null; page_size?: number }, signal?: AbortSignal) =>
+    call<PsaTicketSearch>(http.get(`/psa-connections/${cid}/tickets`, { params: { ...params, cursor: params.cursor ?? undefined }, signal })),
   smtpSettings: () => call<SmtpSettings>(http.get("/smtp-settings")),
   saveSmtp: (body: SmtpSettingsIn) => call<SmtpSettings>(http.put("/smtp-settings", body)),
   deleteSmtp: () => call<void>(http.delete("/smtp-settings")),

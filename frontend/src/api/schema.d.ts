@@ -1134,6 +1134,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/psa-connections/{connection_id}/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search Tickets
+         * @description Open tickets of the connection by number, summary or company (the newest activity
+         *     first where the vendor can sort), for starting a session from one or linking one. Any
+         *     member may search; `cursor` is a page's `next_cursor` (same q and page_size).
+         */
+        get: operations["search_tickets_api_v1_psa_connections__connection_id__tickets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/psa-connections/{connection_id}/tickets/{ticket_id}": {
         parameters: {
             query?: never;
@@ -2611,6 +2633,25 @@ export interface components {
              */
             user_id: string;
         };
+        /**
+         * PsaTicketHit
+         * @description One open ticket in a search: `id` is what a session is started from or linked to;
+         *     `number` is what people call it (Autotask's T20261120.0042; else the id).
+         */
+        PsaTicketHit: {
+            /** Company */
+            company: string;
+            /** Id */
+            id: string;
+            /** Number */
+            number: string;
+            /** Status */
+            status: string;
+            /** Summary */
+            summary: string;
+            /** Updated */
+            updated?: string | null;
+        };
         /** PsaTicketOut */
         PsaTicketOut: {
             /** Company */
@@ -2632,6 +2673,25 @@ export interface components {
             status: string;
             /** Summary */
             summary: string;
+            /**
+             * Vendor
+             * @enum {string}
+             */
+            vendor: "connectwise" | "halo" | "autotask";
+        };
+        /** PsaTicketSearchOut */
+        PsaTicketSearchOut: {
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /** Has More */
+            has_more: boolean;
+            /** Items */
+            items: components["schemas"]["PsaTicketHit"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
             /**
              * Vendor
              * @enum {string}
@@ -8623,6 +8683,68 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    search_tickets_api_v1_psa_connections__connection_id__tickets_get: {
+        parameters: {
+            query?: {
+                q?: string;
+                cursor?: string | null;
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                connection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PsaTicketSearchOut"];
+                };
+            };
+            /** @description Not signed in, or the sign-in expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object in your account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
         };

@@ -1,6 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useState } from "react";
 import { Plus } from "lucide-react";
 import { api, type PsaConnection, type PsaTicket, type SessionPage, type SessionStatus } from "../api/client";
+import { TicketPicker } from "../components/psa/TicketPicker";
 import { StatusBadge } from "../components/session/StatusBadge";
 import { when } from "../lib/format";
 import { navigate } from "../lib/router";
@@ -186,6 +187,11 @@ function FromTicketForm({ connections }: { connections: PsaConnection[] }) {
         </label>
         <button type="submit" disabled={busy || !ticketId.trim()} className="rounded border border-slate-300 px-3 py-1">Look up</button>
       </div>
+      <TicketPicker connectionId={connectionId}
+        onPick={(t) => {
+          setTicketId(t.id);
+          void attempt(async () => setTicket(await api.lookUpTicket(connectionId, t.id)));
+        }} />
       {ticket && (
         <div className="rounded border border-blue-100 bg-blue-50 p-3" data-testid="ticket-preview">
           <p className="font-medium">#{ticket.id} {ticket.summary}</p>

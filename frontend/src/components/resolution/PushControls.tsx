@@ -3,6 +3,7 @@ import { type FormEvent, useState } from "react";
 import { Clipboard, Mail, Send, Upload as UploadIcon } from "lucide-react";
 import { api, type DeliveryTargets, type Output, type PushRequest } from "../../api/client";
 import { plainText } from "../../lib/diff";
+import { TicketPicker } from "../psa/TicketPicker";
 
 export type TicketLink = {
   ticketId: string | null;
@@ -144,6 +145,11 @@ function TicketForm({ connections, onSubmit, onCancel }: {
       </label>
       <button type="submit" className="rounded bg-blue-600 px-3 py-1 text-white">Push</button>
       <button type="button" onClick={onCancel} className="rounded px-3 py-1">Cancel</button>
+      {connectionId && (
+        <div className="basis-full">
+          <TicketPicker connectionId={connectionId} onPick={(t) => setTicketId(t.id)} />
+        </div>
+      )}
     </form>
   );
 }
