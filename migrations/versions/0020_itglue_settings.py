@@ -1,13 +1,13 @@
 """IT Glue export of KB articles (settings per account)
 
-Revision ID: 0021
+Revision ID: 0020
 Revises: 0019
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021"
+revision = "0020"
 down_revision = "0019"
 branch_labels = None
 depends_on = None
