@@ -4,6 +4,7 @@ edits and publishes the KB article, approves the notes and pushes them to the ti
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from playwright.async_api import Page, expect
@@ -87,8 +88,14 @@ async def test_connect_psa_start_from_ticket_resolve_publish_and_push(
 
     await page.get_by_role("link", name="Sessions").click()
     await page.get_by_role("button", name="From a PSA ticket").click()
-    await page.get_by_label("Ticket number").fill("4242")
-    await page.get_by_role("button", name="Look up").click()
+    # The engineer finds the ticket by what it is about, not by its number.
+    await page.get_by_label("Find ticket").fill("outlook")
+    results = page.get_by_role("list", name="Matching open tickets")
+    await expect(results.get_by_role("button", name=re.compile("#4242"))).to_be_visible()
+    if os.environ.get("FLOWPILOT_SCREENSHOTS"):
+        await page.screenshot(path="test-results/ticket-picker.png")
+    await results.get_by_role("button", name=re.compile("#4242")).click()
+    await expect(page.get_by_label("Ticket number")).to_have_value("4242")
     await expect(page.get_by_test_id("ticket-preview")).to_contain_text("Acme Ltd · Dana Scully")
     if os.environ.get("FLOWPILOT_SCREENSHOTS"):
         await page.screenshot(path="test-results/from-ticket.png")
