@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, alias="FLOWPILOT_LOGIN_WINDOW_SECONDS")
     max_body_bytes: int = Field(default=1_000_000, alias="FLOWPILOT_MAX_BODY_BYTES")
     worker_in_process: bool = Field(default=True, alias="FLOWPILOT_IN_PROCESS_WORKER")
+    # After start-up, build the starter library's index and freeze the heap out of the
+    # garbage collector's full collections (shorter pauses in turns). Off in tests, where
+    # many apps start in one process.
+    settle_heap: bool = Field(default=True, alias="FLOWPILOT_SETTLE_HEAP")
     # `serve` runs its job worker as a child process (never competing with requests for the
     # event loop); off: in the server's own process, as tests and `create_app` do.
     worker_process: bool = Field(default=True, alias="FLOWPILOT_WORKER_PROCESS")

@@ -114,6 +114,7 @@ def make_settings(**overrides: object) -> Settings:
         "FLOWPILOT_SECRET_KEY": "test-secret",
         "FLOWPILOT_OFFLINE_STREAM_DELAY_MS": 0,
         "FLOWPILOT_LOG_LEVEL": "WARNING",
+        "FLOWPILOT_SETTLE_HEAP": False,
         # Several live servers share one embedded PostgreSQL (max_connections 100).
         "FLOWPILOT_DB_POOL_SIZE": 4,
         "FLOWPILOT_DB_MAX_OVERFLOW": 8,

@@ -23,3 +23,21 @@ async def test_unknown_api_path_is_json_404(client: httpx.AsyncClient) -> None:
 async def test_wrong_method_is_405(client: httpx.AsyncClient) -> None:
     r = await client.delete("/api/v1/auth/login")
     assert r.status_code == 405 and r.json()["code"] == "method_not_allowed"
+
+
+def test_a_started_server_has_its_library_index_built_and_its_heap_frozen(
+    worker_database_uri: str,
+) -> None:
+    import gc
+
+    from flowpilot.library import retrieval
+    from tests.live import start_server
+
+    retrieval._INDEXES.clear()
+    live = start_server(DATABASE_URL=worker_database_uri, FLOWPILOT_SETTLE_HEAP=True)
+    try:
+        assert gc.get_freeze_count() > 0
+        assert retrieval._INDEXES  # the starter index, before the first turn needs it
+    finally:
+        live.stop()
+        gc.unfreeze()
