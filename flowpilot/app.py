@@ -20,6 +20,7 @@ from flowpilot.ai.registry import build_provider
 from flowpilot.audit.router import router as audit_router
 from flowpilot.auth.router import auth_router, teams_router, users_router
 from flowpilot.branching.router import router as branches_router
+from flowpilot.budgets.router import router as budgets_router
 from flowpilot.config import Settings, get_settings
 from flowpilot.db.engine import Database
 from flowpilot.error_docs import install_error_docs
@@ -119,6 +120,7 @@ def create_app(
         audit_router,
         privacy_router,
         usage_router,
+        budgets_router,
     ):
         app.include_router(router)
     _add_health(app)

@@ -43,6 +43,13 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class PaymentRequired(DomainError):
+    """The account's AI budget for the month is used up and set to block model turns."""
+
+    status_code = 402
+    code = "ai_budget_exhausted"
+
+
 class TooManyRequests(DomainError):
     status_code = 429
     code = "too_many_requests"

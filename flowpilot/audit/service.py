@@ -30,6 +30,7 @@ ACTIONS = (
     "settings.hudu",
     "settings.itglue",
     "settings.ai_privacy",
+    "settings.ai_budget",
     "user.create",
     "user.role",
     "user.deactivate",

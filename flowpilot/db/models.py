@@ -3,6 +3,7 @@
 from flowpilot.audit.models import AuditEvent
 from flowpilot.auth.models import Account, AuthToken, LoginAttempt, Team, TeamMembership, User
 from flowpilot.branching.models import ForkPoint
+from flowpilot.budgets.models import AiBudget, AiSpend
 from flowpilot.db.base import Base
 from flowpilot.handoffs.models import Notification, SessionHandoff, WorkInterval
 from flowpilot.integrations.models import (
@@ -25,6 +26,8 @@ from flowpilot.usage.models import UsageEvent
 
 __all__ = [
     "Account",
+    "AiBudget",
+    "AiSpend",
     "AuditEvent",
     "AISession",
     "AISessionStep",

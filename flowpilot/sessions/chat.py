@@ -34,6 +34,7 @@ from flowpilot.auth.service import Principal
 from flowpilot.branching.prompt import CHARS_PER_TOKEN, BranchAwarePromptBuilder
 from flowpilot.branching.suggestions import ForkOptionsFilter
 from flowpilot.branching.summaries import artifacts_by_branch, queue_summary, sibling_summaries
+from flowpilot.budgets import service as budgets
 from flowpilot.config import Settings
 from flowpilot.errors import Conflict, NotFound
 from flowpilot.guidance.evidence import Evidence, extract, merge_all
@@ -76,6 +77,8 @@ class Turn:
     account_id: uuid.UUID
     branch_id: uuid.UUID
     user_message_id: uuid.UUID
+    # Who asked: the answer's cost counts against their monthly AI budget.
+    author_id: uuid.UUID | None = None
 
 
 async def _locked_branch(
@@ -191,7 +194,7 @@ async def append_user_message(
     await queue_chunk_digests(db, message, [])
     await db.flush()
     await db.refresh(message)
-    return Turn(session.id, session.account_id, branch.id, message.id), message
+    return Turn(session.id, session.account_id, branch.id, message.id, principal.user_id), message
 
 
 async def attach_uploads(
@@ -242,7 +245,7 @@ async def turn_for_retry(
     if message.meta.get("stop_requested"):
         message.meta = {k: v for k, v in message.meta.items() if k != "stop_requested"}
         await db.flush()
-    return Turn(session.id, session.account_id, message.branch_id, message.id)
+    return Turn(session.id, session.account_id, message.branch_id, message.id, message.author_id)
 
 
 def _as_chat(rows: list[PathRow]) -> list[ChatMessage]:
@@ -538,6 +541,10 @@ class ChatRunner:
             await queue_summary(db, turn.branch_id)
             await queue_chunk_digests(db, reply, [c.last_message_id for c in past.unstored])
             await privacy.remember(db, turn.session_id, turn.account_id, vault)
+            model = str(meta.get("model") or self.provider.model)
+            await budgets.add_spend(
+                db, turn.account_id, turn.author_id, budgets.cost_of(self.provider, model, usage)
+            )
             await db.commit()
             return reply, step
 

@@ -14,6 +14,7 @@ from flowpilot.ai.base import Usage
 from flowpilot.audit.service import audit
 from flowpilot.auth.deps import CurrentUser
 from flowpilot.auth.service import Principal, display_names
+from flowpilot.budgets import service as budgets
 from flowpilot.db.deps import DBSession
 from flowpilot.errors import ProviderFailed
 from flowpilot.integrations import service as integrations
@@ -199,6 +200,8 @@ async def send_message(
     principal: CurrentUser,
     db: DBSession,
 ) -> StreamingResponse | JSONResponse:
+    # A used-up budget that blocks refuses the turn before anything is written (402).
+    await budgets.check_turn(db, principal, request.app.state.provider)
     turn, message = await chat.append_user_message(
         db,
         principal,
@@ -222,6 +225,7 @@ async def retry_message(
     principal: CurrentUser,
     db: DBSession,
 ) -> StreamingResponse | JSONResponse:
+    await budgets.check_turn(db, principal, request.app.state.provider)
     turn = await chat.turn_for_retry(db, principal, session_id, message_id)
     message = await db.get(SessionMessage, turn.user_message_id)
     assert message is not None

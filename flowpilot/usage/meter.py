@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.ai.base import (
@@ -14,6 +15,8 @@ from flowpilot.ai.base import (
     StructuredRequest,
     StructuredResult,
 )
+from flowpilot.budgets import service as budgets
+from flowpilot.sessions.models import AISession
 from flowpilot.usage.models import UsageEvent
 
 
@@ -47,8 +50,11 @@ async def record(
     """Store the calls a metered provider made (nothing for the offline provider: no cost)."""
     if not isinstance(provider, MeteredProvider) or provider.name == "offline":
         return
+    # A background call counts against the budget of the session's owner (as in the report).
+    owner = await db.scalar(select(AISession.owner_id).where(AISession.id == session_id))
     for name, result in provider.spent:
         u = result.usage
+        await budgets.add_spend(db, account_id, owner, budgets.cost_of(provider, provider.model, u))
         db.add(
             UsageEvent(
                 account_id=account_id,

@@ -103,3 +103,57 @@ async def test_provider_failure_then_retry_succeeds(
     await page.get_by_label("By").select_option("session")
     await expect(page.get_by_role("cell", name="Users at the branch office")).to_be_visible()
     await check_a11y(page, "the usage page")
+
+
+async def test_a_used_up_blocking_budget_refuses_a_turn_and_keeps_the_draft(
+    page: Page, database, worker_database_uri: str
+) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    from tests.api.test_usage import PricedModel
+    from tests.e2e.conftest import new_account_user
+    from tests.live import start_server
+
+    # A hosted model with a list price (a model on the MSP's own network would cost nothing).
+    live = start_server(PricedModel(), DATABASE_URL=worker_database_uri)
+    try:
+        admin = await new_account_user(database, "admin")
+        await sign_in(page, live.url, admin)
+        await page.get_by_role("link", name="Usage").click()
+        budget = page.get_by_test_id("ai-budget")
+        await budget.get_by_label("Monthly budget (US $)").fill("0.01")
+        await budget.get_by_label("At 100 %").select_option("block")
+        await budget.get_by_role("button", name="Save budget").click()
+        await expect(budget.get_by_role("status")).to_have_text("Budget saved")
+        await expect(budget.get_by_test_id("ai-budget-status")).to_contain_text("of $0.01 used")
+        await check_a11y(page, "the usage page with a budget")
+
+        await page.get_by_role("link", name="Sessions").click()
+        await start_session(page, "Users at the branch office cannot resolve intranet names")
+        answer = page.locator("article[data-role=assistant]")
+        await expect(answer).to_have_count(1, timeout=15_000)
+        await expect(page.get_by_role("button", name="Send")).to_be_visible()  # stream closed
+        async with database.sessionmaker() as db:  # later answers took it over the budget
+            await db.execute(
+                text(
+                    "UPDATE ai_spend_months SET cost_usd = 0.02 WHERE user_id IS NULL"
+                    " AND account_id = (SELECT account_id FROM users WHERE email = :e)"
+                ),
+                {"e": admin},
+            )
+            await db.commit()
+        box = page.get_by_role("textbox", name="Message")
+        await box.fill("nslookup of intranet.local from the branch times out")
+        async with page.expect_response(
+            lambda r: r.request.method == "POST" and r.url.endswith("/messages")
+        ) as sent:
+            await box.press("Enter")
+        assert (await sent.value).status == 402
+        alert = page.get_by_role("alert")
+        await expect(alert).to_contain_text("AI budget is used up", timeout=15_000)
+        # Nothing was written, and what the engineer typed is back in the box.
+        await expect(box).to_have_value("nslookup of intranet.local from the branch times out")
+        await expect(page.locator("article[data-role=user]")).to_have_count(1)
+        await expect(answer).to_have_count(1)
+    finally:
+        live.stop()

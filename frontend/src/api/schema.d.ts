@@ -4,6 +4,25 @@
  */
 
 export interface paths {
+    "/api/v1/ai-budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Budget */
+        get: operations["get_budget_api_v1_ai_budget_get"];
+        /** Put Budget */
+        put: operations["put_budget_api_v1_ai_budget_put"];
+        post?: never;
+        /** Delete Budget */
+        delete: operations["delete_budget_api_v1_ai_budget_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ai-privacy": {
         parameters: {
             query?: never;
@@ -1317,6 +1336,49 @@ export interface components {
              * @enum {string}
              */
             plan: "free" | "pro" | "team" | "enterprise";
+        };
+        /**
+         * AiBudgetIn
+         * @description The account's monthly AI budget in US dollars (at the price table's rates).
+         */
+        AiBudgetIn: {
+            /**
+             * Action
+             * @default warn
+             * @enum {string}
+             */
+            action: "warn" | "block";
+            /** Engineer Monthly Usd */
+            engineer_monthly_usd?: number | string | null;
+            /** Monthly Usd */
+            monthly_usd: number | string;
+        };
+        /** AiBudgetOut */
+        AiBudgetOut: {
+            /** Action */
+            action?: ("warn" | "block") | null;
+            /**
+             * Blocked
+             * @default false
+             */
+            blocked: boolean;
+            /** Configured */
+            configured: boolean;
+            /** Engineer Monthly Usd */
+            engineer_monthly_usd?: number | null;
+            /**
+             * Month
+             * Format: date
+             */
+            month: string;
+            /** Monthly Usd */
+            monthly_usd?: number | null;
+            /** My Spent Usd */
+            my_spent_usd: number;
+            /** Spent Usd */
+            spent_usd: number;
+            /** Used */
+            used?: number | null;
         };
         /**
          * AiPrivacy
@@ -3555,6 +3617,178 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    get_budget_api_v1_ai_budget_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AiBudgetOut"];
+                };
+            };
+            /** @description Not signed in, or the sign-in expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    put_budget_api_v1_ai_budget_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AiBudgetIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AiBudgetOut"];
+                };
+            };
+            /** @description Not signed in, or the sign-in expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The object's state does not allow this now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    delete_budget_api_v1_ai_budget_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AiBudgetOut"];
+                };
+            };
+            /** @description Not signed in, or the sign-in expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The object's state does not allow this now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
     get_privacy_api_v1_ai_privacy_get: {
         parameters: {
             query?: never;

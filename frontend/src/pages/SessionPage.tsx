@@ -251,7 +251,7 @@ export function SessionPage({ id }: { id: string }) {
         </section>
         {!streaming && <GuidancePanel message={lastAssistant} />}
         <Composer sessionId={id} branchId={tree?.active_branch_id ?? null} disabled={!chattable} streaming={streaming}
-          onSend={(t, ids) => void send(t, ids)} onStop={stop} />
+          onSend={(t, ids) => send(t, ids)} onStop={stop} />
         {resolving && tree && (
           <ResolveDialog sessionId={id} branches={tree.branches} activeBranchId={tree.active_branch_id ?? null}
             onClose={() => setResolving(false)}

@@ -2,6 +2,8 @@
 import { useEffect, useState } from "react";
 import { api, type UsageReport } from "../api/client";
 import { money } from "../lib/format";
+import { BudgetSection } from "../components/usage/BudgetSection";
+import { useAuth } from "../stores/auth";
 
 const GROUPS: { value: UsageReport["group_by"]; label: string }[] = [
   { value: "engineer", label: "Engineer" },
@@ -20,11 +22,14 @@ export function UsagePage() {
   const [groupBy, setGroupBy] = useState<UsageReport["group_by"]>("engineer");
   const [report, setReport] = useState<UsageReport | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const isAdmin = useAuth((s) => s.me?.role === "admin");
   useEffect(() => {
     api.usage(groupBy, monthStart()).then(setReport).catch((e: Error) => setError(e.message));
   }, [groupBy]);
 
   return (
+    <div className="space-y-4">
+    <BudgetSection isAdmin={isAdmin} />
     <section aria-labelledby="usage-title" className="rounded-xl bg-white p-4 shadow-sm">
       <div className="flex flex-wrap items-end gap-3">
         <h1 id="usage-title" className="mr-auto text-lg font-semibold">AI usage this month</h1>
@@ -70,5 +75,6 @@ export function UsagePage() {
         </>
       )}
     </section>
+    </div>
   );
 }

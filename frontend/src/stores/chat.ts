@@ -18,17 +18,20 @@ type ChatState = {
   open: (id: string) => Promise<void>;
   refreshSession: () => Promise<void>;
   replaceMessages: (messages: Message[]) => void;
-  send: (content: string, uploadIds?: string[]) => Promise<void>;
+  // False when the server refused the message before saving it (e.g. a used-up AI budget).
+  send: (content: string, uploadIds?: string[]) => Promise<boolean>;
   retry: (messageId: string) => Promise<void>;
   stop: () => void;
 };
 
 export const useChat = create<ChatState>((set, get) => {
-  async function run(url: string, body: unknown): Promise<void> {
+  async function run(url: string, body: unknown): Promise<boolean> {
+    let saved = false;
     const controller = new AbortController();
     set({ streaming: true, streamingText: "", error: null, controller, stopWanted: false });
     const onEvent = (e: TurnEvent) => {
       if (e.event === "message") {
+        saved = true;
         const incoming = e.data.user_message;
         set((s) => ({
           messages: [...s.messages.filter((m) => m.id !== incoming.id), incoming],
@@ -67,6 +70,7 @@ export const useChat = create<ChatState>((set, get) => {
       const session = get().session;
       if (session) void useBranches.getState().load(session.id);
     }
+    return saved;
   }
 
   return {
@@ -101,11 +105,15 @@ export const useChat = create<ChatState>((set, get) => {
     },
     replaceMessages: (messages) => {
       const waiting = [...messages].reverse().find((m) => m.role === "user" && m.awaiting_reply);
-      set({
+      set((s) => ({
         messages,
         streamingText: "",
-        error: waiting ? { detail: "This message has no answer yet.", messageId: waiting.id, retryable: true } : null,
-      });
+        // A refusal of a message that was never saved (a used-up budget, a bad request) stays
+        // on screen; an error about a message that has an answer now goes.
+        error: waiting
+          ? { detail: "This message has no answer yet.", messageId: waiting.id, retryable: true }
+          : s.error && !s.error.messageId ? s.error : null,
+      }));
     },
     refreshSession: async () => {
       const current = get().session;
@@ -113,8 +121,8 @@ export const useChat = create<ChatState>((set, get) => {
     },
     send: async (content, uploadIds = []) => {
       const session = get().session;
-      if (!session || get().streaming) return;
-      await run(`/api/v1/ai-sessions/${session.id}/messages`, { content, upload_ids: uploadIds });
+      if (!session || get().streaming) return false;
+      return run(`/api/v1/ai-sessions/${session.id}/messages`, { content, upload_ids: uploadIds });
     },
     retry: async (messageId) => {
       const session = get().session;

@@ -8,7 +8,8 @@ type Props = {
   branchId: string | null;
   disabled: boolean;
   streaming: boolean;
-  onSend: (text: string, uploadIds: string[]) => void;
+  // Resolves false when the server refused the message (nothing was saved): the text comes back.
+  onSend: (text: string, uploadIds: string[]) => Promise<boolean>;
   onStop: () => void;
 };
 
@@ -23,9 +24,12 @@ export function Composer({ sessionId, branchId, disabled, streaming, onSend, onS
     e?.preventDefault();
     const value = text.trim();
     if (!value || disabled || streaming || progress !== null) return;
-    onSend(value, draft);
+    const uploads = draft;
     setText("");
     clearDraft();
+    void onSend(value, uploads).then((accepted) => {
+      if (!accepted) setText((typed) => typed || value);
+    });
   }
 
   function onKey(e: KeyboardEvent<HTMLTextAreaElement>) {
