@@ -29,6 +29,8 @@ from flowpilot.jobs.defer import defer
 from flowpilot.privacy import service as privacy
 from flowpilot.sessions import service as sessions
 from flowpilot.sessions.models import AISession, SessionBranch
+from flowpilot.usage.meter import MeteredProvider, metered
+from flowpilot.usage.meter import record as record_usage
 
 INTENT_STATUS = {"park": "paused", "escalate": "escalated"}
 
@@ -132,6 +134,7 @@ async def create_handoff(
     )
     data: dict[str, Any] | None = None
     text: str | None = None
+    sender: MeteredProvider | None = None
     if body.intent == "escalate":
         if body.assessment is not None:
             data = body.assessment.model_dump()
@@ -139,9 +142,10 @@ async def create_handoff(
         else:
             # The model is asked with no transaction open and no row locked; the session is
             # locked and checked again afterwards (someone may have handed it off meanwhile).
-            provider, _ = await privacy.guarded(db, provider, session)
+            guarded, _ = await privacy.guarded(db, provider, session)
             await end_reads(db)
-            data, text = await assess(provider, snapshot)
+            sender = metered(guarded)
+            data, text = await assess(sender, snapshot)
     session = await sessions.get_writable_session(db, principal, session_id, for_update=True)
     check_can_hand_off(session, body.intent)
     # Parking an escalated session is refused above; escalating a parked one replaces its
@@ -180,6 +184,8 @@ async def create_handoff(
         .execution_options(synchronize_session=False)
     )
     await sessions.transition(db, session, INTENT_STATUS[body.intent], actor=principal.user_id)
+    if sender is not None:
+        await record_usage(db, session.id, session.account_id, sender)
     if body.intent == "escalate":
         await notify_in_app(db, session, handoff, principal)
         await defer(db, "send_handoff_notifications", handoff_id=str(handoff.id))
@@ -299,11 +305,12 @@ async def briefing(
         "assessment": handoff.ai_assessment_data,
     }
     snapshot = handoff.snapshot
-    provider, _ = await privacy.guarded(db, provider, session)
+    guarded, _ = await privacy.guarded(db, provider, session)
     await end_reads(db)
+    sender = metered(guarded)
     try:
         written = await call_structured(
-            provider,
+            sender,
             model=Briefing,
             name="handoff_briefing",
             system=(
@@ -321,6 +328,7 @@ async def briefing(
         f"\n\n({written.note})" if written.note else ""
     )
     handoff.briefing_generated_at = datetime.now(UTC)
+    await record_usage(db, session.id, session.account_id, sender)
     await db.flush()
     return handoff
 

@@ -16,6 +16,8 @@ from flowpilot.privacy import service as privacy
 from flowpilot.sessions.models import AISession
 from flowpilot.uploads import analysis
 from flowpilot.uploads.models import FileUpload
+from flowpilot.usage.meter import metered
+from flowpilot.usage.meter import record as record_usage
 
 log = structlog.get_logger(__name__)
 MAX_ATTEMPTS = 5
@@ -174,7 +176,9 @@ async def run_description(upload_id: str, attempt: int = 1) -> None:
         if session is None:
             return
         # Log lines name hosts, addresses and people: hidden like chat when the account says.
-        provider, _ = await privacy.guarded(db, rt.provider, session)
+        guarded, _ = await privacy.guarded(db, rt.provider, session)
+        account_id = session.account_id
+    provider = metered(guarded)  # what the description cost is stored with it
     try:
         data = await rt.storage.get(upload.storage_key)
         result = await describe(provider, upload, data, limit_seconds)
@@ -199,6 +203,7 @@ async def run_description(upload_id: str, attempt: int = 1) -> None:
         row.description_status = "done"
         row.description_error = None
         row.description_attempts = attempt
+        await record_usage(db, row.session_id, account_id, provider)
         await db.commit()
 
 

@@ -12,7 +12,8 @@ class UsageLine(BaseModel):
     key: str
     label: str
     turns: int
-    # Background model calls (summaries, intake and evidence readings, resolution documents).
+    # Background model calls (summaries, intake and evidence readings, resolution documents,
+    # escalation assessments, briefings, upload descriptions).
     job_calls: int = 0
     unpriced_job_calls: int = 0
     input_tokens: int
@@ -27,8 +28,9 @@ class UsageLine(BaseModel):
 
 
 class UsageReport(BaseModel):
-    """Model usage and cost: chat answers and background calls (escalation assessments,
-    briefings and upload descriptions are not counted yet)."""
+    """Model usage and cost: chat answers and background calls (branch summaries, intake and
+    evidence readings, resolution documents, escalation assessments, briefings and upload
+    descriptions)."""
 
     from_: datetime | None = None
     to: datetime | None = None

@@ -278,3 +278,21 @@ async def test_without_tesseract_the_description_says_so(
         "PNG screenshot, 610x200. Text was not read: OCR needs tesseract" in (got["ai_description"])
     )
     assert got["description_data"]["ocr"] is False
+
+
+async def test_a_description_by_a_priced_model_is_counted_with_the_session(
+    client: httpx.AsyncClient, tenant: Tenant, app
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.api.test_usage import PricedModel
+
+    h = tenant.engineer.headers
+    sid = (
+        await client.post(
+            "/api/v1/ai-sessions", json={"problem_summary": "Random reboots"}, headers=h
+        )
+    ).json()["id"]
+    logged = await _upload(client, h, sid, "System.txt", EVENT.encode())
+    await _describe(app, logged["id"], PricedModel())
+    report = (await client.get(f"/api/v1/ai-sessions/{sid}/usage", headers=h)).json()
+    assert report["total"]["job_calls"] == 1  # 400 in, 100 out of claude-sonnet-4-5
+    assert report["total"]["cost_usd"] == pytest.approx((400 * 3 + 100 * 15) / 1_000_000)

@@ -136,3 +136,29 @@ async def test_background_calls_are_counted_with_the_session(
     summary_cost = (400 * 3 + 100 * 15) / 1_000_000
     assert report["total"]["turns"] == 1 and report["total"]["job_calls"] == 1
     assert report["total"]["cost_usd"] == pytest.approx(TURN_COST + summary_cost)
+
+
+async def test_an_escalation_assessment_and_a_briefing_are_counted(
+    client: httpx.AsyncClient, tenant: Tenant, maker: Any
+) -> None:
+    from tests.conftest import add_member
+
+    h = tenant.engineer.headers
+    sid = await _turns(client, h, "Acme Dental", 1)
+    r = await client.post(
+        f"/api/v1/ai-sessions/{sid}/handoff", json={"intent": "escalate"}, headers=h
+    )
+    assert r.status_code == 201, r.text
+    lead = await add_member(maker, tenant, "lead")
+    claim = await client.post(
+        f"/api/v1/ai-sessions/{sid}/handoffs/{r.json()['id']}/claim", headers=lead.headers
+    )
+    assert claim.status_code == 200, claim.text
+    briefing = await client.get(
+        f"/api/v1/ai-sessions/{sid}/handoffs/{r.json()['id']}/briefing", headers=lead.headers
+    )
+    assert briefing.status_code == 200, briefing.text
+    report = (await client.get(f"/api/v1/ai-sessions/{sid}/usage", headers=h)).json()
+    call_cost = (400 * 3 + 100 * 15) / 1_000_000  # each structured call: 400 in, 100 out
+    assert report["total"]["job_calls"] == 2  # the assessment and the briefing
+    assert report["total"]["cost_usd"] == pytest.approx(TURN_COST + 2 * call_cost)

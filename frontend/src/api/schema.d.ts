@@ -3493,8 +3493,9 @@ export interface components {
         };
         /**
          * UsageReport
-         * @description Model usage and cost: chat answers and background calls (escalation assessments,
-         *     briefings and upload descriptions are not counted yet).
+         * @description Model usage and cost: chat answers and background calls (branch summaries, intake and
+         *     evidence readings, resolution documents, escalation assessments, briefings and upload
+         *     descriptions).
          */
         UsageReport: {
             /** From */

@@ -48,8 +48,8 @@ export function UsagePage() {
             {money(report.total.cost_usd)} for {report.total.turns} answer{report.total.turns === 1 ? "" : "s"}
             {report.total.job_calls ? ` and ${report.total.job_calls} background calls` : ""} · saved {money(report.total.cache_savings_usd)} by
             prompt caching{report.total.unpriced_turns ? ` · ${report.total.unpriced_turns} answers from models without a known price` : ""}.
-            Background calls are branch summaries, intake and evidence readings and resolution documents;
-            escalation assessments, briefings and upload descriptions are not counted yet.
+            Background calls are branch summaries, intake and evidence readings, resolution documents,
+            escalation assessments, briefings and upload descriptions.
           </p>
           <table className="mt-3 w-full text-left text-sm">
             <thead>
