@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -536,7 +537,61 @@ async def test_smtp(db: AsyncSession, principal: Principal, to: str, secret_key:
     return result
 
 
-# ── Hudu (optional KB export) ──
+# ── KB export targets (Hudu, IT Glue): one settings row per account with an API key ──
+
+ExportRow = HuduSettings | ITGlueSettings
+
+
+def _export_row_for_save(
+    row: ExportRow | None, model: type[ExportRow], principal: Principal, body_key: str | None,
+    vendor: str,
+) -> ExportRow:  # fmt: skip
+    """The account's row to update, or a new one (which needs the API key)."""
+    if row is not None:
+        return row
+    if not body_key:
+        raise UnprocessableInput(f"{vendor} needs an API key", code="api_key_required")
+    return model(account_id=principal.account_id, secrets_encrypted="")
+
+
+async def _finish_save(
+    db: AsyncSession, row: ExportRow, base_url: str, api_key: str | None, secret_key: str
+) -> None:
+    row.base_url = base_url.rstrip("/")
+    if api_key:
+        row.secrets_encrypted = encrypt_secrets(secret_key, {"api_key": api_key})
+    _forget_test(row)
+    if row not in db:
+        db.add(row)
+    await db.flush()
+
+
+def _api_key(row: ExportRow, secret_key: str) -> str:
+    try:
+        return str(decrypt_secrets(secret_key, row.secrets_encrypted).get("api_key") or "")
+    except CredentialsUnreadable as exc:
+        raise DeliveryError(str(exc)) from exc
+
+
+async def _delete_row(db: AsyncSession, row: ExportRow | None) -> None:
+    if row is not None:
+        await db.delete(row)
+        await db.flush()
+
+
+async def _run_test(
+    db: AsyncSession, row: ExportRow, vendor: str, check: Callable[[], Awaitable[str]]
+) -> TestResult:
+    """Run a connection test and record its outcome on the row."""
+    try:
+        ok, message = True, await check()
+    except DeliveryError as exc:
+        ok, message = False, exc.message
+    except UNEXPECTED_SHAPE as exc:
+        ok, message = False, unexpected_answer(vendor, exc).message
+    result = _record_test(row, ok, message)
+    await db.flush()
+    return result
 
 
 def hudu_of(account_id: uuid.UUID) -> Select[HuduSettings]:
@@ -563,53 +618,28 @@ def hudu_out(row: HuduSettings | None, secret_key: str) -> HuduSettingsOut:
 async def save_hudu(
     db: AsyncSession, principal: Principal, body: HuduSettingsIn, secret_key: str
 ) -> HuduSettings:
-    row = await hudu_settings(db, principal.account_id)
-    if row is None:
-        if not body.api_key:
-            raise UnprocessableInput("Hudu needs an API key", code="api_key_required")
-        row = HuduSettings(account_id=principal.account_id, secrets_encrypted="")
-        db.add(row)
-    row.base_url = body.base_url.rstrip("/")
+    found = await hudu_settings(db, principal.account_id)
+    row = _export_row_for_save(found, HuduSettings, principal, body.api_key, "Hudu")
+    assert isinstance(row, HuduSettings)
     row.company_id = body.company_id
     row.folder_id = body.folder_id
-    if body.api_key:
-        row.secrets_encrypted = encrypt_secrets(secret_key, {"api_key": body.api_key})
-    _forget_test(row)
-    await db.flush()
+    await _finish_save(db, row, body.base_url, body.api_key, secret_key)
     return row
 
 
 async def delete_hudu(db: AsyncSession, principal: Principal) -> None:
-    row = await hudu_settings(db, principal.account_id)
-    if row is not None:
-        await db.delete(row)
-        await db.flush()
+    await _delete_row(db, await hudu_settings(db, principal.account_id))
 
 
 def hudu_client(row: HuduSettings, secret_key: str) -> HuduClient:
-    try:
-        key = str(decrypt_secrets(secret_key, row.secrets_encrypted).get("api_key") or "")
-    except CredentialsUnreadable as exc:
-        raise DeliveryError(str(exc)) from exc
-    return HuduClient(base_url=row.base_url, api_key=key)
+    return HuduClient(base_url=row.base_url, api_key=_api_key(row, secret_key))
 
 
 async def test_hudu(db: AsyncSession, principal: Principal, secret_key: str) -> TestResult:
     row = await hudu_settings(db, principal.account_id)
     if row is None:
         raise Conflict("Hudu is not set up yet", code="hudu_not_configured")
-    try:
-        ok, message = True, await hudu_client(row, secret_key).test_connection()
-    except DeliveryError as exc:
-        ok, message = False, exc.message
-    except UNEXPECTED_SHAPE as exc:
-        ok, message = False, unexpected_answer("Hudu", exc).message
-    result = _record_test(row, ok, message)
-    await db.flush()
-    return result
-
-
-# ── IT Glue (optional KB export) ──
+    return await _run_test(db, row, "Hudu", lambda: hudu_client(row, secret_key).test_connection())
 
 
 def itglue_of(account_id: uuid.UUID) -> Select[ITGlueSettings]:
@@ -638,56 +668,37 @@ def itglue_out(row: ITGlueSettings | None, secret_key: str) -> ITGlueSettingsOut
 async def save_itglue(
     db: AsyncSession, principal: Principal, body: ITGlueSettingsIn, secret_key: str
 ) -> ITGlueSettings:
-    row = await itglue_settings(db, principal.account_id)
-    if row is None:
-        if not body.api_key:
-            raise UnprocessableInput("IT Glue needs an API key", code="api_key_required")
-        row = ITGlueSettings(account_id=principal.account_id, secrets_encrypted="")
-        db.add(row)
-    row.base_url = body.base_url.rstrip("/")
+    found = await itglue_settings(db, principal.account_id)
+    row = _export_row_for_save(found, ITGlueSettings, principal, body.api_key, "IT Glue")
+    assert isinstance(row, ITGlueSettings)
     row.organization_id = body.organization_id
     row.flexible_asset_type_id = body.flexible_asset_type_id
     row.title_trait = body.title_trait
     row.body_trait = body.body_trait
-    if body.api_key:
-        row.secrets_encrypted = encrypt_secrets(secret_key, {"api_key": body.api_key})
-    _forget_test(row)
-    await db.flush()
+    await _finish_save(db, row, body.base_url, body.api_key, secret_key)
     return row
 
 
 async def delete_itglue(db: AsyncSession, principal: Principal) -> None:
-    row = await itglue_settings(db, principal.account_id)
-    if row is not None:
-        await db.delete(row)
-        await db.flush()
+    await _delete_row(db, await itglue_settings(db, principal.account_id))
 
 
 def itglue_client(row: ITGlueSettings, secret_key: str) -> ITGlueClient:
-    try:
-        key = str(decrypt_secrets(secret_key, row.secrets_encrypted).get("api_key") or "")
-    except CredentialsUnreadable as exc:
-        raise DeliveryError(str(exc)) from exc
-    return ITGlueClient(base_url=row.base_url, api_key=key)
+    return ITGlueClient(base_url=row.base_url, api_key=_api_key(row, secret_key))
 
 
 async def test_itglue(db: AsyncSession, principal: Principal, secret_key: str) -> TestResult:
     row = await itglue_settings(db, principal.account_id)
     if row is None:
         raise Conflict("IT Glue is not set up yet", code="itglue_not_configured")
-    try:
-        client = itglue_client(row, secret_key)
-        message = await client.test_connection(
+    return await _run_test(
+        db,
+        row,
+        "IT Glue",
+        lambda: itglue_client(row, secret_key).test_connection(
             row.organization_id, row.flexible_asset_type_id, row.title_trait, row.body_trait
-        )
-        ok = True
-    except DeliveryError as exc:
-        ok, message = False, exc.message
-    except UNEXPECTED_SHAPE as exc:
-        ok, message = False, unexpected_answer("IT Glue", exc).message
-    result = _record_test(row, ok, message)
-    await db.flush()
-    return result
+        ),
+    )
 
 
 async def delivery_targets(db: AsyncSession, account_id: uuid.UUID) -> DeliveryTargets:
