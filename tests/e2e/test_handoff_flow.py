@@ -69,6 +69,11 @@ async def test_escalate_in_one_browser_claim_in_another(offline_server, two_engi
         await ana.mouse.click(5, 5)
         await expect(dialog).to_have_count(0)
         await hand_off.click()
+        # Tab and Shift+Tab stay inside the open dialog, however far they go.
+        for key in ["Tab"] * 25 + ["Shift+Tab"] * 25:
+            await ana.keyboard.press(key)
+            inside = await ana.evaluate("document.activeElement?.closest('[role=dialog]') !== null")
+            assert inside, f"focus left the dialog after {key}"
         await dialog.get_by_label("Notes for whoever picks it up").fill(
             "Need someone with Exchange admin rights"
         )

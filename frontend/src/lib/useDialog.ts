@@ -1,5 +1,6 @@
-// Modal dialog behaviour: focus the first control once on open, close on Escape or on a click on
-// the backdrop (`backdrop` props), and give the focus back to what opened it on close.
+// Modal dialog behaviour: focus the first control once on open, keep Tab inside the dialog,
+// close on Escape or on a click on the backdrop (`backdrop` props), and give the focus back to
+// what opened it on close.
 import { type MouseEvent, useEffect, useRef } from "react";
 
 export function useDialog(onClose: () => void) {
@@ -15,7 +16,10 @@ export function useDialog(onClose: () => void) {
   }, [onClose]);
   useEffect(() => {
     dialog.current?.querySelector<HTMLElement>("input, select, textarea, button")?.focus();
-    const onKey = (e: KeyboardEvent) => e.key === "Escape" && close.current();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape") close.current();
+      else if (e.key === "Tab" && dialog.current) keepFocusInside(dialog.current, e);
+    };
     window.addEventListener("keydown", onKey);
     const back = opener.current;
     return () => {
@@ -27,6 +31,28 @@ export function useDialog(onClose: () => void) {
     };
   }, []);
   return dialog;
+}
+
+const FOCUSABLE =
+  'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+/** Tab and Shift+Tab cycle through the dialog's own controls: the page behind a modal dialog is
+ * out of reach until it closes. */
+function keepFocusInside(dialog: HTMLElement, e: KeyboardEvent) {
+  const controls = Array.from(dialog.querySelectorAll<HTMLElement>(FOCUSABLE)).filter(
+    (el) => el.offsetParent !== null || el === document.activeElement,
+  );
+  if (controls.length === 0) return;
+  const first = controls[0];
+  const last = controls[controls.length - 1];
+  const inside = dialog.contains(document.activeElement);
+  if (e.shiftKey && (!inside || document.activeElement === first)) {
+    e.preventDefault();
+    last.focus();
+  } else if (!e.shiftKey && (!inside || document.activeElement === last)) {
+    e.preventDefault();
+    first.focus();
+  }
 }
 
 /** Props for the dialog's backdrop: a press that starts and ends on it (not a drag out of a
