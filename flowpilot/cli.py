@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
 
@@ -159,6 +160,57 @@ def _run_server(config: Any, on_exit: Callable[[], None] | None) -> None:
             super().handle_exit(sig, frame)
 
     Server(config).run()
+
+
+@app.command("backup")
+def backup_cmd(
+    path: Annotated[Path, typer.Argument(help="The archive to write (.tar.gz)")],
+) -> None:
+    """Back up the database and the uploaded files into one archive."""
+    from flowpilot.db.migrate import current_revision
+    from flowpilot.db.url import libpq_url
+    from flowpilot.ops.backup import BackupError, backup
+    from flowpilot.uploads.storage import storage_for
+
+    settings = get_settings()
+    libpq = libpq_url(settings)
+    try:
+        manifest = backup(libpq, storage_for(settings), path, current_revision(libpq))
+    except BackupError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(
+        f"Backed up to {path}: database at schema {manifest['schema_revision']}, "
+        f"{manifest['uploads']} uploaded files. Keep the secret key safe as well: it is not in "
+        "the archive, and stored credentials cannot be read without it."
+    )
+
+
+@app.command("restore")
+def restore_cmd(
+    path: Annotated[Path, typer.Argument(help="An archive written by `flowpilot backup`")],
+    yes: Annotated[bool, typer.Option("--yes", help="Replace the current data")] = False,
+) -> None:
+    """Replace the database and the uploaded files with a backup's (stop FlowPilot first)."""
+    from flowpilot.db.migrate import upgrade_schema
+    from flowpilot.db.url import libpq_url
+    from flowpilot.ops.backup import BackupError, restore
+    from flowpilot.uploads.storage import storage_for
+
+    if not yes:
+        console.print("[red]This replaces every session, user and upload: add --yes.[/red]")
+        raise typer.Exit(1)
+    settings = get_settings()
+    libpq = libpq_url(settings)
+    try:
+        manifest = restore(libpq, storage_for(settings), path)
+    except BackupError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    upgrade_schema(libpq)  # a backup from an older version is brought up to this one
+    console.print(
+        f"Restored {path} (taken {manifest['created_at']}, {manifest['uploads']} uploaded files)."
+    )
 
 
 @app.command("worker")

@@ -24,6 +24,18 @@ def upgrade_schema(libpq: str) -> None:
     command.upgrade(alembic_config(libpq), "head")
 
 
+def current_revision(libpq: str) -> str | None:
+    """The schema revision the database is at (None before the first migration)."""
+    import psycopg
+
+    with psycopg.connect(libpq) as conn:
+        try:
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        except psycopg.errors.UndefinedTable:
+            return None
+    return str(row[0]) if row else None
+
+
 async def load_library(db: AsyncSession) -> int:
     from flowpilot.library.loader import sync_starter_library
 
