@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import importlib
+
 import procrastinate
 
-# Modules that define tasks; the worker imports them so every task is registered.
+# The one list of modules that define tasks: procrastinate's worker imports them, and so does
+# `register_tasks` (deferring needs the tasks registered in the web process too).
 TASK_MODULES = [
     "flowpilot.sessions.tasks",
     "flowpilot.branching.tasks",
     "flowpilot.handoffs.tasks",
     "flowpilot.uploads.tasks",
     "flowpilot.resolutions.tasks",
+    "flowpilot.audit.tasks",
 ]
 
 job_app = procrastinate.App(
@@ -24,3 +28,9 @@ def connect(libpq: str) -> procrastinate.App:
     return job_app.with_connector(
         procrastinate.PsycopgConnector(conninfo=libpq, min_size=1, max_size=4)
     )
+
+
+def register_tasks() -> None:
+    """Import every task module (once; later calls cost a dict lookup each)."""
+    for module in TASK_MODULES:
+        importlib.import_module(module)

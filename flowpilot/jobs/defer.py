@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flowpilot.jobs.app import job_app
+from flowpilot.jobs.app import job_app, register_tasks
 
 
 async def defer(
@@ -19,8 +19,7 @@ async def defer(
     **kwargs: Any,
 ) -> int:
     """Raises procrastinate's AlreadyEnqueued when `_queueing_lock` already has a pending job."""
-    import flowpilot.jobs.registry  # noqa: F401  (registers the tasks)
-
+    register_tasks()
     task = job_app.tasks[task_name]
     connection = await db.connection()
     raw = (await connection.get_raw_connection()).driver_connection

@@ -35,9 +35,10 @@ class RunningWorker:
 def bound_app(
     db: Database, provider: ChatProvider, settings: Settings | None = None
 ) -> procrastinate.App:
-    import flowpilot.jobs.registry  # noqa: F401
-    from flowpilot.jobs.app import connect
+    from flowpilot.jobs.app import connect, register_tasks
     from flowpilot.uploads.storage import storage_for
+
+    register_tasks()
 
     set_runtime(
         Runtime(
