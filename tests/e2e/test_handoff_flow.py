@@ -206,3 +206,31 @@ async def test_resuming_your_own_park_is_a_resume_not_a_pickup(  # type: ignore[
         await page.get_by_text("Handoff history (1)").click()
         await expect(page.get_by_text("resumed by Ana")).to_be_visible()
         await browser.close()
+
+
+async def test_an_escalation_is_claimed_from_its_notification(
+    offline_server, two_engineers
+) -> None:  # type: ignore[no-untyped-def]
+    ana_email, ben_email = two_engineers
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        ana, ben = await _page(browser), await _page(browser)
+        await sign_in(ana, offline_server.url, ana_email)
+        await sign_in(ben, offline_server.url, ben_email)
+        await start_session(ana, "Shared printer offline for the accounts team")
+        await expect(ana.get_by_test_id("streaming")).to_have_count(0, timeout=40_000)
+        await ana.get_by_role("button", name="Hand off").click()
+        dialog = ana.get_by_role("dialog", name="Hand off this session")
+        await dialog.get_by_label("Notes for whoever picks it up").fill("Needs the print server")
+        await dialog.get_by_role("button", name="Escalate").click()
+        await expect(ana.get_by_role("dialog")).to_have_count(0)
+
+        await ben.reload()
+        await ben.get_by_role("button", name="Notifications (1 unread)").click()
+        menu = ben.get_by_test_id("notifications-menu")
+        await menu.get_by_role("button", name="Claim Escalated: Shared printer offline").click()
+        briefing = ben.get_by_test_id("briefing")
+        await expect(briefing).to_contain_text("Needs the print server", timeout=15_000)
+        await expect(ben.get_by_role("heading", level=1)).to_contain_text("Shared printer offline")
+        await check_a11y(ben, "a session claimed from a notification")
+        await browser.close()

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from "react";
 import { Bell } from "lucide-react";
-import { api, type NotificationList } from "../../api/client";
+import { api, toApiError, type NotificationList } from "../../api/client";
 import { navigate, usePath } from "../../lib/router";
 import { useDismiss } from "../../lib/useDismiss";
 
@@ -42,6 +42,22 @@ export function NotificationsMenu() {
     await load();
   }
 
+  // An escalation is claimed from where it was announced: the briefing opens, as from the queue.
+  const [claimError, setClaimError] = useState<string | null>(null);
+  async function claim(sessionId: string, handoffId: string, notificationId: string) {
+    setClaimError(null);
+    try {
+      await api.claim(sessionId, handoffId);
+    } catch (err) {
+      setClaimError(toApiError(err).message);
+      return;
+    }
+    await api.readNotification(notificationId).catch(() => undefined);
+    setOpen(false);
+    void load();
+    navigate(`/sessions/${sessionId}?briefing=${handoffId}`);
+  }
+
   const unread = data?.unread ?? 0;
   return (
     <div className="relative">
@@ -64,10 +80,11 @@ export function NotificationsMenu() {
               Mark all read
             </button>
           </div>
+          {claimError && <p role="alert" className="mb-1 px-1 text-xs text-red-700">{claimError}</p>}
           <ul className="max-h-80 overflow-y-auto">
             {data?.items.map((n) => (
-              <li key={n.id}>
-                <button type="button" className={`w-full rounded px-2 py-1.5 text-left text-sm hover:bg-slate-50 ${fresh.has(n.id) || !n.read_at ? "font-medium text-slate-900" : "text-slate-600"}`}
+              <li key={n.id} className="flex items-start gap-1">
+                <button type="button" className={`min-w-0 flex-1 rounded px-2 py-1.5 text-left text-sm hover:bg-slate-50 ${fresh.has(n.id) || !n.read_at ? "font-medium text-slate-900" : "text-slate-600"}`}
                   onClick={async () => {
                     await api.readNotification(n.id).catch(() => undefined);
                     setOpen(false);
@@ -77,6 +94,13 @@ export function NotificationsMenu() {
                   {(fresh.has(n.id) || !n.read_at) && <span className="sr-only">New: </span>}
                   {n.title}
                 </button>
+                {n.kind === "escalation" && n.session_id && n.handoff_id && (
+                  <button type="button" aria-label={`Claim ${n.title}`}
+                    onClick={() => void claim(n.session_id!, n.handoff_id!, n.id)}
+                    className="mt-1 shrink-0 rounded border border-blue-300 px-2 py-0.5 text-xs text-blue-800 hover:bg-blue-50">
+                    Claim
+                  </button>
+                )}
               </li>
             ))}
             {data && data.items.length === 0 && <li className="px-2 py-3 text-sm text-slate-600">No notifications.</li>}
