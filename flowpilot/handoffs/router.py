@@ -7,18 +7,15 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import func, select, update
 
 from flowpilot.audit.service import audit
 from flowpilot.auth.deps import CurrentUser
 from flowpilot.auth.service import display_names, team_names
 from flowpilot.db.deps import DBSession
-from flowpilot.errors import NotFound
 from flowpilot.handoffs import service
-from flowpilot.handoffs.models import Notification, SessionHandoff, WorkInterval
+from flowpilot.handoffs.models import SessionHandoff
 from flowpilot.handoffs.schemas import (
     Assessment,
-    EngineerTime,
     HandoffBriefingResponse,
     HandoffCreateRequest,
     HandoffPreview,
@@ -32,7 +29,6 @@ from flowpilot.handoffs.schemas import (
     QueueItemResponse,
     QueuePage,
     SessionTimeResponse,
-    WorkIntervalOut,
 )
 from flowpilot.sessions import service as sessions
 
@@ -183,78 +179,24 @@ async def session_time(
     session_id: uuid.UUID, principal: CurrentUser, db: DBSession
 ) -> SessionTimeResponse:
     """Time on the session, live: stored totals plus the interval running now."""
-    session = await sessions.get_session(db, principal, session_id)
-    now = await db.scalar(select(func.now()))
-    assert now is not None
-    running = max(0, int((now - session.status_changed_at).total_seconds()))
-    active = session.total_active_seconds + (running if session.status == "active" else 0)
-    parked = session.total_parked_seconds + (running if session.status in sessions.PARKED else 0)
-    rows = list(
-        await db.scalars(
-            select(WorkInterval)
-            .where(
-                WorkInterval.session_id == session.id, WorkInterval.account_id == session.account_id
-            )
-            .order_by(WorkInterval.started_at)
-        )
-    )
-    names = await display_names(db, {r.user_id for r in rows})
-    intervals = []
-    per: dict[uuid.UUID | None, int] = {}
-    for r in rows:
-        seconds = max(0, int(((r.ended_at or now) - r.started_at).total_seconds()))
-        per[r.user_id] = per.get(r.user_id, 0) + seconds
-        intervals.append(
-            WorkIntervalOut(
-                user_id=r.user_id,
-                user_name=names.get(r.user_id, "") if r.user_id else "",
-                started_at=r.started_at,
-                ended_at=r.ended_at,
-                seconds=seconds,
-            )
-        )
-    return SessionTimeResponse(
-        total_active_seconds=active,
-        total_parked_seconds=parked,
-        per_engineer=[
-            EngineerTime(user_id=u, user_name=names.get(u, "") if u else "", seconds=s)
-            for u, s in per.items()
-        ],
-        intervals=intervals,
-    )
-
-
-def _mine(principal: CurrentUser):  # type: ignore[no-untyped-def]
-    return select(Notification).where(
-        Notification.user_id == principal.user_id, Notification.account_id == principal.account_id
-    )
+    return await service.time_on_session(db, principal, session_id)
 
 
 @notifications_router.get("", response_model=NotificationList)
 async def list_notifications(
     principal: CurrentUser, db: DBSession, limit: Annotated[int, Query(ge=1, le=100)] = 20
 ) -> NotificationList:
-    rows = await db.scalars(_mine(principal).order_by(Notification.created_at.desc()).limit(limit))
-    unread = await db.scalar(
-        select(func.count()).select_from(
-            _mine(principal).where(Notification.read_at.is_(None)).subquery()
-        )
-    )
-    return NotificationList(
-        items=[NotificationOut.model_validate(r) for r in rows], unread=unread or 0
-    )
+    rows, unread = await service.notifications(db, principal, limit)
+    return NotificationList(items=[NotificationOut.model_validate(r) for r in rows], unread=unread)
 
 
 @notifications_router.post("/{notification_id}/read", response_model=NotificationOut)
 async def mark_read(
     notification_id: uuid.UUID, principal: CurrentUser, db: DBSession
 ) -> NotificationOut:
-    row = await db.scalar(_mine(principal).where(Notification.id == notification_id))
-    if row is None:
-        raise NotFound("Notification not found")
-    row.read_at = row.read_at or datetime.now(UTC)
-    await db.flush()
-    return NotificationOut.model_validate(row)
+    return NotificationOut.model_validate(
+        await service.mark_notification_read(db, principal, notification_id)
+    )
 
 
 @notifications_router.post("/read-all", status_code=204)
@@ -263,16 +205,4 @@ async def mark_all_read(
 ) -> None:
     """Mark the caller's unread notifications read: all of them, or only `ids` (the ones the
     menu showed). Ids that are not the caller's are ignored."""
-    query = (
-        update(Notification)
-        .where(
-            Notification.user_id == principal.user_id,
-            Notification.account_id == principal.account_id,
-            Notification.read_at.is_(None),
-        )
-        .values(read_at=func.now())
-        .execution_options(synchronize_session=False)
-    )
-    if body is not None and body.ids is not None:
-        query = query.where(Notification.id.in_(body.ids))
-    await db.execute(query)
+    await service.mark_notifications_read(db, principal, body.ids if body is not None else None)

@@ -13,18 +13,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flowpilot.ai.base import ChatProvider, ProviderError
 from flowpilot.ai.contracts import call_structured
 from flowpilot.auth.models import Team, TeamMembership, User
-from flowpilot.auth.service import Principal, display_name, team_names
+from flowpilot.auth.service import Principal, display_name, display_names, team_names
 from flowpilot.db.counting import capped_count
 from flowpilot.db.deps import end_reads
 from flowpilot.errors import Conflict, Forbidden, NotFound, ProviderFailed
-from flowpilot.handoffs.models import Notification, SessionHandoff
+from flowpilot.handoffs.models import Notification, SessionHandoff, WorkInterval
 from flowpilot.handoffs.record import (
     build_snapshot,
     compose_assessment,
     compose_briefing,
     render_assessment,
 )
-from flowpilot.handoffs.schemas import Assessment, Briefing, HandoffCreateRequest
+from flowpilot.handoffs.schemas import (
+    Assessment,
+    Briefing,
+    EngineerTime,
+    HandoffCreateRequest,
+    SessionTimeResponse,
+    WorkIntervalOut,
+)
 from flowpilot.jobs.defer import defer
 from flowpilot.privacy import service as privacy
 from flowpilot.sessions import service as sessions
@@ -384,3 +391,103 @@ async def branch_counts(db: AsyncSession, session_ids: list[uuid.UUID]) -> dict[
         .group_by(SessionBranch.session_id)
     )
     return dict(rows.tuples().all())
+
+
+# ── time on a session, and notifications ──
+
+
+async def time_on_session(
+    db: AsyncSession, principal: Principal, session_id: uuid.UUID
+) -> SessionTimeResponse:
+    """Stored totals plus the interval running now, and each engineer's share of the work
+    intervals (open ones counted to now)."""
+    session = await sessions.get_session(db, principal, session_id)
+    now = await db.scalar(select(func.now()))
+    assert now is not None
+    running = max(0, int((now - session.status_changed_at).total_seconds()))
+    active = session.total_active_seconds + (running if session.status == "active" else 0)
+    parked = session.total_parked_seconds + (running if session.status in sessions.PARKED else 0)
+    rows = list(
+        await db.scalars(
+            select(WorkInterval)
+            .where(
+                WorkInterval.session_id == session.id, WorkInterval.account_id == session.account_id
+            )
+            .order_by(WorkInterval.started_at)
+        )
+    )
+    names = await display_names(db, {r.user_id for r in rows})
+    intervals = []
+    per: dict[uuid.UUID | None, int] = {}
+    for r in rows:
+        seconds = max(0, int(((r.ended_at or now) - r.started_at).total_seconds()))
+        per[r.user_id] = per.get(r.user_id, 0) + seconds
+        intervals.append(
+            WorkIntervalOut(
+                user_id=r.user_id,
+                user_name=names.get(r.user_id, "") if r.user_id else "",
+                started_at=r.started_at,
+                ended_at=r.ended_at,
+                seconds=seconds,
+            )
+        )
+    return SessionTimeResponse(
+        total_active_seconds=active,
+        total_parked_seconds=parked,
+        per_engineer=[
+            EngineerTime(user_id=u, user_name=names.get(u, "") if u else "", seconds=s)
+            for u, s in per.items()
+        ],
+        intervals=intervals,
+    )
+
+
+def notifications_of(principal: Principal) -> Select[Notification]:
+    """The scoping query: the caller's own notifications in their account."""
+    return select(Notification).where(
+        Notification.user_id == principal.user_id, Notification.account_id == principal.account_id
+    )
+
+
+async def notifications(
+    db: AsyncSession, principal: Principal, limit: int
+) -> tuple[list[Notification], int]:
+    """The newest `limit`, and how many are unread."""
+    rows = await db.scalars(
+        notifications_of(principal).order_by(Notification.created_at.desc()).limit(limit)
+    )
+    unread = await db.scalar(
+        select(func.count()).select_from(
+            notifications_of(principal).where(Notification.read_at.is_(None)).subquery()
+        )
+    )
+    return list(rows), unread or 0
+
+
+async def mark_notification_read(
+    db: AsyncSession, principal: Principal, notification_id: uuid.UUID
+) -> Notification:
+    row = await db.scalar(notifications_of(principal).where(Notification.id == notification_id))
+    if row is None:
+        raise NotFound("Notification not found")
+    row.read_at = row.read_at or datetime.now(UTC)
+    await db.flush()
+    return row
+
+
+async def mark_notifications_read(
+    db: AsyncSession, principal: Principal, ids: list[uuid.UUID] | None
+) -> None:
+    query = (
+        update(Notification)
+        .where(
+            Notification.user_id == principal.user_id,
+            Notification.account_id == principal.account_id,
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=func.now())
+        .execution_options(synchronize_session=False)
+    )
+    if ids is not None:
+        query = query.where(Notification.id.in_(ids))
+    await db.execute(query)
