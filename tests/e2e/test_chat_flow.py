@@ -157,3 +157,20 @@ async def test_a_used_up_blocking_budget_refuses_a_turn_and_keeps_the_draft(
         await expect(answer).to_have_count(1)
     finally:
         live.stop()
+
+
+async def test_a_session_without_a_ticket_records_client_contact_and_device(
+    page: Page, offline_server, login_user: str
+) -> None:  # type: ignore[no-untyped-def]
+    await sign_in(page, offline_server.url, login_user)
+    form = page.get_by_role("form", name="Describe the problem")
+    await form.get_by_label("What is the problem?").fill("Scanner stopped sending to e-mail")
+    await form.get_by_label("Client").fill("Acme Dental")
+    await form.get_by_label("Contact").fill("Dana at reception")
+    await form.get_by_label("Device").fill("ACME-MFP-01")
+    await form.get_by_role("button", name="Start session").click()
+    await expect(page.get_by_test_id("intake-client")).to_have_text("Acme Dental")
+    await expect(page.get_by_test_id("intake-contact")).to_have_text("Dana at reception")
+    await expect(page.get_by_test_id("intake-device")).to_have_text("ACME-MFP-01")
+    await expect(page.locator("article[data-role=assistant]")).to_have_count(1, timeout=15_000)
+    await check_a11y(page, "a session with its client, contact and device")

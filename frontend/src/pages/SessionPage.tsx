@@ -182,6 +182,15 @@ export function SessionPage({ id }: { id: string }) {
               </dd>
             )}
           </div>
+          {(["client", "contact", "device"] as const).map((k) => {
+            const value = session.intake?.[k];
+            return typeof value === "string" && value ? (
+              <div key={k}>
+                <dt className="text-xs uppercase text-slate-600">{k}</dt>
+                <dd data-testid={`intake-${k}`} className="break-words">{value}</dd>
+              </div>
+            ) : null;
+          })}
           {session.psa_ticket_id && (
             <div>
               <dt className="text-xs uppercase text-slate-600">PSA ticket</dt>

@@ -116,8 +116,17 @@ function start(session: { id: string; problem_summary: string }) {
   navigate(`/sessions/${session.id}`);
 }
 
+// Who and what the problem is about, for a session not started from a ticket: it reaches the
+// assistant's context, the ticket notes and the usage report's per-client view.
+const INTAKE_FIELDS = [
+  { key: "client", label: "Client", placeholder: "e.g. Acme Dental" },
+  { key: "contact", label: "Contact", placeholder: "who reported it" },
+  { key: "device", label: "Device", placeholder: "e.g. ACME-LT-042" },
+] as const;
+
 function DescribeForm() {
   const [summary, setSummary] = useState("");
+  const [intake, setIntake] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -125,8 +134,11 @@ function DescribeForm() {
     e.preventDefault();
     setBusy(true);
     setError(null);
+    const given = Object.fromEntries(
+      Object.entries(intake).map(([k, v]) => [k, v.trim()]).filter(([, v]) => v),
+    );
     try {
-      start(await api.createSession({ problem_summary: summary }));
+      start(await api.createSession({ problem_summary: summary, intake: given }));
     } catch (err) {
       setError((err as Error).message);
       setBusy(false);
@@ -140,6 +152,16 @@ function DescribeForm() {
         onChange={(e) => setSummary(e.target.value)}
         placeholder="e.g. Outlook keeps asking for a password on one laptop"
         className="mt-1 w-full rounded border border-slate-300 px-3 py-2" />
+      <div className="mt-2 grid gap-2 sm:grid-cols-3">
+        {INTAKE_FIELDS.map((f) => (
+          <label key={f.key} className="block text-sm text-slate-600">
+            {f.label} <span className="text-xs">(optional)</span>
+            <input value={intake[f.key] ?? ""} maxLength={200} placeholder={f.placeholder}
+              onChange={(e) => setIntake({ ...intake, [f.key]: e.target.value })}
+              className="mt-0.5 block w-full rounded border border-slate-300 px-2 py-1 text-slate-900" />
+          </label>
+        ))}
+      </div>
       {error && <p role="alert" className="text-sm text-red-700">{error}</p>}
       <button type="submit" disabled={busy || summary.trim().length < 3}
         className="mt-2 inline-flex items-center gap-1 rounded bg-blue-600 px-4 py-2 font-medium text-white hover:bg-blue-700 disabled:opacity-50">
