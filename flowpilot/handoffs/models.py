@@ -45,6 +45,8 @@ class SessionHandoff(IdMixin, CreatedMixin, Base):
     priority: Mapped[str] = mapped_column(String(20), default="normal")
     waiting_on: Mapped[str | None] = mapped_column(Text, nullable=True)
     remind_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # When whoever picks it up should have it handled (the client's SLA); shown in the queue.
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     target_team_id: Mapped[uuid.UUID | None] = fk_column("teams.id", "SET NULL", nullable=True)
     claimed_by: Mapped[uuid.UUID | None] = fk_column("users.id", "SET NULL", nullable=True)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -90,6 +90,8 @@ async def get_queue(
             branch_count=counts.get(s.id, 0),
             waiting_seconds=max(0, int((now - h.created_at).total_seconds())),
             created_at=h.created_at,
+            due_at=h.due_at,
+            overdue=h.due_at is not None and h.due_at <= now,
         )
         for h, s in rows
     ]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Intent = Literal["park", "escalate"]
 Priority = Literal["normal", "elevated"]
@@ -30,9 +30,25 @@ class HandoffCreateRequest(BaseModel):
     priority: Priority = "normal"
     waiting_on: str | None = Field(default=None, max_length=1000)
     remind_at: datetime | None = None
+    # Due time (e.g. the client's SLA): in the future, within a year, with a time zone.
+    due_at: datetime | None = None
     target_team_id: uuid.UUID | None = None
     # The assessment shown in the preview (possibly edited); generated when absent.
     assessment: Assessment | None = None
+
+    @field_validator("due_at")
+    @classmethod
+    def _due_ahead(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("give the due time with a time zone (e.g. 2026-12-01T17:00:00Z)")
+        now = datetime.now(UTC)
+        if value <= now:
+            raise ValueError("the due time is in the past")
+        if value > now + timedelta(days=366):
+            raise ValueError("the due time is more than a year away")
+        return value
 
 
 class HandoffPreviewRequest(BaseModel):
@@ -64,6 +80,7 @@ class HandoffResponse(BaseModel):
     priority: Priority
     waiting_on: str | None
     remind_at: datetime | None
+    due_at: datetime | None = None
     target_team_id: uuid.UUID | None
     claimed_by: uuid.UUID | None
     claimed_by_name: str = ""
@@ -99,6 +116,8 @@ class QueueItemResponse(BaseModel):
     branch_count: int = 0
     waiting_seconds: int
     created_at: datetime
+    due_at: datetime | None = None
+    overdue: bool = False
     claimed_by: uuid.UUID | None = None
     claimed_at: datetime | None = None
 

@@ -178,6 +178,7 @@ async def create_handoff(
         priority=body.priority,
         waiting_on=body.waiting_on,
         remind_at=body.remind_at,
+        due_at=body.due_at,
         target_team_id=target_team,
         # Wall-clock time, not the transaction's start: history is ordered by it.
         created_at=func.clock_timestamp(),

@@ -392,3 +392,40 @@ async def test_mark_seen_notifications_read_and_only_ones_own(  # type: ignore[n
     r = await client.post("/api/v1/notifications/read-all", headers=b.headers)
     assert r.status_code == 204, r.text
     assert (await client.get("/api/v1/notifications", headers=b.headers)).json()["unread"] == 0
+
+
+async def test_an_escalation_carries_its_due_time_to_the_queue(client, tenant, db) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import text
+
+    h = tenant.engineer.headers
+    sid = (
+        await client.post("/api/v1/ai-sessions", json={"problem_summary": "VPN down"}, headers=h)
+    ).json()["id"]
+    base = f"/api/v1/ai-sessions/{sid}/handoff"
+    for bad in (
+        (datetime.now(UTC) - timedelta(hours=1)).isoformat(),  # past
+        (datetime.now(UTC) + timedelta(days=400)).isoformat(),  # too far
+        "2031-01-01T09:00:00",  # no time zone
+    ):
+        r = await client.post(base, json={"intent": "escalate", "due_at": bad}, headers=h)
+        assert r.status_code == 422, bad
+    due = (datetime.now(UTC) + timedelta(hours=4)).replace(microsecond=0)
+    r = await client.post(base, json={"intent": "escalate", "due_at": due.isoformat()}, headers=h)
+    assert r.status_code == 201, r.text
+    assert datetime.fromisoformat(r.json()["due_at"]) == due
+    [item] = (await client.get("/api/v1/ai-sessions/queue", headers=tenant.admin.headers)).json()[
+        "items"
+    ]
+    assert datetime.fromisoformat(item["due_at"]) == due and item["overdue"] is False
+    # Time passes: the queue says it is overdue.
+    await db.execute(
+        text("UPDATE session_handoffs SET due_at = now() - interval '5 minutes' WHERE id = :h"),
+        {"h": r.json()["id"]},
+    )
+    await db.commit()
+    [item] = (await client.get("/api/v1/ai-sessions/queue", headers=tenant.admin.headers)).json()[
+        "items"
+    ]
+    assert item["overdue"] is True

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -78,6 +79,8 @@ async def test_escalate_in_one_browser_claim_in_another(offline_server, two_engi
             "Need someone with Exchange admin rights"
         )
         await dialog.get_by_label("Priority").select_option("elevated")
+        in_two_days = (datetime.now() + timedelta(days=2)).strftime("%Y-%m-%dT09:00")
+        await dialog.get_by_label("Due by").fill(in_two_days)
         await dialog.get_by_role("button", name="Preview assessment").click()
         await expect(dialog.get_by_test_id("assessment")).to_contain_text("Likely cause")
         await check_a11y(ana, "the handoff dialog")
@@ -89,6 +92,7 @@ async def test_escalate_in_one_browser_claim_in_another(offline_server, two_engi
         await ben.get_by_role("link", name="Queue").click()
         item = ben.get_by_test_id("queue-item").filter(has_text="Exchange mail flow stopped")
         await expect(item).to_contain_text("elevated")
+        await expect(item.get_by_test_id("queue-due")).to_contain_text("Due in")
         await expect(ben.get_by_test_id("unread-count")).to_have_text("1")
         # Opening the notifications shows it and marks it read; Escape closes the menu and
         # gives the focus back to the bell, and so does (without the focus) a click outside.

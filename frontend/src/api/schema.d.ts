@@ -1842,6 +1842,8 @@ export interface components {
         /** HandoffCreateRequest */
         HandoffCreateRequest: {
             assessment?: components["schemas"]["Assessment"] | null;
+            /** Due At */
+            due_at?: string | null;
             /** Engineer Notes */
             engineer_notes?: string | null;
             /**
@@ -1912,6 +1914,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** Due At */
+            due_at?: string | null;
             /** Engineer Notes */
             engineer_notes: string | null;
             /** Handed Off By */
@@ -2829,6 +2833,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** Due At */
+            due_at?: string | null;
             /** Engineer Notes */
             engineer_notes: string | null;
             /** Handed Off By */
@@ -2845,6 +2851,11 @@ export interface components {
              * @enum {string}
              */
             intent: "park" | "escalate";
+            /**
+             * Overdue
+             * @default false
+             */
+            overdue: boolean;
             /**
              * Priority
              * @enum {string}

@@ -91,6 +91,11 @@ export function QueuePage() {
                 {item.problem_domain ?? "—"} · {item.branch_count} branch{item.branch_count === 1 ? "" : "es"} · by {item.handed_off_by_name ?? "?"}
                 {item.target_team_name ? ` · ${item.target_team_name}` : ""} · waiting {duration(item.waiting_seconds)}
               </p>
+              {item.due_at && (
+                <p data-testid="queue-due" className={`text-xs ${item.overdue ? "font-semibold text-red-700" : "text-slate-700"}`}>
+                  {dueText(item.due_at, item.overdue ?? false)}
+                </p>
+              )}
               {item.engineer_notes && <p className="text-xs text-slate-600">“{item.engineer_notes}”</p>}
             </div>
             <button type="button" disabled={busy !== null} onClick={() => void claim(item)}
@@ -115,4 +120,11 @@ export function QueuePage() {
       </ul>
     </section>
   );
+}
+
+function dueText(dueAt: string, overdue: boolean): string {
+  const due = new Date(dueAt);
+  const seconds = Math.abs(Math.round((due.getTime() - Date.now()) / 1000));
+  const at = due.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  return overdue ? `Overdue by ${duration(seconds)} (due ${at})` : `Due in ${duration(seconds)} (${at})`;
 }

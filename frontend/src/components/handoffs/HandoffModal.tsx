@@ -11,6 +11,8 @@ export function HandoffModal({ sessionId, onClose, onDone }: Props) {
   const [intent, setIntent] = useState<"park" | "escalate">("escalate");
   const [notes, setNotes] = useState("");
   const [priority, setPriority] = useState<"normal" | "elevated">("normal");
+  // Local date and time from the picker ("2026-12-01T17:00"); sent as an instant with its zone.
+  const [due, setDue] = useState("");
   const [waitingOn, setWaitingOn] = useState("");
   const [teamId, setTeamId] = useState("");
   const [teams, setTeams] = useState<Team[]>([]);
@@ -48,6 +50,7 @@ export function HandoffModal({ sessionId, onClose, onDone }: Props) {
         waiting_on: waitingOn || null,
         target_team_id: intent === "escalate" && teamId ? teamId : null,
         assessment: intent === "escalate" ? assessment : null,
+        due_at: intent === "escalate" && due ? new Date(due).toISOString() : null,
       });
       onDone();
     } catch (err) {
@@ -88,6 +91,13 @@ export function HandoffModal({ sessionId, onClose, onDone }: Props) {
                 <option value="elevated">Elevated</option>
               </select>
             </label>
+            {intent === "escalate" && (
+              <label className="flex-1">
+                <span className="font-medium">Due by <span className="font-normal text-slate-600">(optional)</span></span>
+                <input type="datetime-local" value={due} onChange={(e) => setDue(e.target.value)}
+                  className="mt-1 w-full rounded border border-slate-300 px-2 py-1" />
+              </label>
+            )}
             {intent === "escalate" && (
               <label className="flex-1">
                 <span className="font-medium">Team</span>
