@@ -44,6 +44,12 @@ async def _with_pushes(
     db: DBSession, rows: list[SessionResolutionOutput]
 ) -> list[ResolutionOutputResponse]:
     by_output = await service.recent_pushes(db, rows)
+    # A delivery the job finished between the two reads would show as done next to a document
+    # still "approved" (and the panel stops polling on it): the documents' delivery state is read
+    # again, after the pushes.
+    if any(p.result == "ok" for pushes in by_output.values() for p in pushes):
+        for row in rows:
+            await db.refresh(row, ["status", "pushed_to", "pushed_at", "pushed_reference"])
     return [
         ResolutionOutputResponse.model_validate(r).model_copy(
             update={"pushes": [PushLogOut.model_validate(p) for p in by_output.get(r.id, [])]}
