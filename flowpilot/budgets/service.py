@@ -19,7 +19,7 @@ from flowpilot.auth.service import Principal
 from flowpilot.budgets.models import AiBudget, AiSpend
 from flowpilot.budgets.schemas import AiBudgetIn, AiBudgetOut
 from flowpilot.errors import PaymentRequired
-from flowpilot.handoffs.models import Notification
+from flowpilot.handoffs.notify import notify
 from flowpilot.usage.prices import price_for
 
 WARN_AT = Decimal("0.8")
@@ -111,17 +111,7 @@ async def _notify_once(
             User.account_id == budget.account_id, User.is_active, User.role.in_(("admin", "lead"))
         )
     )
-    for user_id in leads:
-        db.add(
-            Notification(
-                account_id=budget.account_id,
-                user_id=user_id,
-                kind="ai_budget",
-                title=title[:300],
-                body=body,
-            )
-        )
-    await db.flush()
+    await notify(db, budget.account_id, leads, kind="ai_budget", title=title, body=body)
 
 
 async def _spent(

@@ -348,16 +348,16 @@ def _held_fix(
     exclude: set[str],
     interpreted: Interpreted | None,
     idf: dict[str, float] | None,
-    playbook: dict[str, Any],
+    ruled: set[str],
+    common: frozenset[str],
 ) -> Advice | None:
-    """A fix given on this branch, again, when the newest report shows the same cause's sign
+    """`ruled`: every cause the reports rule out (fixes given or not). A fix given on this
+    branch, again, when the newest report shows the same cause's sign
     once more, no report since the fix says it was tried, and the newest report neither rules
     the cause out nor confirms a different one."""
     if not state.open_fixes:
         return None
     by_id = {c["id"]: c for c in causes}
-    ruled = {c["id"] for c, _ in ruled_out_causes(causes, state.user_text)}
-    common = frozenset(shared_vocabulary(playbook))
     for given in state.open_fixes:
         cause = by_id.get(given.cause_id)
         if cause is None or cause["id"] in ruled or not given.reports:
@@ -413,13 +413,13 @@ def advise(
     if says_fixed(state.latest):
         return Advice(kind="fixed", interpreted=interpreted)
 
-    ruled_out = [
-        (c, why)
-        for c, why in ruled_out_causes(causes, state.user_text)
-        if c["id"] not in state.fixes_given
-    ]
+    every_ruled_out = ruled_out_causes(causes, state.user_text)
+    ruled_out = [(c, why) for c, why in every_ruled_out if c["id"] not in state.fixes_given]
     exclude = set(state.fixes_given) | {c["id"] for c, _ in ruled_out}
-    held = _held_fix(causes, state, exclude, interpreted, idf, playbook)
+    common = frozenset(shared_vocabulary(playbook))
+    held = _held_fix(
+        causes, state, exclude, interpreted, idf, {c["id"] for c, _ in every_ruled_out}, common
+    )
     if held is not None:
         return held
     if interpreted and interpreted.cause_id and interpreted.cause_id not in exclude:
@@ -434,7 +434,6 @@ def advise(
                 other_causes=others,
                 ruled_out=ruled_out,
             )
-    common = frozenset(shared_vocabulary(playbook))
     confirmed = confirmed_cause(causes, state.user_text, exclude, idf, common)
     if confirmed is not None:
         cause, phrase = confirmed

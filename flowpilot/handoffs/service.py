@@ -18,6 +18,7 @@ from flowpilot.db.counting import capped_count
 from flowpilot.db.deps import end_reads
 from flowpilot.errors import Conflict, Forbidden, NotFound, ProviderFailed
 from flowpilot.handoffs.models import Notification, SessionHandoff, WorkInterval
+from flowpilot.handoffs.notify import notify
 from flowpilot.handoffs.record import (
     build_snapshot,
     compose_assessment,
@@ -219,19 +220,16 @@ async def notify_in_app(
     )
     title = f"Escalated: {session.title}"
     body = handoff.ai_assessment or handoff.engineer_notes or session.problem_summary
-    for user_id in members:
-        db.add(
-            Notification(
-                account_id=session.account_id,
-                user_id=user_id,
-                kind="escalation",
-                title=title[:300],
-                body=body,
-                session_id=session.id,
-                handoff_id=handoff.id,
-            )
-        )
-    await db.flush()
+    await notify(
+        db,
+        session.account_id,
+        members,
+        kind="escalation",
+        title=title,
+        body=body,
+        session_id=session.id,
+        handoff_id=handoff.id,
+    )
 
 
 async def claim(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy import select
 
 from flowpilot.audit.service import audit
 from flowpilot.auth.deps import CurrentUser
@@ -48,8 +49,10 @@ async def _with_pushes(
     # still "approved" (and the panel stops polling on it): the documents' delivery state is read
     # again, after the pushes.
     if any(p.result == "ok" for pushes in by_output.values() for p in pushes):
-        for row in rows:
-            await db.refresh(row, ["status", "pushed_to", "pushed_at", "pushed_reference"])
+        fresh = select(SessionResolutionOutput).where(
+            SessionResolutionOutput.id.in_([r.id for r in rows])
+        )
+        (await db.scalars(fresh.execution_options(populate_existing=True))).all()
     return [
         ResolutionOutputResponse.model_validate(r).model_copy(
             update={"pushes": [PushLogOut.model_validate(p) for p in by_output.get(r.id, [])]}

@@ -48,7 +48,11 @@ async def record(
     db: AsyncSession, session_id: uuid.UUID, account_id: uuid.UUID, provider: ChatProvider
 ) -> None:
     """Store the calls a metered provider made (nothing for the offline provider: no cost)."""
-    if not isinstance(provider, MeteredProvider) or provider.name == "offline":
+    if (
+        not isinstance(provider, MeteredProvider)
+        or provider.name == "offline"
+        or not provider.spent
+    ):
         return
     # A background call counts against the budget of the session's owner (as in the report).
     owner = await db.scalar(select(AISession.owner_id).where(AISession.id == session_id))
