@@ -58,8 +58,11 @@ FAILED_RESULT = re.compile(
     r"not(?! the (issue|problem|cause)))\b",
     re.I,
 )
+# Stops inside a code or version ("550 5.7.64", "7.4.9", "C:\\Temp") do not end a clause.
 CLAUSE = re.compile(
-    r"[.;:!?\n]+|\s(?:but|however|although|though|while|whereas)\s|,\s*(?:and\s+)?(?=\w+\s)", re.I
+    r"[.;:!?]+(?=\s|$|['\")\]])|\n+|\s(?:but|however|although|though|while|whereas)\s|"
+    r",\s*(?:and\s+)?(?=\w+\s)",
+    re.I,
 )
 
 
@@ -114,6 +117,15 @@ class BranchState:
     # Fixes given on this branch's recent path, newest first, with the reports since.
     open_fixes: list[GivenFix] = field(default_factory=list)
     follow_up: bool = True  # the newest message is a report, not the problem statement
+    # Sentences of the follow-ups that report what the engineer did (not what they saw).
+    actions: list[str] = field(default_factory=list)
+
+    def observed(self) -> str:
+        """The engineer's words without their reports of what they did."""
+        text = self.user_text
+        for sentence in self.actions:
+            text = text.replace(sentence, " ")
+        return text
 
 
 def says_fixed(latest: str) -> bool:
@@ -329,16 +341,37 @@ def interpret_report(
     return None
 
 
+SMTP_STATUS = re.compile(r"(?<![\d.])[45]\.\d{1,3}\.\d{1,3}(?![\d.])")
+
+
+def smtp_codes_conflict(cause: dict[str, Any], text: str) -> bool:
+    """The engineer's bounce names an SMTP status code and the cause names only others: an
+    NDR's enhanced status code says which check failed (5.7.64 is not 5.7.367)."""
+    said = set(SMTP_STATUS.findall(text))
+    if not said:
+        return False
+    named = set(SMTP_STATUS.findall(" ".join([cause["title"], *cause.get("confirm_if", [])])))
+    return bool(named) and not named & said
+
+
+def evidence_for(cause: dict[str, Any], text: str, stems: set[str]) -> int:
+    """2: the evidence says one of the cause's confirming phrases outright; 1: it holds half
+    of one's words; 0: neither; -1: the evidence's SMTP status code contradicts it."""
+    if smtp_codes_conflict(cause, text):
+        return -1
+    phrases = cause.get("confirm_if", [])
+    if any(len(phrase_stems(p)) >= 2 and find_phrase(text, p) for p in phrases):
+        return 2
+    return int(any(overlap(stems, p) >= 0.5 for p in phrases))
+
+
 def rank_causes(causes: list[dict[str, Any]], text: str, exclude: set[str]) -> list[dict[str, Any]]:
     stems = set(content_stems(text))
-
-    def evidence_for(cause: dict[str, Any]) -> float:
-        return max((overlap(stems, p) for p in cause.get("confirm_if", [])), default=0.0)
-
     ordered = [(i, c) for i, c in enumerate(causes) if c["id"] not in exclude]
-    # Evidence that half-matches a cause's confirming phrases moves it up; otherwise the
-    # playbook's order (most common first) stands.
-    ordered.sort(key=lambda ic: (-(evidence_for(ic[1]) >= 0.5), ic[0]))
+    # Evidence for a cause moves it up, a phrase said outright ("sent items") more than half
+    # a phrase ("Outlook" of "new Outlook"); otherwise the playbook's order (most common
+    # first) stands.
+    ordered.sort(key=lambda ic: (-evidence_for(ic[1], text, stems), ic[0]))
     return [c for _, c in ordered]
 
 
@@ -448,8 +481,16 @@ def advise(
         )
 
     ruled_ids = {c["id"] for c, _ in ruled_out}
-    ranked_causes = rank_causes(causes, state.user_text, exclude)
+    # What the engineer saw is evidence for a cause; what they did about it is not ("re-entered
+    # the guest credentials" does not point at wrong credentials).
+    observed = state.observed()
+    ranked_causes = rank_causes(causes, observed, exclude)
     hypothesis = ranked_causes[0] if ranked_causes else None
+    # A hypothesis whose confirming phrase the engineer said outright stays the hypothesis:
+    # a check about other causes does not replace it.
+    backed = hypothesis is not None and (
+        evidence_for(hypothesis, observed, set(content_stems(observed))) == 2
+    )
     candidates = []
     skipped = []
     for index, step in enumerate(steps):
@@ -458,11 +499,21 @@ def advise(
             continue
         if step["id"] in state.suggested_steps:
             continue
+        if step.get("kind") == "question" and interpret(step, state.user_text) is not None:
+            # The engineer has already said what the question asks ("a UAC prompt for admin
+            # credentials" answers "what is the exact error?").
+            skipped.append(step["title"])
+            continue
         tests = step.get("tests", [])
         if tests and all(t in ruled_ids for t in tests):
             continue  # it would only re-test what the engineer's results already ruled out
         applies, specific = step_applies(step, state.user_text)
         if not applies:
+            continue
+        if specific and not step_applies(step, state.observed())[0]:
+            # Only the engineer's own actions mention what the check is about ("switched
+            # cached mode off and on"): they have been there already.
+            skipped.append(step["title"])
             continue
         tests_hypothesis = hypothesis is not None and hypothesis["id"] in step.get("tests", [])
         candidates.append(((0 if specific else 1, 0 if tests_hypothesis else 1, index), step))
@@ -478,7 +529,7 @@ def advise(
     candidates.sort(key=lambda c: c[0])
     step = candidates[0][1]
     tested = [c for c in ranked_causes if c["id"] in step.get("tests", [])]
-    if tested:
+    if tested and not backed:
         hypothesis = tested[0]
     others = [c for c in ranked_causes if hypothesis is None or c["id"] != hypothesis["id"]]
     return Advice(

@@ -333,7 +333,10 @@ def compose_guided(plan: GuidePlan) -> str:
         return "\n".join(lines)
     assert advice.step is not None
     if advice.skipped_done:
-        lines += ["", "Skipping what you already did: " + "; ".join(advice.skipped_done[:4]) + "."]
+        lines += [
+            "",
+            "Skipping what you already did or told me: " + "; ".join(advice.skipped_done[:4]) + ".",
+        ]
     lines += [
         "",
         *_causes_block(advice, keys, dropped),

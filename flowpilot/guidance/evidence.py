@@ -409,6 +409,13 @@ def code_keys(code: str) -> set[str]:
     return keys
 
 
+def action_reports(text: str) -> list[str]:
+    """The sentences of a report that say what the engineer did ("switched cached mode off
+    and on again"), as written."""
+    sentences = (s.strip() for s in _SENTENCE.split(text) if s.strip())
+    return [s for s in sentences if not _NOT_DONE.search(s) and _DONE.search(s)]
+
+
 def extract(text: str) -> Evidence:
     """Evidence from one engineer message or upload description."""
     ev = Evidence(codes=extract_codes(text))

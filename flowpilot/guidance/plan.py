@@ -12,7 +12,7 @@ from typing import Any
 
 from flowpilot.ai.base import ChatMessage
 from flowpilot.guidance.advisor import Advice, BranchState, GivenFix, advise
-from flowpilot.guidance.evidence import Evidence, extract, merge_all
+from flowpilot.guidance.evidence import Evidence, action_reports, extract, merge_all
 from flowpilot.guidance.ranking import FIT_THRESHOLD, Index, Match, evidence_query
 
 # Another playbook takes over a branch only when it fits clearly better than the current one.
@@ -163,6 +163,8 @@ def _state(
     latest = next((m.text for m in reversed(history) if m.role == "user"), "")
     users = sum(1 for m in history if m.role == "user")
     state = BranchState(user_text=user_text, latest=latest, follow_up=bool(marks) or users > 1)
+    follow_ups = [m.text for m in history if m.role == "user"][1:]
+    state.actions = [s for text in follow_ups for s in action_reports(text)]
     for mark in marks:
         if mark.get("slug") != focus_slug:
             continue

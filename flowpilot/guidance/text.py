@@ -279,6 +279,30 @@ def text_stems(text: str) -> frozenset[str]:
     return frozenset(t.stem for t in _scan(text).tokens)
 
 
+@lru_cache(maxsize=16384)
+def _short_phrase(phrase: str) -> tuple[str, ...] | None:
+    """A phrase of several words of which only one carries content ("about Outlook", "stuck
+    at", "get-tpm"): its one content word alone would match far too much, so it is matched
+    word for word."""
+    tokens = tokenize(phrase)
+    content = [t for t in tokens if not t.stop and not t.negation]
+    if len(tokens) < 2 or len(content) != 1:
+        return None
+    return tuple(t.stem for t in tokens)
+
+
+def _find_words(tokens: tuple[Token, ...], words: tuple[str, ...], allow_negated: bool) -> bool:
+    n = len(words)
+    for i in range(len(tokens) - n + 1):
+        if tuple(t.stem for t in tokens[i : i + n]) != words:
+            continue
+        if tokens[i + n - 1].clause != tokens[i].clause:
+            continue
+        if allow_negated or not _negated(tokens, i):
+            return True
+    return False
+
+
 def find_phrase(text: str, phrase: str, *, allow_negated: bool = False) -> bool:
     """Whether the phrase occurs (positively, unless allow_negated) in the text."""
     negative = _negative_phrase(phrase)
@@ -287,6 +311,9 @@ def find_phrase(text: str, phrase: str, *, allow_negated: bool = False) -> bool:
         return False
     scan = _scan(text)
     tokens = scan.tokens
+    short = None if negative else _short_phrase(phrase)
+    if short is not None:
+        return _find_words(tokens, short, allow_negated)
     if negative:
         allow_negated = True
     content, starts = (
