@@ -12,7 +12,8 @@ from flowpilot.jobs.app import job_app
 from flowpilot.jobs.runtime import runtime
 
 
-@job_app.periodic(cron="17 3 * * *")
+# Nightly at 03:17 UTC: deferred by flowpilot.jobs.schedule (not procrastinate's periodic
+# deferrer, which defers through an app that is never open).
 @job_app.task(name="prune_audit_events", queueing_lock="prune_audit_events")
 async def prune_audit_events(timestamp: int) -> None:
     rt = runtime()

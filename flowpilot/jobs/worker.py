@@ -14,6 +14,7 @@ from flowpilot.config import Settings, get_settings
 from flowpilot.db.engine import Database
 from flowpilot.jobs.recovery import keep_recovering, recover_stalled
 from flowpilot.jobs.runtime import Runtime, set_runtime
+from flowpilot.jobs.schedule import keep_scheduling
 
 log = structlog.get_logger(__name__)
 
@@ -74,8 +75,9 @@ async def start_in_process_worker(
         )
     )
     sweeper = asyncio.create_task(keep_recovering(app, settings.stalled_after_seconds))
+    scheduler = asyncio.create_task(keep_scheduling(app))
     log.info("worker_started", mode="in-process")
-    return RunningWorker(app, task, sweeper)
+    return RunningWorker(app, task, sweeper, scheduler)
 
 
 async def run_dedicated_worker(
@@ -91,6 +93,7 @@ async def run_dedicated_worker(
         recovered = await recover_stalled(app, settings.stalled_after_seconds)
         log.info("worker_started", mode="dedicated", concurrency=concurrency, recovered=recovered)
         sweeper = asyncio.create_task(keep_recovering(app, settings.stalled_after_seconds))
+        scheduler = asyncio.create_task(keep_scheduling(app))
         try:
             options: dict[str, Any] = {**_worker_options(settings)}
             if queues:
@@ -98,3 +101,4 @@ async def run_dedicated_worker(
             await app.run_worker_async(concurrency=concurrency, **options)
         finally:
             sweeper.cancel()
+            scheduler.cancel()
