@@ -18,7 +18,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from flowpilot.guidance.text import any_phrase, content_stems, find_phrase, overlap, phrase_stems
+from flowpilot.guidance.text import (
+    any_phrase,
+    content_stems,
+    find_phrase,
+    may_hold,
+    overlap,
+    phrase_stems,
+    text_stems,
+)
 
 FIXED = re.compile(
     r"\b(that|this|it|which) (fixed|solved|resolved|did) (it|the trick|the issue|the problem)\b|"
@@ -160,10 +168,10 @@ def reports_clean(clause: str) -> bool:
     return bool(CLEAN_RESULT.search(clause)) and not FAILED_RESULT.search(clause)
 
 
-def _about(cause: dict[str, Any], clause: str) -> bool:
-    """Whether a clause talks about this cause: one of its confirming phrases, or most of the
-    content words of its title."""
-    if any_phrase(clause, cause.get("confirm_if", [])):
+def _about(cause: dict[str, Any], clause: str, phrases: list[str] | None = None) -> bool:
+    """Whether a clause talks about this cause: one of its confirming phrases (`phrases`: the
+    ones the clause may hold, when known), or most of the content words of its title."""
+    if any_phrase(clause, cause.get("confirm_if", []) if phrases is None else phrases):
         return True
     title = set(content_stems(re.sub(r"\(.*?\)", " ", cause["title"])))
     shared = len(title & set(content_stems(clause)))
@@ -183,16 +191,23 @@ def ruled_out_causes(causes: list[dict[str, Any]], text: str) -> list[tuple[dict
     a later report confirms them again (the newest word on a cause counts)."""
     parts = clauses(text)
     clean = [reports_clean(c) for c in parts]
+    # Each clause is only searched for the phrases whose first word it has: the same answer,
+    # without a phrase search per clause, cause and phrase.
+    stems = [text_stems(part) for part in parts]
     out = []
     for cause in causes:
         phrases = cause.get("confirm_if", [])
+        present = [[p for p in phrases if may_hold(stems[i], p)] for i in range(len(parts))]
         ruling = [
             i
             for i, part in enumerate(parts)
-            if (clean[i] and _about(cause, part)) or any(denies(part, p) for p in phrases)
+            if (clean[i] and _about(cause, part, present[i]))
+            or any(denies(part, p) for p in present[i])
         ]
         confirming = [
-            i for i, part in enumerate(parts) if not clean[i] and any_phrase(part, phrases)
+            i
+            for i, part in enumerate(parts)
+            if present[i] and not clean[i] and any_phrase(part, present[i])
         ]
         if ruling and (not confirming or ruling[-1] > confirming[-1]):
             out.append((cause, parts[ruling[-1]]))
@@ -237,12 +252,13 @@ def confirmed_cause(
     """The first cause whose specific confirming phrase the engineer reported, not in a clean
     result ("guest credentials: Test Now succeeded" does not confirm a credentials problem)."""
     parts = clauses(text)
+    stems = [text_stems(part) for part in parts]
     for cause in causes:
         if cause["id"] in exclude:
             continue
         specific = [p for p in cause.get("confirm_if", []) if is_specific(p, idf, common)]
-        for part in parts:
-            phrase = any_phrase(part, specific)
+        for part, held in zip(parts, stems, strict=True):
+            phrase = any_phrase(part, [p for p in specific if may_hold(held, p)])
             if phrase and not reports_clean(part):
                 return cause, phrase
     return None

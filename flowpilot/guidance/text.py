@@ -180,7 +180,7 @@ class Token:
     negation: bool
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)
 def tokenize(text: str) -> tuple[Token, ...]:
     text = _expand_contractions(text.lower())
     tokens: list[Token] = []
@@ -250,6 +250,7 @@ class _Scan:
     with_negations: list[tuple[int, Token]]
     starts: dict[str, list[int]]
     starts_neg: dict[str, list[int]]
+    stems: frozenset[str]
 
 
 def _positions(content: list[tuple[int, Token]]) -> dict[str, list[int]]:
@@ -264,7 +265,14 @@ def _scan(text: str) -> _Scan:
     tokens = tokenize(text)
     content = [(i, t) for i, t in enumerate(tokens) if not t.stop and not t.negation]
     with_negations = [(i, t) for i, t in enumerate(tokens) if not t.stop or t.negation]
-    return _Scan(tokens, content, with_negations, _positions(content), _positions(with_negations))
+    return _Scan(
+        tokens,
+        content,
+        with_negations,
+        _positions(content),
+        _positions(with_negations),
+        frozenset(t.stem for t in tokens),
+    )
 
 
 @lru_cache(maxsize=16384)
@@ -276,7 +284,13 @@ def lead_stem(phrase: str) -> str:
 
 
 def text_stems(text: str) -> frozenset[str]:
-    return frozenset(t.stem for t in _scan(text).tokens)
+    return _scan(text).stems
+
+
+def may_hold(stems: frozenset[str], phrase: str) -> bool:
+    """False when a text with these stems cannot contain the phrase (its first word is
+    missing): the cheap test before `find_phrase`."""
+    return lead_stem(phrase) in stems
 
 
 @lru_cache(maxsize=16384)
