@@ -127,7 +127,7 @@ class AnthropicProvider:
                 model=self.model,
                 max_tokens=request.max_tokens,
                 system=outbound(request.system, self.redact),
-                messages=[{"role": "user", "content": content}],  # type: ignore[typeddict-item]
+                messages=[{"role": "user", "content": content}],
                 tools=[
                     {
                         "name": request.name,
@@ -147,7 +147,7 @@ class AnthropicProvider:
             raise ProviderError(f"Could not reach Anthropic: {exc}") from exc
         for block in getattr(message, "content", None) or []:
             if getattr(block, "type", None) == "tool_use":
-                return StructuredResult(data=dict(block.input), usage=_usage(message.usage))  # type: ignore[arg-type]
+                return StructuredResult(data=dict(block.input), usage=_usage(message.usage))
         raise MalformedAnswer("Anthropic returned no structured result")
 
 

@@ -85,7 +85,7 @@ class OpenAIProvider:
         try:
             stream = await self.client.chat.completions.create(  # type: ignore[call-overload]
                 model=self.model,
-                messages=self.build_messages(request),  # type: ignore[arg-type]
+                messages=self.build_messages(request),
                 **{self.limit_param: request.max_tokens},
                 stream=True,
                 stream_options={"include_usage": True},
@@ -127,7 +127,7 @@ class OpenAIProvider:
                 **{self.limit_param: request.max_tokens},
                 messages=[
                     {"role": "system", "content": outbound(request.system, self.redact)},
-                    {"role": "user", "content": content},  # type: ignore[misc,list-item]
+                    {"role": "user", "content": content},
                 ],
                 response_format={
                     "type": "json_schema",

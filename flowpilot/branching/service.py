@@ -130,7 +130,7 @@ async def fork(
     if body.from_message_id is not None:
         fork_message: SessionMessage | None = await get_message(db, session, body.from_message_id)
     else:
-        active = await sessions.get_branch(db, session, session.active_branch_id)  # type: ignore[arg-type]
+        active = await sessions.get_branch(db, session, session.active_branch_id)
         fork_message = (
             await db.get(SessionMessage, active.head_message_id) if active.head_message_id else None
         )

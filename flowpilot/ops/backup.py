@@ -98,7 +98,7 @@ def restore(libpq: str, storage: Storage, source: Path) -> dict[str, object]:
             if MANIFEST not in names or DUMP not in names:
                 raise BackupError(f"{source} is not a FlowPilot backup")
             archive.extractall(work, filter="data")  # no paths outside the folder, no links out
-        manifest = json.loads((work / MANIFEST).read_text())
+        manifest: dict[str, object] = json.loads((work / MANIFEST).read_text())
         if manifest.get("format") != FORMAT:
             raise BackupError(f"Backup format {manifest.get('format')} is not supported")
         _run(

@@ -293,7 +293,9 @@ def outputs_of(session: AISession):  # type: ignore[no-untyped-def]
 async def get_output(
     db: AsyncSession, session: AISession, output_id: uuid.UUID
 ) -> SessionResolutionOutput:
-    output = await db.scalar(outputs_of(session).where(SessionResolutionOutput.id == output_id))
+    output: SessionResolutionOutput | None = await db.scalar(
+        outputs_of(session).where(SessionResolutionOutput.id == output_id)
+    )
     if output is None:
         raise NotFound("Output not found")
     return output

@@ -52,7 +52,9 @@ async def get_upload(
     db: AsyncSession, principal: Principal, session_id: uuid.UUID, upload_id: uuid.UUID
 ) -> FileUpload:
     session = await sessions.get_session(db, principal, session_id)
-    upload = await db.scalar(uploads_of(session).where(FileUpload.id == upload_id))
+    upload: FileUpload | None = await db.scalar(
+        uploads_of(session).where(FileUpload.id == upload_id)
+    )
     if upload is None:
         raise NotFound("Upload not found")
     return upload
