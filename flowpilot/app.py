@@ -45,6 +45,7 @@ from flowpilot.sessions.router import router as sessions_router
 from flowpilot.uploads.router import router as uploads_router
 from flowpilot.uploads.storage import storage_for
 from flowpilot.usage.router import router as usage_router
+from flowpilot.wiring import wire_domains
 
 log = structlog.get_logger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -60,6 +61,7 @@ def create_app(
     settings = settings or get_settings()
     configure_logging(settings.log_format, settings.log_level)
     outbound.configure(settings.outbound_allow)
+    wire_domains()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -5,7 +5,7 @@ from flowpilot.auth.models import Account, AuthToken, LoginAttempt, Team, TeamMe
 from flowpilot.branching.models import ForkPoint
 from flowpilot.budgets.models import AiBudget, AiSpend
 from flowpilot.db.base import Base
-from flowpilot.handoffs.models import Notification, SessionHandoff, WorkInterval
+from flowpilot.handoffs.models import Notification, SessionHandoff
 from flowpilot.integrations.models import (
     HuduSettings,
     ITGlueSettings,
@@ -20,7 +20,13 @@ from flowpilot.resolutions.models import (
     ResolutionPushLog,
     SessionResolutionOutput,
 )
-from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
+from flowpilot.sessions.models import (
+    AISession,
+    AISessionStep,
+    SessionBranch,
+    SessionMessage,
+    WorkInterval,
+)
 from flowpilot.uploads.models import FileUpload
 from flowpilot.usage.models import UsageEvent
 

@@ -1,4 +1,4 @@
-"""Handoffs (park / escalate), per-engineer work intervals and in-app notifications."""
+"""Handoffs (park / escalate) and in-app notifications."""
 
 from __future__ import annotations
 
@@ -62,19 +62,6 @@ class SessionHandoff(IdMixin, CreatedMixin, Base):
     psa_note_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     notification_sent: Mapped[bool] = mapped_column(Boolean, default=False)
     notification_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-
-
-class WorkInterval(IdMixin, Base):
-    """One engineer actively working one session, from start to end (open while active)."""
-
-    __tablename__ = "session_work_intervals"
-    __table_args__ = (Index("ix_session_work_intervals_session", "session_id", "started_at"),)
-
-    session_id: Mapped[uuid.UUID] = fk_column("ai_sessions.id")
-    account_id: Mapped[uuid.UUID] = fk_column("accounts.id")
-    user_id: Mapped[uuid.UUID | None] = fk_column("users.id", "SET NULL", nullable=True)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class Notification(IdMixin, CreatedMixin, Base):

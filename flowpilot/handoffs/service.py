@@ -17,7 +17,7 @@ from flowpilot.auth.service import Principal, display_name, display_names, team_
 from flowpilot.db.counting import capped_count
 from flowpilot.db.deps import end_reads
 from flowpilot.errors import Conflict, Forbidden, NotFound, ProviderFailed
-from flowpilot.handoffs.models import Notification, SessionHandoff, WorkInterval
+from flowpilot.handoffs.models import Notification, SessionHandoff
 from flowpilot.handoffs.notify import notify
 from flowpilot.handoffs.record import (
     build_snapshot,
@@ -36,6 +36,7 @@ from flowpilot.handoffs.schemas import (
 from flowpilot.jobs.defer import defer
 from flowpilot.privacy import service as privacy
 from flowpilot.sessions import service as sessions
+from flowpilot.sessions.events import StatusChange
 from flowpilot.sessions.models import AISession, SessionBranch
 from flowpilot.usage.meter import MeteredProvider, metered
 from flowpilot.usage.meter import record as record_usage
@@ -406,15 +407,7 @@ async def time_on_session(
     running = max(0, int((now - session.status_changed_at).total_seconds()))
     active = session.total_active_seconds + (running if session.status == "active" else 0)
     parked = session.total_parked_seconds + (running if session.status in sessions.PARKED else 0)
-    rows = list(
-        await db.scalars(
-            select(WorkInterval)
-            .where(
-                WorkInterval.session_id == session.id, WorkInterval.account_id == session.account_id
-            )
-            .order_by(WorkInterval.started_at)
-        )
-    )
+    rows = await sessions.work_intervals(db, session)
     names = await display_names(db, {r.user_id for r in rows})
     intervals = []
     per: dict[uuid.UUID | None, int] = {}
@@ -490,3 +483,16 @@ async def mark_notifications_read(
     if ids is not None:
         query = query.where(Notification.id.in_(ids))
     await db.execute(query)
+
+
+async def settle_on_status_change(db: AsyncSession, change: StatusChange) -> None:
+    """Resuming, or resolving/closing from the queue, settles the open handoff: whoever moved
+    the session on took it (the claim route has already done this atomically)."""
+    if change.old not in sessions.PARKED or change.new in sessions.PARKED:
+        return
+    await db.execute(
+        update(SessionHandoff)
+        .where(SessionHandoff.session_id == change.session.id, SessionHandoff.status == "open")
+        .values(status="claimed", claimed_by=change.actor, claimed_at=func.now())
+        .execution_options(synchronize_session=False)
+    )

@@ -15,6 +15,7 @@ from flowpilot.db.engine import Database
 from flowpilot.jobs.recovery import keep_recovering, recover_stalled
 from flowpilot.jobs.runtime import Runtime, set_runtime
 from flowpilot.jobs.schedule import keep_scheduling
+from flowpilot.wiring import wire_domains
 
 log = structlog.get_logger(__name__)
 
@@ -40,6 +41,7 @@ def bound_app(
     from flowpilot.uploads.storage import storage_for
 
     register_tasks()
+    wire_domains()
 
     set_runtime(
         Runtime(

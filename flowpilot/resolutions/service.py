@@ -21,7 +21,6 @@ from flowpilot.db.deps import end_reads
 from flowpilot.errors import Conflict, NotFound, ProviderFailed, UnprocessableInput
 from flowpilot.guidance.advisor import says_fixed
 from flowpilot.guidance.evidence import Evidence, merge_all
-from flowpilot.handoffs.models import WorkInterval
 from flowpilot.handoffs.record import build_snapshot
 from flowpilot.integrations import people
 from flowpilot.integrations import service as integrations
@@ -43,7 +42,13 @@ from flowpilot.resolutions.schemas import DOCUMENT_MODELS
 from flowpilot.resolutions.schemas import ResolutionOutputPushRequest as PushRequest
 from flowpilot.resolutions.scrub import Identifiers, scrub, scrub_fields, without_placeholders
 from flowpilot.sessions import service as sessions
-from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
+from flowpilot.sessions.models import (
+    AISession,
+    AISessionStep,
+    SessionBranch,
+    SessionMessage,
+    WorkInterval,
+)
 from flowpilot.usage.meter import metered
 from flowpilot.usage.meter import record as record_usage
 
@@ -85,14 +90,7 @@ async def build_record(db: AsyncSession, session: AISession) -> dict[str, Any]:
             .order_by(SessionMessage.created_at)
         )
     )
-    intervals = list(
-        await db.scalars(
-            select(WorkInterval).where(
-                WorkInterval.session_id == session.id,
-                WorkInterval.account_id == session.account_id,
-            )
-        )
-    )
+    intervals = await sessions.work_intervals(db, session)
     names = await display_names(
         db,
         [s.reported_by for s in steps]

@@ -258,3 +258,16 @@ class HistoryChunk(IdMixin, CreatedMixin, Base):
     evidence: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     # [{"depth": d, "slug": …, "step_id": …, "fix_cause": …}] for each guided reply.
     guides: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+
+
+class WorkInterval(IdMixin, Base):
+    """One engineer actively working one session, from start to end (open while active)."""
+
+    __tablename__ = "session_work_intervals"
+    __table_args__ = (Index("ix_session_work_intervals_session", "session_id", "started_at"),)
+
+    session_id: Mapped[uuid.UUID] = fk_column("ai_sessions.id")
+    account_id: Mapped[uuid.UUID] = fk_column("accounts.id")
+    user_id: Mapped[uuid.UUID | None] = fk_column("users.id", "SET NULL", nullable=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -15,11 +15,20 @@ from flowpilot.auth.models import Team
 from flowpilot.auth.service import Principal, display_names, team_names
 from flowpilot.db.counting import capped_count
 from flowpilot.errors import Conflict, Forbidden, NotFound, UnprocessableInput
-from flowpilot.handoffs.models import SessionHandoff, WorkInterval
+
+# Read only, by the scoping query: a session escalated to one of my teams is mine to read.
+from flowpilot.handoffs.models import SessionHandoff
 from flowpilot.integrations.models import PsaConnection
 from flowpilot.integrations.psa.base import PsaTicket
 from flowpilot.jobs.defer import defer
-from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
+from flowpilot.sessions.events import StatusChange, status_changed
+from flowpilot.sessions.models import (
+    AISession,
+    AISessionStep,
+    SessionBranch,
+    SessionMessage,
+    WorkInterval,
+)
 from flowpilot.sessions.schemas import SessionCreate, SessionUpdate
 
 # Legal status transitions. Time accrues on every transition (see transition()).
@@ -241,15 +250,8 @@ async def transition(
     if new_status == "resolved":
         # PSA notes, KB article and client summary are written from the record, in a job.
         await defer(db, "generate_resolution_outputs", session_id=str(session.id))
-    if old in PARKED and new_status not in PARKED:
-        # Resuming, or resolving/closing from the queue, settles the open handoff: whoever
-        # moved the session on took it (the claim route has already done this atomically).
-        await db.execute(
-            update(SessionHandoff)
-            .where(SessionHandoff.session_id == session.id, SessionHandoff.status == "open")
-            .values(status="claimed", claimed_by=actor, claimed_at=func.now())
-            .execution_options(synchronize_session=False)
-        )
+    # Other domains react in the same transaction (handoffs settles an open handoff).
+    await status_changed(db, StatusChange(session, old, new_status, actor))
     await db.refresh(session)
     return session
 
@@ -264,6 +266,19 @@ async def open_work_interval(db: AsyncSession, session: AISession, user_id: uuid
         )
     )
     await db.flush()
+
+
+async def work_intervals(db: AsyncSession, session: AISession) -> list[WorkInterval]:
+    """Who actively worked the session and when, oldest first."""
+    return list(
+        await db.scalars(
+            select(WorkInterval)
+            .where(
+                WorkInterval.session_id == session.id, WorkInterval.account_id == session.account_id
+            )
+            .order_by(WorkInterval.started_at)
+        )
+    )
 
 
 async def close_work_intervals(db: AsyncSession, session_id: uuid.UUID) -> None:

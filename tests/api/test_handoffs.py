@@ -429,3 +429,32 @@ async def test_an_escalation_carries_its_due_time_to_the_queue(client, tenant, d
         "items"
     ]
     assert item["overdue"] is True
+
+
+async def test_a_message_on_a_parked_session_resumes_it_and_settles_its_handoff(
+    client: httpx.AsyncClient, tenant: Tenant, db
+) -> None:  # type: ignore[no-untyped-def]
+    h = tenant.engineer.headers
+    s = (
+        await client.post(
+            "/api/v1/ai-sessions", json={"problem_summary": "Printer offline"}, headers=h
+        )
+    ).json()
+    base = f"/api/v1/ai-sessions/{s['id']}"
+    park = await client.post(
+        f"{base}/handoff", json={"intent": "park", "waiting_on": "the client's call"}, headers=h
+    )
+    assert park.status_code == 201, park.text
+    said = await client.post(
+        f"{base}/messages", json={"content": "client called back"}, headers={**h, **JSON}
+    )
+    assert said.status_code == 200, said.text
+    assert (await client.get(base, headers=h)).json()["status"] == "active"
+    # The sessions domain changed the status; the handoffs domain settled its handoff.
+    row = (
+        await db.execute(
+            text("SELECT status, claimed_by FROM session_handoffs WHERE id = :i"),
+            {"i": park.json()["id"]},
+        )
+    ).one()
+    assert row.status == "claimed" and str(row.claimed_by) == str(tenant.engineer.user.id)
