@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
+from flowpilot import telemetry
 from flowpilot.ai.base import ChatProvider
 from flowpilot.ai.registry import build_provider
 from flowpilot.audit.router import router as audit_router
@@ -42,6 +43,7 @@ from flowpilot.metrics import install_metrics
 from flowpilot.privacy.router import router as privacy_router
 from flowpilot.resolutions.router import router as outputs_router
 from flowpilot.sessions.router import router as sessions_router
+from flowpilot.telemetry import TracingMiddleware
 from flowpilot.uploads.router import router as uploads_router
 from flowpilot.uploads.storage import storage_for
 from flowpilot.usage.router import router as usage_router
@@ -62,6 +64,7 @@ def create_app(
     configure_logging(settings.log_format, settings.log_level)
     outbound.configure(settings.outbound_allow)
     wire_domains()
+    telemetry.configure(settings.otel_endpoint, settings.otel_service_name)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -89,6 +92,7 @@ def create_app(
                 await worker.stop()
             if database is None:
                 await db.dispose()
+            telemetry.shutdown()  # what is buffered is sent
 
     app = FastAPI(title="FlowPilot", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
@@ -106,6 +110,7 @@ def create_app(
     app.add_middleware(SecurityHeadersMiddleware)
     install_metrics(app, settings.metrics_token)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(TracingMiddleware)
     for router in (
         auth_router,
         users_router,

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(default=2, ge=1, alias="FLOWPILOT_WORKER_CONCURRENCY")
     # GET /metrics needs this as a bearer token; without one it answers loopback callers only.
     metrics_token: str | None = Field(default=None, alias="FLOWPILOT_METRICS_TOKEN")
+    # OpenTelemetry traces over OTLP/HTTP, only when an endpoint is given (the standard names).
+    otel_endpoint: str | None = Field(default=None, alias="OTEL_EXPORTER_OTLP_ENDPOINT")
+    otel_service_name: str = Field(default="flowpilot", alias="OTEL_SERVICE_NAME")
     # How long `serve` lets open requests (answer streams) finish when told to stop.
     shutdown_grace_seconds: int = Field(default=2, ge=0, alias="FLOWPILOT_SHUTDOWN_GRACE_SECONDS")
     storage_url: str | None = Field(default=None, alias="FLOWPILOT_STORAGE_URL")

@@ -20,7 +20,7 @@ import structlog
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from flowpilot import metrics
+from flowpilot import metrics, telemetry
 from flowpilot.ai.base import (
     ChatMessage,
     ChatProvider,
@@ -288,18 +288,32 @@ class ChatRunner:
     async def run(self, turn: Turn) -> AsyncIterator[dict[str, Any]]:
         """Yields {'event': …, 'data': …} dicts: delta* then done, or error."""
         started = time.monotonic()
+        # Spans are started and ended by hand: a generator's yields would detach a current one.
+        turn_span = telemetry.tracer().start_span(
+            "chat.turn",
+            attributes={
+                "flowpilot.session_id": str(turn.session_id),
+                "flowpilot.branch_id": str(turn.branch_id),
+            },
+        )
         try:
-            request, past, provider, vault = await self._build_request(turn)
-        except Exception:
-            log.exception("prompt_build_failed", session_id=str(turn.session_id))
-            yield _error("Could not prepare the request. Try again.", "internal_error", turn)
-            return
-        metrics.ACTIVE_STREAMS.inc()
-        try:
-            async for item in self._relay(turn, request, past, provider, vault, started):
-                yield item
+            try:
+                request, past, provider, vault = await self._build_request(turn)
+            except Exception:
+                log.exception("prompt_build_failed", session_id=str(turn.session_id))
+                turn_span.set_status(telemetry.Status(telemetry.StatusCode.ERROR, "prompt build"))
+                yield _error("Could not prepare the request. Try again.", "internal_error", turn)
+                return
+            metrics.ACTIVE_STREAMS.inc()
+            try:
+                async for item in self._relay(
+                    turn, request, past, provider, vault, started, turn_span
+                ):
+                    yield item
+            finally:
+                metrics.ACTIVE_STREAMS.dec()
         finally:
-            metrics.ACTIVE_STREAMS.dec()
+            turn_span.end()
 
     async def _relay(
         self,
@@ -309,6 +323,30 @@ class ChatRunner:
         provider: ChatProvider,
         vault: Vault | None,
         started: float,
+        turn_span: telemetry.Span,
+    ) -> AsyncIterator[dict[str, Any]]:
+        model_span = telemetry.tracer().start_span(
+            f"model.stream {provider.name}",
+            context=telemetry.inside(turn_span),
+            attributes={"gen_ai.system": provider.name, "gen_ai.request.model": provider.model},
+        )
+        try:
+            async for item in self._relay_in(
+                turn, request, past, provider, vault, started, model_span
+            ):
+                yield item
+        finally:
+            model_span.end()
+
+    async def _relay_in(
+        self,
+        turn: Turn,
+        request: ChatRequest,
+        past: History,
+        provider: ChatProvider,
+        vault: Vault | None,
+        started: float,
+        model_span: telemetry.Span,
     ) -> AsyncIterator[dict[str, Any]]:
         parts: list[str] = []
         completed: Completed | None = None
@@ -332,6 +370,7 @@ class ChatRunner:
                     metrics.FIRST_TOKEN_SECONDS.labels(self.provider.name).observe(
                         time.monotonic() - started
                     )
+                    model_span.add_event("first_token")
                 yield {"event": "delta", "data": {"text": visible}}
                 if time.monotonic() - last_check >= STOP_POLL_SECONDS:
                     last_check = time.monotonic()
@@ -342,6 +381,8 @@ class ChatRunner:
                         break
         except ProviderError as exc:
             metrics.PROVIDER_ERRORS.labels(self.provider.name).inc()
+            model_span.set_status(telemetry.Status(telemetry.StatusCode.ERROR, exc.detail[:200]))
+            model_span.set_attribute("http.response.status_code", exc.status or 0)
             log.warning(
                 "provider_failed", provider=self.provider.name, detail=exc.detail, status=exc.status
             )
@@ -366,6 +407,8 @@ class ChatRunner:
             str(completed.meta.get("model") or self.provider.model),
             completed.usage,
         )
+        model_span.set_attribute("gen_ai.usage.input_tokens", completed.usage.input_tokens)
+        model_span.set_attribute("gen_ai.usage.output_tokens", completed.usage.output_tokens)
         plan = request.guide if isinstance(request.guide, GuidePlan) else None
         reply, step = await self._save_reply(turn, text, completed, latency_ms, plan, past, vault)
         yield {
