@@ -10,7 +10,7 @@ STAMP_WEB := $(WEB)/node_modules/.installed
 STATIC := flowpilot/static/index.html
 PYTEST_WORKERS ?= 2
 
-.PHONY: run dev test test-py test-web test-e2e lint bench load eval web api-types clean install
+.PHONY: run dev test test-py test-web test-e2e lint bench load eval web api-types clean install lock
 
 run: install web ## Start FlowPilot on http://127.0.0.1:8000
 	$(VENV)/bin/flowpilot serve
@@ -22,11 +22,19 @@ dev: install ## API with reload + Vite dev server (http://127.0.0.1:5173)
 
 install: $(STAMP_PY) $(STAMP_WEB)
 
-$(STAMP_PY): pyproject.toml
+$(STAMP_PY): pyproject.toml requirements.lock
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e '.[dev]'
+	$(PIP) install -q -e '.[dev]' -c requirements.lock
 	touch $@
+
+lock: ## Re-resolve the Python dependencies into requirements.lock (after editing pyproject.toml)
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install -q --upgrade pip && .lock-venv/bin/pip install -q -e '.[dev]'
+	{ echo "# Exact versions every install uses (\`make install\` passes this file as pip constraints)."; \
+	  echo "# Regenerate after changing dependencies in pyproject.toml: \`make lock\`."; \
+	  .lock-venv/bin/pip freeze --exclude-editable; } > requirements.lock
+	rm -rf .lock-venv
 
 $(STAMP_WEB): $(WEB)/package.json $(WEB)/package-lock.json
 	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error

@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from "react";
+import { type RefObject, useEffect, useRef, useState } from "react";
+import { useShallow } from "zustand/react/shallow";
 import { AlertTriangle, ArrowLeft, GitBranch, RotateCcw, Share2 } from "lucide-react";
 import { api, type ForkSuggestion, type Handoff, type Message, type Session, type SessionStatus, type SessionTime, type Step } from "../api/client";
 import { PrivacyNote } from "../components/session/PrivacyNote";
@@ -67,8 +68,27 @@ function suggestionsOf(m: Message): ForkSuggestion[] {
   return Array.isArray(raw) ? (raw as ForkSuggestion[]) : [];
 }
 
+/** The answer as it streams: the only part of the page that follows every chunk. */
+function StreamingAnswer({ bottom }: { bottom: RefObject<HTMLDivElement | null> }) {
+  const text = useChat((s) => s.streamingText);
+  useEffect(() => {
+    bottom.current?.scrollIntoView?.({ block: "end" });
+  }, [text, bottom]);
+  return (
+    <div data-testid="streaming">
+      <ChatMessage role="assistant" content={text || "…"} />
+    </div>
+  );
+}
+
 export function SessionPage({ id }: { id: string }) {
-  const { session, messages, streamingText, streaming, error, open, send, retry, stop } = useChat();
+  // Not the streamed text: a chunk re-renders only the streaming answer, not every message.
+  const { session, messages, streaming, error, open, send, retry, stop } = useChat(
+    useShallow((s) => ({
+      session: s.session, messages: s.messages, streaming: s.streaming, error: s.error,
+      open: s.open, send: s.send, retry: s.retry, stop: s.stop,
+    })),
+  );
   const branches = useBranches();
   const [loadError, setLoadError] = useState<string | null>(null);
   const [forkFrom, setForkFrom] = useState<string | null>(null);
@@ -96,7 +116,7 @@ export function SessionPage({ id }: { id: string }) {
 
   useEffect(() => {
     bottom.current?.scrollIntoView?.({ block: "end" });
-  }, [messages.length, streamingText]);
+  }, [messages.length]);
 
   // Each turn may report on a suggestion (the server reads the engineer's message).
   useEffect(() => {
@@ -239,11 +259,7 @@ export function SessionPage({ id }: { id: string }) {
               )}
             </div>
           ))}
-          {streaming && (
-            <div data-testid="streaming">
-              <ChatMessage role="assistant" content={streamingText || "…"} />
-            </div>
-          )}
+          {streaming && <StreamingAnswer bottom={bottom} />}
           {error && !streaming && (
             <div role="alert" className="flex items-center gap-3 rounded-lg border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800">
               <AlertTriangle aria-hidden="true" className="h-4 w-4 shrink-0" />

@@ -73,3 +73,11 @@ export const useBranches = create<BranchState>((set, get) => ({
   dismissTransition: () => set({ transition: null }),
   reset: () => set({ tree: null, transition: null, compare: null, error: null }),
 }));
+
+// A turn moves the branch head and may change summaries: the tree is read again when one ends
+// (the chat store does not know about branches; this store follows it).
+useChat.subscribe((state, previous) => {
+  if (state.turnsDone !== previous.turnsDone && state.session) {
+    void useBranches.getState().load(state.session.id);
+  }
+});

@@ -2,7 +2,6 @@
 import { create } from "zustand";
 import { api, type Message, type Session } from "../api/client";
 import { streamTurn, type TurnEvent } from "../api/stream";
-import { useBranches } from "./branches";
 
 type ChatState = {
   session: Session | null;
@@ -13,6 +12,8 @@ type ChatState = {
   controller: AbortController | null;
   pendingMessageId: string | null;
   stopWanted: boolean;
+  // Turns that ended (answered, failed or stopped): other stores reload what a turn changes.
+  turnsDone: number;
   firstMessage: { sessionId: string; text: string } | null;
   queueFirstMessage: (sessionId: string, text: string) => void;
   open: (id: string) => Promise<void>;
@@ -65,10 +66,8 @@ export const useChat = create<ChatState>((set, get) => {
         set({ error: { detail: "Connection lost while the answer was streaming.", retryable: true } });
       }
     } finally {
-      set({ streaming: false, controller: null, pendingMessageId: null });
+      set((s) => ({ streaming: false, controller: null, pendingMessageId: null, turnsDone: s.turnsDone + 1 }));
       void get().refreshSession();
-      const session = get().session;
-      if (session) void useBranches.getState().load(session.id);
     }
     return saved;
   }
@@ -82,6 +81,7 @@ export const useChat = create<ChatState>((set, get) => {
     controller: null,
     pendingMessageId: null,
     stopWanted: false,
+    turnsDone: 0,
     firstMessage: null,
     // A new session's problem statement is sent once its page has opened it.
     queueFirstMessage: (sessionId, text) => set({ firstMessage: { sessionId, text } }),

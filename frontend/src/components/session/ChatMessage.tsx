@@ -1,4 +1,4 @@
-import { type ReactNode, useState } from "react";
+import { type ReactNode, useMemo, useState } from "react";
 import { Bot, Copy, Info, User } from "lucide-react";
 import type { Message } from "../../api/client";
 import { renderMarkdown } from "../../lib/markdown";
@@ -22,6 +22,8 @@ function usageLine(u: Usage): string | null {
 
 export function ChatMessage({ role, content, stopped = false, partial = false, actions, usage, attachments }: Props) {
   const spent = usage ? usageLine(usage) : null;
+  // Rendered again only when the text changes, not on every re-render of the page.
+  const html = useMemo(() => (role === "system" ? "" : renderMarkdown(content)), [role, content]);
   if (role === "system") {
     return (
       <p role="note" data-role="system" className="flex items-start gap-2 rounded-lg bg-violet-50 px-3 py-2 text-sm text-violet-900">
@@ -41,7 +43,7 @@ export function ChatMessage({ role, content, stopped = false, partial = false, a
           {isUser ? (
             <p className="whitespace-pre-wrap">{content}</p>
           ) : (
-            <div className="prose-chat" dangerouslySetInnerHTML={{ __html: renderMarkdown(content) }} />
+            <div className="prose-chat" dangerouslySetInnerHTML={{ __html: html }} />
           )}
           {stopped && <p className="mt-1 text-xs italic text-slate-600">Stopped before the end.</p>}
           {partial && <p className="mt-1 text-xs italic text-amber-800">Cut off before the end (the connection to the model dropped).</p>}
