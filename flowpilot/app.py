@@ -31,6 +31,7 @@ from flowpilot.handoffs.router import router as handoffs_router
 from flowpilot.headers import SecurityHeadersMiddleware
 from flowpilot.integrations import outbound
 from flowpilot.integrations.router import router as integrations_router
+from flowpilot.integrations.service import close_adapters
 from flowpilot.library.retrieval import library_index
 from flowpilot.library.router import router as library_router
 from flowpilot.logs import (
@@ -90,6 +91,7 @@ def create_app(
         finally:
             if worker is not None:
                 await worker.stop()
+            await close_adapters()  # the PSA adapters' HTTP clients
             if database is None:
                 await db.dispose()
             telemetry.shutdown()  # what is buffered is sent

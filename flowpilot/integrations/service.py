@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
 import json
@@ -243,12 +244,16 @@ NOT_ADAPTER_SETTINGS = {
     "work_type",
     "billable",
 }
+# One adapter (with its HTTP connection pool) per connection, settings version and event loop.
 _adapters: dict[tuple[uuid.UUID, str, int], PsaAdapter] = {}
+MAX_ADAPTERS = 200
+_closing: set[asyncio.Task[None]] = set()
 
 
 def adapter(connection: PsaConnection, secret_key: str) -> PsaAdapter:
     version = json.dumps(connection.settings, sort_keys=True) + connection.secrets_encrypted
-    key = (connection.id, version, id(asyncio.get_running_loop()))
+    loop = id(asyncio.get_running_loop())
+    key = (connection.id, version, loop)
     found = _adapters.get(key)
     if found is None:
         try:
@@ -257,10 +262,34 @@ def adapter(connection: PsaConnection, secret_key: str) -> PsaAdapter:
             raise PsaError(str(exc)) from exc
         settings = {k: v for k, v in connection.settings.items() if k not in NOT_ADAPTER_SETTINGS}
         found = adapter_for(connection.vendor, **settings, **secrets)
-        if len(_adapters) > 200:
-            _adapters.clear()
+        # The connection's adapters for settings it no longer has, and the oldest beyond the
+        # limit, are closed (their HTTP clients with them), not just dropped.
+        stale = [k for k in _adapters if k[0] == connection.id and k[2] == loop]
+        stale += list(_adapters)[: max(0, len(_adapters) - len(stale) - MAX_ADAPTERS + 1)]
+        for old in dict.fromkeys(stale):
+            _retire(old)
         _adapters[key] = found
     return found
+
+
+def _retire(key: tuple[uuid.UUID, str, int]) -> None:
+    retired = _adapters.pop(key, None)
+    if retired is None or key[2] != id(asyncio.get_running_loop()):
+        return  # another loop's client cannot be closed from here; its loop is gone
+    task = asyncio.get_running_loop().create_task(retired.aclose())
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
+
+
+async def close_adapters() -> None:
+    """Close this loop's adapters (the server's shutdown)."""
+    loop = id(asyncio.get_running_loop())
+    for key in [k for k in _adapters if k[2] == loop]:
+        retired = _adapters.pop(key)
+        with contextlib.suppress(Exception):
+            await retired.aclose()
+    if _closing:
+        await asyncio.gather(*_closing, return_exceptions=True)
 
 
 def fallback_person(connection: PsaConnection) -> PsaPerson | None:
