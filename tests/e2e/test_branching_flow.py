@@ -47,6 +47,23 @@ async def test_fork_switch_dead_end_revive_compare(
     await expect(page.get_by_test_id("active-branch")).to_have_text(dns)
     await expect(page.get_by_test_id("fork-card")).to_have_count(0)
 
+    # The drawn tree: arrow keys move from the branch being worked to its sibling, Enter
+    # switches to it; then back to the DNS branch the same way.
+    tree = page.get_by_role("tree", name="Branch tree")
+    await expect(tree.get_by_role("treeitem")).to_have_count(3)
+    on_dns = tree.get_by_role("treeitem", name=re.compile(f"^{dns}, active"))
+    await expect(on_dns).to_have_attribute("aria-selected", "true")
+    await on_dns.focus()
+    await page.keyboard.press("ArrowDown")
+    vpn_item = tree.get_by_role("treeitem", name=re.compile("^VPN tunnel down"))
+    await expect(vpn_item).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_test_id("active-branch")).to_have_text("VPN tunnel down")
+    await expect(vpn_item).to_have_attribute("aria-selected", "true")
+    await page.keyboard.press("ArrowUp")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_test_id("active-branch")).to_have_text(dns)
+
     # Switch with the keyboard, then mark the branch a dead end.
     await press(page, "Switch to branch VPN tunnel down")
     await expect(page.get_by_test_id("active-branch")).to_have_text("VPN tunnel down")

@@ -1,4 +1,4 @@
-import { orderTree } from "./BranchMap";
+import { orderTree } from "./orderTree";
 import type { Branch } from "../../api/client";
 
 function b(id: string, parent: string | null, order: number): Branch {

@@ -1,27 +1,12 @@
 // The session's hypotheses as a tree: switch, mark, revive, rename, compare.
 import { useState } from "react";
 import { GitCompare } from "lucide-react";
-import type { Branch, BranchTree } from "../../api/client";
+import type { BranchTree } from "../../api/client";
 import { useBranches } from "../../stores/branches";
 import { useUploads } from "../../stores/uploads";
 import { BranchNode } from "./BranchNode";
-
-export function orderTree(branches: Branch[]): { branch: Branch; depth: number }[] {
-  const children = new Map<string | null, Branch[]>();
-  for (const b of branches) {
-    const key = b.parent_branch_id ?? null;
-    children.set(key, [...(children.get(key) ?? []), b]);
-  }
-  const out: { branch: Branch; depth: number }[] = [];
-  const walk = (parent: string | null, depth: number) => {
-    for (const b of (children.get(parent) ?? []).sort((x, y) => x.branch_order - y.branch_order)) {
-      out.push({ branch: b, depth });
-      walk(b.id, depth + 1);
-    }
-  };
-  walk(null, 0);
-  return out;
-}
+import { BranchTreeView } from "./BranchTreeView";
+import { orderTree } from "./orderTree";
 
 export function BranchMap({ sessionId, tree, canWrite }: { sessionId: string; tree: BranchTree; canWrite: boolean }) {
   const { switchTo, update, revive, openCompare, error } = useBranches();
@@ -37,6 +22,7 @@ export function BranchMap({ sessionId, tree, canWrite }: { sessionId: string; tr
         {tree.hypothesis_count} hypothesis branch{tree.hypothesis_count === 1 ? "" : "es"}
         {tree.branch_limit !== null ? ` of ${tree.branch_limit} on the ${tree.plan} plan` : ""}
       </p>
+      <BranchTreeView tree={tree} onSwitch={(branchId) => void switchTo(sessionId, branchId)} />
       <ul className="space-y-1">
         {orderTree(tree.branches).map(({ branch, depth }) => (
           <BranchNode
