@@ -43,7 +43,7 @@ export function BranchNode(props: Props) {
           aria-label={`Switch to branch ${branch.label}`}
           className="flex min-w-0 flex-1 items-center gap-1.5 rounded px-1.5 py-1 text-left text-sm hover:bg-slate-100">
           <span title={branch.label} className={`min-w-0 break-words ${branch.status === "dead_end" ? "text-slate-600 line-through" : ""}`}>{branch.label}</span>
-          <BranchStatusBadge status={branch.status} />
+          <BranchStatusBadge status={branch.status} current={active} />
           <span className="ml-auto shrink-0 text-[11px] text-slate-600" title="steps on this branch">{branch.step_count}</span>
         </button>
         <label className="flex items-center" title="Select to compare">

@@ -16,8 +16,13 @@ export const STATUS_LABEL: Record<BranchStatus, string> = {
   revived: "revived",
 };
 
-export function BranchStatusBadge({ status }: { status: BranchStatus }) {
+/** `current`: the branch being worked. An active branch the engineer has moved away from (the
+ * one a fork started from) is still open, not "active" next to the one in use. */
+export function BranchStatusBadge({ status, current = true }: { status: BranchStatus; current?: boolean }) {
+  const open = status === "active" && !current;
   return (
-    <span className={`shrink-0 whitespace-nowrap rounded-full px-1.5 py-0.5 text-[11px] font-medium ${STYLE[status]}`}>{STATUS_LABEL[status]}</span>
+    <span className={`shrink-0 whitespace-nowrap rounded-full px-1.5 py-0.5 text-[11px] font-medium ${open ? "bg-sky-50 text-sky-800" : STYLE[status]}`}>
+      {open ? "open" : STATUS_LABEL[status]}
+    </span>
   );
 }

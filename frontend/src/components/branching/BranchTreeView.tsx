@@ -22,7 +22,8 @@ function edgePath(node: PlacedBranch): string {
 function nodeLabel(node: PlacedBranch, active: boolean): string {
   const b = node.branch;
   const where = active ? ", the branch you are on" : "";
-  return `${b.label}, ${STATUS_LABEL[b.status]}, ${b.message_count} message${b.message_count === 1 ? "" : "s"}${where}`;
+  const status = b.status === "active" && !active ? "open" : STATUS_LABEL[b.status];
+  return `${b.label}, ${status}, ${b.message_count} message${b.message_count === 1 ? "" : "s"}${where}`;
 }
 
 export function BranchTreeView({ tree, onSwitch }: { tree: BranchTree; onSwitch: (branchId: string) => void }) {
