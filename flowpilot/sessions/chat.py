@@ -305,40 +305,25 @@ class ChatRunner:
                 yield _error("Could not prepare the request. Try again.", "internal_error", turn)
                 return
             metrics.ACTIVE_STREAMS.inc()
+            model_span = telemetry.tracer().start_span(
+                f"model.stream {provider.name}",
+                context=telemetry.inside(turn_span),
+                attributes={
+                    "gen_ai.system": provider.name,
+                    "gen_ai.request.model": provider.model,
+                },
+            )
             try:
-                async for item in self._relay(
-                    turn, request, past, provider, vault, started, turn_span
-                ):
+                relayed = self._relay(turn, request, past, provider, vault, started, model_span)
+                async for item in relayed:
                     yield item
             finally:
+                model_span.end()
                 metrics.ACTIVE_STREAMS.dec()
         finally:
             turn_span.end()
 
     async def _relay(
-        self,
-        turn: Turn,
-        request: ChatRequest,
-        past: History,
-        provider: ChatProvider,
-        vault: Vault | None,
-        started: float,
-        turn_span: telemetry.Span,
-    ) -> AsyncIterator[dict[str, Any]]:
-        model_span = telemetry.tracer().start_span(
-            f"model.stream {provider.name}",
-            context=telemetry.inside(turn_span),
-            attributes={"gen_ai.system": provider.name, "gen_ai.request.model": provider.model},
-        )
-        try:
-            async for item in self._relay_in(
-                turn, request, past, provider, vault, started, model_span
-            ):
-                yield item
-        finally:
-            model_span.end()
-
-    async def _relay_in(
         self,
         turn: Turn,
         request: ChatRequest,
