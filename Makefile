@@ -62,11 +62,12 @@ test-web: $(STAMP_WEB)
 test-e2e: install web
 	$(VENV)/bin/pytest -q -m e2e
 
-lint: install ## ruff + mypy + TypeScript
+lint: install ## ruff + mypy (strict) + TypeScript + ESLint
 	$(VENV)/bin/ruff check flowpilot tests bench evals
 	$(VENV)/bin/ruff format --check flowpilot tests bench evals
 	$(VENV)/bin/mypy flowpilot
 	cd $(WEB) && npx tsc -b
+	cd $(WEB) && npm run --silent lint
 
 bench: install ## Benchmarks (print numbers; not tests)
 	$(PY) -m bench.bounded

@@ -92,7 +92,7 @@ export function BranchTreeView({ tree, onSwitch }: { tree: BranchTree; onSwitch:
         <button type="button" aria-label="Reset view" onClick={() => setView(HOME)}
           className="rounded p-1 text-slate-700 hover:bg-slate-100"><RotateCcw aria-hidden="true" className="h-3.5 w-3.5" /></button>
       </div>
-      <div className="overflow-hidden rounded border border-slate-200 bg-slate-50" role="tree" aria-label="Branch tree"
+      <div className="overflow-hidden rounded border border-slate-200 bg-slate-50" role="tree" aria-label="Branch tree" tabIndex={-1}
         onKeyDown={onKeyDown} data-testid="branch-tree">
         <svg ref={surface} role="presentation" width="100%" height={Math.min(height, 320)} viewBox={`0 0 ${width} ${height}`}
           className="cursor-grab touch-none select-none active:cursor-grabbing"

@@ -71,7 +71,10 @@ export function TicketPicker({ connectionId, onPick, label = "Find ticket" }: Pr
     }
     timer.current = window.setTimeout(() => void search(q, null), SEARCH_DELAY_MS);
     return () => window.clearTimeout(timer.current);
-  }, [query, connectionId]); // `search` reads the current connection itself
+    // `search` is a new function each render and reads the current connection itself: the
+    // query and the connection are what start a search.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [query, connectionId]);
 
   // After "More results", keyboard focus goes to the first ticket that came in.
   const focusAt = useRef<number | null>(null);
@@ -142,6 +145,8 @@ export function TicketPicker({ connectionId, onPick, label = "Find ticket" }: Pr
       <p id={`${id}-status`} role="status" aria-live="polite" className="text-xs text-slate-600">{status}</p>
       {error && <p role="alert" className="text-red-700">{error}</p>}
       {results && results.items.length > 0 && (
+        // The arrow keys move between the result buttons: one handler for the whole list.
+        // eslint-disable-next-line jsx-a11y/no-noninteractive-element-interactions
         <ul ref={list} id={`${id}-results`} aria-label="Matching open tickets" aria-busy={busy} onKeyDown={onListKey}
           className="max-h-72 max-w-md divide-y divide-slate-100 overflow-y-auto rounded border border-slate-200 bg-white">
           {results.items.map((t) => (

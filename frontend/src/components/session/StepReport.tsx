@@ -77,6 +77,8 @@ export function StepReport({ sessionId, step, canWrite, onChange }: Props) {
           <label className="flex-1">
             <span className="sr-only">What did you find?</span>
             <input value={result} onChange={(e) => setResult(e.target.value)} placeholder="What did you find?"
+              // The engineer just asked to report a result: the focus goes where they type it.
+              // eslint-disable-next-line jsx-a11y/no-autofocus
               aria-label="What did you find?" maxLength={2000} autoFocus
               className="w-full rounded border border-slate-300 px-2 py-1 text-sm" />
           </label>

@@ -51,6 +51,8 @@ export function UploadCard({ sessionId, upload, onRemove, onRetry, compact = fal
 function Lightbox({ url, name, onClose }: { url: string; name: string; onClose: () => void }) {
   const dialog = useDialog(onClose);
   return (
+    // A click on the backdrop closes it; the keyboard has Escape (useDialog) and the button.
+    // eslint-disable-next-line jsx-a11y/click-events-have-key-events, jsx-a11y/no-noninteractive-element-interactions
     <div ref={dialog} role="dialog" aria-modal="true" aria-label={name} onClick={onClose} data-testid="lightbox"
       className="fixed inset-0 z-30 flex items-center justify-center bg-slate-900/70 p-6">
       <button type="button" onClick={onClose} aria-label="Close preview" className="absolute right-4 top-4 rounded bg-white p-1">
