@@ -10,7 +10,7 @@ STAMP_WEB := $(WEB)/node_modules/.installed
 STATIC := flowpilot/static/index.html
 PYTEST_WORKERS ?= 2
 
-.PHONY: run dev test test-py test-web test-e2e lint bench load eval web api-types clean install lock
+.PHONY: run dev test test-py test-web test-e2e lint bench load eval web api-types clean install lock screenshots
 
 run: install web ## Start FlowPilot on http://127.0.0.1:8000
 	$(VENV)/bin/flowpilot serve
@@ -63,8 +63,8 @@ test-e2e: install web
 	$(VENV)/bin/pytest -q -m e2e
 
 lint: install ## ruff + mypy (strict) + TypeScript + ESLint
-	$(VENV)/bin/ruff check flowpilot tests bench evals
-	$(VENV)/bin/ruff format --check flowpilot tests bench evals
+	$(VENV)/bin/ruff check flowpilot tests bench evals tools
+	$(VENV)/bin/ruff format --check flowpilot tests bench evals tools
 	$(VENV)/bin/mypy flowpilot
 	cd $(WEB) && npx tsc -b
 	cd $(WEB) && npm run --silent lint
@@ -81,6 +81,9 @@ load: install ## Load test over loopback: 50 engineers for 60 s, then integrity 
 
 clean:
 	rm -rf $(VENV) $(WEB)/node_modules flowpilot/static .flowpilot/test
+
+screenshots: install web ## Every page at 1440x900 and 390x844 into screenshots/ (offline demo; not committed)
+	$(PY) tools/screenshots.py
 
 eval: install ## Guidance eval: real public tickets, three turns each (offline unless a key is set)
 	$(PY) -m evals.run
