@@ -16,7 +16,7 @@ from flowpilot.auth.service import Principal, display_names
 from flowpilot.sessions import service as sessions
 from flowpilot.sessions.models import AISession, SessionMessage
 from flowpilot.usage.models import UsageEvent
-from flowpilot.usage.prices import price_for
+from flowpilot.usage.prices import account_prices
 from flowpilot.usage.schemas import GroupBy, UsageLine, UsageReport
 
 Asked = aliased(SessionMessage)
@@ -102,12 +102,14 @@ async def report(
     background = _grouped(
         UsageEvent, UsageEvent.provider, UsageEvent.model, AISession.owner_id, scope
     )
+    # Costs are worked out now from the stored tokens, at the account's current prices.
+    prices = await account_prices(db, principal.account_id)
     lines: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     answers = [("turns", row) for row in (await db.execute(answered)).tuples()]
     jobs = [("job_calls", row) for row in (await db.execute(background)).tuples()]
     for counter, (k, provider, model, turns, i, o, cr, cw) in answers + jobs:
         line = lines[str(k or "")]
-        price = price_for(provider or "offline", model or "")
+        price = prices.price(provider or "offline", model or "")
         line[counter] += turns
         line["input_tokens"] += i or 0
         line["output_tokens"] += o or 0
