@@ -12,6 +12,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,7 +47,10 @@ class Price:
 
 FREE = Price(0, 0, 0, 0)
 # Providers a price can be set for (the offline provider always costs nothing).
-PROVIDERS = ("anthropic", "openai")
+PriceProvider = Literal["anthropic", "openai"]
+# The most a price may be set to, per million tokens (list prices today are $0.075 to $75; a
+# figure far above that is a typo, e.g. a price per thousand million).
+MAX_PER_MILLION = Decimal(1000)
 # (provider, model prefix) -> price; the longest matching prefix wins.
 DEFAULTS: dict[tuple[str, str], Price] = {
     ("anthropic", "claude-opus-4"): Price(15.0, 75.0, 18.75, 1.50),
@@ -89,6 +94,15 @@ class PriceTable:
 # The shipped prices alone: what an account without prices of its own pays, and what a
 # provider that costs nothing is priced from (without reading the account's table).
 SHIPPED = PriceTable()
+
+
+def price_of(row: AiPrice) -> Price:
+    return Price(
+        float(row.input_per_million),
+        float(row.output_per_million),
+        float(row.cache_write_per_million),
+        float(row.cache_read_per_million),
+    )
 
 
 _COLUMNS = (
