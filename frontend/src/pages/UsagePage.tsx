@@ -3,6 +3,7 @@ import { useEffect, useState } from "react";
 import { api, type UsageReport } from "../api/client";
 import { money } from "../lib/format";
 import { BudgetSection } from "../components/usage/BudgetSection";
+import { PriceSection } from "../components/usage/PriceSection";
 import { useAuth } from "../stores/auth";
 
 const GROUPS: { value: UsageReport["group_by"]; label: string }[] = [
@@ -22,10 +23,13 @@ export function UsagePage() {
   const [groupBy, setGroupBy] = useState<UsageReport["group_by"]>("engineer");
   const [report, setReport] = useState<UsageReport | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const isAdmin = useAuth((s) => s.me?.role === "admin");
+  const role = useAuth((s) => s.me?.role);
+  const isAdmin = role === "admin";
+  // A changed price reprices the report: read it again.
+  const [priced, setPriced] = useState(0);
   useEffect(() => {
     api.usage(groupBy, monthStart()).then(setReport).catch((e: Error) => setError(e.message));
-  }, [groupBy]);
+  }, [groupBy, priced]);
 
   return (
     <div className="space-y-4">
@@ -75,6 +79,7 @@ export function UsagePage() {
         </>
       )}
     </section>
+    {(isAdmin || role === "lead") && <PriceSection canEdit={isAdmin} onChange={() => setPriced((n) => n + 1)} />}
     </div>
   );
 }
