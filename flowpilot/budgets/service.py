@@ -1,8 +1,10 @@
 """Monthly AI budgets: what each answer and background call costs is added to running totals
 (the account's and the engineer's) as it is saved; a model turn is checked against them before
 anything is written. At 80 % and at 100 % the account's admins and leads get one notice each
-month; at 100 % a budget set to `block` refuses model turns with a 402 (the offline provider
-and local models cost nothing and are never refused)."""
+month; at 100 % a budget set to `block` refuses model turns with a 402 (the offline provider,
+local models and models the account prices at nothing cost nothing and are never refused).
+Costs are at the account's prices when the call is saved; a later price change does not
+recompute totals already counted."""
 
 from __future__ import annotations
 
