@@ -55,7 +55,8 @@ export function UsagePage() {
             Background calls are branch summaries, intake and evidence readings, resolution documents,
             escalation assessments, briefings and upload descriptions.
           </p>
-          <table className="mt-3 w-full text-left text-sm">
+          <div className="relative mt-3 overflow-x-auto">
+          <table className="w-full text-left text-sm">
             <thead>
               <tr className="border-b text-slate-700">
                 <th scope="col" className="py-1">{GROUPS.find((g) => g.value === groupBy)?.label}</th>
@@ -76,6 +77,7 @@ export function UsagePage() {
               {report.groups.length === 0 && <tr><td colSpan={4} className="py-4 text-center text-slate-600">No answers yet this month.</td></tr>}
             </tbody>
           </table>
+          </div>
         </>
       )}
     </section>
