@@ -80,6 +80,15 @@ def _body(detail: Any, code: str, **extra: Any) -> dict[str, Any]:
     return {"detail": detail, "code": code, **extra}
 
 
+def _problem(loc: list[Any], msg: str) -> str:
+    """`input_per_million: Input should be less than or equal to 1000` (the field, without
+    where it was sent: body, query, path)."""
+    if loc and loc[0] in ("body", "query", "path", "header", "cookie"):
+        loc = loc[1:]
+    where = ".".join(str(p) for p in loc)
+    return f"{where}: {msg}" if where else msg
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
@@ -93,7 +102,10 @@ def install_error_handlers(app: FastAPI) -> None:
             {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
             for e in exc.errors()
         ]
-        return JSONResponse(_body("Invalid request", "validation_error", errors=errors), 422)
+        # The first few problems in words, for a client that shows `detail` as it is.
+        said = "; ".join(_problem(e["loc"], e["msg"]) for e in errors[:3])
+        detail = f"Invalid request: {said}" if said else "Invalid request"
+        return JSONResponse(_body(detail, "validation_error", errors=errors), 422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -31,6 +31,7 @@ ACTIONS = (
     "settings.itglue",
     "settings.ai_privacy",
     "settings.ai_budget",
+    "settings.ai_price",
     "user.create",
     "user.role",
     "user.deactivate",

@@ -1,8 +1,10 @@
 """Monthly AI budgets: what each answer and background call costs is added to running totals
 (the account's and the engineer's) as it is saved; a model turn is checked against them before
 anything is written. At 80 % and at 100 % the account's admins and leads get one notice each
-month; at 100 % a budget set to `block` refuses model turns with a 402 (the offline provider
-and local models cost nothing and are never refused)."""
+month; at 100 % a budget set to `block` refuses model turns with a 402 (the offline provider,
+local models and models the account prices at nothing cost nothing and are never refused).
+Costs are at the account's prices when the call is saved; a later price change does not
+recompute totals already counted."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from flowpilot.budgets.models import AiBudget, AiSpend
 from flowpilot.budgets.schemas import AiBudgetIn, AiBudgetOut
 from flowpilot.errors import PaymentRequired
 from flowpilot.handoffs.notify import notify
-from flowpilot.usage.prices import price_for
+from flowpilot.usage.prices import SHIPPED, PriceTable, account_prices
 
 WARN_AT = Decimal("0.8")
 
@@ -30,21 +32,29 @@ def this_month(now: datetime | None = None) -> date:
     return date(now.year, now.month, 1)
 
 
-def cost_of(provider: ChatProvider, model: str, usage: Usage) -> Decimal:
-    """What one call cost at list price; zero when nothing left the MSP (offline, local)
-    or the model has no known price (counted as unpriced in the usage report)."""
-    price = price_for(provider.name, model, bool(getattr(provider, "is_local", False)))
+def costs_nothing(provider: ChatProvider) -> bool:
+    """Nothing this provider does leaves the MSP (offline, a model on its own network)."""
+    return provider.name == "offline" or bool(getattr(provider, "is_local", False))
+
+
+async def prices_for(db: AsyncSession, account_id: uuid.UUID, provider: ChatProvider) -> PriceTable:
+    """The account's prices for `provider`'s calls; nothing is read for a provider that costs
+    nothing whatever the table says."""
+    if costs_nothing(provider):
+        return SHIPPED
+    return await account_prices(db, account_id)
+
+
+def cost_of(prices: PriceTable, provider: ChatProvider, model: str, usage: Usage) -> Decimal:
+    """What one call cost at the account's prices; zero when nothing left the MSP (offline,
+    local) or the model has no known price (counted as unpriced in the usage report)."""
+    price = prices.price(provider.name, model, costs_nothing(provider))
     if price is None:
         return Decimal(0)
     dollars = price.cost(
         usage.input_tokens, usage.output_tokens, usage.cache_write_tokens, usage.cache_read_tokens
     )
     return Decimal(str(round(dollars, 6)))
-
-
-def is_free(provider: ChatProvider) -> bool:
-    price = price_for(provider.name, provider.model, bool(getattr(provider, "is_local", False)))
-    return price is not None and price.input == 0 and price.output == 0
 
 
 _ADD = """
@@ -126,11 +136,15 @@ async def _spent(
 
 async def check_turn(db: AsyncSession, principal: Principal, provider: ChatProvider) -> None:
     """Refuse a model turn (402, nothing written) when a blocking budget is used up; free
-    providers are never refused."""
-    if is_free(provider):
+    providers and models priced at nothing are never refused."""
+    if costs_nothing(provider):
         return
     budget = await db.get(AiBudget, principal.account_id)
     if budget is None or budget.action != "block":
+        return
+    # A model the account prices at nothing is never refused either (read only when blocking).
+    price = (await account_prices(db, principal.account_id)).price(provider.name, provider.model)
+    if price is not None and price.is_free:
         return
     month = this_month()
     spent = await _spent(db, principal.account_id, None, month)

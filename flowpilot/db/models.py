@@ -28,11 +28,12 @@ from flowpilot.sessions.models import (
     WorkInterval,
 )
 from flowpilot.uploads.models import FileUpload
-from flowpilot.usage.models import UsageEvent
+from flowpilot.usage.models import AiPrice, UsageEvent
 
 __all__ = [
     "Account",
     "AiBudget",
+    "AiPrice",
     "AiSpend",
     "AuditEvent",
     "AISession",

@@ -512,6 +512,8 @@ class ChatRunner:
             meta["guide"] = plan.meta()
         meta.update(provider=self.provider.name, model=meta.get("model", self.provider.model))
         async with self.maker() as db:
+            # Read before any row lock is taken (nothing for a provider that costs nothing).
+            prices = await budgets.prices_for(db, turn.account_id, self.provider)
             await service.lock_session_row(db, turn.session_id)
             branch = await db.scalar(
                 select(SessionBranch).where(SessionBranch.id == turn.branch_id).with_for_update()
@@ -570,9 +572,8 @@ class ChatRunner:
             await queue_chunk_digests(db, reply, [c.last_message_id for c in past.unstored])
             await privacy.remember(db, turn.session_id, turn.account_id, vault)
             model = str(meta.get("model") or self.provider.model)
-            await budgets.add_spend(
-                db, turn.account_id, turn.author_id, budgets.cost_of(self.provider, model, usage)
-            )
+            cost = budgets.cost_of(prices, self.provider, model, usage)
+            await budgets.add_spend(db, turn.account_id, turn.author_id, cost)
             await db.commit()
             return reply, step
 

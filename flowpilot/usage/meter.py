@@ -56,9 +56,12 @@ async def record(
         return
     # A background call counts against the budget of the session's owner (as in the report).
     owner = await db.scalar(select(AISession.owner_id).where(AISession.id == session_id))
+    prices = await budgets.prices_for(db, account_id, provider)  # once for all the job's calls
     for name, result in provider.spent:
         u = result.usage
-        await budgets.add_spend(db, account_id, owner, budgets.cost_of(provider, provider.model, u))
+        await budgets.add_spend(
+            db, account_id, owner, budgets.cost_of(prices, provider, provider.model, u)
+        )
         db.add(
             UsageEvent(
                 account_id=account_id,

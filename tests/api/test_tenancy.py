@@ -85,6 +85,7 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/api/v1/psa-connections/{connection_id}/people/{user_id}/lookup", None),
     ("PUT", "/api/v1/psa-connections/{connection_id}/people/{user_id}", {"person_id": "5"}),
     ("DELETE", "/api/v1/psa-connections/{connection_id}/people/{user_id}", None),
+    ("DELETE", "/api/v1/ai-prices/{price_id}", None),
 ]
 
 
@@ -146,7 +147,17 @@ async def owned(client: httpx.AsyncClient, tenant: Tenant, db) -> dict[str, str]
         },
         headers=tenant.admin.headers,
     )
+    price = {
+        "provider": "openai",
+        "model_prefix": "gpt-4o",
+        "input_per_million": 2,
+        "output_per_million": 8,
+        "cache_write_per_million": 0,
+        "cache_read_per_million": 1,
+    }
+    prices = await client.put("/api/v1/ai-prices", json=price, headers=tenant.admin.headers)
     return {
+        "price_id": next(r["id"] for r in prices.json()["rows"] if r["source"] == "override"),
         "connection_id": connection.json()["id"],
         "ticket_id": "4242",
         "output_id": outputs.json()["outputs"][0]["id"],

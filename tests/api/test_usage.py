@@ -113,12 +113,12 @@ async def test_bad_ranges_and_groups_are_refused(client: httpx.AsyncClient, tena
 
 
 def test_unknown_and_local_models() -> None:
-    from flowpilot.usage.prices import FREE, price_for
+    from flowpilot.usage.prices import FREE, SHIPPED
 
-    assert price_for("offline", "offline-playbooks") == FREE
-    assert price_for("openai", "llama3:8b", local=True) == FREE
-    assert price_for("openai", "some-new-model") is None
-    assert price_for("anthropic", "claude-opus-4-1").output == 75.0
+    assert SHIPPED.price("offline", "offline-playbooks") == FREE
+    assert SHIPPED.price("openai", "llama3:8b", local=True) == FREE
+    assert SHIPPED.price("openai", "some-new-model") is None
+    assert SHIPPED.price("anthropic", "claude-opus-4-1").output == 75.0
 
 
 async def test_background_calls_are_counted_with_the_session(

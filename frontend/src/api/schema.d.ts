@@ -23,6 +23,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ai-prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Prices */
+        get: operations["get_prices_api_v1_ai_prices_get"];
+        /**
+         * Put Price
+         * @description Create or replace the account's price for one provider and model prefix. The usage
+         *     report is worked out at the new price from then on, for past months too; budget totals
+         *     already counted keep the price they were counted at.
+         */
+        put: operations["put_price_api_v1_ai_prices_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ai-prices/{price_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Price
+         * @description Remove one of the account's own prices: its models go back to the shipped price.
+         */
+        delete: operations["delete_price_api_v1_ai_prices__price_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ai-privacy": {
         parameters: {
             query?: never;
@@ -1381,6 +1424,69 @@ export interface components {
             used?: number | null;
         };
         /**
+         * AiPriceIn
+         * @description An account's own price for a provider's models whose name starts with `model_prefix`
+         *     (US dollars per million tokens). It replaces the shipped price for the same prefix; a
+         *     model is priced by the row with the longest prefix it starts with.
+         */
+        AiPriceIn: {
+            /** Cache Read Per Million */
+            cache_read_per_million: number | string;
+            /** Cache Write Per Million */
+            cache_write_per_million: number | string;
+            /** Input Per Million */
+            input_per_million: number | string;
+            /** Model Prefix */
+            model_prefix: string;
+            /** Output Per Million */
+            output_per_million: number | string;
+            /**
+             * Provider
+             * @enum {string}
+             */
+            provider: "anthropic" | "openai";
+        };
+        /** AiPriceRow */
+        AiPriceRow: {
+            /** Cache Read Per Million */
+            cache_read_per_million: number;
+            /** Cache Write Per Million */
+            cache_write_per_million: number;
+            default?: components["schemas"]["PerMillionPrices"] | null;
+            /** Id */
+            id?: string | null;
+            /** Input Per Million */
+            input_per_million: number;
+            /** Model Prefix */
+            model_prefix: string;
+            /** Output Per Million */
+            output_per_million: number;
+            /** Provider */
+            provider: string;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "default" | "override";
+            /** Updated At */
+            updated_at?: string | null;
+            /** Updated By */
+            updated_by?: string | null;
+        };
+        /**
+         * AiPriceTable
+         * @description The prices the account's usage is worked out at: the shipped defaults merged with the
+         *     account's own. The offline provider and models on the MSP's own network cost nothing.
+         */
+        AiPriceTable: {
+            /** Max Per Million */
+            max_per_million: number;
+            /** Providers */
+            providers: ("anthropic" | "openai")[];
+            /** Rows */
+            rows: components["schemas"]["AiPriceRow"][];
+        };
+        /**
          * AiPrivacy
          * @description secrets: keys, passwords and tokens are masked before a cloud model sees a prompt
          *     (always). identifiers: also the client's and contact's names, the account's PSA
@@ -2275,6 +2381,17 @@ export interface components {
             source: "generated" | "edited";
             /** Version */
             version: number;
+        };
+        /** PerMillionPrices */
+        PerMillionPrices: {
+            /** Cache Read Per Million */
+            cache_read_per_million: number;
+            /** Cache Write Per Million */
+            cache_write_per_million: number;
+            /** Input Per Million */
+            input_per_million: number;
+            /** Output Per Million */
+            output_per_million: number;
         };
         /** PlaybookCreate */
         PlaybookCreate: {
@@ -3774,6 +3891,189 @@ export interface operations {
             };
             /** @description Signed in, but not allowed (role, CSRF token, team) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The object's state does not allow this now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    get_prices_api_v1_ai_prices_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AiPriceTable"];
+                };
+            };
+            /** @description Not signed in, or the sign-in expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    put_price_api_v1_ai_prices_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AiPriceIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AiPriceTable"];
+                };
+            };
+            /** @description Not signed in, or the sign-in expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The object's state does not allow this now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    delete_price_api_v1_ai_prices__price_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                price_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AiPriceTable"];
+                };
+            };
+            /** @description Not signed in, or the sign-in expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object in your account */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

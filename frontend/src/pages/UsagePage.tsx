@@ -3,6 +3,7 @@ import { useEffect, useState } from "react";
 import { api, type UsageReport } from "../api/client";
 import { money } from "../lib/format";
 import { BudgetSection } from "../components/usage/BudgetSection";
+import { PriceSection } from "../components/usage/PriceSection";
 import { useAuth } from "../stores/auth";
 
 const GROUPS: { value: UsageReport["group_by"]; label: string }[] = [
@@ -22,10 +23,13 @@ export function UsagePage() {
   const [groupBy, setGroupBy] = useState<UsageReport["group_by"]>("engineer");
   const [report, setReport] = useState<UsageReport | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const isAdmin = useAuth((s) => s.me?.role === "admin");
+  const role = useAuth((s) => s.me?.role);
+  const isAdmin = role === "admin";
+  // A changed price reprices the report: read it again.
+  const [priced, setPriced] = useState(0);
   useEffect(() => {
     api.usage(groupBy, monthStart()).then(setReport).catch((e: Error) => setError(e.message));
-  }, [groupBy]);
+  }, [groupBy, priced]);
 
   return (
     <div className="space-y-4">
@@ -51,7 +55,8 @@ export function UsagePage() {
             Background calls are branch summaries, intake and evidence readings, resolution documents,
             escalation assessments, briefings and upload descriptions.
           </p>
-          <table className="mt-3 w-full text-left text-sm">
+          <div className="relative mt-3 overflow-x-auto">
+          <table className="w-full text-left text-sm">
             <thead>
               <tr className="border-b text-slate-700">
                 <th scope="col" className="py-1">{GROUPS.find((g) => g.value === groupBy)?.label}</th>
@@ -72,9 +77,11 @@ export function UsagePage() {
               {report.groups.length === 0 && <tr><td colSpan={4} className="py-4 text-center text-slate-600">No answers yet this month.</td></tr>}
             </tbody>
           </table>
+          </div>
         </>
       )}
     </section>
+    {(isAdmin || role === "lead") && <PriceSection canEdit={isAdmin} onChange={() => setPriced((n) => n + 1)} />}
     </div>
   );
 }

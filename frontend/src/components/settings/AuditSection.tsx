@@ -6,7 +6,8 @@ import { when } from "../../lib/format";
 const ACTIONS = [
   "auth.sign_in", "auth.sign_in_failed", "session.read", "upload.read", "ticket.preview",
   "output.approve", "output.push", "output.copy", "handoff.claim", "settings.psa_connection", "settings.psa_person",
-  "settings.smtp", "settings.hudu", "settings.itglue", "user.create", "user.role", "user.deactivate", "user.teams",
+  "settings.smtp", "settings.hudu", "settings.itglue", "settings.ai_privacy", "settings.ai_budget", "settings.ai_price",
+  "user.create", "user.role", "user.deactivate", "user.teams",
   "team.change",
 ];
 const PAGE = 50;
