@@ -34,6 +34,8 @@ function PriceFields({ value, onChange, max, focusFirst = false }: FieldsProps) 
         <label key={f.key} className="flex flex-col">
           <span>{f.label} ($ per million)</span>
           <input type="number" inputMode="decimal" min="0" max={max} step="any" required value={value[f.key]}
+            // The admin just chose to edit this row: the focus goes to its first price.
+            // eslint-disable-next-line jsx-a11y/no-autofocus
             aria-describedby="price-max" autoFocus={focusFirst && i === 0}
             onChange={(e) => onChange({ ...value, [f.key]: e.target.value })}
             className="w-28 rounded border border-slate-300 px-2 py-1" />
