@@ -23,6 +23,7 @@ ACTIONS = (
     "output.approve",
     "output.push",
     "output.copy",
+    "handoff.assign",
     "handoff.claim",
     "settings.psa_connection",
     "settings.psa_person",

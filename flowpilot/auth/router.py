@@ -22,6 +22,7 @@ from flowpilot.auth.schemas import (
     LoginRequest,
     MeResponse,
     TeamCreate,
+    TeamMemberOut,
     TeamOut,
     TeamRef,
     TeamUpdate,
@@ -234,6 +235,17 @@ async def create_team(body: TeamCreate, principal: AdminUser, db: DBSession) -> 
 @teams_router.get("/{team_id}", response_model=TeamOut)
 async def get_team(team_id: uuid.UUID, principal: CurrentUser, db: DBSession) -> TeamOut:
     return await _team_out(db, await service.get_team(db, principal, team_id))
+
+
+@teams_router.get("/{team_id}/members", response_model=list[TeamMemberOut])
+async def list_team_members(
+    team_id: uuid.UUID, principal: CurrentUser, db: DBSession
+) -> list[TeamMemberOut]:
+    """The team's active members, by name: whom a handoff to this team can be assigned to."""
+    return [
+        TeamMemberOut(id=u.id, name=u.full_name or u.email, email=u.email, role=u.role)  # type: ignore[arg-type]
+        for u in await service.team_members(db, principal, team_id)
+    ]
 
 
 @teams_router.patch("/{team_id}", response_model=TeamOut)

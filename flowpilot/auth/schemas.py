@@ -87,6 +87,15 @@ class UserUpdate(BaseModel):
     _password_policy = field_validator("password")(_policy)
 
 
+class TeamMemberOut(BaseModel):
+    """An active member of a team, as others see them (e.g. to assign a handoff)."""
+
+    id: uuid.UUID
+    name: str
+    email: str
+    role: Role
+
+
 class TeamOut(BaseModel):
     id: uuid.UUID
     name: str

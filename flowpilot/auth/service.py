@@ -180,6 +180,18 @@ async def get_team(db: AsyncSession, principal: Principal, team_id: uuid.UUID) -
     return team
 
 
+async def team_members(db: AsyncSession, principal: Principal, team_id: uuid.UUID) -> list[User]:
+    """The active members of a team of the caller's account (404 for another account's)."""
+    team = await get_team(db, principal, team_id)
+    rows = await db.scalars(
+        users_of(principal)
+        .join(TeamMembership, TeamMembership.user_id == User.id)
+        .where(TeamMembership.team_id == team.id, User.is_active)
+        .order_by(func.lower(func.coalesce(func.nullif(User.full_name, ""), User.email)), User.id)
+    )
+    return list(rows)
+
+
 async def get_account(db: AsyncSession, principal: Principal) -> Account:
     account = await db.get(Account, principal.account_id)
     assert account is not None

@@ -27,6 +27,12 @@ class SessionHandoff(IdMixin, CreatedMixin, Base):
             unique=True,
             postgresql_where="status = 'open'",
         ),
+        # "Assigned to me" in the queue reads only the open handoffs named for the caller.
+        Index(
+            "ix_session_handoffs_assignee_open",
+            "assignee_id",
+            postgresql_where="status = 'open'",
+        ),
     )
 
     session_id: Mapped[uuid.UUID] = fk_column("ai_sessions.id", index=True)
@@ -48,6 +54,9 @@ class SessionHandoff(IdMixin, CreatedMixin, Base):
     # When whoever picks it up should have it handled (the client's SLA); shown in the queue.
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     target_team_id: Mapped[uuid.UUID | None] = fk_column("teams.id", "SET NULL", nullable=True)
+    # The colleague it is handed to by name (a member of the team it goes to); anyone in that
+    # team may still claim it.
+    assignee_id: Mapped[uuid.UUID | None] = fk_column("users.id", "SET NULL", nullable=True)
     claimed_by: Mapped[uuid.UUID | None] = fk_column("users.id", "SET NULL", nullable=True)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # Set when a lead or admin claims an escalation aimed at a team they are not in.

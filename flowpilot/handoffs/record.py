@@ -195,6 +195,9 @@ def compose_briefing(snapshot: dict[str, Any], handoff: dict[str, Any]) -> str:
         f"Problem: {snapshot['problem_summary']}"
         + (f" (domain: {snapshot['problem_domain']})" if snapshot.get("problem_domain") else ""),
     ]
+    if handoff.get("assigned_to"):
+        covering = f"; {handoff['claimed_by']} picked it up" if handoff.get("claimed_by") else ""
+        lines.append(f"Assigned to {handoff['assigned_to']}{covering}.")
     if handoff.get("notes"):
         lines.append(f"Their notes: {handoff['notes']}")
     if snapshot.get("waiting_on"):

@@ -16,6 +16,7 @@ from flowpilot.handoffs import service
 from flowpilot.handoffs.models import SessionHandoff
 from flowpilot.handoffs.schemas import (
     Assessment,
+    Assigned,
     HandoffBriefingResponse,
     HandoffCreateRequest,
     HandoffPreview,
@@ -41,10 +42,11 @@ async def handoff_out(
     db: DBSession, h: SessionHandoff, names: dict[uuid.UUID, str] | None = None
 ) -> HandoffResponse:
     if names is None:
-        names = await display_names(db, {h.handed_off_by, h.claimed_by})
+        names = await display_names(db, {h.handed_off_by, h.claimed_by, h.assignee_id})
     out = HandoffResponse.model_validate(h)
     out.handed_off_by_name = names.get(h.handed_off_by, "") if h.handed_off_by else ""
     out.claimed_by_name = names.get(h.claimed_by, "") if h.claimed_by else ""
+    out.assignee_name = names.get(h.assignee_id, "") if h.assignee_id else ""
     return out
 
 
@@ -56,6 +58,13 @@ async def get_queue(
     priority: Priority | None = None,
     domain: Annotated[str | None, Query(max_length=120)] = None,
     engineer: uuid.UUID | None = None,
+    assigned: Annotated[
+        Assigned | None,
+        Query(
+            description="me: named for you; unassigned: named for nobody; anyone (the "
+            "default): either"
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> QueuePage:
@@ -66,10 +75,11 @@ async def get_queue(
         priority=priority,
         domain=domain,
         engineer=engineer,
+        assigned=assigned,
         limit=limit,
         offset=offset,
     )
-    names = await display_names(db, {h.handed_off_by for h, _ in rows})
+    names = await display_names(db, {u for h, _ in rows for u in (h.handed_off_by, h.assignee_id)})
     counts = await service.branch_counts(db, [s.id for _, s in rows])
     teams = await team_names(db, {h.target_team_id or s.team_id for h, s in rows})
     now = datetime.now(UTC)
@@ -92,6 +102,8 @@ async def get_queue(
             created_at=h.created_at,
             due_at=h.due_at,
             overdue=h.due_at is not None and h.due_at <= now,
+            assignee_id=h.assignee_id,
+            assignee_name=names.get(h.assignee_id) if h.assignee_id else None,
         )
         for h, s in rows
     ]
@@ -131,6 +143,9 @@ async def create_handoff(
     handoff = await service.create_handoff(
         db, principal, request.app.state.provider, session_id, body
     )
+    if handoff.assignee_id is not None:
+        await audit(db, principal, "handoff.assign", "handoff", handoff.id,
+                    session_id=str(session_id), assignee_id=str(handoff.assignee_id))  # fmt: skip
     return await handoff_out(db, handoff)
 
 
@@ -143,7 +158,9 @@ async def list_handoffs(
         await db.scalars(service.handoffs_of(session).order_by(SessionHandoff.created_at.desc()))
     )
     # One name lookup for the whole history, not one per handoff.
-    names = await display_names(db, {u for h in rows for u in (h.handed_off_by, h.claimed_by)})
+    names = await display_names(
+        db, {u for h in rows for u in (h.handed_off_by, h.claimed_by, h.assignee_id)}
+    )
     return [await handoff_out(db, h, names) for h in rows]
 
 
@@ -152,8 +169,11 @@ async def claim_handoff(
     session_id: uuid.UUID, handoff_id: uuid.UUID, principal: CurrentUser, db: DBSession
 ) -> HandoffResponse:
     _, handoff = await service.claim(db, principal, session_id, handoff_id)
+    # A claim of a handoff named for someone else (covering for them) records who that was.
+    covering = handoff.assignee_id not in (None, principal.user_id)
     await audit(db, principal, "handoff.claim", "handoff", handoff.id,
-                session_id=str(session_id), note=handoff.claim_note or "")  # fmt: skip
+                session_id=str(session_id), note=handoff.claim_note or "",
+                **({"assignee_id": str(handoff.assignee_id)} if covering else {}))  # fmt: skip
     return await handoff_out(db, handoff)
 
 

@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Intent = Literal["park", "escalate"]
 Priority = Literal["normal", "elevated"]
+# Queue filter: named for the caller, named for nobody, or either (the default).
+Assigned = Literal["me", "anyone", "unassigned"]
 
 
 class Assessment(BaseModel):
@@ -33,6 +35,9 @@ class HandoffCreateRequest(BaseModel):
     # Due time (e.g. the client's SLA): in the future, within a year, with a time zone.
     due_at: datetime | None = None
     target_team_id: uuid.UUID | None = None
+    # A named colleague: an active member of the team it goes to (the target team, else the
+    # session's team), not the author. Anyone in that team may still claim it.
+    assignee_id: uuid.UUID | None = None
     # The assessment shown in the preview (possibly edited); generated when absent.
     assessment: Assessment | None = None
 
@@ -82,6 +87,8 @@ class HandoffResponse(BaseModel):
     remind_at: datetime | None
     due_at: datetime | None = None
     target_team_id: uuid.UUID | None
+    assignee_id: uuid.UUID | None = None
+    assignee_name: str = ""
     claimed_by: uuid.UUID | None
     claimed_by_name: str = ""
     claimed_at: datetime | None
@@ -120,6 +127,8 @@ class QueueItemResponse(BaseModel):
     overdue: bool = False
     claimed_by: uuid.UUID | None = None
     claimed_at: datetime | None = None
+    assignee_id: uuid.UUID | None = None
+    assignee_name: str | None = None
 
 
 class QueuePage(BaseModel):

@@ -16,7 +16,7 @@ from flowpilot.auth.models import Team, TeamMembership, User
 from flowpilot.auth.service import Principal, display_name, display_names, team_names
 from flowpilot.db.counting import capped_count
 from flowpilot.db.deps import end_reads
-from flowpilot.errors import Conflict, Forbidden, NotFound, ProviderFailed
+from flowpilot.errors import Conflict, Forbidden, NotFound, ProviderFailed, UnprocessableInput
 from flowpilot.handoffs.models import Notification, SessionHandoff
 from flowpilot.handoffs.notify import notify
 from flowpilot.handoffs.record import (
@@ -128,6 +128,55 @@ async def _resolve_target_team(
     return team_id
 
 
+async def _resolve_assignee(
+    db: AsyncSession,
+    principal: Principal,
+    session: AISession,
+    team_id: uuid.UUID | None,
+    assignee_id: uuid.UUID | None,
+) -> uuid.UUID | None:
+    """The named colleague, checked before anything is written: an active member of the team
+    the handoff goes to, not its author. Each refusal is a 422 saying why; a user of another
+    account reads exactly like an unknown id (its existence is not revealed)."""
+    if assignee_id is None:
+        return None
+    user = await db.scalar(
+        select(User).where(User.id == assignee_id, User.account_id == session.account_id)
+    )
+    if user is None:
+        raise UnprocessableInput(
+            "The assignee is not a user of this account", code="assignee_unknown"
+        )
+    if user.id == principal.user_id:
+        raise UnprocessableInput(
+            "You cannot assign a handoff to yourself: leave the assignee empty",
+            code="assignee_is_author",
+        )
+    name = user.full_name or user.email
+    if not user.is_active:
+        raise UnprocessableInput(
+            f"{name} is deactivated and cannot be assigned", code="assignee_inactive"
+        )
+    if team_id is None:
+        raise UnprocessableInput(
+            "This session has no team: choose a target team to assign the handoff to one of "
+            "its members",
+            code="assignee_needs_team",
+        )
+    member = await db.scalar(
+        select(TeamMembership.user_id).where(
+            TeamMembership.team_id == team_id, TeamMembership.user_id == user.id
+        )
+    )
+    if member is None:
+        team = (await team_names(db, [team_id])).get(team_id) or "target"
+        raise UnprocessableInput(
+            f"{name} is not a member of the {team} team this handoff goes to",
+            code="assignee_not_in_team",
+        )
+    return user.id
+
+
 async def create_handoff(
     db: AsyncSession,
     principal: Principal,
@@ -138,6 +187,9 @@ async def create_handoff(
     session = await sessions.get_writable_session(db, principal, session_id)
     check_can_hand_off(session, body.intent)
     target_team = await _resolve_target_team(db, principal, body.target_team_id)
+    assignee = await _resolve_assignee(
+        db, principal, session, target_team or session.team_id, body.assignee_id
+    )
     snapshot = await build_snapshot(
         db, session, waiting_on=body.waiting_on, notes=body.engineer_notes
     )
@@ -182,6 +234,7 @@ async def create_handoff(
         remind_at=body.remind_at,
         due_at=body.due_at,
         target_team_id=target_team,
+        assignee_id=assignee,
         # Wall-clock time, not the transaction's start: history is ordered by it.
         created_at=func.clock_timestamp(),
     )
@@ -201,6 +254,8 @@ async def create_handoff(
         await defer(db, "send_handoff_notifications", handoff_id=str(handoff.id))
     elif body.remind_at is not None:
         await defer(db, "park_reminder", _schedule_at=body.remind_at, handoff_id=str(handoff.id))
+    if handoff.assignee_id is not None:
+        await notify_assignee(db, session, handoff, principal)
     if session.psa_ticket_id:
         # The ticket's history shows who handed it off and why (an internal note).
         await defer(db, "push_handoff_note", handoff_id=str(handoff.id))
@@ -214,11 +269,15 @@ async def notify_in_app(
     team_id = handoff.target_team_id or session.team_id
     if team_id is None:
         return
-    members = await db.scalars(
+    query = (
         select(TeamMembership.user_id)
         .join(User, User.id == TeamMembership.user_id)
         .where(TeamMembership.team_id == team_id, User.is_active, User.id != sender.user_id)
     )
+    if handoff.assignee_id is not None:
+        # The assignee gets one notification, the one naming them (notify_assignee).
+        query = query.where(User.id != handoff.assignee_id)
+    members = await db.scalars(query)
     title = f"Escalated: {session.title}"
     body = handoff.ai_assessment or handoff.engineer_notes or session.problem_summary
     await notify(
@@ -227,6 +286,35 @@ async def notify_in_app(
         members,
         kind="escalation",
         title=title,
+        body=body,
+        session_id=session.id,
+        handoff_id=handoff.id,
+    )
+
+
+async def notify_assignee(
+    db: AsyncSession, session: AISession, handoff: SessionHandoff, sender: Principal
+) -> None:
+    """Tell the named colleague, in the app (an escalation's e-mail names them too)."""
+    assert handoff.assignee_id is not None
+    by = await display_name(db, sender.user_id) or "A colleague"
+    verb = "escalated" if handoff.intent == "escalate" else "parked"
+    body = "\n\n".join(
+        part
+        for part in (
+            f"{by} {verb} this session and assigned it to you.",
+            f"Waiting on: {handoff.waiting_on}" if handoff.waiting_on else "",
+            f"Notes: {handoff.engineer_notes}" if handoff.engineer_notes else "",
+            handoff.ai_assessment or session.problem_summary,
+        )
+        if part
+    )
+    await notify(
+        db,
+        session.account_id,
+        [handoff.assignee_id],
+        kind="handoff_assigned",
+        title=f"Assigned to you: {session.title}",
         body=body,
         session_id=session.id,
         handoff_id=handoff.id,
@@ -305,12 +393,19 @@ async def briefing(
     handoff = await get_handoff(db, session, handoff_id)
     if handoff.briefing and not regenerate:
         return handoff
-    facts = {
+    people = {handoff.handed_off_by, handoff.assignee_id, handoff.claimed_by}
+    names = await display_names(db, people)
+    facts: dict[str, Any] = {
         "intent": handoff.intent,
-        "by": await display_name(db, handoff.handed_off_by),
+        "by": names.get(handoff.handed_off_by, "") if handoff.handed_off_by else "",
         "notes": handoff.engineer_notes,
         "assessment": handoff.ai_assessment_data,
     }
+    if handoff.assignee_id is not None:
+        facts["assigned_to"] = names.get(handoff.assignee_id, "")
+        if handoff.claimed_by is not None and handoff.claimed_by != handoff.assignee_id:
+            # Someone covered for the assignee (a lead, a colleague): the briefing says so.
+            facts["claimed_by"] = names.get(handoff.claimed_by, "")
     snapshot = handoff.snapshot
     guarded, _ = await privacy.guarded(db, provider, session)
     await end_reads(db)
@@ -324,7 +419,8 @@ async def briefing(
                 "Write a briefing for an engineer picking up an IT troubleshooting session: "
                 "the problem, what each branch did (only what the engineer reported doing) and "
                 "concluded, what is ruled out (say so explicitly), evidence, the assessment and "
-                "the next step. Plain prose, short."
+                "the next step; if it was assigned to someone, say to whom and who picked it "
+                "up. Plain prose, short."
             ),
             prompt=json.dumps({"handoff": facts, "record": snapshot}, default=str)[:20_000],
             compose=lambda: Briefing(briefing=compose_briefing(snapshot, facts)),
@@ -348,10 +444,13 @@ async def queue(
     priority: str | None,
     domain: str | None,
     engineer: uuid.UUID | None,
+    assigned: str | None = None,
     limit: int,
     offset: int,
 ) -> tuple[list[tuple[SessionHandoff, AISession]], int, bool]:
-    """A page of the open handoffs the caller may read; the total counts up to COUNT_CAP."""
+    """A page of the open handoffs the caller may read; the total counts up to COUNT_CAP.
+    `assigned`: "me" (named for the caller), "unassigned" (named for nobody), "anyone" or
+    None (either)."""
     readable = sessions.readable_sessions(principal).subquery()
     query = (
         select(SessionHandoff, AISession)
@@ -371,6 +470,10 @@ async def queue(
         query = query.where(AISession.problem_domain.ilike(f"%{domain}%"))
     if engineer:
         query = query.where(SessionHandoff.handed_off_by == engineer)
+    if assigned == "me":
+        query = query.where(SessionHandoff.assignee_id == principal.user_id)
+    elif assigned == "unassigned":
+        query = query.where(SessionHandoff.assignee_id.is_(None))
     total, more = await capped_count(db, query)
     rows = await db.execute(
         # "elevated" sorts before "normal": elevated first, then oldest first, in the order of

@@ -12,6 +12,7 @@ from procrastinate import RetryStrategy
 from sqlalchemy import select
 
 from flowpilot.auth.models import TeamMembership, User
+from flowpilot.auth.service import display_name
 from flowpilot.config import get_settings
 from flowpilot.handoffs.models import Notification, SessionHandoff
 from flowpilot.integrations import service as integrations
@@ -55,11 +56,18 @@ async def send_handoff_notifications(handoff_id: str) -> None:
             else []
         )
         link = f"{settings.public_url.rstrip('/')}/sessions/{session.id}"
-        subject = f"[FlowPilot] Escalated ({handoff.priority}): {session.title}"
+        # A named assignee is one of the team's members: the same message names them, to
+        # everyone (whoever covers for them sees who it was meant for).
+        assignee = await display_name(db, handoff.assignee_id)
+        named = f", assigned to {assignee}" if assignee else ""
+        subject = f"[FlowPilot] Escalated ({handoff.priority}{named}): {session.title}"
         body = "\n\n".join(
             part
             for part in (
                 f"{session.problem_summary}",
+                f"Assigned to {assignee}; anyone in the team can still claim it."
+                if assignee
+                else "",
                 handoff.ai_assessment or "",
                 f"Notes: {handoff.engineer_notes}" if handoff.engineer_notes else "",
                 f"Open the queue to claim it: {link}",

@@ -83,13 +83,15 @@ async def test_each_audited_action_leaves_one_row(
         json={"destination": "clipboard"},
         headers=e,
     )
-    # a claim
+    # an assignment and a claim
     lead = await add_member(maker, tenant, "lead")
     s2 = (
         await client.post("/api/v1/ai-sessions", json={"problem_summary": "DNS"}, headers=e)
     ).json()["id"]
     handoff = await client.post(
-        f"/api/v1/ai-sessions/{s2}/handoff", json={"intent": "escalate"}, headers=e
+        f"/api/v1/ai-sessions/{s2}/handoff",
+        json={"intent": "escalate", "assignee_id": str(admin.user.id)},
+        headers=e,
     )
     await client.post(
         f"/api/v1/ai-sessions/{s2}/handoffs/{handoff.json()['id']}/claim", headers=lead.headers
@@ -106,7 +108,7 @@ async def test_each_audited_action_leaves_one_row(
     assert set(counts) == {
         "auth.sign_in", "auth.sign_in_failed", "upload.read", "ticket.preview", "user.create",
         "user.role", "user.deactivate", "user.teams", "output.approve", "output.copy",
-        "handoff.claim",
+        "handoff.assign", "handoff.claim",
     }  # fmt: skip
     sign_in = next(ev for ev in events if ev["action"] == "auth.sign_in")
     assert sign_in["actor_email"] == eng.user.email and sign_in["object_id"]

@@ -25,6 +25,7 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/users/{user_id}", None),
     ("PATCH", "/api/v1/users/{user_id}", {"full_name": "x"}),
     ("GET", "/api/v1/teams/{team_id}", None),
+    ("GET", "/api/v1/teams/{team_id}/members", None),
     ("PATCH", "/api/v1/teams/{team_id}", {"name": "x"}),
     ("DELETE", "/api/v1/teams/{team_id}", None),
     ("GET", "/api/v1/ai-sessions/{session_id}", None),

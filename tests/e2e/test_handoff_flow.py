@@ -81,25 +81,44 @@ async def test_escalate_in_one_browser_claim_in_another(offline_server, two_engi
         await dialog.get_by_label("Priority").select_option("elevated")
         in_two_days = (datetime.now() + timedelta(days=2)).strftime("%Y-%m-%dT09:00")
         await dialog.get_by_label("Due by").fill(in_two_days)
+        # Named for Ben: the team's members are offered, Ana herself is not.
+        assignee = dialog.get_by_label("Assign to (optional)")
+        await expect(assignee.locator("option", has_text="Ben")).to_have_count(1)
+        await expect(assignee.locator("option", has_text="Ana")).to_have_count(0)
+        await assignee.select_option(label="Ben")
         await dialog.get_by_role("button", name="Preview assessment").click()
         await expect(dialog.get_by_test_id("assessment")).to_contain_text("Likely cause")
         await check_a11y(ana, "the handoff dialog")
         await dialog.get_by_role("button", name="Escalate").click()
         await expect(ana.get_by_role("dialog")).to_have_count(0)
         await expect(ana.get_by_text("escalated", exact=True).first).to_be_visible()
+        # Ana's queue says whose it is.
+        await ana.get_by_role("link", name="Queue").click()
+        mine = ana.get_by_test_id("queue-item").filter(has_text="Exchange mail flow stopped")
+        await expect(mine.get_by_test_id("queue-assignee")).to_have_text("Assigned to Ben")
 
         # Ben sees it in the queue (and a notification), claims it and lands on the briefing.
         await ben.get_by_role("link", name="Queue").click()
         item = ben.get_by_test_id("queue-item").filter(has_text="Exchange mail flow stopped")
         await expect(item).to_contain_text("elevated")
         await expect(item.get_by_test_id("queue-due")).to_contain_text("Due in")
+        await expect(item.get_by_test_id("queue-assignee")).to_have_text("Assigned to you")
+        # The filter: his, then nobody's (where it is not), then all again.
+        assigned = ben.get_by_label("Assigned", exact=True)
+        await assigned.select_option(label="Assigned to me")
+        await expect(item).to_be_visible()
+        await assigned.select_option(label="Unassigned")
+        await expect(item).to_have_count(0)
+        await expect(ben.get_by_text("Nothing unassigned waiting.")).to_be_visible()
+        await assigned.select_option(label="All")
+        await expect(item).to_be_visible()
         await expect(ben.get_by_test_id("unread-count")).to_have_text("1")
         # Opening the notifications shows it and marks it read; Escape closes the menu and
         # gives the focus back to the bell, and so does (without the focus) a click outside.
         bell = ben.get_by_role("button", name="Notifications (1 unread)")
         await bell.click()
         menu = ben.get_by_test_id("notifications-menu")
-        await expect(menu).to_contain_text("Exchange mail flow stopped")
+        await expect(menu).to_contain_text("Assigned to you: Exchange mail flow stopped")
         await check_a11y(ben, "the queue with the notifications open")
         await expect(ben.get_by_test_id("unread-count")).to_have_count(0)
         await expect(menu.get_by_role("button", name="Mark all read")).to_be_disabled()
@@ -121,6 +140,7 @@ async def test_escalate_in_one_browser_claim_in_another(offline_server, two_engi
             "Need someone with Exchange admin rights", timeout=15_000
         )
         await expect(briefing).to_contain_text("Problem: Exchange mail flow stopped")
+        await expect(briefing.get_by_test_id("briefing-assignee")).to_have_text("Assigned to you")
         await check_a11y(ben, "a claimed session with its briefing")
 
         # …and carries on the conversation.

@@ -30,6 +30,7 @@ export type Briefing = Schemas["HandoffBriefingResponse"];
 export type SessionTime = Schemas["SessionTimeResponse"];
 export type NotificationList = Schemas["NotificationList"];
 export type Team = Schemas["TeamOut"];
+export type TeamMember = Schemas["TeamMemberOut"];
 export type User = Schemas["UserOut"];
 export type UserCreate = Omit<Schemas["UserCreate"], "role" | "full_name" | "team_ids"> &
   Partial<Pick<Schemas["UserCreate"], "role" | "full_name" | "team_ids">>;
@@ -148,10 +149,17 @@ export const api = {
   claim: (id: string, handoffId: string) => call<Handoff>(http.post(`/ai-sessions/${id}/handoffs/${handoffId}/claim`)),
   briefing: (id: string, handoffId: string, regenerate = false) =>
     call<Briefing>(http.get(`/ai-sessions/${id}/handoffs/${handoffId}/briefing`, { params: { regenerate } })),
-  queue: (params: { intent?: "park" | "escalate"; priority?: "normal" | "elevated"; limit?: number; offset?: number }) =>
+  queue: (params: {
+    intent?: "park" | "escalate";
+    priority?: "normal" | "elevated";
+    assigned?: "me" | "anyone" | "unassigned";
+    limit?: number;
+    offset?: number;
+  }) =>
     call<QueuePage>(http.get("/ai-sessions/queue", { params })),
   sessionTime: (id: string) => call<SessionTime>(http.get(`/ai-sessions/${id}/time`)),
   teams: () => call<Team[]>(http.get("/teams")),
+  teamMembers: (teamId: string) => call<TeamMember[]>(http.get(`/teams/${teamId}/members`)),
   createTeam: (name: string) => call<Team>(http.post("/teams", { name })),
   renameTeam: (teamId: string, name: string) => call<Team>(http.patch(`/teams/${teamId}`, { name })),
   deleteTeam: (teamId: string) => call<void>(http.delete(`/teams/${teamId}`)),

@@ -1308,6 +1308,26 @@ export interface paths {
         patch: operations["rename_team_api_v1_teams__team_id__patch"];
         trace?: never;
     };
+    "/api/v1/teams/{team_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Team Members
+         * @description The team's active members, by name: whom a handoff to this team can be assigned to.
+         */
+        get: operations["list_team_members_api_v1_teams__team_id__members_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/usage": {
         parameters: {
             query?: never;
@@ -1948,6 +1968,8 @@ export interface components {
         /** HandoffCreateRequest */
         HandoffCreateRequest: {
             assessment?: components["schemas"]["Assessment"] | null;
+            /** Assignee Id */
+            assignee_id?: string | null;
             /** Due At */
             due_at?: string | null;
             /** Engineer Notes */
@@ -2004,6 +2026,13 @@ export interface components {
             artifacts: {
                 [key: string]: unknown;
             }[];
+            /** Assignee Id */
+            assignee_id?: string | null;
+            /**
+             * Assignee Name
+             * @default
+             */
+            assignee_name: string;
             /** Claim Note */
             claim_note?: string | null;
             /** Claimed At */
@@ -2936,6 +2965,10 @@ export interface components {
         };
         /** QueueItemResponse */
         QueueItemResponse: {
+            /** Assignee Id */
+            assignee_id?: string | null;
+            /** Assignee Name */
+            assignee_name?: string | null;
             /**
              * Branch Count
              * @default 0
@@ -3433,6 +3466,26 @@ export interface components {
         TeamCreate: {
             /** Name */
             name: string;
+        };
+        /**
+         * TeamMemberOut
+         * @description An active member of a team, as others see them (e.g. to assign a handoff).
+         */
+        TeamMemberOut: {
+            /** Email */
+            email: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "engineer" | "lead" | "admin";
         };
         /** TeamOut */
         TeamOut: {
@@ -4346,6 +4399,8 @@ export interface operations {
                 priority?: ("normal" | "elevated") | null;
                 domain?: string | null;
                 engineer?: string | null;
+                /** @description me: named for you; unassigned: named for nobody; anyone (the default): either */
+                assigned?: ("me" | "anyone" | "unassigned") | null;
                 limit?: number;
                 offset?: number;
             };
@@ -9912,6 +9967,64 @@ export interface operations {
             };
             /** @description The request body is too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    list_team_members_api_v1_teams__team_id__members_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamMemberOut"][];
+                };
+            };
+            /** @description Not signed in, or the sign-in expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object in your account */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

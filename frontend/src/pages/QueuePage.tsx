@@ -1,5 +1,5 @@
 // The team queue: parked and escalated sessions waiting for someone, refreshed every 15 s.
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { api, toApiError, type QueuePage as Page } from "../api/client";
 import { duration } from "../lib/format";
 import { navigate } from "../lib/router";
@@ -11,20 +11,29 @@ type Item = Page["items"][number];
 export function QueuePage() {
   const [intent, setIntent] = useState<"" | "park" | "escalate">("");
   const [priority, setPriority] = useState<"" | "normal" | "elevated">("");
+  const [assigned, setAssigned] = useState<"" | "me" | "unassigned">("");
+  const myId = useAuth((s) => s.me?.id);
   const [page, setPage] = useState<Page | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   // Claims someone else won: the item stays listed with who took it, not silently gone.
   const [lost, setLost] = useState<Record<string, { item: Item; why: string }>>({});
 
+  // Only the latest request's answer is shown: an earlier filter's (or refresh's) answer that
+  // arrives late must not replace it.
+  const latest = useRef(0);
   const load = useCallback(async () => {
+    const mine = ++latest.current;
     try {
-      setPage(await api.queue({ intent: intent || undefined, priority: priority || undefined, limit: 50 }));
+      const next = await api.queue({ intent: intent || undefined, priority: priority || undefined, assigned: assigned || undefined, limit: 50 });
+      if (mine !== latest.current) return;
+      setPage(next);
       setError(null);
     } catch (err) {
+      if (mine !== latest.current) return;
       setError((err as Error).message);
     }
-  }, [intent, priority]);
+  }, [intent, priority, assigned]);
 
   useEffect(() => {
     void load();
@@ -75,6 +84,14 @@ export function QueuePage() {
             <option value="normal">Normal</option>
           </select>
         </label>
+        <div className="text-sm">
+          <label htmlFor="queue-assigned" className="mr-2">Assigned</label>
+          <select id="queue-assigned" value={assigned} onChange={(e) => setAssigned(e.target.value as typeof assigned)} className="rounded border border-slate-300 px-2 py-1">
+            <option value="">All</option>
+            <option value="me">Assigned to me</option>
+            <option value="unassigned">Unassigned</option>
+          </select>
+        </div>
       </div>
       {error && <p role="alert" className="mt-3 text-sm text-red-700">{error}</p>}
       <ul className="mt-4 divide-y divide-slate-100">
@@ -91,6 +108,11 @@ export function QueuePage() {
                 {item.problem_domain ?? "—"} · {item.branch_count} branch{item.branch_count === 1 ? "" : "es"} · by {item.handed_off_by_name ?? "?"}
                 {item.target_team_name ? ` · ${item.target_team_name}` : ""} · waiting {duration(item.waiting_seconds)}
               </p>
+              {item.assignee_id && (
+                <p data-testid="queue-assignee" className={`text-xs ${item.assignee_id === myId ? "font-semibold text-blue-800" : "text-slate-700"}`}>
+                  {item.assignee_id === myId ? "Assigned to you" : `Assigned to ${item.assignee_name ?? "a colleague"}`}
+                </p>
+              )}
               {item.due_at && (
                 <p data-testid="queue-due" className={`text-xs ${item.overdue ? "font-semibold text-red-700" : "text-slate-700"}`}>
                   {dueText(item.due_at, item.overdue ?? false)}
@@ -116,7 +138,11 @@ export function QueuePage() {
             </button>
           </li>
         ))}
-        {page && page.items.length === 0 && gone.length === 0 && <li className="py-6 text-center text-slate-600">Nothing waiting. Nice.</li>}
+        {page && page.items.length === 0 && gone.length === 0 && (
+          <li className="py-6 text-center text-slate-600">
+            {assigned === "me" ? "Nothing assigned to you." : assigned === "unassigned" ? "Nothing unassigned waiting." : "Nothing waiting. Nice."}
+          </li>
+        )}
       </ul>
     </section>
   );

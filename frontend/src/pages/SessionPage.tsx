@@ -283,7 +283,7 @@ export function SessionPage({ id }: { id: string }) {
             onDone={() => { setResolving(false); void useChat.getState().refreshSession(); void branches.load(id); refreshSide(); }} />
         )}
         {handoffOpen && (
-          <HandoffModal sessionId={id} onClose={() => setHandoffOpen(false)}
+          <HandoffModal sessionId={id} sessionTeamId={session.team_id ?? null} onClose={() => setHandoffOpen(false)}
             onDone={() => { setHandoffOpen(false); void useChat.getState().refreshSession(); refreshSide(); }} />
         )}
       </div>

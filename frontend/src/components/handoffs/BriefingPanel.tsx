@@ -1,10 +1,12 @@
 import { useEffect, useState } from "react";
 import { RefreshCw, X } from "lucide-react";
 import { api, type Briefing } from "../../api/client";
+import { useAuth } from "../../stores/auth";
 
 export function BriefingPanel({ sessionId, handoffId, onClose }: { sessionId: string; handoffId: string; onClose: () => void }) {
   const [briefing, setBriefing] = useState<Briefing | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const myId = useAuth((s) => s.me?.id);
 
   const load = (regenerate: boolean) =>
     api.briefing(sessionId, handoffId, regenerate).then(setBriefing).catch((err: Error) => setError(err.message));
@@ -26,6 +28,15 @@ export function BriefingPanel({ sessionId, handoffId, onClose }: { sessionId: st
         </button>
       </div>
       {error && <p role="alert" className="text-red-700">{error}</p>}
+      {briefing?.handoff.assignee_id && (
+        // Handed to someone by name: whoever picked it up sees whose it was.
+        <p data-testid="briefing-assignee" className="mb-2 font-medium text-amber-900">
+          {briefing.handoff.assignee_id === myId ? "Assigned to you" : `Assigned to ${briefing.handoff.assignee_name || "a colleague"}`}
+          {briefing.handoff.claimed_by && briefing.handoff.claimed_by !== briefing.handoff.assignee_id
+            ? ` · picked up by ${briefing.handoff.claimed_by === myId ? "you" : briefing.handoff.claimed_by_name || "a colleague"}`
+            : ""}
+        </p>
+      )}
       {briefing ? <p className="whitespace-pre-wrap text-amber-950">{briefing.briefing}</p> : !error && <p>Preparing the briefing…</p>}
     </section>
   );

@@ -12,6 +12,7 @@ export function HandoffHistory({ handoffs }: { handoffs: Handoff[] }) {
             <p>
               <strong className="capitalize">{h.intent === "park" ? "Parked" : "Escalated"}</strong> by {h.handed_off_by_name || "someone"}
               {" · "}{when(h.created_at)} · {h.priority} · {h.status}
+              {h.assignee_name ? ` · assigned to ${h.assignee_name}` : ""}
               {h.claimed_by_name
                 ? h.claimed_by && h.claimed_by === h.handed_off_by
                   ? ` · resumed by ${h.claimed_by_name}`

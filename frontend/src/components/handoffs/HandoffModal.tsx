@@ -1,13 +1,15 @@
-// Park or escalate the session: notes, priority, what we wait on, and (for an escalation)
-// a preview of the structured assessment before confirming.
-import { type FormEvent, useEffect, useState } from "react";
+// Park or escalate the session: notes, priority, what we wait on, optionally a named colleague
+// from the team it goes to, and (for an escalation) a preview of the structured assessment
+// before confirming.
+import { type FormEvent, useEffect, useId, useState } from "react";
 import { X } from "lucide-react";
-import { api, type Assessment, type Team } from "../../api/client";
+import { api, type Assessment, type Team, type TeamMember } from "../../api/client";
 import { useBackdrop, useDialog } from "../../lib/useDialog";
+import { useAuth } from "../../stores/auth";
 
-type Props = { sessionId: string; onClose: () => void; onDone: () => void };
+type Props = { sessionId: string; sessionTeamId: string | null; onClose: () => void; onDone: () => void };
 
-export function HandoffModal({ sessionId, onClose, onDone }: Props) {
+export function HandoffModal({ sessionId, sessionTeamId, onClose, onDone }: Props) {
   const [intent, setIntent] = useState<"park" | "escalate">("escalate");
   const [notes, setNotes] = useState("");
   const [priority, setPriority] = useState<"normal" | "elevated">("normal");
@@ -16,6 +18,10 @@ export function HandoffModal({ sessionId, onClose, onDone }: Props) {
   const [waitingOn, setWaitingOn] = useState("");
   const [teamId, setTeamId] = useState("");
   const [teams, setTeams] = useState<Team[]>([]);
+  const [assigneeId, setAssigneeId] = useState("");
+  const [members, setMembers] = useState<TeamMember[]>([]);
+  const myId = useAuth((s) => s.me?.id);
+  const assigneeField = useId();
   const [assessment, setAssessment] = useState<Assessment | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -25,6 +31,25 @@ export function HandoffModal({ sessionId, onClose, onDone }: Props) {
   useEffect(() => {
     api.teams().then(setTeams).catch(() => setTeams([]));
   }, []);
+
+  // The team the handoff goes to (the chosen target team, else the session's): its members,
+  // less yourself, can be named. A name from the team chosen before is dropped.
+  const goesTo = (intent === "escalate" && teamId) || sessionTeamId || "";
+  useEffect(() => {
+    let live = true;
+    const load = goesTo ? api.teamMembers(goesTo) : Promise.resolve([] as TeamMember[]);
+    load
+      .catch(() => [] as TeamMember[])
+      .then((all) => {
+        if (!live) return;
+        const list = all.filter((m) => m.id !== myId);
+        setMembers(list);
+        setAssigneeId((current) => (list.some((m) => m.id === current) ? current : ""));
+      });
+    return () => {
+      live = false;
+    };
+  }, [goesTo, myId]);
 
   async function previewAssessment() {
     setBusy(true);
@@ -49,6 +74,7 @@ export function HandoffModal({ sessionId, onClose, onDone }: Props) {
         priority,
         waiting_on: waitingOn || null,
         target_team_id: intent === "escalate" && teamId ? teamId : null,
+        assignee_id: assigneeId || null,
         assessment: intent === "escalate" ? assessment : null,
         due_at: intent === "escalate" && due ? new Date(due).toISOString() : null,
       });
@@ -107,6 +133,23 @@ export function HandoffModal({ sessionId, onClose, onDone }: Props) {
                 </select>
               </label>
             )}
+          </div>
+          <div>
+            <label htmlFor={assigneeField} className="font-medium">
+              Assign to <span className="font-normal text-slate-600">(optional)</span>
+            </label>
+            <select id={assigneeField} value={assigneeId} onChange={(e) => setAssigneeId(e.target.value)} disabled={!goesTo}
+              aria-describedby={`${assigneeField}-hint`} className="mt-1 w-full rounded border border-slate-300 px-2 py-1 disabled:bg-slate-100">
+              <option value="">Nobody in particular</option>
+              {members.map((m) => <option key={m.id} value={m.id}>{m.name}</option>)}
+            </select>
+            <p id={`${assigneeField}-hint`} className="mt-1 text-xs text-slate-600">
+              {goesTo
+                ? "They are notified; anyone in the team can still claim it."
+                : intent === "escalate"
+                  ? "This session has no team: choose a team above to name someone in it."
+                  : "This session has no team: escalate it to a team to name someone in it."}
+            </p>
           </div>
           <label className="block">
             <span className="font-medium">Waiting on</span>

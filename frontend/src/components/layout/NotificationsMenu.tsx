@@ -42,7 +42,7 @@ export function NotificationsMenu() {
     await load();
   }
 
-  // An escalation is claimed from where it was announced: the briefing opens, as from the queue.
+  // An escalation (or a handoff named for you) is claimed from where it was announced: the briefing opens, as from the queue.
   const [claimError, setClaimError] = useState<string | null>(null);
   async function claim(sessionId: string, handoffId: string, notificationId: string) {
     setClaimError(null);
@@ -94,7 +94,7 @@ export function NotificationsMenu() {
                   {(fresh.has(n.id) || !n.read_at) && <span className="sr-only">New: </span>}
                   {n.title}
                 </button>
-                {n.kind === "escalation" && n.session_id && n.handoff_id && (
+                {(n.kind === "escalation" || n.kind === "handoff_assigned") && n.session_id && n.handoff_id && (
                   <button type="button" aria-label={`Claim ${n.title}`}
                     onClick={() => void claim(n.session_id!, n.handoff_id!, n.id)}
                     className="mt-1 shrink-0 rounded border border-blue-300 px-2 py-0.5 text-xs text-blue-800 hover:bg-blue-50">

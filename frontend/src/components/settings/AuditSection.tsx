@@ -5,7 +5,7 @@ import { when } from "../../lib/format";
 
 const ACTIONS = [
   "auth.sign_in", "auth.sign_in_failed", "session.read", "upload.read", "ticket.preview",
-  "output.approve", "output.push", "output.copy", "handoff.claim", "settings.psa_connection", "settings.psa_person",
+  "output.approve", "output.push", "output.copy", "handoff.assign", "handoff.claim", "settings.psa_connection", "settings.psa_person",
   "settings.smtp", "settings.hudu", "settings.itglue", "settings.ai_privacy", "settings.ai_budget", "settings.ai_price",
   "user.create", "user.role", "user.deactivate", "user.teams",
   "team.change",
