@@ -148,6 +148,7 @@ async def list_sessions(
         total_capped=found.total_capped,
         limit=limit,
         offset=offset,
+        terms=found.terms,
     )
 
 

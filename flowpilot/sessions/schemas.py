@@ -113,6 +113,8 @@ class SessionPage(BaseModel):
     total_capped: bool = False
     limit: int
     offset: int
+    # The search's terms as read from `q` (common words left out), for highlighting.
+    terms: list[str] = Field(default_factory=list)
 
 
 class ClientNames(BaseModel):

@@ -70,6 +70,15 @@ will with you your"""
 STOP_WORDS = frozenset(_STOP.split())
 
 
+def _trim(word: str) -> str:
+    """Without the punctuation around it ("(VPN).", "0x80070005," → VPN, 0x80070005)."""
+    while True:
+        trimmed = word.strip(_EDGES).rstrip(".:")
+        if trimmed == word:
+            return word
+        word = trimmed
+
+
 def parse_terms(q: str | None) -> list[str]:
     """Words and "quoted phrases", edge punctuation dropped, each once (case-insensitive),
     common words left out when there are others."""
@@ -77,7 +86,7 @@ def parse_terms(q: str | None) -> list[str]:
     common: list[str] = []
     seen: set[str] = set()
     for phrase, word in _TOKEN.findall(q or ""):
-        term = " ".join(phrase.split()) if phrase else word.strip(_EDGES).rstrip(".:")
+        term = " ".join(phrase.split()) if phrase else _trim(word)
         if not term or term.lower() in seen:
             continue
         seen.add(term.lower())
@@ -259,7 +268,7 @@ def snippet(text: str, terms: Sequence[str], size: int = SNIPPET_CHARS) -> str:
     low = line.lower()
     found = [p for t in terms if (p := low.find(t.lower())) >= 0]
     at = min(found) if found else 0
-    start = max(0, at - size // 3)
+    start = max(0, at - size // 4)
     if start > 0 and " " in line[start:at]:
         start = line.index(" ", start) + 1  # from a word's start
     end = min(len(line), start + size)

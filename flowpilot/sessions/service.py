@@ -304,6 +304,7 @@ class SessionList:
     total_capped: bool
     # Where each session matched the search (only with `q`).
     matches: dict[uuid.UUID, SearchMatch]
+    terms: list[str]
 
 
 async def list_sessions(
@@ -348,7 +349,7 @@ async def list_sessions(
     )
     matches = await search.matches_for(db, principal.account_id, rows, terms)
     # A term in more messages than were read: older sessions may hold it too.
-    return SessionList(rows, total, more or saturated, matches)
+    return SessionList(rows, total, more or saturated, matches, terms)
 
 
 async def client_names(

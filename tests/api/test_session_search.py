@@ -130,7 +130,9 @@ async def test_search_finds_a_client_ticket_error_code_and_conversation_words(
     # A quoted phrase is one term; common words are left out when there are others.
     assert _ids(await _search(client, eng, q='"credential reset"')) == [desk["acme"]]
     assert _ids(await _search(client, eng, q='"reset credential"')) == []
-    assert _ids(await _search(client, eng, q="the spooler")) == [desk["harbor"]]
+    the_spooler = await _search(client, eng, q='the spooler "front  desk"')
+    assert _ids(the_spooler) == [desk["harbor"]]
+    assert the_spooler["terms"] == ["spooler", "front desk"]
 
     # LIKE's wildcards are text: "%" is found only where there is one, "_" nowhere.
     assert _ids(await _search(client, eng, q="100%")) == [desk["vpn"]]

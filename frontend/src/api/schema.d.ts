@@ -3174,6 +3174,8 @@ export interface components {
             limit: number;
             /** Offset */
             offset: number;
+            /** Terms */
+            terms?: string[];
             /** Total */
             total: number;
             /**
