@@ -1,16 +1,19 @@
 """Session search (`q=`) and the client filter (`client=`).
 
-A query is split into terms (words, or "quoted phrases"); a session matches when every term
-is found, case-insensitively and anywhere in a word, in one of: its title, its problem, its
-client / site / contact / device (the intake, the PSA ticket's company and contact included),
-its ticket number, or the text of any of its messages (any branch). Terms of one or two
-characters are looked for in the session's own fields only: they cannot use a trigram index
-and would match nearly every conversation.
+A query is split into terms (words, or "quoted phrases"; common words like "the" are left out
+when there are others); a session matches when every term is found, case-insensitively and
+anywhere in a word, in one of: its title, its problem, its client / site / contact / device
+(the intake, the PSA ticket's company and contact included), its ticket number, or the text of
+any of its messages (any branch). Terms of one or two characters are looked for in the
+session's own fields only: they cannot use a trigram index and would match nearly every
+conversation.
 
-Each term is one semi-join over the union of two index scans: the sessions whose fields hold
-it (trigram indexes on the title, the problem and `flowpilot_session_who(...)`) and the
-sessions with a message that holds it (trigram index on `session_messages.content`). The
-sessions themselves are still read through `readable_sessions` only; these are filters on it.
+The sessions are read through `readable_sessions` only; a term is one more condition on it:
+its fields hold the term (trigram indexes on the title, the problem and
+`flowpilot_session_who(...)`), or the session is among those `message_hits` found with a
+message that holds it (trigram index on the account's messages, or the account's messages
+newest first for a frequent term, at most MESSAGE_HITS of them). The longest term is looked
+up first and each later one only among the sessions the earlier ones left.
 
 For the sessions of one page, `matches_for` says where each matched, with a short snippet.
 The field lists below mirror the SQL functions of migration 0025.
@@ -222,9 +225,9 @@ def client_of(intake: dict[str, Any] | Any) -> str | None:
     ticket = intake.get("psa_ticket")
     company = ticket.get("company") if isinstance(ticket, dict) else None
     for value in (company, intake.get("client"), intake.get("company")):
-        text = _text(value).strip()
-        if text:
-            return text
+        name = _text(value).strip()
+        if name:
+            return name
     return None
 
 
@@ -312,11 +315,11 @@ async def matches_for(
     # session → (terms held, tie rank, field, text, the terms)
     best: dict[uuid.UUID, tuple[int, int, str, str, list[str]]] = {}
 
-    def consider(sid: uuid.UUID, rank: int, field: str, text: str, of: Sequence[str]) -> None:
-        covered = _covered(text, of)
+    def consider(sid: uuid.UUID, rank: int, field: str, body: str, of: Sequence[str]) -> None:
+        covered = _covered(body, of)
         held = best.get(sid)
         if covered and (held is None or (len(covered), -rank) > (held[0], -held[1])):
-            best[sid] = (len(covered), rank, field, text, covered)
+            best[sid] = (len(covered), rank, field, body, covered)
 
     for s in sessions:
         for rank, (field, value) in enumerate(_fields(s)):
@@ -325,9 +328,9 @@ async def matches_for(
     wanting = [s.id for s in sessions if s.id not in best or best[s.id][0] < len(terms)]
     if message_terms and wanting:
         found = await _best_messages(db, account_id, wanting, message_terms)
-        for sid, (role, text) in found.items():
-            consider(sid, 1, "reply" if role == "assistant" else "message", text, message_terms)
+        for sid, (role, body) in found.items():
+            consider(sid, 1, "reply" if role == "assistant" else "message", body, message_terms)
     return {
-        sid: SearchMatch(field=field, snippet=snippet(text, covered), terms=covered)  # type: ignore[arg-type]
-        for sid, (_, _, field, text, covered) in best.items()
+        sid: SearchMatch(field=field, snippet=snippet(body, covered), terms=covered)  # type: ignore[arg-type]
+        for sid, (_, _, field, body, covered) in best.items()
     }
