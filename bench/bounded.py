@@ -459,7 +459,10 @@ async def seed_sessions(
             """,
             {"account": account},
         )
-        await conn.execute("ANALYZE ai_sessions; ANALYZE session_handoffs")
+        # As autovacuum would after a bulk load (the search reads messages too).
+        await conn.execute(
+            "ANALYZE ai_sessions; ANALYZE session_handoffs; ANALYZE session_messages"
+        )
 
 
 async def read_p95(client: httpx.AsyncClient, path: str, reads: int) -> tuple[float, float]:

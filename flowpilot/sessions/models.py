@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    literal_column,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
@@ -69,6 +70,21 @@ class AISession(IdMixin, CreatedMixin, Base):
             "problem_summary",
             postgresql_using="gin",
             postgresql_ops={"problem_summary": "gin_trgm_ops"},
+        ),
+        # … and in the client, site, contact, device and ticket number (migration 0025 defines
+        # the functions; sessions/search.py reads the same fields).
+        Index(
+            "ix_ai_sessions_who_trgm",
+            literal_column("flowpilot_session_who(intake, psa_ticket_id)").label("who"),
+            postgresql_using="gin",
+            postgresql_ops={"who": "gin_trgm_ops"},
+        ),
+        # The client filter (`client=`): case-insensitive prefix within an account.
+        Index(
+            "ix_ai_sessions_account_client",
+            "account_id",
+            literal_column("lower(flowpilot_session_client(intake))").label("client"),
+            postgresql_ops={"client": "text_pattern_ops"},
         ),
     )
 
@@ -169,6 +185,16 @@ class SessionMessage(IdMixin, CreatedMixin, Base):
     __table_args__ = (
         CheckConstraint("role IN ('user', 'assistant', 'system')", name="role"),
         Index("ix_session_messages_session_created", "session_id", "created_at"),
+        # Session search through the conversation (`q=`, sessions/search.py): a term among
+        # the account's messages (btree_gin + pg_trgm), or the newest of them first.
+        Index(
+            "ix_session_messages_account_content_trgm",
+            "account_id",
+            "content",
+            postgresql_using="gin",
+            postgresql_ops={"content": "gin_trgm_ops"},
+        ),
+        Index("ix_session_messages_account_created", "account_id", "created_at"),
     )
 
     session_id: Mapped[uuid.UUID] = fk_column("ai_sessions.id")

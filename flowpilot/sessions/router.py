@@ -19,11 +19,13 @@ from flowpilot.db.deps import DBSession
 from flowpilot.errors import ProviderFailed
 from flowpilot.integrations import service as integrations
 from flowpilot.integrations.router import SecretKey
-from flowpilot.sessions import chat, service
+from flowpilot.sessions import chat, search, service
 from flowpilot.sessions.models import AISession, AISessionStep, SessionMessage
 from flowpilot.sessions.schemas import (
+    ClientNames,
     MessageCreate,
     MessageOut,
+    SearchMatch,
     SessionCreate,
     SessionOut,
     SessionPage,
@@ -39,7 +41,11 @@ router = APIRouter(prefix="/api/v1/ai-sessions", tags=["sessions"])
 
 
 def session_out(
-    s: AISession, principal: Principal, users: dict[Any, str], teams: dict[Any, str]
+    s: AISession,
+    principal: Principal,
+    users: dict[Any, str],
+    teams: dict[Any, str],
+    match: SearchMatch | None = None,
 ) -> SessionOut:
     return SessionOut(
         id=s.id,
@@ -52,6 +58,7 @@ def session_out(
         confidence_tier=s.confidence_tier,  # type: ignore[arg-type]
         psa_connection_id=s.psa_connection_id,
         psa_ticket_id=s.psa_ticket_id,
+        client=search.client_of(s.intake),
         owner_id=s.owner_id,
         owner_name=users.get(s.owner_id, ""),
         assignee_id=s.assignee_id,
@@ -75,6 +82,7 @@ def session_out(
         updated_at=s.updated_at,
         status_changed_at=s.status_changed_at,
         resolved_at=s.resolved_at,
+        match=match,
     )
 
 
@@ -102,21 +110,57 @@ async def list_sessions(
     db: DBSession,
     scope: Annotated[service.Scope, Query()] = "all",
     status: Annotated[SessionStatus | None, Query()] = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description='Words or "quoted phrases" (at most 8), each found anywhere in the'
+            " title, problem, client, site, contact, device, ticket number or a message",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    client: Annotated[
+        str | None,
+        Query(max_length=200, description="The client's name or its start, any case"),
+    ] = None,
+    has_ticket: Annotated[
+        bool | None, Query(description="Only sessions linked to a PSA ticket (or only not)")
+    ] = None,
 ) -> SessionPage:
-    rows, total, more = await service.list_sessions(
-        db, principal, scope=scope, status=status, q=q, limit=limit, offset=offset
-    )
-    users, teams = await service.names_for(db, rows)
-    return SessionPage(
-        items=[session_out(s, principal, users, teams) for s in rows],
-        total=total,
-        total_capped=more,
+    found = await service.list_sessions(
+        db,
+        principal,
+        scope=scope,
+        status=status,
+        q=q,
         limit=limit,
         offset=offset,
+        client=client,
+        has_ticket=has_ticket,
     )
+    users, teams = await service.names_for(db, found.rows)
+    return SessionPage(
+        items=[
+            session_out(s, principal, users, teams, found.matches.get(s.id)) for s in found.rows
+        ],
+        total=found.total,
+        total_capped=found.total_capped,
+        limit=limit,
+        offset=offset,
+        terms=found.terms,
+    )
+
+
+@router.get("/clients", response_model=ClientNames)
+async def list_clients(
+    principal: CurrentUser,
+    db: DBSession,
+    prefix: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> ClientNames:
+    """The clients of the sessions the caller may read (for the list's client filter)."""
+    return ClientNames(items=await service.client_names(db, principal, prefix, limit))
 
 
 @router.get("/{session_id}", response_model=SessionOut)

@@ -56,6 +56,21 @@ class BranchOut(BaseModel):
     head_message_id: uuid.UUID | None
 
 
+MatchField = Literal[
+    "title", "problem", "client", "site", "contact", "device", "ticket", "message", "reply"
+]
+
+
+class SearchMatch(BaseModel):
+    """Why a session came up in a search: where the terms were found (`message`: an
+    engineer's message, `reply`: the assistant's), a short snippet of that text, and which of
+    the search's terms it holds."""
+
+    field: MatchField
+    snippet: str
+    terms: list[str]
+
+
 class SessionOut(BaseModel):
     id: uuid.UUID
     title: str
@@ -66,6 +81,8 @@ class SessionOut(BaseModel):
     confidence_tier: ConfidenceTier
     psa_connection_id: uuid.UUID | None = None
     psa_ticket_id: str | None = None
+    # The PSA ticket's company, else the intake's client (as the client filter reads it).
+    client: str | None = None
     owner_id: uuid.UUID
     owner_name: str
     assignee_id: uuid.UUID | None
@@ -85,6 +102,8 @@ class SessionOut(BaseModel):
     status_changed_at: datetime
     status_reason: str | None = None
     resolved_at: datetime | None
+    # Only in a search's results (`q=`).
+    match: SearchMatch | None = None
 
 
 class SessionPage(BaseModel):
@@ -94,6 +113,12 @@ class SessionPage(BaseModel):
     total_capped: bool = False
     limit: int
     offset: int
+    # The search's terms as read from `q` (common words left out), for highlighting.
+    terms: list[str] = Field(default_factory=list)
+
+
+class ClientNames(BaseModel):
+    items: list[str]
 
 
 class MessageCreate(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -21,6 +22,7 @@ from flowpilot.handoffs.models import SessionHandoff
 from flowpilot.integrations.models import PsaConnection
 from flowpilot.integrations.psa.base import PsaTicket
 from flowpilot.jobs.defer import defer
+from flowpilot.sessions import search
 from flowpilot.sessions.events import StatusChange, status_changed
 from flowpilot.sessions.models import (
     AISession,
@@ -29,7 +31,7 @@ from flowpilot.sessions.models import (
     SessionMessage,
     WorkInterval,
 )
-from flowpilot.sessions.schemas import SessionCreate, SessionUpdate
+from flowpilot.sessions.schemas import SearchMatch, SessionCreate, SessionUpdate
 
 # Legal status transitions. Time accrues on every transition (see transition()).
 TRANSITIONS: dict[str, set[str]] = {
@@ -310,6 +312,16 @@ async def update_session(
 Scope = Literal["mine", "team", "all"]
 
 
+@dataclass
+class SessionList:
+    rows: list[AISession]
+    total: int
+    total_capped: bool
+    # Where each session matched the search (only with `q`).
+    matches: dict[uuid.UUID, SearchMatch]
+    terms: list[str]
+
+
 async def list_sessions(
     db: AsyncSession,
     principal: Principal,
@@ -319,8 +331,11 @@ async def list_sessions(
     q: str | None,
     limit: int,
     offset: int,
-) -> tuple[list[AISession], int, bool]:
-    """A page of the sessions the caller may read; the total counts up to COUNT_CAP."""
+    client: str | None = None,
+    has_ticket: bool | None = None,
+) -> SessionList:
+    """A page of the sessions the caller may read, newest activity first; the total counts up
+    to COUNT_CAP. `q` searches the sessions' fields and conversations (sessions/search.py)."""
     query = readable_sessions(principal)
     if scope == "mine":
         query = query.where(
@@ -332,14 +347,42 @@ async def list_sessions(
         )
     if status:
         query = query.where(AISession.status == status)
-    if q:
-        like = f"%{q.strip()}%"
-        query = query.where(or_(AISession.title.ilike(like), AISession.problem_summary.ilike(like)))
+    if client and client.strip():
+        query = query.where(search.client_filter(client))
+    if has_ticket is not None:
+        linked = and_(AISession.psa_ticket_id.isnot(None), AISession.psa_ticket_id != "")
+        query = query.where(linked if has_ticket else ~linked)
+    terms = search.parse_terms(q)
+    saturated = False
+    if terms:
+        query, saturated = await search.apply_search(db, query, principal.account_id, terms)
     total, more = await capped_count(db, query)
-    rows = await db.scalars(
-        query.order_by(AISession.updated_at.desc(), AISession.id).limit(limit).offset(offset)
+    rows = list(
+        await db.scalars(
+            query.order_by(AISession.updated_at.desc(), AISession.id).limit(limit).offset(offset)
+        )
     )
-    return list(rows), total, more
+    matches = await search.matches_for(db, principal.account_id, rows, terms)
+    # A term in more messages than were read: older sessions may hold it too.
+    return SessionList(rows, total, more or saturated, matches, terms)
+
+
+async def client_names(
+    db: AsyncSession, principal: Principal, prefix: str | None, limit: int
+) -> list[str]:
+    """The clients of the sessions the caller may read (starting with `prefix`), A→Z, each
+    once whatever its case."""
+    query = readable_sessions(principal).where(search.session_client.isnot(None))
+    if prefix and prefix.strip():
+        query = query.where(search.client_filter(prefix))
+    key = func.lower(search.session_client)
+    names = (
+        query.with_only_columns(key.label("key"), func.min(search.session_client).label("name"))
+        .group_by(key)
+        .order_by(key)
+        .limit(limit)
+    )
+    return [str(name) for _, name in (await db.execute(names)).all()]
 
 
 async def names_for(

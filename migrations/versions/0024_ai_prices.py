@@ -1,7 +1,7 @@
 """An account's own model prices (per provider and model prefix, US dollars per million tokens)
 
 Revision ID: 0024
-Revises: 0022
+Revises: 0023
 """
 from alembic import op
 import sqlalchemy as sa

@@ -6,6 +6,7 @@ export type Schemas = components["schemas"];
 export type Me = Schemas["MeResponse"];
 export type Session = Schemas["SessionOut"];
 export type SessionPage = Schemas["SessionPage"];
+export type SearchMatch = Schemas["SearchMatch"];
 export type Message = Schemas["MessageOut"];
 export type Step = Schemas["StepOut"];
 export type StepReport = Schemas["StepReportIn"];
@@ -121,8 +122,17 @@ export const api = {
     call<Schemas["TokenResponse"]>(http.post("/auth/login", { email, password, account: account || undefined })),
   logout: () => call<void>(http.post("/auth/logout")),
   me: () => call<Me>(http.get("/auth/me")),
-  listSessions: (params: { scope?: "mine" | "team" | "all"; status?: SessionStatus; q?: string; limit?: number; offset?: number }) =>
-    call<SessionPage>(http.get("/ai-sessions", { params })),
+  listSessions: (params: {
+    scope?: "mine" | "team" | "all";
+    status?: SessionStatus;
+    q?: string;
+    client?: string;
+    has_ticket?: boolean;
+    limit?: number;
+    offset?: number;
+  }) => call<SessionPage>(http.get("/ai-sessions", { params })),
+  sessionClients: (prefix?: string) =>
+    call<Schemas["ClientNames"]>(http.get("/ai-sessions/clients", { params: { prefix: prefix || undefined, limit: 50 } })),
   createSession: (body: Schemas["SessionCreate"]) => call<Session>(http.post("/ai-sessions", body)),
   getSession: (id: string) => call<Session>(http.get(`/ai-sessions/${id}`)),
   updateSession: (id: string, body: Schemas["SessionUpdate"]) =>

@@ -102,6 +102,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ai-sessions/clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Clients
+         * @description The clients of the sessions the caller may read (for the list's client filter).
+         */
+        get: operations["list_clients_api_v1_ai_sessions_clients_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ai-sessions/queue": {
         parameters: {
             query?: never;
@@ -1751,6 +1771,11 @@ export interface components {
             /** Status Reason */
             status_reason?: string | null;
         };
+        /** ClientNames */
+        ClientNames: {
+            /** Items */
+            items: string[];
+        };
         /** ContextSummary */
         ContextSummary: {
             /** Artifacts */
@@ -3171,6 +3196,23 @@ export interface components {
              */
             evidence_from_branch_id: string;
         };
+        /**
+         * SearchMatch
+         * @description Why a session came up in a search: where the terms were found (`message`: an
+         *     engineer's message, `reply`: the assistant's), a short snippet of that text, and which of
+         *     the search's terms it holds.
+         */
+        SearchMatch: {
+            /**
+             * Field
+             * @enum {string}
+             */
+            field: "title" | "problem" | "client" | "site" | "contact" | "device" | "ticket" | "message" | "reply";
+            /** Snippet */
+            snippet: string;
+            /** Terms */
+            terms: string[];
+        };
         /** SessionCreate */
         SessionCreate: {
             /** Intake */
@@ -3198,6 +3240,8 @@ export interface components {
             assignee_id: string | null;
             /** Can Write */
             can_write: boolean;
+            /** Client */
+            client?: string | null;
             /**
              * Confidence Tier
              * @enum {string}
@@ -3221,6 +3265,7 @@ export interface components {
             };
             /** Is Branching */
             is_branching: boolean;
+            match?: components["schemas"]["SearchMatch"] | null;
             /**
              * Owner Id
              * Format: uuid
@@ -3279,6 +3324,8 @@ export interface components {
             limit: number;
             /** Offset */
             offset: number;
+            /** Terms */
+            terms?: string[];
             /** Total */
             total: number;
             /**
@@ -4275,9 +4322,14 @@ export interface operations {
             query?: {
                 scope?: "mine" | "team" | "all";
                 status?: ("active" | "paused" | "escalated" | "resolved" | "closed") | null;
+                /** @description Words or "quoted phrases" (at most 8), each found anywhere in the title, problem, client, site, contact, device, ticket number or a message */
                 q?: string | null;
                 limit?: number;
                 offset?: number;
+                /** @description The client's name or its start, any case */
+                client?: string | null;
+                /** @description Only sessions linked to a PSA ticket (or only not) */
+                has_ticket?: boolean | null;
             };
             header?: never;
             path?: never;
@@ -4374,6 +4426,56 @@ export interface operations {
             };
             /** @description The request body is too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    list_clients_api_v1_ai_sessions_clients_get: {
+        parameters: {
+            query?: {
+                prefix?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientNames"];
+                };
+            };
+            /** @description Not signed in, or the sign-in expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, team) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

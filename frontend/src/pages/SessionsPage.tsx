@@ -1,34 +1,191 @@
-import { type FormEvent, useCallback, useEffect, useState } from "react";
-import { Plus } from "lucide-react";
-import { api, type PsaConnection, type PsaTicket, type SessionPage, type SessionStatus } from "../api/client";
+import { type FormEvent, type KeyboardEvent, useCallback, useEffect, useRef, useState } from "react";
+import { Plus, Search, X } from "lucide-react";
+import {
+  api,
+  type PsaConnection,
+  type PsaTicket,
+  type SearchMatch,
+  type SessionPage,
+  type SessionStatus,
+} from "../api/client";
 import { TicketPicker } from "../components/psa/TicketPicker";
 import { StatusBadge } from "../components/session/StatusBadge";
 import { when } from "../lib/format";
 import { navigate } from "../lib/router";
+import { highlightParts } from "../lib/search";
 import { useChat } from "../stores/chat";
 
 const STATUSES: SessionStatus[] = ["active", "paused", "escalated", "resolved", "closed"];
 const PAGE = 20;
+const DEBOUNCE_MS = 300;
+type Scope = "mine" | "team" | "all";
+type Ticket = "" | "linked" | "unlinked";
+
+// What the list shows, as in the address bar (a link or a reload keeps it).
+type ListState = { scope: Scope; status: SessionStatus | ""; q: string; client: string; ticket: Ticket; offset: number };
+
+function fromUrl(): ListState {
+  const p = new URLSearchParams(window.location.search);
+  const scope = p.get("scope");
+  const status = p.get("status");
+  const ticket = p.get("ticket");
+  return {
+    scope: scope === "team" || scope === "all" ? scope : "mine",
+    status: STATUSES.includes(status as SessionStatus) ? (status as SessionStatus) : "",
+    q: p.get("q") ?? "",
+    client: p.get("client") ?? "",
+    ticket: ticket === "linked" || ticket === "unlinked" ? ticket : "",
+    offset: Math.max(0, Number.parseInt(p.get("offset") ?? "0", 10) || 0),
+  };
+}
+
+function toUrl(state: ListState): void {
+  const p = new URLSearchParams();
+  if (state.scope !== "mine") p.set("scope", state.scope);
+  if (state.status) p.set("status", state.status);
+  if (state.q) p.set("q", state.q);
+  if (state.client) p.set("client", state.client);
+  if (state.ticket) p.set("ticket", state.ticket);
+  if (state.offset) p.set("offset", String(state.offset));
+  const search = p.toString();
+  const url = window.location.pathname + (search ? `?${search}` : "");
+  if (url !== window.location.pathname + window.location.search) window.history.replaceState({}, "", url);
+}
+
+/** A value that follows `value` once it has stopped changing for `ms`. */
+function useDebounced<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = window.setTimeout(() => setSettled(value), ms);
+    return () => window.clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}
+
+const MATCH_LABELS: Record<SearchMatch["field"], string> = {
+  title: "Title",
+  problem: "Problem",
+  client: "Client",
+  site: "Site",
+  contact: "Contact",
+  device: "Device",
+  ticket: "Ticket",
+  message: "Engineer",
+  reply: "Assistant",
+};
+
+function Highlighted({ text, terms }: { text: string; terms: string[] }) {
+  return (
+    <>
+      {highlightParts(text, terms).map((part, n) =>
+        part.hit ? <mark key={n} className="rounded-sm bg-yellow-100 px-0.5 text-inherit">{part.text}</mark> : part.text,
+      )}
+    </>
+  );
+}
 
 export function SessionsPage() {
-  const [scope, setScope] = useState<"mine" | "team" | "all">("mine");
-  const [status, setStatus] = useState<SessionStatus | "">("");
-  const [offset, setOffset] = useState(0);
+  const [initial] = useState(fromUrl);
+  const [scope, setScope] = useState<Scope>(initial.scope);
+  const [status, setStatus] = useState<SessionStatus | "">(initial.status);
+  const [ticket, setTicket] = useState<Ticket>(initial.ticket);
+  const [offset, setOffset] = useState(initial.offset);
+  // What is typed, and what is searched for (after a pause in typing, or at once on Enter).
+  const [qText, setQText] = useState(initial.q);
+  const [q, setQ] = useState(initial.q);
+  const [clientText, setClientText] = useState(initial.client);
+  const [client, setClient] = useState(initial.client);
+  const [clients, setClients] = useState<string[]>([]);
   const [page, setPage] = useState<SessionPage | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const latest = useRef(0);
+
+  // Typing pauses: search for what is typed now (Enter and Escape do it at once).
+  const settledQ = useDebounced(qText.trim(), DEBOUNCE_MS);
+  const settledClient = useDebounced(clientText.trim(), DEBOUNCE_MS);
+  const seen = useRef({ q: settledQ, client: settledClient });
+  useEffect(() => {
+    if (settledQ === seen.current.q) return;
+    seen.current.q = settledQ;
+    setQ(settledQ);
+    setOffset(0);
+  }, [settledQ]);
+  useEffect(() => {
+    if (settledClient === seen.current.client) return;
+    seen.current.client = settledClient;
+    setClient(settledClient);
+    setOffset(0);
+  }, [settledClient]);
 
   const load = useCallback(async () => {
+    const request = ++latest.current;
+    toUrl({ scope, status, q, client, ticket, offset });
     try {
-      setPage(await api.listSessions({ scope, status: status || undefined, limit: PAGE, offset }));
+      const result = await api.listSessions({
+        scope,
+        status: status || undefined,
+        q: q || undefined,
+        client: client || undefined,
+        has_ticket: ticket ? ticket === "linked" : undefined,
+        limit: PAGE,
+        offset,
+      });
+      if (request !== latest.current) return; // a later search answered first
+      setPage(result);
       setError(null);
     } catch (err) {
-      setError((err as Error).message);
+      if (request === latest.current) setError((err as Error).message);
     }
-  }, [scope, status, offset]);
+  }, [scope, status, q, client, ticket, offset]);
 
   useEffect(() => {
     void load();
   }, [load]);
+
+  useEffect(() => {
+    let live = true;
+    api.sessionClients(settledClient).then((r) => live && setClients(r.items)).catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [settledClient]);
+
+  function searchNow(e: FormEvent) {
+    e.preventDefault();
+    setQ(qText.trim());
+    setClient(clientText.trim());
+    setOffset(0);
+  }
+  function clearOnEscape(e: KeyboardEvent<HTMLInputElement>, clear: () => void) {
+    if (e.key === "Escape") {
+      e.preventDefault();
+      clear();
+      setOffset(0);
+    }
+  }
+  const clearQ = () => {
+    setQText("");
+    setQ("");
+  };
+  const clearClient = () => {
+    setClientText("");
+    setClient("");
+  };
+  function clearAll() {
+    clearQ();
+    clearClient();
+    setStatus("");
+    setTicket("");
+    setOffset(0);
+  }
+
+  const filtered = Boolean(q || client || status || ticket);
+  const terms = page?.terms ?? [];
+  const one = page?.total === 1 && !page.total_capped;
+  const count = page ? `${page.total}${page.total_capped ? "+" : ""} ${one ? "session matches" : "sessions match"}` : "";
+  const what = [q && `“${q}”`, client && `client “${client}”`, status && `status ${status}`, ticket && (ticket === "linked" ? "with a ticket" : "without a ticket")]
+    .filter(Boolean)
+    .join(", ");
 
   return (
     <div className="space-y-6">
@@ -55,28 +212,108 @@ export function SessionsPage() {
             </select>
           </label>
         </div>
+        <form role="search" aria-label="Search sessions" onSubmit={searchNow} className="mt-3 flex flex-wrap items-end gap-3">
+          <label className="min-w-0 flex-1 basis-64 text-sm">
+            <span className="block">Search</span>
+            <span className="relative mt-0.5 block">
+              <Search aria-hidden="true" className="pointer-events-none absolute left-2 top-1/2 h-4 w-4 -translate-y-1/2 text-slate-500" />
+              <input type="search" value={qText} maxLength={200} autoComplete="off"
+                onChange={(e) => setQText(e.target.value)} onKeyDown={(e) => clearOnEscape(e, clearQ)}
+                placeholder="Client, ticket number, error code, words from the chat"
+                aria-describedby="search-hint"
+                className="block w-full rounded border border-slate-300 py-1 pl-8 pr-2" />
+            </span>
+          </label>
+          <label className="text-sm">
+            <span className="block">Client</span>
+            <input value={clientText} maxLength={200} list="session-clients" autoComplete="off"
+              onChange={(e) => setClientText(e.target.value)} onKeyDown={(e) => clearOnEscape(e, clearClient)}
+              placeholder="Any client"
+              className="mt-0.5 block w-44 rounded border border-slate-300 px-2 py-1" />
+            <datalist id="session-clients">
+              {clients.map((c) => <option key={c} value={c} />)}
+            </datalist>
+          </label>
+          <label className="text-sm">
+            <span className="block">PSA ticket</span>
+            <select value={ticket} onChange={(e) => { setTicket(e.target.value as Ticket); setOffset(0); }}
+              className="mt-0.5 block rounded border border-slate-300 px-2 py-1">
+              <option value="">Any</option>
+              <option value="linked">Linked</option>
+              <option value="unlinked">Not linked</option>
+            </select>
+          </label>
+          <button type="submit" className="rounded bg-blue-600 px-3 py-1 text-sm font-medium text-white">Search</button>
+          {filtered && (
+            <button type="button" onClick={clearAll} className="inline-flex items-center gap-1 rounded border border-slate-300 px-3 py-1 text-sm">
+              <X aria-hidden="true" className="h-4 w-4" /> Clear
+            </button>
+          )}
+          <p id="search-hint" className="sr-only">Every word must be found; put a phrase in quotes. Escape clears.</p>
+        </form>
+        <p role="status" className={filtered ? "mt-3 text-sm text-slate-600" : "sr-only"}>
+          {page && filtered ? `${count} ${what}` : ""}
+        </p>
         {error && <p role="alert" className="mt-3 text-sm text-red-700">{error}</p>}
-        <ul className="mt-4 divide-y divide-slate-100">
+        {page && page.items.length > 0 && (
+          <div aria-hidden="true" className="mt-3 hidden gap-x-3 border-b border-slate-200 pb-1 text-xs font-medium uppercase tracking-wide text-slate-500 sm:flex">
+            <span className="w-20">Status</span>
+            <span className="flex-1">Title</span>
+            <span className="w-32">Client</span>
+            <span className="w-16">Ticket</span>
+            <span className="hidden w-28 xl:inline">Domain</span>
+            <span className="w-28">Engineer</span>
+            <span className="w-32">Updated</span>
+          </div>
+        )}
+        <ul className="mt-1 divide-y divide-slate-100" aria-label="Sessions">
           {page?.items.map((s) => (
-            <li key={s.id}>
+            <li key={s.id} data-testid="session-row">
               <a href={`/sessions/${s.id}`} onClick={(e) => { e.preventDefault(); navigate(`/sessions/${s.id}`); }}
                 className="flex flex-wrap items-center gap-x-3 gap-y-1 py-3 hover:bg-slate-50 sm:flex-nowrap">
-                <StatusBadge status={s.status} />
-                <span className="order-first w-full min-w-0 truncate font-medium sm:order-none sm:w-auto sm:flex-1" title={s.title}>{s.title}</span>
-                <span className="hidden text-sm text-slate-600 sm:inline">{s.problem_domain ?? "—"}</span>
-                <span className="text-sm text-slate-600">{s.owner_name}</span>
-                <span className="text-xs text-slate-600">{when(s.updated_at)}</span>
+                <span className="sm:w-20"><StatusBadge status={s.status} /></span>
+                <span className="order-first w-full min-w-0 sm:order-none sm:w-auto sm:flex-1">
+                  <span className="block truncate font-medium" title={s.title}><Highlighted text={s.title} terms={terms} /></span>
+                  {s.match && s.match.field !== "title" && (
+                    <span className="line-clamp-2 break-words text-xs text-slate-600" data-testid="match-snippet">
+                      <span className="font-medium">{MATCH_LABELS[s.match.field]}:</span>{" "}
+                      <Highlighted text={s.match.snippet} terms={s.match.terms} />
+                    </span>
+                  )}
+                </span>
+                {s.client ? (
+                  <span className="min-w-0 max-w-full truncate text-sm text-slate-700 sm:w-32" title={s.client} data-testid="session-client">
+                    <span className="sr-only">Client: </span><Highlighted text={s.client} terms={terms} />
+                  </span>
+                ) : <span aria-hidden="true" className="hidden text-sm text-slate-400 sm:inline sm:w-32">—</span>}
+                {s.psa_ticket_id ? (
+                  <span className="truncate text-sm tabular-nums text-slate-700 sm:w-16" title={`Ticket #${s.psa_ticket_id}`} data-testid="session-ticket">
+                    <span className="sr-only">Ticket </span><Highlighted text={`#${s.psa_ticket_id}`} terms={terms} />
+                  </span>
+                ) : <span aria-hidden="true" className="hidden text-sm text-slate-400 sm:inline sm:w-16">—</span>}
+                <span className="hidden truncate text-sm text-slate-600 xl:inline xl:w-28">{s.problem_domain ?? "—"}</span>
+                <span className="truncate text-sm text-slate-600 sm:w-28">{s.owner_name}</span>
+                <span className="text-xs text-slate-600 sm:w-32">{when(s.updated_at)}</span>
               </a>
             </li>
           ))}
-          {page && page.items.length === 0 && <li className="py-6 text-center text-slate-600">No sessions here yet.</li>}
+          {page && page.items.length === 0 && (
+            <li className="py-6 text-center text-slate-600">
+              {filtered ? (
+                <>
+                  No sessions match {what}.{" "}
+                  <button type="button" onClick={clearAll} className="text-blue-700 underline">Clear the search</button>
+                </>
+              ) : offset > 0 ? "No more sessions." : "No sessions here yet."}
+            </li>
+          )}
         </ul>
-        {page && page.total > PAGE && (
+        {page && (page.total > PAGE || offset > 0) && (
           <nav aria-label="Pages" className="mt-3 flex items-center justify-between text-sm">
             <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}
               className="rounded border px-3 py-1 disabled:opacity-40">Previous</button>
-            <span>{offset + 1}–{Math.min(offset + PAGE, page.total)} of {page.total}{page.total_capped ? "+" : ""}</span>
-            <button type="button" disabled={offset + PAGE >= page.total && !page.total_capped} onClick={() => setOffset(offset + PAGE)}
+            <span>{Math.min(offset + 1, page.total)}–{Math.min(offset + PAGE, page.total)} of {page.total}{page.total_capped ? "+" : ""}</span>
+            <button type="button" disabled={page.items.length < PAGE || (offset + PAGE >= page.total && !page.total_capped)} onClick={() => setOffset(offset + PAGE)}
               className="rounded border px-3 py-1 disabled:opacity-40">Next</button>
           </nav>
         )}
