@@ -366,3 +366,77 @@ async def summary_for(
         return branch.context_summary
     steps = await done_steps_by_branch(db, session.id, [branch.id])
     return compose_summary(branch, steps.get(branch.id, []))
+
+
+def _label_from(prefix: str, text: str) -> str:
+    words = " ".join(text.split())
+    if len(words) > 60:
+        words = words[:60].rsplit(" ", 1)[0] + "…"
+    return f"{prefix}: {words}"[:200]
+
+
+async def branch_for_new_version(
+    db: AsyncSession, principal: Principal, session_id: uuid.UUID, message_id: uuid.UUID, role: str
+) -> tuple[AISession, SessionBranch, SessionMessage]:
+    """A new branch for another version of `message_id` (an edited user message or a
+    regenerated answer): it forks from the active branch where that message's parent is (the
+    user message an answer replies to), so the new version is a sibling of the old one in the
+    message tree and the old one stays on its branch. Made active; counts against the plan's
+    branch limit. Returns the session, the new branch and the message being redone."""
+    session = await sessions.get_writable_session(db, principal, session_id, for_update=True)
+    if session.status not in ("active", "paused"):
+        raise Conflict(
+            f"This session is {session.status}; reopen it before sending messages",
+            code="session_not_active",
+        )
+    message = await get_message(db, session, message_id)
+    if message.role != role:
+        raise Conflict(
+            "Only your own messages can be edited"
+            if role == "user"
+            else "Only an answer can be regenerated",
+            code="wrong_role",
+            role=message.role,
+        )
+    active = await sessions.get_branch(db, session, session.active_branch_id)
+    path = await sessions.message_path(db, session.id, active.head_message_id)
+    if message.id not in {m.id for m in path}:
+        raise Conflict(
+            "This message is not on the branch being worked; switch to its branch first",
+            code="not_on_active_path",
+        )
+    if role == "user":
+        anchor_id = message.parent_id
+        label = _label_from("Edited", message.content)
+    else:
+        anchor_id = message.reply_to_id or message.parent_id
+        asked = await db.get(SessionMessage, anchor_id) if anchor_id else None
+        if asked is None or asked.role != "user":
+            raise Conflict("This answer has no question to ask again", code="nothing_to_regenerate")
+        label = _label_from("Regenerated", asked.content)
+    await check_plan_limit(db, session, 1)
+    next_order = int(
+        await db.scalar(
+            select(func.coalesce(func.max(SessionBranch.branch_order), 0)).where(
+                SessionBranch.session_id == session.id
+            )
+        )
+        or 0
+    )
+    branch = SessionBranch(
+        session_id=session.id,
+        account_id=session.account_id,
+        parent_branch_id=active.id,
+        branch_order=next_order + 1,
+        label=label,
+        status="untried",
+        head_message_id=anchor_id,
+        forked_from_message_id=anchor_id,
+        summary_stale=True,
+    )
+    db.add(branch)
+    await db.flush()
+    session.is_branching = True
+    await make_active(db, session, branch)
+    await db.flush()
+    return session, branch, message

@@ -248,6 +248,54 @@ async def turn_for_retry(
     return Turn(session.id, session.account_id, message.branch_id, message.id, message.author_id)
 
 
+async def edit_turn(
+    db: AsyncSession,
+    principal: Principal,
+    session_id: uuid.UUID,
+    message_id: uuid.UUID,
+    content: str,
+    *,
+    model_evidence: bool = False,
+) -> tuple[Turn, SessionMessage]:
+    """Edit-and-resend: a new branch from the edited message's parent, made active, with the
+    new text as a sibling of the original (which stays on its branch with what followed)."""
+    from flowpilot.branching.service import branch_for_new_version
+
+    _, branch, original = await branch_for_new_version(
+        db, principal, session_id, message_id, "user"
+    )
+    # The edited message keeps what the original attached.
+    upload_ids = [uuid.UUID(a["upload_id"]) for a in original.attachments if a.get("upload_id")]
+    return await append_user_message(
+        db,
+        principal,
+        session_id,
+        content,
+        branch.id,
+        upload_ids=upload_ids,
+        model_evidence=model_evidence,
+    )
+
+
+async def regenerate_turn(
+    db: AsyncSession, principal: Principal, session_id: uuid.UUID, message_id: uuid.UUID
+) -> tuple[Turn, SessionMessage]:
+    """Another answer to the same question: a new branch from the user message the answer
+    replies to, made active; the new answer is a sibling of the old one (which stays)."""
+    from flowpilot.branching.service import branch_for_new_version
+
+    session, branch, answer = await branch_for_new_version(
+        db, principal, session_id, message_id, "assistant"
+    )
+    asked = await db.get(SessionMessage, answer.reply_to_id or answer.parent_id)
+    assert asked is not None
+    if asked.meta.get("stop_requested"):
+        # A stop asked of the earlier answer must not stop this one.
+        asked.meta = {k: v for k, v in asked.meta.items() if k != "stop_requested"}
+        await db.flush()
+    return Turn(session.id, session.account_id, branch.id, asked.id, principal.user_id), asked
+
+
 def _as_chat(rows: list[PathRow]) -> list[ChatMessage]:
     # FlowPilot's own notes in the tree (e.g. a revival) reach the model as context.
     return [

@@ -16,7 +16,7 @@ from flowpilot.auth.deps import CurrentUser
 from flowpilot.auth.service import Principal, display_names
 from flowpilot.budgets import service as budgets
 from flowpilot.db.deps import DBSession
-from flowpilot.errors import ProviderFailed
+from flowpilot.errors import ProviderFailed, UnprocessableInput
 from flowpilot.integrations import service as integrations
 from flowpilot.integrations.router import SecretKey
 from flowpilot.sessions import chat, search, service
@@ -24,6 +24,7 @@ from flowpilot.sessions.models import AISession, AISessionStep, SessionMessage
 from flowpilot.sessions.schemas import (
     ClientNames,
     MessageCreate,
+    MessageEdit,
     MessageOut,
     SearchMatch,
     SessionCreate,
@@ -275,6 +276,54 @@ async def retry_message(
     assert message is not None
     await db.commit()
     return await respond_with_turn(request, turn, message_out(message, awaiting=True))
+
+
+@router.post(
+    "/{session_id}/messages/{message_id}/edit", responses=SSE_RESPONSES, response_model=None
+)
+async def edit_message(
+    session_id: uuid.UUID,
+    message_id: uuid.UUID,
+    body: MessageEdit,
+    request: Request,
+    principal: CurrentUser,
+    db: DBSession,
+) -> StreamingResponse | JSONResponse:
+    """Edit-and-resend one of your messages on the active branch: a new branch (made active)
+    forks where the message was sent and carries the edited text, answered like any message.
+    The original and everything after it stay on their branch."""
+    if not body.content.strip():
+        raise UnprocessableInput("Write the edited message", code="empty_message")
+    await budgets.check_turn(db, principal, request.app.state.provider)
+    turn, message = await chat.edit_turn(
+        db,
+        principal,
+        session_id,
+        message_id,
+        body.content,
+        model_evidence=chat.model_reads_evidence(request.app.state.provider),
+    )
+    # The branch and the edited message are durable before the provider is called.
+    await db.commit()
+    return await respond_with_turn(request, turn, message_out(message, awaiting=True))
+
+
+@router.post(
+    "/{session_id}/messages/{message_id}/regenerate", responses=SSE_RESPONSES, response_model=None
+)
+async def regenerate_message(
+    session_id: uuid.UUID,
+    message_id: uuid.UUID,
+    request: Request,
+    principal: CurrentUser,
+    db: DBSession,
+) -> StreamingResponse | JSONResponse:
+    """Another answer to the question an answer on the active branch replies to: a new branch
+    (made active) from that question; the earlier answer stays on its branch."""
+    await budgets.check_turn(db, principal, request.app.state.provider)
+    turn, asked = await chat.regenerate_turn(db, principal, session_id, message_id)
+    await db.commit()
+    return await respond_with_turn(request, turn, message_out(asked, awaiting=True))
 
 
 @router.post("/{session_id}/messages/{message_id}/stop", status_code=202)

@@ -126,6 +126,10 @@ class MessageCreate(BaseModel):
     upload_ids: list[uuid.UUID] = Field(default_factory=list, max_length=10)
 
 
+class MessageEdit(BaseModel):
+    content: str = Field(min_length=1, max_length=32_000)
+
+
 class MessageOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID

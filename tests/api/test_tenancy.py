@@ -33,6 +33,8 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/ai-sessions/{session_id}/messages", None),
     ("POST", "/api/v1/ai-sessions/{session_id}/messages", {"content": "hi"}),
     ("POST", "/api/v1/ai-sessions/{session_id}/messages/{message_id}/retry", None),
+    ("POST", "/api/v1/ai-sessions/{session_id}/messages/{message_id}/edit", {"content": "x"}),
+    ("POST", "/api/v1/ai-sessions/{session_id}/messages/{message_id}/regenerate", None),
     ("POST", "/api/v1/ai-sessions/{session_id}/messages/{message_id}/stop", None),
     ("GET", "/api/v1/ai-sessions/{session_id}/steps", None),
     ("PATCH", "/api/v1/ai-sessions/{session_id}/steps/{step_id}", {"state": "skipped"}),

@@ -1,6 +1,6 @@
 import { type RefObject, useEffect, useRef, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
-import { AlertTriangle, ArrowLeft, GitBranch, RotateCcw, Share2 } from "lucide-react";
+import { AlertTriangle, ArrowLeft, GitBranch, Pencil, RefreshCw, RotateCcw, Share2 } from "lucide-react";
 import { api, type ForkSuggestion, type Handoff, type Message, type Session, type SessionStatus, type SessionTime, type Step } from "../api/client";
 import { PrivacyNote } from "../components/session/PrivacyNote";
 import { SessionCost } from "../components/session/SessionCost";
@@ -18,6 +18,7 @@ import { ComparePanel } from "../components/branching/ComparePanel";
 import { ForkCard } from "../components/branching/ForkCard";
 import { ChatMessage } from "../components/session/ChatMessage";
 import { Composer } from "../components/session/Composer";
+import { EditMessage } from "../components/session/EditMessage";
 import { GuidancePanel } from "../components/session/GuidancePanel";
 import { StepReport } from "../components/session/StepReport";
 import { StatusBadge } from "../components/session/StatusBadge";
@@ -83,15 +84,16 @@ function StreamingAnswer({ bottom }: { bottom: RefObject<HTMLDivElement | null> 
 
 export function SessionPage({ id }: { id: string }) {
   // Not the streamed text: a chunk re-renders only the streaming answer, not every message.
-  const { session, messages, streaming, error, open, send, retry, stop } = useChat(
+  const { session, messages, streaming, error, open, send, retry, stop, edit, regenerate } = useChat(
     useShallow((s) => ({
       session: s.session, messages: s.messages, streaming: s.streaming, error: s.error,
-      open: s.open, send: s.send, retry: s.retry, stop: s.stop,
+      open: s.open, send: s.send, retry: s.retry, stop: s.stop, edit: s.edit, regenerate: s.regenerate,
     })),
   );
   const branches = useBranches();
   const [loadError, setLoadError] = useState<string | null>(null);
   const [forkFrom, setForkFrom] = useState<string | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
   const [dismissed, setDismissed] = useState<Set<string>>(new Set());
   const [handoffOpen, setHandoffOpen] = useState(false);
   const [resolving, setResolving] = useState(false);
@@ -157,6 +159,9 @@ export function SessionPage({ id }: { id: string }) {
     (session.status === "active" || session.status === "paused") &&
     activeBranch?.status !== "dead_end" &&
     activeBranch?.status !== "solved";
+
+  // Edit-and-resend and regenerate make a new branch: the session must take messages.
+  const redoable = session.can_write && !streaming && (session.status === "active" || session.status === "paused");
 
   const doFork = (fromMessageId: string) => async (reason: string, options: ForkSuggestion[]) =>
     branches.fork(id, { fork_reason: reason, options, from_message_id: fromMessageId });
@@ -239,12 +244,34 @@ export function SessionPage({ id }: { id: string }) {
                 usage={m.role === "assistant" ? m : undefined}
                 attachments={<MessageAttachments sessionId={id} message={m} />}
                 actions={session.can_write && m.role !== "system" && !streaming ? (
-                  <button type="button" onClick={() => setForkFrom(forkFrom === m.id ? null : m.id)}
-                    className="inline-flex items-center gap-1 rounded px-1.5 py-0.5 text-slate-600 hover:bg-slate-200"
-                    aria-label="Fork from here">
-                    <GitBranch aria-hidden="true" className="h-3 w-3" /> Fork from here
-                  </button>
+                  <>
+                    <button type="button" onClick={() => setForkFrom(forkFrom === m.id ? null : m.id)}
+                      className="inline-flex items-center gap-1 rounded px-1.5 py-0.5 text-slate-600 hover:bg-slate-200"
+                      aria-label="Fork from here">
+                      <GitBranch aria-hidden="true" className="h-3 w-3" /> Fork from here
+                    </button>
+                    {redoable && m.role === "user" && (
+                      <button type="button" onClick={() => setEditing(editing === m.id ? null : m.id)}
+                        aria-expanded={editing === m.id}
+                        className="inline-flex items-center gap-1 rounded px-1.5 py-0.5 text-slate-600 hover:bg-slate-200">
+                        <Pencil aria-hidden="true" className="h-3 w-3" /> Edit
+                      </button>
+                    )}
+                    {redoable && m.role === "assistant" && (
+                      <button type="button" onClick={() => void regenerate(m.id)}
+                        className="inline-flex items-center gap-1 rounded px-1.5 py-0.5 text-slate-600 hover:bg-slate-200">
+                        <RefreshCw aria-hidden="true" className="h-3 w-3" /> Regenerate
+                      </button>
+                    )}
+                  </>
                 ) : undefined} />
+              {editing === m.id && redoable && (
+                <EditMessage initial={m.content} onCancel={() => setEditing(null)}
+                  onSubmit={async (content) => {
+                    setEditing(null);
+                    return edit(m.id, content);
+                  }} />
+              )}
               {stepByMessage.has(m.id) && (
                 <StepReport sessionId={id} step={stepByMessage.get(m.id)!} canWrite={session.can_write}
                   onChange={(changed) => setSteps(steps.map((st) => (st.id === changed.id ? changed : st)))} />

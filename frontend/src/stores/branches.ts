@@ -74,10 +74,11 @@ export const useBranches = create<BranchState>((set, get) => ({
   reset: () => set({ tree: null, transition: null, compare: null, error: null }),
 }));
 
-// A turn moves the branch head and may change summaries: the tree is read again when one ends
+// A turn moves the branch head (an edit or a regeneration also makes a new branch) and may change summaries: the tree is read again when one ends
 // (the chat store does not know about branches; this store follows it).
 useChat.subscribe((state, previous) => {
-  if (state.turnsDone !== previous.turnsDone && state.session) {
+  const changed = state.turnsDone !== previous.turnsDone || state.branchesMade !== previous.branchesMade;
+  if (changed && state.session) {
     void useBranches.getState().load(state.session.id);
   }
 });

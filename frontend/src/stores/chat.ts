@@ -14,6 +14,8 @@ type ChatState = {
   stopWanted: boolean;
   // Turns that ended (answered, failed or stopped): other stores reload what a turn changes.
   turnsDone: number;
+  // Times an edit or a regeneration made a new branch (shown as soon as the server saved it).
+  branchesMade: number;
   firstMessage: { sessionId: string; text: string } | null;
   queueFirstMessage: (sessionId: string, text: string) => void;
   open: (id: string) => Promise<void>;
@@ -22,11 +24,17 @@ type ChatState = {
   // False when the server refused the message before saving it (e.g. a used-up AI budget).
   send: (content: string, uploadIds?: string[]) => Promise<boolean>;
   retry: (messageId: string) => Promise<void>;
+  // Edit-and-resend and regenerate: the server forks a new branch (made active) holding the
+  // new version; the old one stays on its branch. False when the server refused.
+  edit: (messageId: string, content: string) => Promise<boolean>;
+  regenerate: (messageId: string) => Promise<boolean>;
   stop: () => void;
 };
 
 export const useChat = create<ChatState>((set, get) => {
-  async function run(url: string, body: unknown): Promise<boolean> {
+  // `cut` trims the shown history once the server has saved the message (an edit or a
+  // regeneration continues from an earlier point of the conversation, on a new branch).
+  async function run(url: string, body: unknown, cut?: (messages: Message[]) => Message[]): Promise<boolean> {
     let saved = false;
     const controller = new AbortController();
     set({ streaming: true, streamingText: "", error: null, controller, stopWanted: false });
@@ -35,9 +43,11 @@ export const useChat = create<ChatState>((set, get) => {
         saved = true;
         const incoming = e.data.user_message;
         set((s) => ({
-          messages: [...s.messages.filter((m) => m.id !== incoming.id), incoming],
+          messages: [...(cut ? cut(s.messages) : s.messages).filter((m) => m.id !== incoming.id), incoming],
           pendingMessageId: incoming.id,
+          branchesMade: cut ? s.branchesMade + 1 : s.branchesMade,
         }));
+        if (cut) void get().refreshSession();
         const session = get().session;
         if (get().stopWanted && session) void api.stopTurn(session.id, incoming.id).catch(() => undefined);
       } else if (e.event === "delta") {
@@ -82,6 +92,7 @@ export const useChat = create<ChatState>((set, get) => {
     pendingMessageId: null,
     stopWanted: false,
     turnsDone: 0,
+    branchesMade: 0,
     firstMessage: null,
     // A new session's problem statement is sent once its page has opened it.
     queueFirstMessage: (sessionId, text) => set({ firstMessage: { sessionId, text } }),
@@ -128,6 +139,22 @@ export const useChat = create<ChatState>((set, get) => {
       const session = get().session;
       if (!session || get().streaming) return;
       await run(`/api/v1/ai-sessions/${session.id}/messages/${messageId}/retry`, undefined);
+    },
+    edit: async (messageId, content) => {
+      const session = get().session;
+      if (!session || get().streaming) return false;
+      return run(`/api/v1/ai-sessions/${session.id}/messages/${messageId}/edit`, { content }, (messages) => {
+        const at = messages.findIndex((m) => m.id === messageId);
+        return at < 0 ? messages : messages.slice(0, at);
+      });
+    },
+    regenerate: async (messageId) => {
+      const session = get().session;
+      if (!session || get().streaming) return false;
+      return run(`/api/v1/ai-sessions/${session.id}/messages/${messageId}/regenerate`, undefined, (messages) => {
+        const at = messages.findIndex((m) => m.id === messageId);
+        return at < 0 ? messages : messages.slice(0, at);
+      });
     },
     // Stopping is a request to the server (the turn keeps running if only the tab closes);
     // the stream then ends with the partial answer, marked as stopped.
