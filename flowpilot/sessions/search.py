@@ -137,31 +137,40 @@ async def message_hits(
     candidates: Select[Any] | list[uuid.UUID],
     term: str,
 ) -> TermHits:
-    """The sessions among `candidates` (a select of session ids already scoped to what the
-    caller may read, or those ids) with a message that holds the term, from the newest
-    matching messages.
+    """The sessions among `candidates` with a message that holds the term. `candidates` is a
+    select of session ids already scoped to what the caller may read, or, once earlier terms
+    have left few, those ids.
 
-    The planner picks: a rare term reads the trigram index (account, content) and only its
-    matches; a frequent one walks the account's messages newest first and stops at
-    MESSAGE_HITS matches; a few candidates (the sessions earlier terms left) are read through
-    their own messages. The work is bounded by the matches, not by the account's history."""
-    among = (
-        SessionMessage.session_id == any_(literal(candidates, ARRAY(UUID)))
-        if isinstance(candidates, list)
-        else SessionMessage.session_id.in_(candidates)
-    )
-    rows = await db.scalars(
-        select(SessionMessage.session_id)
-        .where(
-            SessionMessage.account_id == account_id,
-            SessionMessage.content.ilike(_like(term)),
-            among,
+    Among a select, the newest matching messages are read: the planner takes the trigram
+    index (account, content) for a rare term and only reads its matches, or walks the
+    account's messages newest first for a frequent one and stops at MESSAGE_HITS matches.
+    Among a few ids, each session is asked whether one of its messages holds the term (exact;
+    the trigram index or each session's own messages, whichever is less to read)."""
+    holds = SessionMessage.content.ilike(_like(term))
+    if isinstance(candidates, list):
+        found = await db.scalars(
+            select(SessionMessage.session_id)
+            .where(
+                SessionMessage.account_id == account_id,
+                SessionMessage.session_id == any_(literal(candidates, ARRAY(UUID))),
+                holds,
+            )
+            .distinct()
         )
-        .order_by(SessionMessage.created_at.desc())
-        .limit(MESSAGE_HITS)
+        return TermHits(list(found), False)
+    rows = list(
+        await db.scalars(
+            select(SessionMessage.session_id)
+            .where(
+                SessionMessage.account_id == account_id,
+                holds,
+                SessionMessage.session_id.in_(candidates),
+            )
+            .order_by(SessionMessage.created_at.desc())
+            .limit(MESSAGE_HITS + 1)
+        )
     )
-    found = list(rows)
-    return TermHits(list(dict.fromkeys(found)), len(found) >= MESSAGE_HITS)
+    return TermHits(list(dict.fromkeys(rows[:MESSAGE_HITS])), len(rows) > MESSAGE_HITS)
 
 
 def term_filter(term: str, hits: TermHits | None) -> ColumnElement[bool]:
