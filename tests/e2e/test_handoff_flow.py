@@ -57,7 +57,7 @@ async def test_escalate_in_one_browser_claim_in_another(offline_server, two_engi
         await expect(ana.locator("article[data-role=assistant]").last).to_contain_text(
             "Offline mode", timeout=15_000
         )
-        await expect(ana.get_by_test_id("streaming")).to_have_count(0, timeout=15_000)
+        await expect(ana.get_by_test_id("streaming")).to_have_count(0, timeout=45_000)
         hand_off = ana.get_by_role("button", name="Hand off")
         dialog = ana.get_by_role("dialog", name="Hand off this session")
         # Escape and a click on the backdrop close the dialog; the focus goes back to the button.
@@ -149,7 +149,7 @@ async def test_escalate_in_one_browser_claim_in_another(offline_server, two_engi
         )
         await ben.keyboard.press("Enter")
         await expect(ben.locator("article[data-role=assistant]")).to_have_count(2, timeout=15_000)
-        await expect(ben.get_by_test_id("streaming")).to_have_count(0, timeout=15_000)
+        await expect(ben.get_by_test_id("streaming")).to_have_count(0, timeout=45_000)
         if os.environ.get("FLOWPILOT_SCREENSHOTS"):
             await ben.screenshot(path="test-results/handoff-claimed.png", full_page=True)
         await browser.close()

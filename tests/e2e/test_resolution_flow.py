@@ -17,7 +17,7 @@ async def test_resolve_edit_publish_and_copy(page: Page, offline_server, login_u
     )
     await sign_in(page, offline_server.url, login_user)
     await start_session(page, "Printer jobs stuck in the queue at reception")
-    await expect(page.get_by_test_id("streaming")).to_have_count(0, timeout=15_000)
+    await expect(page.get_by_test_id("streaming")).to_have_count(0, timeout=45_000)
     await expect(page.locator("article[data-role=assistant]")).to_have_count(1)
     await page.get_by_role("button", name="Mark resolved").click()
     dialog = page.get_by_role("dialog", name="Resolve this session")

@@ -37,7 +37,7 @@ async def test_paste_screenshot_see_description_and_send(
 ) -> None:  # type: ignore[no-untyped-def]
     await sign_in(page, server_with_worker.url, login_user)
     await start_session(page, "Outlook shows an error dialog at start")
-    await expect(page.get_by_test_id("streaming")).to_have_count(0, timeout=15_000)
+    await expect(page.get_by_test_id("streaming")).to_have_count(0, timeout=45_000)
 
     await page.get_by_role("textbox", name="Message").focus()
     await page.evaluate(PASTE, PNG_B64)
