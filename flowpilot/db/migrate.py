@@ -10,12 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.db.url import sqlalchemy_url
 
-ROOT = Path(__file__).resolve().parents[2]
+# Inside the package, so an installed FlowPilot (a wheel) can migrate its database.
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(libpq: str) -> Config:
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("file_template", "%%(rev)s_%%(slug)s")
     cfg.set_main_option("sqlalchemy.url", sqlalchemy_url(libpq).replace("%", "%%"))
     return cfg
 

@@ -1,0 +1,418 @@
+"""Rank playbooks and KB articles against a branch's evidence, with a confidence.
+
+The score is explainable: error codes and exact aliases weigh most, then product names,
+two-word phrases from the title/keywords/symptoms, then single words weighted by how rare
+they are in the library (a word every playbook has, such as "error", says little). The
+confidence saturates (raw / (raw + K)) so it reads like a probability and one threshold
+separates "this fits" from "nothing fits".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from flowpilot.guidance.evidence import Evidence, code_keys
+from flowpilot.guidance.text import (
+    find_phrase,
+    lead_stem,
+    phrase_stems,
+    stem,
+    text_stems,
+    tokenize,
+)
+
+# Calibrated on the starter library (see bench/retrieval.py): below this nothing is offered
+# as a fit; the answer says so.
+FIT_THRESHOLD = 0.5
+SATURATION_K = 14.0
+CODE_WEIGHT = 7.0
+ALIAS_PHRASE_WEIGHT = 4.0
+PRODUCT_WEIGHT = 2.5
+BIGRAM_WEIGHT = 1.2
+FIELD_WEIGHTS = {
+    "title": 2.0,
+    "aliases": 2.0,
+    "keywords": 1.5,
+    "products": 1.5,
+    "symptoms": 1.0,
+    "summary": 0.5,
+    "domain": 0.5,
+    "causes": 0.4,
+}
+CODE_LIKE = re.compile(
+    r"^(0x[0-9a-f]+|[0-9a-f]{8}|aadsts\d+|-?\d{2,6}|[a-z]{1,5}-?\d{2,7}|"
+    r"\d\.\d{1,2}\.\d{1,3}|[a-z0-9]+(_[a-z0-9]+){2,}|kb\d+|event \d+)$"
+)
+WORDS = re.compile(r"[A-Za-z0-9]+(?:[._][A-Za-z0-9]+)*")
+# Words every ticket uses: they say nothing about which playbook fits.
+GENERIC = frozenset(
+    stem(w)
+    for w in [
+        "user",
+        "users",
+        "server",
+        "servers",
+        "office",
+        "offices",
+        "branch",
+        "site",
+        "sites",
+        "last",
+        "night",
+        "morning",
+        "today",
+        "yesterday",
+        "week",
+        "weeks",
+        "month",
+        "issue",
+        "issues",
+        "problem",
+        "problems",
+        "error",
+        "errors",
+        "work",
+        "working",
+        "works",
+        "fail",
+        "fails",
+        "failed",
+        "failing",
+        "unable",
+        "cannot",
+        "help",
+        "need",
+        "needs",
+        "client",
+        "clients",
+        "customer",
+        "customers",
+        "computer",
+        "computers",
+        "pc",
+        "pcs",
+        "laptop",
+        "laptops",
+        "machine",
+        "machines",
+        "device",
+        "devices",
+        "people",
+        "staff",
+        "company",
+        "team",
+        "new",
+        "old",
+        "time",
+        "times",
+        "day",
+        "days",
+        "hour",
+        "hours",
+        "since",
+        "still",
+        "again",
+        "every",
+        "tried",
+        "try",
+        "trying",
+        "check",
+        "checked",
+        "get",
+        "getting",
+        "make",
+        "made",
+        "see",
+        "seen",
+        "know",
+        "think",
+        "want",
+        "use",
+        "using",
+        "used",
+        "start",
+        "started",
+        "stop",
+        "stopped",
+        "run",
+        "running",
+        "keep",
+        "keeps",
+        "even",
+        "though",
+        "anything",
+        "something",
+        "nothing",
+        "everyone",
+        "someone",
+        "able",
+        "like",
+        "also",
+        "back",
+        "access",
+        "message",
+        "show",
+        "shows",
+        "way",
+        "thing",
+        "things",
+        "happen",
+        "happening",
+        "happened",
+        "sometimes",
+    ]
+)
+GENERIC_WEIGHT = 0.15
+# When the engineer gave error codes and a playbook knows other codes but none of these, or
+# names a product the playbook does not cover, the playbook is probably about something else.
+CODE_MISS_FACTOR = 0.7
+PRODUCT_MISS_FACTOR = 0.8
+# A playbook is preferred over a KB article, and the account's own over the starter library,
+# only when they fit equally (within this much confidence).
+TIE = 0.03
+
+
+@dataclass
+class Doc:
+    key: str  # entry id
+    slug: str
+    title: str
+    kind: str
+    own: bool  # the account's own (vs the starter library)
+    weights: dict[str, float]
+    bigrams: set[tuple[str, str]]
+    codes: dict[str, str]  # match key -> alias as written
+    alias_phrases: list[str]
+    products: list[str]
+    length: int
+    payload: Any = None
+    surface: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Query:
+    text: str
+    weights: dict[str, float]
+    bigrams: set[tuple[str, str]]
+    codes: set[str]
+    products: set[str] = field(default_factory=set)
+    # Codes the engineer reported (not bare numbers picked out of the text).
+    reported_codes: bool = False
+    # Every stem in the text: a phrase whose lead stem is missing is not looked for.
+    stems: frozenset[str] | None = None
+
+    def may_contain(self, phrase: str) -> bool:
+        return self.stems is None or lead_stem(phrase) in self.stems
+
+
+@dataclass
+class Match:
+    doc: Doc
+    confidence: float
+    matched: list[str] = field(default_factory=list)
+
+    @property
+    def fits(self) -> bool:
+        return self.confidence >= FIT_THRESHOLD
+
+
+def _content(text: str) -> list[str]:
+    return [t.stem for t in tokenize(text) if not t.stop and not t.negation]
+
+
+def _bigrams(stems: list[str]) -> set[tuple[str, str]]:
+    return {(a, b) for a, b in zip(stems, stems[1:], strict=False) if a != b}
+
+
+def index_doc(
+    *,
+    key: str,
+    slug: str,
+    title: str,
+    kind: str,
+    own: bool,
+    fields: dict[str, list[str]],
+    payload: Any = None,
+) -> Doc:
+    weights: dict[str, float] = {}
+    bigrams: set[tuple[str, str]] = set()
+    codes: dict[str, str] = {}
+    alias_phrases: list[str] = []
+    length = 0
+    surface: dict[str, str] = {}
+    for name, texts in fields.items():
+        weight = FIELD_WEIGHTS.get(name, 0.3)
+        for text in texts:
+            stems = _content(text)
+            length += len(stems)
+            for s in stems:
+                weights[s] = max(weights.get(s, 0.0), weight)
+            if name in ("title", "keywords", "symptoms", "products", "aliases"):
+                bigrams |= _bigrams(stems)
+            for word in WORDS.findall(text):
+                surface.setdefault(stem(word.lower()), word)
+    for alias in fields.get("aliases", []):
+        low = alias.lower().strip()
+        if CODE_LIKE.match(low):
+            for k in code_keys(low):
+                codes[k] = alias
+        else:
+            alias_phrases.append(alias)
+    return Doc(
+        key,
+        slug,
+        title,
+        kind,
+        own,
+        weights,
+        bigrams,
+        codes,
+        alias_phrases,
+        list(fields.get("products", [])),
+        max(length, 1),
+        payload,
+        surface,
+    )
+
+
+def build_query(
+    text: str, codes: list[str], boosted: str = "", products: list[str] | tuple[str, ...] = ()
+) -> Query:
+    """The branch's evidence as a query; `boosted` text (a hypothesis label) counts double."""
+    weights: dict[str, float] = {}
+    stems = _content(text)
+    for s, n in Counter(stems).items():
+        weights[s] = min(1.0 + 0.25 * (n - 1), 2.0) * (GENERIC_WEIGHT if s in GENERIC else 1.0)
+    boosted_stems = _content(boosted)
+    for s in boosted_stems:
+        weights[s] = weights.get(s, 0.0) + 2.0
+    keys: set[str] = set()
+    for code in codes:
+        keys |= code_keys(code)
+    # Bare tokens that look like codes ("error 1603" typed without the word error), but not
+    # the pieces of a code already found (the 4012 of LT-4012 is not DFSR event 4012).
+    rest = text
+    for code in codes:
+        rest = re.sub(re.escape(code), " ", rest, flags=re.I)
+    for s in _content(rest):
+        if any(c.isdigit() for c in s) and len(s) >= 3:
+            keys |= code_keys(s)
+    full = f"{boosted}\n{text}" if boosted else text
+    return Query(
+        full,
+        weights,
+        _bigrams(stems) | _bigrams(boosted_stems),
+        keys,
+        {p.lower() for p in products},
+        stems=text_stems(full),
+    )
+
+
+def evidence_query(text: str, evidence: Evidence, boosted: str = "") -> Query:
+    """The query for a text whose evidence is already extracted (codes it reported count)."""
+    query = build_query(text, evidence.codes, boosted=boosted, products=evidence.products)
+    query.reported_codes = bool(evidence.codes)
+    return query
+
+
+def playbook_fields(guide: dict[str, Any]) -> dict[str, list[str]]:
+    """The indexed fields of a playbook document (one mapping for the library and tests)."""
+    return {
+        "title": [guide.get("title", "")],
+        "aliases": list(guide.get("aliases", [])),
+        "products": list(guide.get("products", [])),
+        "keywords": list(guide.get("keywords", [])),
+        "symptoms": list(guide.get("symptoms", [])),
+        "summary": [guide.get("summary", "")],
+        "domain": [guide.get("domain", "")],
+        "causes": [c.get("title", "") for c in guide.get("causes", [])],
+    }
+
+
+class Index:
+    def __init__(self, docs: list[Doc]) -> None:
+        self.docs = docs
+        df: Counter[str] = Counter()
+        for doc in docs:
+            df.update(doc.weights.keys())
+        n = max(len(docs), 1)
+        self.idf = {s: math.log(1 + n / c) for s, c in df.items()}
+        self.avg_length = sum(d.length for d in docs) / n if docs else 1.0
+
+    def rank(self, query: Query, limit: int = 5) -> list[Match]:
+        scored = [self._score(doc, query) for doc in self.docs]
+        scored = [m for m in scored if m.confidence > 0]
+        # Ties go to playbooks over articles and to the account's own over the starter set.
+        scored.sort(
+            key=lambda m: (
+                -round(m.confidence / TIE),
+                m.doc.kind != "flow",
+                not m.doc.own,
+                -m.confidence,
+                m.doc.slug,
+            )
+        )
+        return scored[:limit]
+
+    def _score(self, doc: Doc, query: Query) -> Match:
+        matched: list[str] = []
+        code_hits = {doc.codes[k] for k in query.codes if k in doc.codes}
+        raw = CODE_WEIGHT * min(len(code_hits), 2)
+        matched += sorted(code_hits)
+        phrase_hits = [
+            p
+            for p in doc.alias_phrases
+            if query.may_contain(p) and find_phrase(query.text, p, allow_negated=True)
+        ]
+        raw += ALIAS_PHRASE_WEIGHT * min(len(phrase_hits), 2)
+        matched += phrase_hits[:2]
+        product_hits = [p for p in doc.products if _product_in(query, p)]
+        raw += PRODUCT_WEIGHT * min(len(product_hits), 2)
+        matched += [p for p in product_hits[:2] if p not in matched]
+        norm = 0.6 + 0.4 * doc.length / self.avg_length
+        words = 0.0
+        contributions: list[tuple[float, str]] = []
+        for word_stem, qw in query.weights.items():
+            fw = doc.weights.get(word_stem)
+            if fw is None:
+                continue
+            c = fw * self.idf.get(word_stem, 0.0) * qw
+            words += c
+            contributions.append((c, word_stem))
+        raw += words / norm
+        shared = doc.bigrams & query.bigrams
+        raw += BIGRAM_WEIGHT * min(len(shared), 5) * 2
+        contributions.sort(reverse=True)
+        words_seen = " ".join(matched).lower()
+        for _, s in contributions[:4]:
+            if self.idf.get(s, 0.0) < 1.5:
+                continue  # a word most playbooks share explains nothing
+            word = doc.surface.get(s, s)
+            if word.lower() not in words_seen:
+                matched.append(word)
+        if query.reported_codes and doc.codes and not code_hits:
+            raw *= CODE_MISS_FACTOR
+        if query.products and not product_hits and not _covers_product(doc, query.products):
+            raw *= PRODUCT_MISS_FACTOR
+        confidence = raw / (raw + SATURATION_K) if raw > 0 else 0.0
+        return Match(doc, round(confidence, 4), matched[:6])
+
+
+def _covers_product(doc: Doc, products: set[str]) -> bool:
+    """Whether the playbook mentions any of the reported products anywhere it is indexed."""
+    for product in products:
+        stems = phrase_stems(product)
+        if stems and stems[0] in doc.weights:
+            return True
+    return False
+
+
+def _product_in(query: Query, product: str) -> bool:
+    stems = phrase_stems(product)
+    if len(stems) == 1:
+        return stems[0] in query.weights
+    return query.may_contain(product) and find_phrase(query.text, product, allow_negated=True)

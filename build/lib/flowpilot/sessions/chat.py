@@ -1,0 +1,759 @@
+"""One chat turn: save the user's message first, then stream the provider's reply.
+
+The user's message is committed before the provider is called, so a failed or stopped call
+never loses it; the reply is written in its own short transaction when the stream ends. No
+database connection is held while the model is talking.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from flowpilot import metrics, telemetry
+from flowpilot.ai.base import (
+    ChatMessage,
+    ChatProvider,
+    ChatRequest,
+    Completed,
+    ImagePart,
+    ProviderError,
+    Usage,
+)
+from flowpilot.auth.service import Principal
+from flowpilot.branching.prompt import CHARS_PER_TOKEN, BranchAwarePromptBuilder
+from flowpilot.branching.suggestions import ForkOptionsFilter
+from flowpilot.branching.summaries import artifacts_by_branch, queue_summary, sibling_summaries
+from flowpilot.budgets import service as budgets
+from flowpilot.config import Settings
+from flowpilot.errors import Conflict, NotFound
+from flowpilot.guidance.evidence import Evidence, extract, merge_all
+from flowpilot.guidance.plan import Earlier, GuidePlan, build_plan
+from flowpilot.jobs.defer import defer
+from flowpilot.library.retrieval import library_index
+from flowpilot.privacy import service as privacy
+from flowpilot.privacy.vault import Vault
+from flowpilot.sessions import service
+from flowpilot.sessions.history import (
+    History,
+    PathRow,
+    guide_marks,
+    queue_chunk_digests,
+    read_history,
+    rows_evidence,
+)
+from flowpilot.sessions.history import fork_depth as history_fork_depth
+from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
+from flowpilot.sessions.reports import OpenSuggestion, reports_for
+from flowpilot.uploads.analysis import base64_text
+from flowpilot.uploads.models import FileUpload
+from flowpilot.uploads.storage import Storage
+
+log = structlog.get_logger(__name__)
+CHATTABLE = ("active", "paused")
+# How many of the newest messages on a path guidance reads in full.
+RECENT_FOR_GUIDANCE = 24
+# How many of a branch's open suggestions a message is matched against.
+OPEN_SUGGESTIONS_READ = 6
+# How often a streaming turn checks for a stop request (any app process may receive it).
+STOP_POLL_SECONDS = 0.25
+# Turns keep running when the client disconnects; a strong reference keeps the task alive.
+_RUNNING: set[asyncio.Task[None]] = set()
+
+
+@dataclass(frozen=True)
+class Turn:
+    session_id: uuid.UUID
+    account_id: uuid.UUID
+    branch_id: uuid.UUID
+    user_message_id: uuid.UUID
+    # Who asked: the answer's cost counts against their monthly AI budget.
+    author_id: uuid.UUID | None = None
+
+
+async def _locked_branch(
+    db: AsyncSession, session: AISession, branch_id: uuid.UUID | None
+) -> SessionBranch:
+    branch = await service.get_branch(db, session, branch_id)
+    await service.lock_session_row(db, session.id)
+    locked = await db.scalar(
+        select(SessionBranch).where(SessionBranch.id == branch.id).with_for_update()
+    )
+    assert locked is not None
+    await db.refresh(locked)
+    return locked
+
+
+async def _resume_if_paused(db: AsyncSession, session: AISession, principal: Principal) -> None:
+    """Writing in a paused session resumes it. A park or resume racing this message must not
+    refuse it: re-read the status and try again (the transition is a guarded UPDATE)."""
+    for _ in range(3):
+        if session.status != "paused":
+            break
+        try:
+            await service.transition(db, session, "active", actor=principal.user_id)
+        except Conflict as exc:
+            if exc.code != "stale_status":
+                raise
+            await db.refresh(session)
+    if session.status not in CHATTABLE:
+        raise Conflict(
+            f"This session is {session.status}; reopen it before sending messages",
+            code="session_not_active",
+        )
+
+
+async def record_reports(
+    db: AsyncSession, branch: SessionBranch, message: SessionMessage, principal: Principal
+) -> None:
+    """The engineer's message reports on the branch's open suggestions (done with their
+    words, skipped, not applicable); what they never reported on stays a suggestion."""
+    open_rows = list(
+        await db.scalars(
+            service.open_suggestions(branch.id, message.account_id).limit(OPEN_SUGGESTIONS_READ)
+        )
+    )
+    evidence = Evidence.from_dict(message.meta.get("evidence"))
+    by_id = {row.id: row for row in open_rows}
+    opened = [OpenSuggestion(row.id, row.title) for row in open_rows]
+    for report in reports_for(message.content, evidence, opened):
+        row = by_id[report.step_id]  # type: ignore[index]
+        row.state, row.result = report.state, report.result
+        row.reported_by = principal.user_id
+        row.reported_at = datetime.now(UTC)
+        row.report_message_id = message.id
+        row.report_source = "message"
+    await db.flush()
+
+
+def model_reads_evidence(provider: ChatProvider) -> bool:
+    """With a real model, each engineer message is also read by the model (a job)."""
+    return provider.name != "offline"
+
+
+async def append_user_message(
+    db: AsyncSession,
+    principal: Principal,
+    session_id: uuid.UUID,
+    content: str,
+    branch_id: uuid.UUID | None = None,
+    upload_ids: list[uuid.UUID] | None = None,
+    *,
+    model_evidence: bool = False,
+) -> tuple[Turn, SessionMessage]:
+    session = await service.get_writable_session(db, principal, session_id)
+    await _resume_if_paused(db, session, principal)
+    branch = await _locked_branch(db, session, branch_id)
+    if branch.status in ("dead_end", "solved"):
+        raise Conflict(
+            f"This branch is marked {branch.status.replace('_', ' ')}; "
+            + (
+                "revive it with evidence first"
+                if branch.status == "dead_end"
+                else "reopen it first"
+            ),
+            code="branch_closed",
+        )
+    # Chatting on a branch makes it the one being worked.
+    from flowpilot.branching.service import make_active
+
+    await make_active(db, session, branch)
+    head = await db.get(SessionMessage, branch.head_message_id) if branch.head_message_id else None
+    attachments = await attach_uploads(db, session, branch, upload_ids or [])
+    message = SessionMessage(
+        session_id=session.id,
+        account_id=session.account_id,
+        parent_id=head.id if head else None,
+        branch_id=branch.id,
+        depth=(head.depth + 1) if head else 0,
+        role="user",
+        content=content,
+        author_id=principal.user_id,
+        attachments=attachments,
+        # What the message establishes (codes, scope, what was done), extracted once.
+        meta={"evidence": extract(content).as_dict()},
+    )
+    db.add(message)
+    await db.flush()
+    await record_reports(db, branch, message, principal)
+    if model_evidence:
+        # A model reads the message too (after this turn); later turns use both readings.
+        await defer(db, "extract_evidence", message_id=str(message.id))
+    branch.head_message_id = message.id
+    branch.summary_stale = True
+    await queue_chunk_digests(db, message, [])
+    await db.flush()
+    await db.refresh(message)
+    return Turn(session.id, session.account_id, branch.id, message.id, principal.user_id), message
+
+
+async def attach_uploads(
+    db: AsyncSession, session: AISession, branch: SessionBranch, upload_ids: list[uuid.UUID]
+) -> list[dict[str, Any]]:
+    """Uploads referenced by a message: they must be this session's (404 otherwise); an upload
+    not yet tied to a branch joins the branch it is discussed on."""
+    if not upload_ids:
+        return []
+    rows = {
+        u.id: u
+        for u in await db.scalars(
+            select(FileUpload).where(
+                FileUpload.id.in_(upload_ids),
+                FileUpload.session_id == session.id,
+                FileUpload.account_id == session.account_id,
+            )
+        )
+    }
+    if len(rows) != len(set(upload_ids)):
+        raise NotFound("Upload not found")
+    out = []
+    for uid in dict.fromkeys(upload_ids):
+        upload = rows[uid]
+        if upload.uploaded_on_branch_id is None:
+            upload.uploaded_on_branch_id = branch.id
+        out.append({"upload_id": str(upload.id), "name": upload.original_name, "kind": upload.kind})
+    return out
+
+
+async def turn_for_retry(
+    db: AsyncSession, principal: Principal, session_id: uuid.UUID, message_id: uuid.UUID
+) -> Turn:
+    session = await service.get_writable_session(db, principal, session_id)
+    if session.status not in CHATTABLE:
+        raise Conflict(f"This session is {session.status}", code="session_not_active")
+    message = await db.scalar(
+        select(SessionMessage).where(
+            SessionMessage.id == message_id,
+            SessionMessage.session_id == session.id,
+            SessionMessage.account_id == session.account_id,
+        )
+    )
+    if message is None or message.role != "user":
+        raise NotFound("Message not found")
+    if not await service.unanswered_ids(db, [message]):
+        raise Conflict("This message already has an answer", code="already_answered")
+    if message.meta.get("stop_requested"):
+        message.meta = {k: v for k, v in message.meta.items() if k != "stop_requested"}
+        await db.flush()
+    return Turn(session.id, session.account_id, message.branch_id, message.id, message.author_id)
+
+
+async def edit_turn(
+    db: AsyncSession,
+    principal: Principal,
+    session_id: uuid.UUID,
+    message_id: uuid.UUID,
+    content: str,
+    *,
+    model_evidence: bool = False,
+) -> tuple[Turn, SessionMessage]:
+    """Edit-and-resend: a new branch from the edited message's parent, made active, with the
+    new text as a sibling of the original (which stays on its branch with what followed)."""
+    from flowpilot.branching.service import branch_for_new_version
+
+    _, branch, original = await branch_for_new_version(
+        db, principal, session_id, message_id, "user"
+    )
+    # The edited message keeps what the original attached.
+    upload_ids = [uuid.UUID(a["upload_id"]) for a in original.attachments if a.get("upload_id")]
+    return await append_user_message(
+        db,
+        principal,
+        session_id,
+        content,
+        branch.id,
+        upload_ids=upload_ids,
+        model_evidence=model_evidence,
+    )
+
+
+async def regenerate_turn(
+    db: AsyncSession, principal: Principal, session_id: uuid.UUID, message_id: uuid.UUID
+) -> tuple[Turn, SessionMessage]:
+    """Another answer to the same question: a new branch from the user message the answer
+    replies to, made active; the new answer is a sibling of the old one (which stays)."""
+    from flowpilot.branching.service import branch_for_new_version
+
+    session, branch, answer = await branch_for_new_version(
+        db, principal, session_id, message_id, "assistant"
+    )
+    asked = await db.get(SessionMessage, answer.reply_to_id or answer.parent_id)
+    assert asked is not None
+    if asked.meta.get("stop_requested"):
+        # A stop asked of the earlier answer must not stop this one.
+        asked.meta = {k: v for k, v in asked.meta.items() if k != "stop_requested"}
+        await db.flush()
+    return Turn(session.id, session.account_id, branch.id, asked.id, principal.user_id), asked
+
+
+def _as_chat(rows: list[PathRow]) -> list[ChatMessage]:
+    # FlowPilot's own notes in the tree (e.g. a revival) reach the model as context.
+    return [
+        ChatMessage(role="user", text=f"(FlowPilot note) {r.content}", meta=r.meta)
+        if r.role == "system"
+        else ChatMessage(role=r.role, text=r.content, meta=r.meta)  # type: ignore[arg-type]
+        for r in rows
+    ]
+
+
+def _earlier(past: History, older: list[PathRow], fork_depth: int) -> Earlier | None:
+    """What the path established before the recent messages guidance reads in full: the
+    digested chunks, then the tail messages older than the recent ones."""
+    if not past.chunks and not older:
+        return None
+    marks = [g for c in past.chunks for g in c.guides] + guide_marks(older)
+    return Earlier(
+        evidence=merge_all(
+            [*(Evidence.from_dict(c.evidence) for c in past.chunks), rows_evidence(older)]
+        ),
+        guides=[g for g in marks if int(g.get("depth", 0)) > fork_depth],
+    )
+
+
+class ChatRunner:
+    def __init__(
+        self,
+        maker: async_sessionmaker[AsyncSession],
+        provider: ChatProvider,
+        settings: Settings,
+        storage: Storage | None = None,
+    ) -> None:
+        self.maker = maker
+        self.provider = provider
+        self.settings = settings
+        self.storage = storage
+
+    async def run(self, turn: Turn) -> AsyncIterator[dict[str, Any]]:
+        """Yields {'event': …, 'data': …} dicts: delta* then done, or error."""
+        started = time.monotonic()
+        # Spans are started and ended by hand: a generator's yields would detach a current one.
+        turn_span = telemetry.tracer().start_span(
+            "chat.turn",
+            attributes={
+                "flowpilot.session_id": str(turn.session_id),
+                "flowpilot.branch_id": str(turn.branch_id),
+            },
+        )
+        try:
+            try:
+                request, past, provider, vault = await self._build_request(turn)
+            except Exception:
+                log.exception("prompt_build_failed", session_id=str(turn.session_id))
+                turn_span.set_status(telemetry.Status(telemetry.StatusCode.ERROR, "prompt build"))
+                yield _error("Could not prepare the request. Try again.", "internal_error", turn)
+                return
+            metrics.ACTIVE_STREAMS.inc()
+            model_span = telemetry.tracer().start_span(
+                f"model.stream {provider.name}",
+                context=telemetry.inside(turn_span),
+                attributes={
+                    "gen_ai.system": provider.name,
+                    "gen_ai.request.model": provider.model,
+                },
+            )
+            try:
+                relayed = self._relay(turn, request, past, provider, vault, started, model_span)
+                async for item in relayed:
+                    yield item
+            finally:
+                model_span.end()
+                metrics.ACTIVE_STREAMS.dec()
+        finally:
+            turn_span.end()
+
+    async def _relay(
+        self,
+        turn: Turn,
+        request: ChatRequest,
+        past: History,
+        provider: ChatProvider,
+        vault: Vault | None,
+        started: float,
+        model_span: telemetry.Span,
+    ) -> AsyncIterator[dict[str, Any]]:
+        parts: list[str] = []
+        completed: Completed | None = None
+        last_check = time.monotonic()
+        suggestions = ForkOptionsFilter()
+        first = True
+        # A cloud model gets the session's client identifiers as placeholders when the account
+        # asks for it; what streams back is restored.
+        stream = provider.stream_chat(request)
+        try:
+            async for event in stream:
+                if isinstance(event, Completed):
+                    completed = event
+                    continue
+                visible = suggestions.feed(event.text)
+                if not visible:
+                    continue
+                parts.append(visible)
+                if first:
+                    first = False
+                    metrics.FIRST_TOKEN_SECONDS.labels(self.provider.name).observe(
+                        time.monotonic() - started
+                    )
+                    model_span.add_event("first_token")
+                yield {"event": "delta", "data": {"text": visible}}
+                if time.monotonic() - last_check >= STOP_POLL_SECONDS:
+                    last_check = time.monotonic()
+                    if await self._stop_requested(turn):
+                        # What the model wrote so far is kept; its usage is not reported
+                        # for an interrupted stream.
+                        completed = Completed(usage=Usage(), meta={"stopped": True})
+                        break
+        except ProviderError as exc:
+            metrics.PROVIDER_ERRORS.labels(self.provider.name).inc()
+            model_span.set_status(telemetry.Status(telemetry.StatusCode.ERROR, exc.detail[:200]))
+            model_span.set_attribute("http.response.status_code", exc.status or 0)
+            log.warning(
+                "provider_failed", provider=self.provider.name, detail=exc.detail, status=exc.status
+            )
+            yield _error(exc.detail, "provider_error", turn, retryable=exc.retryable)
+            return
+        finally:
+            await stream.aclose()  # type: ignore[attr-defined]
+        tail, options = suggestions.finish()
+        if tail:
+            parts.append(tail)
+            yield {"event": "delta", "data": {"text": tail}}
+        if options and completed is not None:
+            completed.meta.setdefault("fork_suggestions", options)
+        text = "".join(parts).strip()
+        if completed is None or not text:
+            yield _error("The model returned an empty answer. Try again.", "provider_error", turn)
+            return
+        latency_ms = int((time.monotonic() - started) * 1000)
+        metrics.TURN_SECONDS.labels(self.provider.name).observe(latency_ms / 1000)
+        metrics.count_tokens(
+            self.provider.name,
+            str(completed.meta.get("model") or self.provider.model),
+            completed.usage,
+        )
+        model_span.set_attribute("gen_ai.usage.input_tokens", completed.usage.input_tokens)
+        model_span.set_attribute("gen_ai.usage.output_tokens", completed.usage.output_tokens)
+        plan = request.guide if isinstance(request.guide, GuidePlan) else None
+        reply, step = await self._save_reply(turn, text, completed, latency_ms, plan, past, vault)
+        yield {
+            "event": "done",
+            "data": {"assistant_message": reply, "step": step, "usage": completed.usage},
+        }
+
+    async def _stop_requested(self, turn: Turn) -> bool:
+        async with self.maker() as db:
+            flag = await db.scalar(
+                select(SessionMessage.meta["stop_requested"].as_boolean()).where(
+                    SessionMessage.id == turn.user_message_id
+                )
+            )
+        return bool(flag)
+
+    async def _build_request(
+        self, turn: Turn
+    ) -> tuple[ChatRequest, History, ChatProvider, Vault | None]:
+        async with self.maker() as db:
+            session = await db.get(AISession, turn.session_id)
+            assert session is not None and session.account_id == turn.account_id
+            branch = await db.get(SessionBranch, turn.branch_id)
+            assert branch is not None
+            # A model reads the newest messages that fit the budget; the offline provider
+            # sends no prompt, so only the recent part its guidance needs is read.
+            budget = (
+                self.settings.history_token_budget * CHARS_PER_TOKEN
+                if getattr(self.provider, "reads_history", True)
+                else None
+            )
+            past = await read_history(
+                db,
+                session.id,
+                turn.user_message_id,
+                prompt_budget_chars=budget,
+                window_start=branch.prompt_window_start,
+            )
+            fork_depth = await history_fork_depth(db, branch)
+            # Guidance reads the newest messages in full and what came before as evidence and
+            # guide marks: the same work at any history length.
+            older, recent = past.tail[:-RECENT_FOR_GUIDANCE], past.tail[-RECENT_FOR_GUIDANCE:]
+            uploads = await artifacts_by_branch(db, session.id)
+            siblings = await sibling_summaries(db, session.id, branch.id, uploads)
+            attachments = uploads.get(branch.id, [])
+            plan = build_plan(
+                await library_index(db, session.account_id),
+                problem_summary=session.problem_summary,
+                history=_as_chat(recent),
+                own_history=_as_chat([r for r in recent if r.depth > fork_depth]),
+                hypothesis=branch.label if branch.parent_branch_id else None,
+                attachments=attachments,
+                earlier=_earlier(past, older, fork_depth),
+            )
+            window = _as_chat(past.window)
+            provider, vault = await privacy.guarded(db, self.provider, session)
+            await self._attach_images(db, turn, window, provider)
+            builder = BranchAwarePromptBuilder(max_tokens=self.settings.ai_max_output_tokens)
+            request = builder.build(
+                title=session.title,
+                problem_summary=session.problem_summary,
+                problem_domain=session.problem_domain,
+                branch_label=branch.label if branch.parent_branch_id else None,
+                history=window,
+                digests=past.prompt_digests(),
+                siblings=siblings,
+                plan=plan,
+                intake=session.intake,
+                attachments=attachments,
+            )
+            return request, past, provider, vault
+
+    async def _attach_images(
+        self, db: AsyncSession, turn: Turn, history: list[ChatMessage], provider: ChatProvider
+    ) -> None:
+        """Screenshots attached to this turn go to a vision model directly (once); never to a
+        cloud model the session's client identifiers are hidden from."""
+        if self.storage is None or not provider.supports_images or not history:
+            return
+        message = await db.get(SessionMessage, turn.user_message_id)
+        ids = [
+            a["upload_id"]
+            for a in (message.attachments if message else [])
+            if a.get("kind") == "image"
+        ]
+        if not ids:
+            return
+        uploads = await db.scalars(
+            select(FileUpload).where(
+                FileUpload.id.in_([uuid.UUID(i) for i in ids]),
+                FileUpload.account_id == turn.account_id,
+            )
+        )
+        # Encoding a large screenshot takes tens of milliseconds: off the event loop.
+        history[-1].images = [
+            ImagePart(
+                u.detected_type,
+                await asyncio.to_thread(base64_text, await self.storage.get(u.storage_key)),
+            )
+            for u in uploads
+        ]
+
+    async def _save_reply(
+        self,
+        turn: Turn,
+        text: str,
+        completed: Completed,
+        latency_ms: int,
+        plan: GuidePlan | None,
+        past: History,
+        vault: Vault | None = None,
+    ) -> tuple[SessionMessage, AISessionStep]:
+        usage = completed.usage
+        meta = {k: v for k, v in completed.meta.items() if v is not None}
+        if plan is not None:
+            meta["guide"] = plan.meta()
+        meta.update(provider=self.provider.name, model=meta.get("model", self.provider.model))
+        async with self.maker() as db:
+            # Read before any row lock is taken (nothing for a provider that costs nothing).
+            prices = await budgets.prices_for(db, turn.account_id, self.provider)
+            await service.lock_session_row(db, turn.session_id)
+            branch = await db.scalar(
+                select(SessionBranch).where(SessionBranch.id == turn.branch_id).with_for_update()
+            )
+            assert branch is not None
+            head = (
+                await db.get(SessionMessage, branch.head_message_id)
+                if branch.head_message_id
+                else None
+            )
+            reply = SessionMessage(
+                session_id=turn.session_id,
+                account_id=turn.account_id,
+                parent_id=head.id if head else turn.user_message_id,
+                branch_id=turn.branch_id,
+                reply_to_id=turn.user_message_id,
+                depth=(head.depth + 1) if head else 1,
+                role="assistant",
+                content=text,
+                attachments=[],
+                meta=meta,
+                input_tokens=usage.input_tokens,
+                output_tokens=usage.output_tokens,
+                cache_read_tokens=usage.cache_read_tokens,
+                cache_write_tokens=usage.cache_write_tokens,
+            )
+            db.add(reply)
+            await db.flush()
+            branch.head_message_id = reply.id
+            if past.window_start is not None:
+                # Where this prompt's verbatim part began; it never moves back.
+                branch.prompt_window_start = max(branch.prompt_window_start or 0, past.window_start)
+            step_number = await service.next_step_number(db, turn.session_id, turn_usage=usage)
+            step = AISessionStep(
+                session_id=turn.session_id,
+                account_id=turn.account_id,
+                branch_id=turn.branch_id,
+                message_id=reply.id,
+                step_number=step_number,
+                step_type=step_type_for(text, meta),
+                title=str(meta.get("title") or _first_line(text))[:300],
+                content=text,
+                state=suggestion_state(step_type_for(text, meta), meta),
+                data={k: meta[k] for k in ("guide", "fork_suggestions") if k in meta},
+                provider=self.provider.name,
+                model=str(meta.get("model", "")),
+                latency_ms=latency_ms,
+                input_tokens=usage.input_tokens,
+                output_tokens=usage.output_tokens,
+                cache_read_tokens=usage.cache_read_tokens,
+                cache_write_tokens=usage.cache_write_tokens,
+            )
+            db.add(step)
+            await db.flush()
+            await queue_summary(db, turn.branch_id)
+            await queue_chunk_digests(db, reply, [c.last_message_id for c in past.unstored])
+            await privacy.remember(db, turn.session_id, turn.account_id, vault)
+            model = str(meta.get("model") or self.provider.model)
+            cost = budgets.cost_of(prices, self.provider, model, usage)
+            await budgets.add_spend(db, turn.account_id, turn.author_id, cost)
+            await db.commit()
+            return reply, step
+
+
+def start_detached(runner: ChatRunner, turn: Turn) -> AsyncIterator[dict[str, Any]]:
+    """Run the turn in its own task and relay its events.
+
+    A client that disconnects (closed tab, network blip) stops receiving events, but the reply
+    is still generated and saved; only an explicit stop request ends it early.
+    """
+    queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+
+    async def drive() -> None:
+        try:
+            async for item in runner.run(turn):
+                queue.put_nowait(item)
+        except Exception:
+            log.exception("turn_failed", session_id=str(turn.session_id))
+            queue.put_nowait(
+                _error("The answer could not be saved. Try again.", "internal_error", turn)
+            )
+        finally:
+            queue.put_nowait(None)
+
+    task = asyncio.create_task(drive())
+    _RUNNING.add(task)
+    task.add_done_callback(_RUNNING.discard)
+    listener = (queue, turn, asyncio.get_running_loop())
+
+    async def relay() -> AsyncIterator[dict[str, Any]]:
+        _LISTENING.add(listener)
+        try:
+            while (item := await queue.get()) is not None:
+                yield item
+                if item.get("data", {}).get("code") == "server_stopping":
+                    return
+        finally:
+            _LISTENING.discard(listener)
+
+    return relay()
+
+
+# Streams being relayed to a client: told when the server stops, so they end with an event
+# the web app understands instead of a cut connection.
+_LISTENING: set[tuple[asyncio.Queue[dict[str, Any] | None], Turn, asyncio.AbstractEventLoop]] = (
+    set()
+)
+
+
+def announce_shutdown() -> None:
+    """The server is stopping: every open answer stream ends with a retryable error (the
+    engineer's message is saved; Retry asks again once the server is back)."""
+    for queue, turn, loop in list(_LISTENING):
+        event = _error(
+            "The server is restarting; your message is saved. Retry in a moment.",
+            "server_stopping",
+            turn,
+        )
+        loop.call_soon_threadsafe(queue.put_nowait, event)
+
+
+async def request_stop(
+    db: AsyncSession, principal: Principal, session_id: uuid.UUID, message_id: uuid.UUID
+) -> None:
+    session = await service.get_writable_session(db, principal, session_id)
+    message = await db.scalar(
+        select(SessionMessage).where(
+            SessionMessage.id == message_id,
+            SessionMessage.session_id == session.id,
+            SessionMessage.account_id == session.account_id,
+            SessionMessage.role == "user",
+        )
+    )
+    if message is None:
+        raise NotFound("Message not found")
+    if not await service.unanswered_ids(db, [message]):
+        raise Conflict("This message already has an answer", code="already_answered")
+    message.meta = {**(message.meta or {}), "stop_requested": True}
+    await db.flush()
+
+
+async def add_job_usage(db: AsyncSession, session_id: uuid.UUID, usage: Usage) -> None:
+    """Tokens a background job spent for the session (not a turn, not a step)."""
+    await db.execute(
+        update(AISession)
+        .where(AISession.id == session_id)
+        .values(**service.token_totals(usage))
+        .execution_options(synchronize_session=False)
+    )
+
+
+def step_type_for(text: str, meta: dict[str, Any]) -> str:
+    explicit = meta.get("step_type")
+    if isinstance(explicit, str):
+        return explicit
+    if "```" in text:
+        return "script_generation"
+    return "question" if text.rstrip().endswith("?") else "action"
+
+
+PROPOSING_TYPES = ("question", "action", "script_generation", "verification", "info_request")
+# Lines that frame an answer rather than propose anything (never a step title).
+BOILERPLATE = re.compile(
+    r"^(offline mode|sure|certainly|of course|great|thanks|thank you|ok|okay|got it|"
+    r"understood|here is|here's|let's|i'll|i will)\b",
+    re.I,
+)
+
+
+def suggestion_state(step_type: str, meta: dict[str, Any]) -> str:
+    """A reply that proposes work is a suggestion until the engineer reports on it; a
+    stopped or partial reply proposes nothing (it never enters the record as work)."""
+    if meta.get("stopped") or meta.get("partial"):
+        return "record"
+    return "suggested" if step_type in PROPOSING_TYPES else "record"
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        line = line.strip(" #*_>-")
+        if line and not BOILERPLATE.match(line):
+            return line[:200]
+    return ""
+
+
+def _error(detail: str, code: str, turn: Turn, *, retryable: bool = True) -> dict[str, Any]:
+    return {
+        "event": "error",
+        "data": {
+            "detail": detail,
+            "code": code,
+            "retryable": retryable,
+            "user_message_id": turn.user_message_id,
+        },
+    }

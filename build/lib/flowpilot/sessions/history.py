@@ -1,0 +1,423 @@
+"""Reading a branch's history in bounded work per turn.
+
+A path (root → head) is cut into fixed chunks of CHUNK messages by depth. Each complete chunk
+gets an immutable digest row (`HistoryChunk`: a short text, the evidence its messages
+established, the guide marks of its replies), written once by a job. A turn then reads:
+
+- for guidance: the chunk rows up to the last complete chunk before the head, plus the
+  messages after it (at most 2 × CHUNK), never the whole path;
+- for a model's prompt: the newest messages that fit the token budget, with the window's start
+  moved back to a chunk boundary, and the digests of the cut chunks before it. The window's
+  start only moves a whole chunk at a time, so the prompt prefix stays byte-identical from turn
+  to turn until the next chunk is cut.
+
+A chunk not digested yet (older sessions, or a job still queued) is digested on the spot from
+its messages and queued for storing; the text is deterministic, so it is the same either way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from procrastinate.exceptions import AlreadyEnqueued
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flowpilot.guidance.evidence import Evidence, extract, merge_all
+from flowpilot.jobs.defer import defer
+from flowpilot.sessions.models import HistoryChunk, SessionBranch, SessionMessage
+
+CHUNK = 40
+# How many of the newest cut chunks a prompt carries as digests (older ones only through
+# the evidence they established).
+DIGESTS_IN_PROMPT = 8
+DIGEST_LINE_CHARS = {"user": 140, "assistant": 60, "system": 100}
+DIGEST_MAX_CHARS = 1_500
+# Of a prompt's history budget, the share the digests may take; the newest messages get the rest.
+DIGEST_SHARE = 0.25
+# After a cut, the newest messages fill this share of the window's budget: cuts are rare
+# (each one re-writes the cached prompt after the digests), not one chunk every few turns.
+WINDOW_REFILL = 0.5
+UNBOUNDED = 2**62
+
+
+@dataclass(frozen=True)
+class PathRow:
+    id: uuid.UUID
+    parent_id: uuid.UUID | None
+    depth: int
+    role: str
+    content: str
+    meta: dict[str, Any]
+
+
+@dataclass
+class Chunk:
+    last_message_id: uuid.UUID
+    previous_message_id: uuid.UUID | None
+    first_depth: int
+    digest: str
+    evidence: dict[str, Any]
+    guides: list[dict[str, Any]]
+    stored: bool = True
+
+
+@dataclass
+class History:
+    """What one turn reads: `tail` (messages after the digested chunks, oldest first) and
+    `chunks` (oldest first). `window` is the prompt's verbatim part when one was asked for."""
+
+    tail: list[PathRow]
+    chunks: list[Chunk]
+    window: list[PathRow] = field(default_factory=list)
+    digest_chars: int = 0
+
+    @property
+    def unstored(self) -> list[Chunk]:
+        return [c for c in self.chunks if not c.stored]
+
+    @property
+    def window_start(self) -> int | None:
+        return self.window[0].depth if self.window else None
+
+    def prompt_digests(self) -> list[str]:
+        if not self.window:
+            return []
+        return [c.digest for c in self.digests_before(self.window[0].depth, self.digest_chars)]
+
+    def digests_before(self, depth: int, max_chars: int) -> list[Chunk]:
+        """The newest chunks that end before `depth` whose digests fit in `max_chars` (at most
+        DIGESTS_IN_PROMPT). The choice only changes when another chunk is cut."""
+        chosen: list[Chunk] = []
+        used = 0
+        # The complete chunk read as tail messages is digested like any other.
+        complete = [*self.chunks, *_complete_chunks(self.tail)]
+        for chunk in reversed([c for c in complete if c.first_depth + CHUNK <= depth]):
+            used += len(chunk.digest)
+            if len(chosen) == DIGESTS_IN_PROMPT or used > max_chars:
+                break
+            chosen.insert(0, chunk)
+        return chosen
+
+
+def _complete_chunks(rows: list[PathRow]) -> list[Chunk]:
+    by_chunk: dict[int, list[PathRow]] = {}
+    for row in rows:
+        by_chunk.setdefault(chunk_start(row.depth), []).append(row)
+    return [
+        compose_chunk(part[-1].id, part)
+        for start, part in sorted(by_chunk.items())
+        if len(part) == CHUNK and part[0].depth == start
+    ]
+
+
+# Walks up the parent links from the head, newest first, and stops at `min_depth` or once
+# the text of the `roles` walked so far exceeds the budget (the row that crosses it is kept,
+# which tells the caller where the budget ran out).
+_WALK = text(
+    """
+    WITH RECURSIVE walk AS (
+        SELECT id, parent_id, depth, role,
+               CASE WHEN role = ANY(:roles) THEN length(content) ELSE 0 END AS used
+        FROM session_messages
+        WHERE id = :head AND session_id = :sid AND depth >= :min_depth
+        UNION ALL
+        SELECT m.id, m.parent_id, m.depth, m.role,
+               w.used + CASE WHEN m.role = ANY(:roles) THEN length(m.content) ELSE 0 END
+        FROM session_messages m JOIN walk w ON m.id = w.parent_id
+        WHERE w.used <= :budget AND m.depth >= :min_depth
+    )
+    SELECT w.id, w.parent_id, w.depth, w.role, m.content, m.meta, w.used
+    FROM walk w JOIN session_messages m ON m.id = w.id
+    WHERE w.role = ANY(:keep)
+    ORDER BY w.depth
+    """
+)
+
+_CHAIN = text(
+    """
+    WITH RECURSIVE chain AS (
+        SELECT c.*, 1 AS n FROM history_chunks c
+        WHERE c.last_message_id = :last AND c.session_id = :sid
+        UNION ALL
+        SELECT c.*, p.n + 1 FROM history_chunks c JOIN chain p
+            ON c.last_message_id = p.previous_message_id
+        WHERE c.session_id = :sid
+    )
+    SELECT last_message_id, previous_message_id, first_depth,
+           CASE WHEN n <= :digests THEN digest ELSE '' END AS digest, evidence, guides
+    FROM chain ORDER BY first_depth
+    """
+)
+
+ALL_ROLES = ["user", "assistant", "system"]
+
+
+async def walk(
+    db: AsyncSession,
+    session_id: uuid.UUID,
+    head_id: uuid.UUID,
+    *,
+    min_depth: int = 0,
+    budget_chars: int = UNBOUNDED,
+    roles: list[str] | None = None,
+    keep: list[str] | None = None,
+) -> list[tuple[PathRow, int]]:
+    """(row, characters of `roles` used from the head to here), root-most first; only the
+    rows of the `keep` roles are read in full."""
+    result = await db.execute(
+        _WALK,
+        {
+            "head": head_id,
+            "sid": session_id,
+            "min_depth": min_depth,
+            "budget": budget_chars,
+            "roles": roles or ALL_ROLES,
+            "keep": keep or ALL_ROLES,
+        },
+    )
+    return [
+        (PathRow(r.id, r.parent_id, r.depth, r.role, r.content, r.meta or {}), r.used)
+        for r in result
+    ]
+
+
+async def fork_depth(db: AsyncSession, branch: SessionBranch) -> int:
+    """Depth of the message a branch was forked from (-1 for the main branch): the branch's
+    own turns are the ones below it."""
+    if branch.forked_from_message_id is None:
+        return -1
+    depth = await db.scalar(
+        select(SessionMessage.depth).where(SessionMessage.id == branch.forked_from_message_id)
+    )
+    return depth if depth is not None else -1
+
+
+def chunk_start(depth: int) -> int:
+    return depth - depth % CHUNK
+
+
+async def read_history(
+    db: AsyncSession,
+    session_id: uuid.UUID,
+    head_id: uuid.UUID,
+    *,
+    prompt_budget_chars: int | None = None,
+    window_start: int | None = None,
+) -> History:
+    """The tail and chunk facts for guidance; with a budget, also the prompt window."""
+    head_depth = await db.scalar(
+        select(SessionMessage.depth).where(
+            SessionMessage.id == head_id, SessionMessage.session_id == session_id
+        )
+    )
+    if head_depth is None:
+        return History(tail=[], chunks=[])
+    # The current partial chunk and the complete one before it are read as messages (the
+    # newest chunk's digest job may still be queued).
+    tail_from = max(0, chunk_start(head_depth) - CHUNK)
+    tail = [row for row, _ in await walk(db, session_id, head_id, min_depth=tail_from)]
+    chunks = await _chain(db, session_id, tail[0].parent_id if tail else None, tail_from)
+    history = History(tail=tail, chunks=chunks)
+    if prompt_budget_chars is not None:
+        history.window = await _window(
+            db,
+            session_id,
+            head_id,
+            head_depth,
+            int(prompt_budget_chars * (1 - DIGEST_SHARE)),
+            window_start,
+        )
+        history.digest_chars = int(prompt_budget_chars * DIGEST_SHARE)
+    return history
+
+
+async def _window(
+    db: AsyncSession,
+    session_id: uuid.UUID,
+    head_id: uuid.UUID,
+    head_depth: int,
+    budget: int,
+    start_hint: int | None,
+) -> list[PathRow]:
+    """The newest messages from a chunk boundary on. The start stays where the branch's last
+    prompt had it while everything from there still fits; past the budget it jumps forward to
+    where the newest messages fill only part of the budget (WINDOW_REFILL), so the next cut is
+    many turns away and the prefix stays cached until then."""
+    rows = await walk(db, session_id, head_id, budget_chars=budget)
+    if not rows:
+        return []
+    first, used = rows[0]
+    fits_from = first.depth if used <= budget else first.depth + 1
+    if start_hint is not None and fits_from <= start_hint <= head_depth:
+        start = start_hint
+    elif fits_from == 0:
+        start = 0  # the whole path fits
+    else:
+        refill = budget * WINDOW_REFILL
+        over = max((row.depth for row, used in rows if used > refill), default=-1)
+        start = min(chunk_start(over) + CHUNK if over >= 0 else 0, chunk_start(head_depth))
+    if start < first.depth:
+        rows = await walk(db, session_id, head_id, min_depth=start)
+    return [row for row, _ in rows if row.depth >= start]
+
+
+async def _chain(
+    db: AsyncSession, session_id: uuid.UUID, last_id: uuid.UUID | None, end_depth: int
+) -> list[Chunk]:
+    """Chunks ending at `last_id` and every one before it, oldest first; a chunk with no row
+    yet is digested from its messages."""
+    found: list[Chunk] = []
+    digests_left = DIGESTS_IN_PROMPT
+    while last_id is not None and end_depth > 0:
+        rows = (
+            await db.execute(_CHAIN, {"last": last_id, "sid": session_id, "digests": digests_left})
+        ).all()
+        stored = [
+            Chunk(
+                r.last_message_id,
+                r.previous_message_id,
+                r.first_depth,
+                r.digest,
+                r.evidence or {},
+                r.guides or [],
+            )
+            for r in rows
+        ]
+        found = stored + found
+        digests_left = max(0, digests_left - len(stored))
+        end_depth = stored[0].first_depth if stored else end_depth
+        last_id = stored[0].previous_message_id if stored else last_id
+        if last_id is None or end_depth <= 0:
+            break
+        missing = await digest_chunk(db, session_id, last_id, end_depth - CHUNK)
+        missing.stored = False
+        found.insert(0, missing)
+        digests_left = max(0, digests_left - 1)
+        end_depth, last_id = missing.first_depth, missing.previous_message_id
+    return found
+
+
+async def digest_chunk(
+    db: AsyncSession, session_id: uuid.UUID, last_id: uuid.UUID, first_depth: int
+) -> Chunk:
+    rows = [r for r, _ in await walk(db, session_id, last_id, min_depth=first_depth)]
+    return compose_chunk(last_id, rows)
+
+
+def compose_chunk(last_id: uuid.UUID, rows: list[PathRow]) -> Chunk:
+    first_depth = rows[0].depth if rows else 0
+    lines = [f"(Messages {first_depth + 1}–{first_depth + len(rows)} of this path, digested:)"]
+    size = len(lines[0])
+    left_out = 0
+    for row in rows:
+        body = " ".join(row.content.split())
+        if body:
+            limit = DIGEST_LINE_CHARS.get(row.role, 100)
+            line = f"- {row.role}: {body[:limit]}{'…' if len(body) > limit else ''}"
+            if size + len(line) + 1 > DIGEST_MAX_CHARS - 40:
+                left_out += 1
+            else:
+                lines.append(line)
+                size += len(line) + 1
+    if left_out:
+        lines.append(f"- (and {left_out} more messages)")
+    return Chunk(
+        last_message_id=last_id,
+        previous_message_id=rows[0].parent_id if rows else None,
+        first_depth=first_depth,
+        digest="\n".join(lines),
+        evidence=rows_evidence(rows).as_dict(),
+        guides=guide_marks(rows),
+    )
+
+
+def rows_evidence(rows: list[PathRow]) -> Evidence:
+    """What the engineer's messages among `rows` established (stored with each message)."""
+    items = []
+    for row in rows:
+        if row.role != "user":
+            continue
+        stored = row.meta.get("evidence")
+        item = Evidence.from_dict(stored) if isinstance(stored, dict) else extract(row.content)
+        if row.depth == 0:
+            item.findings = []  # the problem statement itself, not a finding
+        items.append(item)
+    return merge_all(items)
+
+
+def guide_marks(rows: list[PathRow]) -> list[dict[str, Any]]:
+    """A mark per guided reply; the last one also keeps the whole guide (the candidates the
+    branch's playbook was chosen with), for a turn whose recent messages have none."""
+    marks = []
+    last_full: dict[str, Any] | None = None
+    for row in rows:
+        guide = row.meta.get("guide") if row.role == "assistant" else None
+        if isinstance(guide, dict):
+            marks.append(guide_mark(row.depth, guide))
+            last_full = guide
+    if marks and last_full is not None:
+        marks[-1]["guide"] = last_full
+    return marks
+
+
+def guide_mark(depth: int, guide: dict[str, Any]) -> dict[str, Any]:
+    """The part of a reply's guide that later turns need: which playbook, which step, which
+    fix it gave."""
+    focus = guide.get("focus") or {}
+    return {
+        "depth": depth,
+        "slug": focus.get("slug") if isinstance(focus, dict) else None,
+        "step_id": guide.get("step_id"),
+        "fix_cause": guide.get("fix_cause"),
+    }
+
+
+async def store_chunk(
+    db: AsyncSession, session_id: uuid.UUID, account_id: uuid.UUID, chunk: Chunk
+) -> None:
+    """Write once; a second writer of the same chunk changes nothing."""
+    await db.execute(
+        insert(HistoryChunk)
+        .values(
+            id=uuid.uuid4(),
+            session_id=session_id,
+            account_id=account_id,
+            last_message_id=chunk.last_message_id,
+            previous_message_id=chunk.previous_message_id,
+            first_depth=chunk.first_depth,
+            digest=chunk.digest,
+            evidence=chunk.evidence,
+            guides=chunk.guides,
+        )
+        .on_conflict_do_nothing(index_elements=["last_message_id"])
+    )
+
+
+async def completed_chunk_end(db: AsyncSession, message: SessionMessage) -> uuid.UUID | None:
+    """When `message` completes a chunk, the last message of the chunk before it (digested
+    one chunk late, so jobs that enrich a message's evidence have long finished)."""
+    if message.depth % CHUNK != CHUNK - 1 or message.depth < 2 * CHUNK - 1:
+        return None
+    rows = await walk(db, message.session_id, message.id, min_depth=message.depth - CHUNK)
+    return rows[0][0].id if rows and rows[0][0].depth == message.depth - CHUNK else None
+
+
+async def queue_chunk_digests(
+    db: AsyncSession, message: SessionMessage, last_ids: list[uuid.UUID]
+) -> None:
+    """Defer, in the caller's transaction, a digest job for each chunk a turn had to digest
+    on the spot and for the chunk `message` makes old enough; one job per chunk."""
+    due = await completed_chunk_end(db, message)
+    for last_id in dict.fromkeys([*last_ids, *([due] if due else [])]):
+        with contextlib.suppress(AlreadyEnqueued):
+            await defer(
+                db,
+                "store_history_chunk",
+                _queueing_lock=f"chunk-{last_id}",
+                last_message_id=str(last_id),
+            )
