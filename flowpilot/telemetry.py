@@ -11,8 +11,6 @@ never message text: traces leave the machine.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from opentelemetry import trace
@@ -22,7 +20,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 
-__all__ = ["Span", "Status", "StatusCode", "configure", "inside", "shutdown", "span", "tracer"]
+__all__ = ["Span", "Status", "StatusCode", "configure", "inside", "shutdown", "tracer"]
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _NOOP: Tracer = trace.NoOpTracer()
@@ -62,20 +60,6 @@ def inside(parent: Span) -> Context:
 def tracer() -> Tracer:
     tracer_: Tracer = _state["tracer"]
     return tracer_
-
-
-@contextmanager
-def span(name: str, **attributes: Any) -> Iterator[Span]:
-    with tracer().start_as_current_span(name, attributes=_clean(attributes)) as current:
-        yield current
-
-
-def _clean(attributes: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: v if isinstance(v, str | int | float | bool) else str(v)
-        for k, v in attributes.items()
-        if v is not None
-    }
 
 
 class TracingMiddleware:

@@ -360,20 +360,19 @@ def interpret_report(
 SMTP_STATUS = re.compile(r"(?<![\d.])[45]\.\d{1,3}\.\d{1,3}(?![\d.])")
 
 
-def smtp_codes_conflict(cause: dict[str, Any], text: str) -> bool:
-    """The engineer's bounce names an SMTP status code and the cause names only others: an
-    NDR's enhanced status code says which check failed (5.7.64 is not 5.7.367)."""
-    said = set(SMTP_STATUS.findall(text))
+def smtp_codes_conflict(cause: dict[str, Any], said: set[str]) -> bool:
+    """The engineer's bounce names SMTP status codes (`said`) and the cause names only others:
+    an NDR's enhanced status code says which check failed (5.7.64 is not 5.7.367)."""
     if not said:
         return False
     named = set(SMTP_STATUS.findall(" ".join([cause["title"], *cause.get("confirm_if", [])])))
     return bool(named) and not named & said
 
 
-def evidence_for(cause: dict[str, Any], text: str, stems: set[str]) -> int:
+def evidence_for(cause: dict[str, Any], text: str, stems: set[str], codes: set[str]) -> int:
     """2: the evidence says one of the cause's confirming phrases outright; 1: it holds half
-    of one's words; 0: neither; -1: the evidence's SMTP status code contradicts it."""
-    if smtp_codes_conflict(cause, text):
+    of one's words; 0: neither; -1: the evidence's SMTP status codes (`codes`) contradict it."""
+    if smtp_codes_conflict(cause, codes):
         return -1
     phrases = cause.get("confirm_if", [])
     if any(len(phrase_stems(p)) >= 2 and find_phrase(text, p) for p in phrases):
@@ -383,11 +382,12 @@ def evidence_for(cause: dict[str, Any], text: str, stems: set[str]) -> int:
 
 def rank_causes(causes: list[dict[str, Any]], text: str, exclude: set[str]) -> list[dict[str, Any]]:
     stems = set(content_stems(text))
+    codes = set(SMTP_STATUS.findall(text))
     ordered = [(i, c) for i, c in enumerate(causes) if c["id"] not in exclude]
     # Evidence for a cause moves it up, a phrase said outright ("sent items") more than half
     # a phrase ("Outlook" of "new Outlook"); otherwise the playbook's order (most common
     # first) stands.
-    ordered.sort(key=lambda ic: (-evidence_for(ic[1], text, stems), ic[0]))
+    ordered.sort(key=lambda ic: (-evidence_for(ic[1], text, stems, codes), ic[0]))
     return [c for _, c in ordered]
 
 
@@ -505,7 +505,10 @@ def advise(
     # A hypothesis whose confirming phrase the engineer said outright stays the hypothesis:
     # a check about other causes does not replace it.
     backed = hypothesis is not None and (
-        evidence_for(hypothesis, observed, set(content_stems(observed))) == 2
+        evidence_for(
+            hypothesis, observed, set(content_stems(observed)), set(SMTP_STATUS.findall(observed))
+        )
+        == 2
     )
     candidates = []
     skipped = []
@@ -526,7 +529,7 @@ def advise(
         applies, specific = step_applies(step, state.user_text)
         if not applies:
             continue
-        if specific and not step_applies(step, state.observed())[0]:
+        if specific and not step_applies(step, observed)[0]:
             # Only the engineer's own actions mention what the check is about ("switched
             # cached mode off and on"): they have been there already.
             skipped.append(step["title"])

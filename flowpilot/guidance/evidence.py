@@ -409,11 +409,14 @@ def code_keys(code: str) -> set[str]:
     return keys
 
 
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+
+
 def action_reports(text: str) -> list[str]:
     """The sentences of a report that say what the engineer did ("switched cached mode off
     and on again"), as written."""
-    sentences = (s.strip() for s in _SENTENCE.split(text) if s.strip())
-    return [s for s in sentences if not _NOT_DONE.search(s) and _DONE.search(s)]
+    return [s for s in _sentences(text) if not _NOT_DONE.search(s) and _DONE.search(s)]
 
 
 def extract(text: str) -> Evidence:
@@ -428,7 +431,7 @@ def extract(text: str) -> Evidence:
     ev.commands = _union(
         [], [_clip((m.group(1) or m.group(2)).strip()) for m in _COMMANDS.finditer(text)]
     )
-    for sentence in (s.strip() for s in _SENTENCE.split(text) if s.strip()):
+    for sentence in _sentences(text):
         clipped = _clip(sentence)
         if _NOT_DONE.search(sentence):
             ev.not_done.append(clipped)

@@ -18,7 +18,7 @@ from typing import Any
 from flowpilot.guidance.evidence import Evidence, code_keys
 from flowpilot.guidance.text import (
     find_phrase,
-    lead_stem,
+    may_hold,
     phrase_stems,
     stem,
     text_stems,
@@ -206,7 +206,7 @@ class Query:
     stems: frozenset[str] | None = None
 
     def may_contain(self, phrase: str) -> bool:
-        return self.stems is None or lead_stem(phrase) in self.stems
+        return self.stems is None or may_hold(self.stems, phrase)
 
 
 @dataclass

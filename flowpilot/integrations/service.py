@@ -264,10 +264,10 @@ def adapter(connection: PsaConnection, secret_key: str) -> PsaAdapter:
         found = adapter_for(connection.vendor, **settings, **secrets)
         # The connection's adapters for settings it no longer has, and the oldest beyond the
         # limit, are closed (their HTTP clients with them), not just dropped.
-        stale = [k for k in _adapters if k[0] == connection.id and k[2] == loop]
-        stale += list(_adapters)[: max(0, len(_adapters) - len(stale) - MAX_ADAPTERS + 1)]
-        for old in dict.fromkeys(stale):
+        for old in [k for k in _adapters if k[0] == connection.id and k[2] == loop]:
             _retire(old)
+        while len(_adapters) >= MAX_ADAPTERS:
+            _retire(next(iter(_adapters)))
         _adapters[key] = found
     return found
 

@@ -34,10 +34,6 @@ def on_status_change(name: str, hook: StatusHook) -> None:
     _STATUS_HOOKS[name] = hook
 
 
-def status_hooks() -> tuple[str, ...]:
-    return tuple(_STATUS_HOOKS)
-
-
 async def status_changed(db: AsyncSession, change: StatusChange) -> None:
     for hook in _STATUS_HOOKS.values():
         await hook(db, change)
