@@ -62,10 +62,11 @@ test-web: $(STAMP_WEB)
 test-e2e: install web
 	$(VENV)/bin/pytest -q -m e2e
 
-lint: install ## ruff + mypy (strict) + TypeScript + ESLint
+lint: install ## ruff + mypy (strict) + import boundaries + TypeScript + ESLint
 	$(VENV)/bin/ruff check flowpilot tests bench evals tools
 	$(VENV)/bin/ruff format --check flowpilot tests bench evals tools
 	$(VENV)/bin/mypy flowpilot
+	$(VENV)/bin/lint-imports --no-cache
 	cd $(WEB) && npx tsc -b
 	cd $(WEB) && npm run --silent lint
 

@@ -38,8 +38,8 @@ import psycopg
 from bench.common import ROOT, fresh_database, percentiles
 from flowpilot.auth import service as auth
 from flowpilot.db.engine import Database
-from flowpilot.db.migrate import load_library
 from flowpilot.guidance.evidence import extract
+from flowpilot.library.loader import load_library
 from tests.fakes.server import _free_port
 
 FIRST_TOKEN_MS = 300.0

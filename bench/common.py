@@ -16,8 +16,9 @@ from flowpilot.auth import service as auth
 from flowpilot.config import Settings
 from flowpilot.db.embedded import start_embedded
 from flowpilot.db.engine import Database
-from flowpilot.db.migrate import load_library, upgrade_schema
+from flowpilot.db.migrate import upgrade_schema
 from flowpilot.guidance.evidence import extract
+from flowpilot.library.loader import load_library
 from flowpilot.sessions.models import AISession, SessionBranch, SessionMessage
 
 ROOT = Path(__file__).resolve().parents[1]

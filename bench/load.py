@@ -40,7 +40,7 @@ from flowpilot.app import create_app
 from flowpilot.auth import service as auth
 from flowpilot.config import Settings
 from flowpilot.db.engine import Database
-from flowpilot.db.migrate import load_library
+from flowpilot.library.loader import load_library
 from tests.live import LiveServer, serve
 
 DB_NAME = "flowpilot_load"
@@ -476,7 +476,7 @@ PENDING_JOBS = """
 async def drain(uri: str, limit: float) -> tuple[bool, float, int, int]:
     """Wait until no job is due or running and every turn (also those whose client left)
     has finished: (drained, seconds waited, jobs left, turns left)."""
-    from flowpilot.sessions.chat import _RUNNING  # the server's turns, in this process
+    from flowpilot.conversation.chat import _RUNNING  # the server's turns, in this process
 
     started = time.monotonic()
     async with await psycopg.AsyncConnection.connect(uri, autocommit=True) as conn:

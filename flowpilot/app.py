@@ -18,15 +18,17 @@ from sqlalchemy import text
 from flowpilot import telemetry
 from flowpilot.ai.base import ChatProvider
 from flowpilot.ai.registry import build_provider
-from flowpilot.audit.router import router as audit_router
+from flowpilot.auth.audit_router import router as audit_router
 from flowpilot.auth.router import auth_router, teams_router, users_router
 from flowpilot.branching.router import router as branches_router
 from flowpilot.budgets.router import router as budgets_router
 from flowpilot.config import Settings, get_settings
+from flowpilot.conversation.router import branch_router as branch_chat_router
+from flowpilot.conversation.router import router as chat_router
 from flowpilot.db.engine import Database
 from flowpilot.error_docs import install_error_docs
 from flowpilot.errors import install_error_handlers
-from flowpilot.handoffs.router import notifications_router, queue_router
+from flowpilot.handoffs.router import queue_router
 from flowpilot.handoffs.router import router as handoffs_router
 from flowpilot.headers import SecurityHeadersMiddleware
 from flowpilot.integrations import outbound
@@ -41,12 +43,14 @@ from flowpilot.logs import (
     configure_logging,
 )
 from flowpilot.metrics import install_metrics
+from flowpilot.notifications.router import router as notifications_router
+from flowpilot.pricing.router import router as pricing_router
 from flowpilot.privacy.router import router as privacy_router
 from flowpilot.resolutions.router import router as outputs_router
 from flowpilot.sessions.router import router as sessions_router
+from flowpilot.storage import storage_for
 from flowpilot.telemetry import TracingMiddleware
 from flowpilot.uploads.router import router as uploads_router
-from flowpilot.uploads.storage import storage_for
 from flowpilot.usage.router import router as usage_router
 from flowpilot.wiring import wire_domains
 
@@ -70,7 +74,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from flowpilot.db.url import libpq_url
-        from flowpilot.jobs.worker import start_in_process_worker
+        from flowpilot.worker import start_in_process_worker
 
         db = database or Database(
             libpq_url(settings),
@@ -120,6 +124,8 @@ def create_app(
         queue_router,  # before /ai-sessions/{session_id}, which would swallow "queue"
         sessions_router,
         branches_router,
+        chat_router,
+        branch_chat_router,
         handoffs_router,
         notifications_router,
         uploads_router,
@@ -129,6 +135,7 @@ def create_app(
         audit_router,
         privacy_router,
         usage_router,
+        pricing_router,
         budgets_router,
     ):
         app.include_router(router)

@@ -24,8 +24,9 @@ console = Console()
 def _prepare() -> str:
     """Database up (embedded unless DATABASE_URL), schema migrated, starter library loaded."""
     from flowpilot.db.engine import Database
-    from flowpilot.db.migrate import load_library, upgrade_schema
+    from flowpilot.db.migrate import upgrade_schema
     from flowpilot.db.url import libpq_url
+    from flowpilot.library.loader import load_library
     from flowpilot.logs import configure_logging
 
     settings = get_settings()
@@ -150,7 +151,7 @@ def _run_server(config: Any, on_exit: Callable[[], None] | None) -> None:
     arrives (both wind down at once, not one after the other)."""
     import uvicorn
 
-    from flowpilot.sessions.chat import announce_shutdown
+    from flowpilot.conversation.chat import announce_shutdown
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig: int, frame: FrameType | None) -> None:
@@ -170,7 +171,7 @@ def backup_cmd(
     from flowpilot.db.migrate import current_revision
     from flowpilot.db.url import libpq_url
     from flowpilot.ops.backup import BackupError, backup
-    from flowpilot.uploads.storage import storage_for
+    from flowpilot.storage import storage_for
 
     settings = get_settings()
     libpq = libpq_url(settings)
@@ -195,7 +196,7 @@ def restore_cmd(
     from flowpilot.db.migrate import upgrade_schema
     from flowpilot.db.url import libpq_url
     from flowpilot.ops.backup import BackupError, restore
-    from flowpilot.uploads.storage import storage_for
+    from flowpilot.storage import storage_for
 
     if not yes:
         console.print("[red]This replaces every session, user and upload: add --yes.[/red]")
@@ -223,7 +224,7 @@ def worker_cmd(
     """Run a dedicated job worker (scale out: several on one PostgreSQL)."""
     from flowpilot.ai.registry import build_provider
     from flowpilot.db.engine import Database
-    from flowpilot.jobs.worker import run_dedicated_worker
+    from flowpilot.worker import run_dedicated_worker
 
     libpq = _prepare()
     settings = get_settings()

@@ -12,7 +12,7 @@ from flowpilot.auth.service import Principal
 from flowpilot.branching import service as branching
 from flowpilot.branching.schemas import BranchUpdate, ForkCreateRequest, ForkOption
 from flowpilot.config import Settings
-from flowpilot.sessions import chat
+from flowpilot.conversation import chat
 from flowpilot.sessions import service as sessions
 from flowpilot.sessions.schemas import SessionCreate
 

@@ -23,9 +23,10 @@ from flowpilot.auth import service as auth
 from flowpilot.auth.models import Account, Team, User
 from flowpilot.config import Settings
 from flowpilot.db.engine import Database
-from flowpilot.db.migrate import load_library, upgrade_schema
+from flowpilot.db.migrate import upgrade_schema
 from flowpilot.integrations import outbound
-from flowpilot.uploads.storage import LocalStorage
+from flowpilot.library.loader import load_library
+from flowpilot.storage import LocalStorage
 from tests.fakes.psa import FakePsa
 
 ROOT = Path(__file__).resolve().parents[1]

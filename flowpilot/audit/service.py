@@ -5,14 +5,25 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.audit.context import CLIENT_IP
 from flowpilot.audit.models import AuditEvent
-from flowpilot.auth.service import Principal
+
+
+class Actor(Protocol):
+    """Who acted (auth's Principal fits). Audit sits below auth, which records sign-ins."""
+
+    @property
+    def user_id(self) -> uuid.UUID: ...
+    @property
+    def account_id(self) -> uuid.UUID: ...
+    @property
+    def email(self) -> str: ...
+
 
 ACTIONS = (
     "auth.sign_in",
@@ -45,7 +56,7 @@ async def record(
     db: AsyncSession,
     *,
     account_id: uuid.UUID,
-    actor: Principal | None,
+    actor: Actor | None,
     action: str,
     object_type: str,
     object_id: object = "",
@@ -68,7 +79,7 @@ async def record(
     await db.flush()
 
 
-async def audit(db: AsyncSession, principal: Principal, action: str, object_type: str,
+async def audit(db: AsyncSession, principal: Actor, action: str, object_type: str,
                 object_id: object = "", **detail: Any) -> None:  # fmt: skip
     """The common case: the signed-in user acting in their own account."""
     await record(

@@ -15,7 +15,7 @@ from flowpilot.jobs.runtime import runtime
 # Nightly at 03:17 UTC: deferred by flowpilot.jobs.schedule (not procrastinate's periodic
 # deferrer, which defers through an app that is never open).
 @job_app.task(name="prune_audit_events", queueing_lock="prune_audit_events")
-async def prune_audit_events(timestamp: int) -> None:
+async def prune_audit_events(timestamp: int) -> None:  # noqa: ARG001 (the scheduled time: one job per night)
     rt = runtime()
     # The worker's own settings (as given to it), read from the environment only without.
     settings = rt.settings or get_settings()

@@ -96,7 +96,10 @@ async def login(
 
 @auth_router.post("/logout", status_code=204)
 async def logout(
-    request: Request, response: Response, principal: CurrentUser, db: DBSession
+    request: Request,
+    response: Response,
+    principal: CurrentUser,  # noqa: ARG001 (signed in to sign out)
+    db: DBSession,
 ) -> None:
     auth = request.headers.get("authorization", "")
     token = auth[7:] if auth.lower().startswith("bearer ") else request.cookies.get(SESSION_COOKIE)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.auth.models import Account, AuthToken, LoginAttempt, Team, TeamMembership, User
@@ -312,3 +312,8 @@ async def ensure_membership(db: AsyncSession, team: Team, user: User) -> None:
     if not exists:
         db.add(TeamMembership(team_id=team.id, user_id=user.id))
         await db.flush()
+
+
+async def set_ai_redaction(db: AsyncSession, account_id: uuid.UUID, level: str) -> None:
+    """What the account's cloud models may see of its clients (privacy's setting)."""
+    await db.execute(update(Account).where(Account.id == account_id).values(ai_redaction=level))

@@ -5,8 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from flowpilot.auth.deps import CurrentUser
@@ -15,7 +14,6 @@ from flowpilot.branching.models import ForkPoint
 from flowpilot.branching.schemas import (
     BranchChange,
     BranchCompareResponse,
-    BranchMessageRequest,
     BranchResponse,
     BranchSide,
     BranchSwitchResponse,
@@ -31,10 +29,9 @@ from flowpilot.branching.schemas import (
 )
 from flowpilot.db.deps import DBSession
 from flowpilot.errors import DomainError
-from flowpilot.sessions import chat
 from flowpilot.sessions import service as sessions
 from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch
-from flowpilot.sessions.router import SSE_RESPONSES, message_out, respond_with_turn
+from flowpilot.sessions.router import message_out
 from flowpilot.sessions.schemas import MessageOut, StepOut
 
 router = APIRouter(prefix="/api/v1/ai-sessions/{session_id}/branches", tags=["branches"])
@@ -206,25 +203,3 @@ async def branch_messages(
     path = await sessions.message_path(db, session.id, branch.head_message_id)
     waiting = await sessions.unanswered_ids(db, path)
     return [message_out(m, m.id in waiting) for m in path]
-
-
-@router.post("/{branch_id}/message", responses=SSE_RESPONSES, response_model=None)
-async def branch_message(
-    session_id: uuid.UUID,
-    branch_id: uuid.UUID,
-    body: BranchMessageRequest,
-    request: Request,
-    principal: CurrentUser,
-    db: DBSession,
-) -> StreamingResponse | JSONResponse:
-    turn, message = await chat.append_user_message(
-        db,
-        principal,
-        session_id,
-        body.message,
-        branch_id,
-        upload_ids=body.upload_ids,
-        model_evidence=chat.model_reads_evidence(request.app.state.provider),
-    )
-    await db.commit()
-    return await respond_with_turn(request, turn, message_out(message, awaiting=True))

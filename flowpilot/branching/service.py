@@ -16,6 +16,7 @@ from flowpilot.branching.schemas import BranchUpdate, ForkCreateRequest, ReviveR
 from flowpilot.branching.summaries import compose_summary, done_steps_by_branch, queue_summary
 from flowpilot.errors import Conflict, DomainError, NotFound
 from flowpilot.sessions import service as sessions
+from flowpilot.sessions import tree
 from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
 
 # Hypothesis branches per session; the root (main line) is not counted.
@@ -145,45 +146,34 @@ async def fork(
     if trigger_step is not None:
         trigger_step.is_fork_point = True
 
-    fork_step = AISessionStep(
+    fork_step = await tree.add_step(
+        db,
         session_id=session.id,
         account_id=session.account_id,
         branch_id=parent_id,
         message_id=fork_message.id,
-        step_number=await sessions.next_step_number(db, session.id),
         step_type="fork",
         title=f"Fork: {body.fork_reason[:200]}",
         content="\n".join(f"- {o.label}: {o.description}" for o in body.options),
         data={"options": [o.model_dump() for o in body.options]},
         is_fork_point=True,
     )
-    db.add(fork_step)
-    await db.flush()
-    next_order = int(
-        await db.scalar(
-            select(func.coalesce(func.max(SessionBranch.branch_order), 0)).where(
-                SessionBranch.session_id == session.id
-            )
-        )
-        or 0
+    branches = await tree.add_branches(
+        db,
+        session,
+        [
+            {
+                "parent_branch_id": parent_id,
+                "fork_point_step_id": fork_step.id,
+                "label": option.label.strip(),
+                "status": "untried",
+                "head_message_id": fork_message.id,
+                "forked_from_message_id": fork_message.id,
+                "summary_stale": True,
+            }
+            for option in body.options
+        ],
     )
-    branches = []
-    for offset, option in enumerate(body.options, start=1):
-        branch = SessionBranch(
-            session_id=session.id,
-            account_id=session.account_id,
-            parent_branch_id=parent_id,
-            fork_point_step_id=fork_step.id,
-            branch_order=next_order + offset,
-            label=option.label.strip(),
-            status="untried",
-            head_message_id=fork_message.id,
-            forked_from_message_id=fork_message.id,
-            summary_stale=True,
-        )
-        db.add(branch)
-        branches.append(branch)
-    await db.flush()
     point = ForkPoint(
         session_id=session.id,
         account_id=session.account_id,
@@ -289,12 +279,12 @@ async def revive(
     branch.evidence_description = description
     # The revival is part of the branch's own history, so its next prompt carries it.
     head = await db.get(SessionMessage, branch.head_message_id) if branch.head_message_id else None
-    note = SessionMessage(
+    note = await tree.add_message(
+        db,
         session_id=session.id,
         account_id=session.account_id,
-        parent_id=head.id if head else None,
+        parent=head,
         branch_id=branch.id,
-        depth=(head.depth + 1) if head else 0,
         role="system",
         content=(
             f"Branch revived with evidence from '{evidence.label}': {description}. "
@@ -304,8 +294,6 @@ async def revive(
         attachments=[],
         meta={"kind": "revival", "evidence_from_branch_id": str(evidence.id)},
     )
-    db.add(note)
-    await db.flush()
     branch.head_message_id = note.id
     await queue_summary(db, branch.id)
     await db.flush()
@@ -415,27 +403,20 @@ async def branch_for_new_version(
             raise Conflict("This answer has no question to ask again", code="nothing_to_regenerate")
         label = _label_from("Regenerated", asked.content)
     await check_plan_limit(db, session, 1)
-    next_order = int(
-        await db.scalar(
-            select(func.coalesce(func.max(SessionBranch.branch_order), 0)).where(
-                SessionBranch.session_id == session.id
-            )
-        )
-        or 0
+    [branch] = await tree.add_branches(
+        db,
+        session,
+        [
+            {
+                "parent_branch_id": active.id,
+                "label": label,
+                "status": "untried",
+                "head_message_id": anchor_id,
+                "forked_from_message_id": anchor_id,
+                "summary_stale": True,
+            }
+        ],
     )
-    branch = SessionBranch(
-        session_id=session.id,
-        account_id=session.account_id,
-        parent_branch_id=active.id,
-        branch_order=next_order + 1,
-        label=label,
-        status="untried",
-        head_message_id=anchor_id,
-        forked_from_message_id=anchor_id,
-        summary_stale=True,
-    )
-    db.add(branch)
-    await db.flush()
     session.is_branching = True
     await make_active(db, session, branch)
     await db.flush()

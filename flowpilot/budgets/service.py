@@ -21,8 +21,8 @@ from flowpilot.auth.service import Principal
 from flowpilot.budgets.models import AiBudget, AiSpend
 from flowpilot.budgets.schemas import AiBudgetIn, AiBudgetOut
 from flowpilot.errors import PaymentRequired
-from flowpilot.handoffs.notify import notify
-from flowpilot.usage.prices import SHIPPED, PriceTable, account_prices
+from flowpilot.notifications.service import notify
+from flowpilot.pricing.prices import SHIPPED, PriceTable, account_prices
 
 WARN_AT = Decimal("0.8")
 

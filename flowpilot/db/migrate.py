@@ -1,4 +1,4 @@
-"""Apply Alembic migrations and load the starter library."""
+"""Apply Alembic migrations."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.db.url import sqlalchemy_url
 
@@ -36,11 +35,3 @@ def current_revision(libpq: str) -> str | None:
         except psycopg.errors.UndefinedTable:
             return None
     return str(row[0]) if row else None
-
-
-async def load_library(db: AsyncSession) -> int:
-    from flowpilot.library.loader import sync_starter_library
-
-    written = await sync_starter_library(db)
-    await db.commit()
-    return written

@@ -7,10 +7,10 @@ offline answer and a real model's prompt, and is recorded on the reply (`meta.gu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from flowpilot.ai.base import ChatMessage
 from flowpilot.guidance.advisor import Advice, BranchState, GivenFix, advise
 from flowpilot.guidance.evidence import Evidence, action_reports, extract, merge_all
 from flowpilot.guidance.ranking import FIT_THRESHOLD, Index, Match, evidence_query
@@ -20,6 +20,17 @@ SWITCH_MARGIN = 0.12
 # Candidates this close to the best are competing hypotheses worth a fork.
 FORK_MARGIN = 0.06
 CANDIDATES_SHOWN = 3
+
+
+class Said(Protocol):
+    """A message as guidance reads it (the chat's ChatMessage fits): guidance knows no provider."""
+
+    @property
+    def role(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def meta(self) -> dict[str, Any]: ...
 
 
 @dataclass
@@ -93,7 +104,7 @@ class GuidePlan:
         return data
 
 
-def _previous_guide(own_history: list[ChatMessage]) -> dict[str, Any] | None:
+def _previous_guide(own_history: Sequence[Said]) -> dict[str, Any] | None:
     for msg in reversed(own_history):
         guide = msg.meta.get("guide") if msg.role == "assistant" else None
         if isinstance(guide, dict):
@@ -118,7 +129,7 @@ class Earlier:
 
 
 def branch_evidence(
-    history: list[ChatMessage], attachments: list[str], earlier: Earlier | None = None
+    history: Sequence[Said], attachments: list[str], earlier: Earlier | None = None
 ) -> Evidence:
     items = [earlier.evidence] if earlier is not None else []
     # The problem statement opens the path; once it is in the digested part, every message
@@ -137,7 +148,7 @@ def branch_evidence(
     return merge_all(items)
 
 
-def _marks(own_history: list[ChatMessage], earlier: Earlier | None) -> list[dict[str, Any]]:
+def _marks(own_history: Sequence[Said], earlier: Earlier | None) -> list[dict[str, Any]]:
     """Each of the branch's guided replies, oldest first: playbook slug, step, fix given."""
     marks = list(earlier.guides) if earlier is not None else []
     for msg in own_history:
@@ -156,7 +167,7 @@ def _marks(own_history: list[ChatMessage], earlier: Earlier | None) -> list[dict
 
 def _state(
     focus_slug: str,
-    history: list[ChatMessage],
+    history: Sequence[Said],
     marks: list[dict[str, Any]],
     user_text: str,
 ) -> BranchState:
@@ -179,7 +190,7 @@ def _state(
     return state
 
 
-def _fixes_and_reports_since(history: list[ChatMessage], focus_slug: str) -> list[GivenFix]:
+def _fixes_and_reports_since(history: Sequence[Said], focus_slug: str) -> list[GivenFix]:
     """Each fix this playbook's replies gave in the recent path, with what the engineer had
     said before it and every report after it (newest fix first)."""
     said: list[str] = []
@@ -204,8 +215,8 @@ def build_plan(
     index: Index,
     *,
     problem_summary: str,
-    history: list[ChatMessage],
-    own_history: list[ChatMessage],
+    history: Sequence[Said],
+    own_history: Sequence[Said],
     hypothesis: str | None = None,
     attachments: list[str] | None = None,
     earlier: Earlier | None = None,

@@ -1,4 +1,4 @@
-"""Handoffs (park / escalate) and in-app notifications."""
+"""Handoffs (park / escalate)."""
 
 from __future__ import annotations
 
@@ -71,17 +71,3 @@ class SessionHandoff(IdMixin, CreatedMixin, Base):
     psa_note_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     notification_sent: Mapped[bool] = mapped_column(Boolean, default=False)
     notification_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-
-
-class Notification(IdMixin, CreatedMixin, Base):
-    __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at", "created_at"),)
-
-    account_id: Mapped[uuid.UUID] = fk_column("accounts.id")
-    user_id: Mapped[uuid.UUID] = fk_column("users.id")
-    kind: Mapped[str] = mapped_column(String(40))
-    title: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text, default="")
-    session_id: Mapped[uuid.UUID | None] = fk_column("ai_sessions.id", nullable=True)
-    handoff_id: Mapped[uuid.UUID | None] = fk_column("session_handoffs.id", nullable=True)
-    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -1,4 +1,4 @@
-"""Handoff routes: /ai-sessions/queue, /ai-sessions/{id}/handoff(s)…, /notifications."""
+"""Handoff routes: /ai-sessions/queue, /ai-sessions/{id}/handoff(s)…"""
 
 from __future__ import annotations
 
@@ -23,9 +23,6 @@ from flowpilot.handoffs.schemas import (
     HandoffPreviewRequest,
     HandoffResponse,
     Intent,
-    NotificationList,
-    NotificationOut,
-    NotificationsReadRequest,
     Priority,
     QueueItemResponse,
     QueuePage,
@@ -35,7 +32,6 @@ from flowpilot.sessions import service as sessions
 
 queue_router = APIRouter(prefix="/api/v1/ai-sessions", tags=["handoffs"])
 router = APIRouter(prefix="/api/v1/ai-sessions/{session_id}", tags=["handoffs"])
-notifications_router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 
 
 async def handoff_out(
@@ -202,29 +198,3 @@ async def session_time(
 ) -> SessionTimeResponse:
     """Time on the session, live: stored totals plus the interval running now."""
     return await service.time_on_session(db, principal, session_id)
-
-
-@notifications_router.get("", response_model=NotificationList)
-async def list_notifications(
-    principal: CurrentUser, db: DBSession, limit: Annotated[int, Query(ge=1, le=100)] = 20
-) -> NotificationList:
-    rows, unread = await service.notifications(db, principal, limit)
-    return NotificationList(items=[NotificationOut.model_validate(r) for r in rows], unread=unread)
-
-
-@notifications_router.post("/{notification_id}/read", response_model=NotificationOut)
-async def mark_read(
-    notification_id: uuid.UUID, principal: CurrentUser, db: DBSession
-) -> NotificationOut:
-    return NotificationOut.model_validate(
-        await service.mark_notification_read(db, principal, notification_id)
-    )
-
-
-@notifications_router.post("/read-all", status_code=204)
-async def mark_all_read(
-    principal: CurrentUser, db: DBSession, body: NotificationsReadRequest | None = None
-) -> None:
-    """Mark the caller's unread notifications read: all of them, or only `ids` (the ones the
-    menu showed). Ids that are not the caller's are ignored."""
-    await service.mark_notifications_read(db, principal, body.ids if body is not None else None)

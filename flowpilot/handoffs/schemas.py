@@ -159,26 +159,3 @@ class SessionTimeResponse(BaseModel):
     total_parked_seconds: int
     per_engineer: list[EngineerTime]
     intervals: list[WorkIntervalOut]
-
-
-class NotificationOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: uuid.UUID
-    kind: str
-    title: str
-    body: str
-    session_id: uuid.UUID | None
-    handoff_id: uuid.UUID | None
-    read_at: datetime | None
-    created_at: datetime
-
-
-class NotificationList(BaseModel):
-    items: list[NotificationOut]
-    unread: int
-
-
-class NotificationsReadRequest(BaseModel):
-    """Which notifications to mark read: the ones the user has seen; all of them when omitted."""
-
-    ids: list[uuid.UUID] | None = Field(default=None, max_length=100)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.ai.base import ChatProvider, ProviderError
@@ -17,8 +18,7 @@ from flowpilot.auth.service import Principal, display_name, display_names, team_
 from flowpilot.db.counting import capped_count
 from flowpilot.db.deps import end_reads
 from flowpilot.errors import Conflict, Forbidden, NotFound, ProviderFailed, UnprocessableInput
-from flowpilot.handoffs.models import Notification, SessionHandoff
-from flowpilot.handoffs.notify import notify
+from flowpilot.handoffs.models import SessionHandoff
 from flowpilot.handoffs.record import (
     build_snapshot,
     compose_assessment,
@@ -34,8 +34,10 @@ from flowpilot.handoffs.schemas import (
     WorkIntervalOut,
 )
 from flowpilot.jobs.defer import defer
+from flowpilot.notifications.service import notify
 from flowpilot.privacy import service as privacy
 from flowpilot.sessions import service as sessions
+from flowpilot.sessions import tree
 from flowpilot.sessions.events import StatusChange
 from flowpilot.sessions.models import AISession, SessionBranch
 from flowpilot.usage.meter import MeteredProvider, metered
@@ -240,12 +242,7 @@ async def create_handoff(
     )
     db.add(handoff)
     await db.flush()
-    await db.execute(
-        update(AISession)
-        .where(AISession.id == session.id)
-        .values(handoff_count=AISession.handoff_count + 1)
-        .execution_options(synchronize_session=False)
-    )
+    await tree.count_handoff(db, session.id)
     await sessions.transition(db, session, INTENT_STATUS[body.intent], actor=principal.user_id)
     if sender is not None:
         await record_usage(db, session.id, session.account_id, sender)
@@ -537,55 +534,18 @@ async def time_on_session(
     )
 
 
-def notifications_of(principal: Principal) -> Select[Notification]:
-    """The scoping query: the caller's own notifications in their account."""
-    return select(Notification).where(
-        Notification.user_id == principal.user_id, Notification.account_id == principal.account_id
-    )
-
-
-async def notifications(
-    db: AsyncSession, principal: Principal, limit: int
-) -> tuple[list[Notification], int]:
-    """The newest `limit`, and how many are unread."""
-    rows = await db.scalars(
-        notifications_of(principal).order_by(Notification.created_at.desc()).limit(limit)
-    )
-    unread = await db.scalar(
-        select(func.count()).select_from(
-            notifications_of(principal).where(Notification.read_at.is_(None)).subquery()
-        )
-    )
-    return list(rows), unread or 0
-
-
-async def mark_notification_read(
-    db: AsyncSession, principal: Principal, notification_id: uuid.UUID
-) -> Notification:
-    row = await db.scalar(notifications_of(principal).where(Notification.id == notification_id))
-    if row is None:
-        raise NotFound("Notification not found")
-    row.read_at = row.read_at or datetime.now(UTC)
-    await db.flush()
-    return row
-
-
-async def mark_notifications_read(
-    db: AsyncSession, principal: Principal, ids: list[uuid.UUID] | None
-) -> None:
-    query = (
-        update(Notification)
+def escalated_to_teams(team_ids: Sequence[uuid.UUID]) -> ColumnElement[bool]:
+    """A session with an open handoff to one of these teams: their members may read it (the
+    sessions scoping query applies this rule; flowpilot/wiring.py registers it)."""
+    return (
+        select(SessionHandoff.id)
         .where(
-            Notification.user_id == principal.user_id,
-            Notification.account_id == principal.account_id,
-            Notification.read_at.is_(None),
+            SessionHandoff.session_id == AISession.id,
+            SessionHandoff.status == "open",
+            SessionHandoff.target_team_id.in_(team_ids),
         )
-        .values(read_at=func.now())
-        .execution_options(synchronize_session=False)
+        .exists()
     )
-    if ids is not None:
-        query = query.where(Notification.id.in_(ids))
-    await db.execute(query)
 
 
 async def settle_on_status_change(db: AsyncSession, change: StatusChange) -> None:

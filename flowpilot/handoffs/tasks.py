@@ -14,13 +14,14 @@ from sqlalchemy import select
 from flowpilot.auth.models import TeamMembership, User
 from flowpilot.auth.service import display_name
 from flowpilot.config import get_settings
-from flowpilot.handoffs.models import Notification, SessionHandoff
+from flowpilot.handoffs.models import SessionHandoff
 from flowpilot.integrations import service as integrations
 from flowpilot.integrations.delivery import DeliveryError
 from flowpilot.integrations.email import send_mail
 from flowpilot.integrations.service import mail_config_for
 from flowpilot.jobs.app import job_app
 from flowpilot.jobs.runtime import runtime
+from flowpilot.notifications.service import notify
 from flowpilot.sessions.models import AISession
 
 log = structlog.get_logger(__name__)
@@ -119,16 +120,15 @@ async def park_reminder(handoff_id: str) -> None:
             return
         session = await db.get(AISession, handoff.session_id)
         assert session is not None
-        db.add(
-            Notification(
-                account_id=handoff.account_id,
-                user_id=handoff.handed_off_by,
-                kind="park_reminder",
-                title=f"Reminder: {session.title}"[:300],
-                body=f"Still parked, waiting on: {handoff.waiting_on or 'not recorded'}",
-                session_id=session.id,
-                handoff_id=handoff.id,
-            )
+        await notify(
+            db,
+            handoff.account_id,
+            [handoff.handed_off_by],
+            kind="park_reminder",
+            title=f"Reminder: {session.title}",
+            body=f"Still parked, waiting on: {handoff.waiting_on or 'not recorded'}",
+            session_id=session.id,
+            handoff_id=handoff.id,
         )
         await db.commit()
 

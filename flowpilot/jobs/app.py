@@ -10,6 +10,7 @@ import procrastinate
 # `register_tasks` (deferring needs the tasks registered in the web process too).
 TASK_MODULES = [
     "flowpilot.sessions.tasks",
+    "flowpilot.conversation.tasks",
     "flowpilot.branching.tasks",
     "flowpilot.handoffs.tasks",
     "flowpilot.uploads.tasks",

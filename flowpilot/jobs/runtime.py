@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flowpilot.ai.base import ChatProvider, ProviderError, StructuredRequest, StructuredResult
 from flowpilot.config import Settings
-from flowpilot.uploads.storage import Storage
+from flowpilot.storage import Storage
 
 
 @dataclass

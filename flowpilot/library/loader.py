@@ -83,3 +83,10 @@ async def sync_starter_library(db: AsyncSession) -> int:
         written += 1
     await db.flush()
     return written
+
+
+async def load_library(db: AsyncSession) -> int:
+    """Sync the shipped playbooks and commit (start-up, tests, benches)."""
+    written = await sync_starter_library(db)
+    await db.commit()
+    return written

@@ -14,7 +14,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flowpilot.uploads.storage import LocalStorage, Storage
+from flowpilot.storage import LocalStorage, Storage
 
 FORMAT = 1
 DUMP = "database.dump"

@@ -6,11 +6,10 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Request
-from sqlalchemy import update
 
 from flowpilot.audit.service import audit
+from flowpilot.auth import service as accounts
 from flowpilot.auth.deps import AdminUser, CurrentUser
-from flowpilot.auth.models import Account
 from flowpilot.db.deps import DBSession
 from flowpilot.privacy import service
 from flowpilot.privacy.provider import is_cloud
@@ -27,9 +26,7 @@ async def get_privacy(principal: CurrentUser, db: DBSession) -> AiPrivacy:
 
 @router.put("/ai-privacy", response_model=AiPrivacy)
 async def put_privacy(body: AiPrivacy, principal: AdminUser, db: DBSession) -> AiPrivacy:
-    await db.execute(
-        update(Account).where(Account.id == principal.account_id).values(ai_redaction=body.level)
-    )
+    await accounts.set_ai_redaction(db, principal.account_id, body.level)
     await audit(db, principal, "settings.ai_privacy", "account", "", level=body.level)
     return body
 

@@ -12,8 +12,8 @@ from flowpilot.ai.base import ChatProvider
 from flowpilot.auth.models import Account
 from flowpilot.privacy.models import RedactionEntry
 from flowpilot.privacy.provider import RedactingProvider, is_cloud
+from flowpilot.privacy.scrub import Identifiers
 from flowpilot.privacy.vault import Vault
-from flowpilot.resolutions.scrub import Identifiers
 from flowpilot.sessions import service as sessions
 from flowpilot.sessions.models import AISession
 

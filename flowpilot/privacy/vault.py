@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from flowpilot.resolutions.scrub import Identifiers, scrub
+from flowpilot.privacy.scrub import Identifiers, scrub
 
 PREFIXES = {
     "client": "CLIENT",

@@ -7,8 +7,8 @@ import re
 from typing import Any
 
 from flowpilot.guidance.text import STOP
+from flowpilot.privacy.scrub import Identifiers, scrub, without_placeholders
 from flowpilot.resolutions.plain import plain, short_sentences
-from flowpilot.resolutions.scrub import Identifiers, scrub, without_placeholders
 
 STOPWORDS = {"the", "a", "an", "on", "in", "of", "for", "and", "to", "is", "not", "one", "keeps"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from flowpilot.resolutions.scrub import without_placeholders
+from flowpilot.privacy.scrub import without_placeholders
 
 PLAIN_ENOUGH = 60.0  # Flesch reading ease: plain English
 WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")

@@ -30,6 +30,7 @@ from flowpilot.jobs.defer import defer
 from flowpilot.library import service as library
 from flowpilot.library.models import LibraryEntry
 from flowpilot.privacy import service as privacy
+from flowpilot.privacy.scrub import Identifiers, scrub, scrub_fields, without_placeholders
 from flowpilot.resolutions.compose import COMPOSERS, identifiers, symptom_title
 from flowpilot.resolutions.models import (
     OUTPUT_TYPES,
@@ -40,7 +41,6 @@ from flowpilot.resolutions.models import (
 from flowpilot.resolutions.plain import PLAIN_ENOUGH, flesch, needs_rewrite
 from flowpilot.resolutions.schemas import DOCUMENT_MODELS
 from flowpilot.resolutions.schemas import ResolutionOutputPushRequest as PushRequest
-from flowpilot.resolutions.scrub import Identifiers, scrub, scrub_fields, without_placeholders
 from flowpilot.sessions import service as sessions
 from flowpilot.sessions.models import (
     AISession,

@@ -16,14 +16,11 @@ from flowpilot.auth.models import Team
 from flowpilot.auth.service import Principal, display_names, team_names
 from flowpilot.db.counting import capped_count
 from flowpilot.errors import Conflict, Forbidden, NotFound, UnprocessableInput
-
-# Read only, by the scoping query: a session escalated to one of my teams is mine to read.
-from flowpilot.handoffs.models import SessionHandoff
 from flowpilot.integrations.models import PsaConnection
 from flowpilot.integrations.psa.base import PsaTicket
 from flowpilot.jobs.defer import defer
 from flowpilot.sessions import search
-from flowpilot.sessions.events import StatusChange, status_changed
+from flowpilot.sessions.events import StatusChange, status_changed, team_read_rules
 from flowpilot.sessions.models import (
     AISession,
     AISessionStep,
@@ -47,24 +44,17 @@ TicketForSession = tuple[PsaConnection, PsaTicket]
 
 def readable_sessions(principal: Principal) -> Select[AISession]:
     """The one query every session read goes through: same account, and the caller owns it,
-    is assigned to it, shares its team, has it escalated to one of its teams, or is a
-    lead/admin of the account."""
+    is assigned to it, shares its team, or is a lead/admin of the account; or another domain's
+    rule lets the caller's teams read it (handoffs: escalated to one of them)."""
     in_account = AISession.account_id == principal.account_id
     if principal.is_lead:
         return select(AISession).where(in_account)
     if not principal.team_ids:
         team_clause: Any = false()
     else:
-        escalated_to_me = (
-            select(SessionHandoff.id)
-            .where(
-                SessionHandoff.session_id == AISession.id,
-                SessionHandoff.status == "open",
-                SessionHandoff.target_team_id.in_(principal.team_ids),
-            )
-            .exists()
+        team_clause = or_(
+            AISession.team_id.in_(principal.team_ids), *team_read_rules(principal.team_ids)
         )
-        team_clause = or_(AISession.team_id.in_(principal.team_ids), escalated_to_me)
     return select(AISession).where(
         and_(
             in_account,

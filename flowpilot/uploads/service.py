@@ -15,9 +15,9 @@ from flowpilot.errors import DomainError, NotFound, PayloadTooLarge
 from flowpilot.jobs.defer import defer
 from flowpilot.sessions import service as sessions
 from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch
+from flowpilot.storage import Storage
 from flowpilot.uploads.models import FileUpload
 from flowpilot.uploads.sniff import Detected, Unsupported, sniff
-from flowpilot.uploads.storage import Storage
 
 MAX_FILES = 10
 

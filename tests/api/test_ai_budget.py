@@ -165,3 +165,20 @@ async def test_only_admins_set_the_budget_and_bad_figures_are_422(
     assert mine["configured"] is True
     removed = await client.delete(f"{V1}/ai-budget", headers=tenant.admin.headers)
     assert removed.json()["configured"] is False
+
+
+async def test_a_blocking_budget_refuses_a_message_sent_on_a_branch_too(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    """Every route that runs a model turn checks the budget (the branch route once did not)."""
+    admin, engineer = tenant.admin.headers, tenant.engineer.headers
+    await client.put(f"{V1}/ai-budget", json={"monthly_usd": 0.1, "action": "block"}, headers=admin)
+    sid = await _session(client, engineer)
+    assert (await _say(client, engineer, sid)).status_code == 200  # $0.45: the budget is spent
+    tree = (await client.get(f"{V1}/ai-sessions/{sid}/branches", headers=engineer)).json()
+    refused = await client.post(
+        f"{V1}/ai-sessions/{sid}/branches/{tree['active_branch_id']}/message",
+        json={"message": "Driver reinstalled"},
+        headers={**engineer, **JSON},
+    )
+    assert refused.status_code == 402 and refused.json()["code"] == "ai_budget_exhausted"

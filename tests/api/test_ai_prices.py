@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from flowpilot.usage.prices import FREE, SHIPPED, Price, PriceTable
+from flowpilot.pricing.prices import FREE, SHIPPED, Price, PriceTable
 from tests.api.test_ai_budget import CostlyModel
 from tests.api.test_usage import TURN_COST, PricedModel, _turns
 from tests.conftest import Tenant, add_member

@@ -24,8 +24,8 @@ from flowpilot.ai.offline import OfflineProvider
 from flowpilot.ai.openai_compat import is_private_host
 from flowpilot.branching.tasks import summarize_branch
 from flowpilot.jobs.runtime import Runtime, set_runtime
+from flowpilot.privacy.scrub import Identifiers
 from flowpilot.privacy.vault import StreamRestorer, Vault
-from flowpilot.resolutions.scrub import Identifiers
 from tests.conftest import Tenant
 
 JSON = {"Accept": "application/json"}

@@ -9,8 +9,8 @@ from sqlalchemy import text
 
 from flowpilot.ai.anthropic import AnthropicProvider
 from flowpilot.ai.base import ProviderError
+from flowpilot.conversation.tasks import run_evidence_extraction
 from flowpilot.jobs.runtime import Runtime, set_runtime
-from flowpilot.sessions.tasks import run_evidence_extraction
 from tests.conftest import Tenant
 from tests.fakes.llm import anthropic_error, anthropic_tool_message
 from tests.fakes.recording import RecordingProvider

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from flowpilot.ai.offline import OfflineProvider
 from flowpilot.handoffs.tasks import send_handoff_notifications
 from flowpilot.jobs.runtime import Runtime, set_runtime
-from flowpilot.jobs.worker import bound_app
+from flowpilot.worker import bound_app
 from tests.conftest import committed_client, committed_team, make_settings
 from tests.fakes.server import _free_port
 from tests.fakes.smtp import Inbox

@@ -9,9 +9,9 @@ from sqlalchemy import text
 
 from flowpilot.ai.offline import OfflineProvider
 from flowpilot.jobs.defer import defer
-from flowpilot.jobs.worker import bound_app
 from flowpilot.library.loader import DATA_DIR
 from flowpilot.library.playbook_format import read_file
+from flowpilot.worker import bound_app
 from tests.conftest import committed_client, committed_team
 
 

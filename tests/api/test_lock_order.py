@@ -28,9 +28,9 @@ from sqlalchemy import event, text
 
 from flowpilot.ai.offline import OfflineProvider
 from flowpilot.auth.service import principal_for_token
+from flowpilot.conversation import chat, tasks
 from flowpilot.db.engine import Database
 from flowpilot.jobs import runtime as job_runtime
-from flowpilot.sessions import chat, tasks
 from flowpilot.sessions import service as sessions
 from flowpilot.sessions.schemas import SessionCreate
 from tests.conftest import committed_team, make_settings

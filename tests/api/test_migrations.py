@@ -4,8 +4,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
-from flowpilot.db.models import Base
 from flowpilot.db.url import sqlalchemy_url
+from flowpilot.models import Base
 
 
 def test_models_match_migrations(worker_database_uri: str) -> None:

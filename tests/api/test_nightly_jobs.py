@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from flowpilot.ai.offline import OfflineProvider
 from flowpilot.jobs.schedule import defer_due, last_due
-from flowpilot.jobs.worker import bound_app
+from flowpilot.worker import bound_app
 from tests.conftest import committed_team
 
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from moto.server import ThreadedMotoServer
 
-from flowpilot.uploads.storage import S3Storage, storage_for
+from flowpilot.storage import S3Storage, storage_for
 from tests.conftest import Tenant, make_settings
 from tests.fakes.server import _free_port
 

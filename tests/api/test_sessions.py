@@ -4,10 +4,10 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from flowpilot.conversation.tasks import analyse_intake
 from flowpilot.jobs.runtime import Runtime, set_runtime
 from flowpilot.library.loader import DATA_DIR
 from flowpilot.library.playbook_format import read_file
-from flowpilot.sessions.tasks import analyse_intake
 from tests.conftest import Tenant, add_member, parse_sse
 
 OUTLOOK = "Outlook keeps asking for a password on one laptop"

@@ -11,7 +11,7 @@ import httpx
 from flowpilot import telemetry
 from flowpilot.ai.offline import OfflineProvider
 from flowpilot.app import create_app
-from flowpilot.uploads.storage import LocalStorage
+from flowpilot.storage import LocalStorage
 from tests.conftest import Tenant, make_settings
 from tests.fakes.otlp import OtlpCollector
 

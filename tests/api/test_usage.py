@@ -113,7 +113,7 @@ async def test_bad_ranges_and_groups_are_refused(client: httpx.AsyncClient, tena
 
 
 def test_unknown_and_local_models() -> None:
-    from flowpilot.usage.prices import FREE, SHIPPED
+    from flowpilot.pricing.prices import FREE, SHIPPED
 
     assert SHIPPED.price("offline", "offline-playbooks") == FREE
     assert SHIPPED.price("openai", "llama3:8b", local=True) == FREE

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from flowpilot.privacy.scrub import Identifiers, scrub, without_placeholders
 from flowpilot.resolutions.plain import flesch, needs_rewrite, plain, short_sentences
-from flowpilot.resolutions.scrub import Identifiers, scrub, without_placeholders
 
 IDS = Identifiers.of(
     {

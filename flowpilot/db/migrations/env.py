@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from flowpilot.db.models import Base
+from flowpilot.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flowpilot import metrics, telemetry
@@ -43,7 +43,7 @@ from flowpilot.jobs.defer import defer
 from flowpilot.library.retrieval import library_index
 from flowpilot.privacy import service as privacy
 from flowpilot.privacy.vault import Vault
-from flowpilot.sessions import service
+from flowpilot.sessions import service, tree
 from flowpilot.sessions.history import (
     History,
     PathRow,
@@ -55,9 +55,9 @@ from flowpilot.sessions.history import (
 from flowpilot.sessions.history import fork_depth as history_fork_depth
 from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
 from flowpilot.sessions.reports import OpenSuggestion, reports_for
+from flowpilot.storage import Storage
 from flowpilot.uploads.analysis import base64_text
 from flowpilot.uploads.models import FileUpload
-from flowpilot.uploads.storage import Storage
 
 log = structlog.get_logger(__name__)
 CHATTABLE = ("active", "paused")
@@ -170,12 +170,12 @@ async def append_user_message(
     await make_active(db, session, branch)
     head = await db.get(SessionMessage, branch.head_message_id) if branch.head_message_id else None
     attachments = await attach_uploads(db, session, branch, upload_ids or [])
-    message = SessionMessage(
+    message = await tree.add_message(
+        db,
         session_id=session.id,
         account_id=session.account_id,
-        parent_id=head.id if head else None,
+        parent=head,
         branch_id=branch.id,
-        depth=(head.depth + 1) if head else 0,
         role="user",
         content=content,
         author_id=principal.user_id,
@@ -183,8 +183,6 @@ async def append_user_message(
         # What the message establishes (codes, scope, what was done), extracted once.
         meta={"evidence": extract(content).as_dict()},
     )
-    db.add(message)
-    await db.flush()
     await record_reports(db, branch, message, principal)
     if model_evidence:
         # A model reads the message too (after this turn); later turns use both readings.
@@ -567,18 +565,16 @@ class ChatRunner:
                 select(SessionBranch).where(SessionBranch.id == turn.branch_id).with_for_update()
             )
             assert branch is not None
-            head = (
-                await db.get(SessionMessage, branch.head_message_id)
-                if branch.head_message_id
-                else None
-            )
-            reply = SessionMessage(
+            # The branch's head is the question (or a later message written meanwhile).
+            parent = await db.get(SessionMessage, branch.head_message_id or turn.user_message_id)
+            assert parent is not None
+            reply = await tree.add_message(
+                db,
                 session_id=turn.session_id,
                 account_id=turn.account_id,
-                parent_id=head.id if head else turn.user_message_id,
+                parent=parent,
                 branch_id=turn.branch_id,
                 reply_to_id=turn.user_message_id,
-                depth=(head.depth + 1) if head else 1,
                 role="assistant",
                 content=text,
                 attachments=[],
@@ -588,19 +584,17 @@ class ChatRunner:
                 cache_read_tokens=usage.cache_read_tokens,
                 cache_write_tokens=usage.cache_write_tokens,
             )
-            db.add(reply)
-            await db.flush()
             branch.head_message_id = reply.id
             if past.window_start is not None:
                 # Where this prompt's verbatim part began; it never moves back.
                 branch.prompt_window_start = max(branch.prompt_window_start or 0, past.window_start)
-            step_number = await service.next_step_number(db, turn.session_id, turn_usage=usage)
-            step = AISessionStep(
+            step = await tree.add_step(
+                db,
                 session_id=turn.session_id,
                 account_id=turn.account_id,
+                turn_usage=usage,
                 branch_id=turn.branch_id,
                 message_id=reply.id,
-                step_number=step_number,
                 step_type=step_type_for(text, meta),
                 title=str(meta.get("title") or _first_line(text))[:300],
                 content=text,
@@ -614,8 +608,6 @@ class ChatRunner:
                 cache_read_tokens=usage.cache_read_tokens,
                 cache_write_tokens=usage.cache_write_tokens,
             )
-            db.add(step)
-            await db.flush()
             await queue_summary(db, turn.branch_id)
             await queue_chunk_digests(db, reply, [c.last_message_id for c in past.unstored])
             await privacy.remember(db, turn.session_id, turn.account_id, vault)
@@ -701,16 +693,6 @@ async def request_stop(
         raise Conflict("This message already has an answer", code="already_answered")
     message.meta = {**(message.meta or {}), "stop_requested": True}
     await db.flush()
-
-
-async def add_job_usage(db: AsyncSession, session_id: uuid.UUID, usage: Usage) -> None:
-    """Tokens a background job spent for the session (not a turn, not a step)."""
-    await db.execute(
-        update(AISession)
-        .where(AISession.id == session_id)
-        .values(**service.token_totals(usage))
-        .execution_options(synchronize_session=False)
-    )
 
 
 def step_type_for(text: str, meta: dict[str, Any]) -> str:

@@ -5,7 +5,7 @@ from flowpilot.auth.models import Account, AuthToken, LoginAttempt, Team, TeamMe
 from flowpilot.branching.models import ForkPoint
 from flowpilot.budgets.models import AiBudget, AiSpend
 from flowpilot.db.base import Base
-from flowpilot.handoffs.models import Notification, SessionHandoff
+from flowpilot.handoffs.models import SessionHandoff
 from flowpilot.integrations.models import (
     HuduSettings,
     ITGlueSettings,
@@ -14,6 +14,8 @@ from flowpilot.integrations.models import (
     SmtpSettings,
 )
 from flowpilot.library.models import LibraryEntry
+from flowpilot.notifications.models import Notification
+from flowpilot.pricing.models import AiPrice
 from flowpilot.privacy.models import RedactionEntry
 from flowpilot.resolutions.models import (
     ResolutionOutputVersion,
@@ -28,7 +30,7 @@ from flowpilot.sessions.models import (
     WorkInterval,
 )
 from flowpilot.uploads.models import FileUpload
-from flowpilot.usage.models import AiPrice, UsageEvent
+from flowpilot.usage.models import UsageEvent
 
 __all__ = [
     "Account",

@@ -18,7 +18,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flowpilot.usage.models import AiPrice
+from flowpilot.pricing.models import AiPrice
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ def bound_app(
     db: Database, provider: ChatProvider, settings: Settings | None = None
 ) -> procrastinate.App:
     from flowpilot.jobs.app import connect, register_tasks
-    from flowpilot.uploads.storage import storage_for
+    from flowpilot.storage import storage_for
 
     register_tasks()
     wire_domains()

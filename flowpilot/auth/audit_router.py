@@ -1,4 +1,7 @@
-"""/api/v1/audit: the account's audit trail, for its admins."""
+"""/api/v1/audit: the account's audit trail, for its admins.
+
+With account administration rather than in the audit package: audit sits below auth (auth
+records sign-ins and user changes), so the audit package cannot use auth's dependencies."""
 
 from __future__ import annotations
 

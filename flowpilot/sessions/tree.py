@@ -1,0 +1,102 @@
+"""Writing a session's tree for the domains above sessions (branching, conversation, handoffs):
+messages, steps, branches and the session's counters. Sessions own these tables; the rules
+that keep the tree whole (a message one deeper than its parent, step numbers counted
+atomically, branch order) live here, once."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flowpilot.ai.base import Usage
+from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
+from flowpilot.sessions.service import next_step_number, token_totals
+
+
+async def add_message(
+    db: AsyncSession,
+    *,
+    session_id: uuid.UUID,
+    account_id: uuid.UUID,
+    parent: SessionMessage | None,
+    branch_id: uuid.UUID,
+    role: str,
+    content: str,
+    **fields: Any,
+) -> SessionMessage:
+    """A message under `parent` (a root message when None)."""
+    message = SessionMessage(
+        session_id=session_id,
+        account_id=account_id,
+        parent_id=parent.id if parent else None,
+        depth=(parent.depth + 1) if parent else 0,
+        branch_id=branch_id,
+        role=role,
+        content=content,
+        **fields,
+    )
+    db.add(message)
+    await db.flush()
+    return message
+
+
+async def add_step(
+    db: AsyncSession,
+    *,
+    session_id: uuid.UUID,
+    account_id: uuid.UUID,
+    turn_usage: Usage | None = None,
+    **fields: Any,
+) -> AISessionStep:
+    """A step numbered next in the session (a chat turn's step also counts the turn and adds
+    its tokens to the session's totals, in the same statement)."""
+    number = await next_step_number(db, session_id, turn_usage=turn_usage)
+    step = AISessionStep(session_id=session_id, account_id=account_id, step_number=number, **fields)
+    db.add(step)
+    await db.flush()
+    return step
+
+
+async def add_branches(
+    db: AsyncSession, session: AISession, branches: list[dict[str, Any]]
+) -> list[SessionBranch]:
+    """New branches of the session, ordered after its existing ones (in the order given)."""
+    last = await db.scalar(
+        select(func.coalesce(func.max(SessionBranch.branch_order), 0)).where(
+            SessionBranch.session_id == session.id
+        )
+    )
+    rows = [
+        SessionBranch(
+            session_id=session.id,
+            account_id=session.account_id,
+            branch_order=int(last or 0) + offset,
+            **fields,
+        )
+        for offset, fields in enumerate(branches, start=1)
+    ]
+    db.add_all(rows)
+    await db.flush()
+    return rows
+
+
+async def add_job_usage(db: AsyncSession, session_id: uuid.UUID, usage: Usage) -> None:
+    """Tokens a background job spent for the session (not a turn, not a step)."""
+    await db.execute(
+        update(AISession)
+        .where(AISession.id == session_id)
+        .values(**token_totals(usage))
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def count_handoff(db: AsyncSession, session_id: uuid.UUID) -> None:
+    await db.execute(
+        update(AISession)
+        .where(AISession.id == session_id)
+        .values(handoff_count=AISession.handoff_count + 1)
+        .execution_options(synchronize_session=False)
+    )
