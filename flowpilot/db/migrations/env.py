@@ -12,8 +12,9 @@ target_metadata = Base.metadata
 
 
 def _ours(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
-    """procrastinate's tables are managed by its own schema SQL, not by autogenerate."""
-    return not (name or "").startswith("procrastinate")
+    """procrastinate's tables (and the record of their version) are managed by its own schema
+    SQL (flowpilot/jobs/schema.py), not by autogenerate."""
+    return not (name or "").startswith(("procrastinate", "flowpilot_job_schema"))
 
 
 def run_migrations_online() -> None:
