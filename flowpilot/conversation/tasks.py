@@ -181,7 +181,13 @@ async def run_evidence_extraction(message_id: str) -> None:
         return
     found = from_model(result.data)
     async with rt.sessionmaker() as db:
-        row = await db.get(SessionMessage, uuid.UUID(message_id), with_for_update=True)
+        # The writers' lock order: the session row first (this adds to its token totals, as a
+        # turn saving its reply does). The message is locked against other changes but not
+        # against the reply's insert, which checks it as its parent (FOR KEY SHARE).
+        await sessions.lock_session_row(db, session_id)
+        row = await db.get(
+            SessionMessage, uuid.UUID(message_id), with_for_update={"key_share": True}
+        )
         if row is None:
             return
         await privacy.remember(db, row.session_id, row.account_id, vault)

@@ -114,9 +114,12 @@ async def _as(actor: str, run: Callable[[], Awaitable[Any]]) -> Any:
     return await run()
 
 
-async def _interleave(database: Database, first: str) -> tuple[uuid.UUID, chat.Turn, bool]:
-    """The turn's save and the intake job, `first` paused after its first lock while the
-    other runs into it. Returns (session, turn, whether the other side waited)."""
+async def _interleave(
+    database: Database, first: str, job: str = "intake"
+) -> tuple[uuid.UUID, chat.Turn, bool]:
+    """The turn's save and a job (the intake, or the evidence reading of the engineer's
+    message the reply answers), `first` paused after its first lock while the other runs
+    into it. Returns (session, turn, whether the other side waited)."""
     session_id, turn = await _turn_ready_to_save(database)
     runner = chat.ChatRunner(database.sessionmaker, OfflineProvider(), make_settings())
 
@@ -125,7 +128,10 @@ async def _interleave(database: Database, first: str) -> tuple[uuid.UUID, chat.T
         assert events[-1]["event"] == "done", events[-1]
 
     async def run_job() -> None:
-        await tasks.analyse_intake(session_id=str(session_id))
+        if job == "intake":
+            await tasks.analyse_intake(session_id=str(session_id))
+        else:
+            await tasks.run_evidence_extraction(str(turn.user_message_id))
 
     sides = {"turn": run_turn, "job": run_job}
     second = "job" if first == "turn" else "turn"
@@ -145,7 +151,7 @@ async def _interleave(database: Database, first: str) -> tuple[uuid.UUID, chat.T
         event.remove(database.engine.sync_engine, "after_cursor_execute", pause)
     failures = [repr(o) for o in outcome if isinstance(o, BaseException)]
     assert not failures, (
-        f"the turn's save and the intake job collided ({first} paused after "
+        f"the turn's save and the {job} job collided ({first} paused after "
         f"'{pause.statement}'): {failures}"
     )
     return session_id, turn, waited
@@ -210,3 +216,24 @@ async def test_turn_waits_for_the_intake_job_writing(database: Database) -> None
     assert waited, "the turn's save never needed a row the intake job holds"
     types = await _step_types(database, session_id, turn)
     assert types[0] == "intake_analysis"  # the job finished first
+
+
+@pytest.mark.parametrize("first", ["turn", "job"])
+async def test_turn_and_the_evidence_reading_of_its_question_do_not_deadlock(
+    database: Database, first: str
+) -> None:
+    """The reply's insert checks its parent (the engineer's message) while the evidence job
+    updates that message and the session's token totals: both take the session row first, and
+    the job locks the message only against key changes, so one side waits (no deadlock)."""
+    session_id, turn, waited = await _interleave(database, first=first, job="evidence")
+    assert waited, f"the {'job' if first == 'turn' else 'turn'} never waited"
+    async with database.sessionmaker() as db:
+        source = await db.scalar(
+            text("SELECT meta->>'evidence_source' FROM session_messages WHERE id = :m"),
+            {"m": turn.user_message_id},
+        )
+        replies = await db.scalar(
+            text("SELECT count(*) FROM session_messages WHERE reply_to_id = :m"),
+            {"m": turn.user_message_id},
+        )
+    assert source == "model" and replies == 1
