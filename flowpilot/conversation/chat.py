@@ -86,11 +86,14 @@ async def _locked_branch(
 ) -> SessionBranch:
     branch = await service.get_branch(db, session, branch_id)
     await service.lock_session_row(db, session.id)
+    # Read again under the lock (populate_existing: the row loaded above may be stale).
     locked = await db.scalar(
-        select(SessionBranch).where(SessionBranch.id == branch.id).with_for_update()
+        select(SessionBranch)
+        .where(SessionBranch.id == branch.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     assert locked is not None
-    await db.refresh(locked)
     return locked
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,8 +119,7 @@ def _complete_chunks(rows: list[PathRow]) -> list[Chunk]:
 # Walks up the parent links from the head, newest first, and stops at `min_depth` or once
 # the text of the `roles` walked so far exceeds the budget (the row that crosses it is kept,
 # which tells the caller where the budget ran out).
-_WALK = text(
-    """
+_WALK_SQL = """
     WITH RECURSIVE walk AS (
         SELECT id, parent_id, depth, role,
                CASE WHEN role = ANY(:roles) THEN length(content) ELSE 0 END AS used
@@ -131,12 +131,15 @@ _WALK = text(
         FROM session_messages m JOIN walk w ON m.id = w.parent_id
         WHERE w.used <= :budget AND m.depth >= :min_depth
     )
-    SELECT w.id, w.parent_id, w.depth, w.role, m.content, m.meta, w.used
+    SELECT w.id, w.parent_id, w.depth, w.role, m.content, {meta} AS meta, w.used
     FROM walk w JOIN session_messages m ON m.id = w.id
     WHERE w.role = ANY(:keep)
     ORDER BY w.depth
     """
-)
+_WALK = text(_WALK_SQL.format(meta="m.meta"))
+# The prompt window reads text only: a prompt carries no message metadata (and ~500 JSON
+# documents need not be decoded every turn).
+_WALK_TEXT = text(_WALK_SQL.format(meta="NULL::jsonb"))
 
 _CHAIN = text(
     """
@@ -166,11 +169,12 @@ async def walk(
     budget_chars: int = UNBOUNDED,
     roles: list[str] | None = None,
     keep: list[str] | None = None,
+    with_meta: bool = True,
 ) -> list[tuple[PathRow, int]]:
     """(row, characters of `roles` used from the head to here), root-most first; only the
-    rows of the `keep` roles are read in full."""
+    rows of the `keep` roles are read in full (and without metadata unless `with_meta`)."""
     result = await db.execute(
-        _WALK,
+        _WALK if with_meta else _WALK_TEXT,
         {
             "head": head_id,
             "sid": session_id,
@@ -248,7 +252,7 @@ async def _window(
     prompt had it while everything from there still fits; past the budget it jumps forward to
     where the newest messages fill only part of the budget (WINDOW_REFILL), so the next cut is
     many turns away and the prefix stays cached until then."""
-    rows = await walk(db, session_id, head_id, budget_chars=budget)
+    rows = await walk(db, session_id, head_id, budget_chars=budget, with_meta=False)
     if not rows:
         return []
     first, used = rows[0]
@@ -262,8 +266,44 @@ async def _window(
         over = max((row.depth for row, used in rows if used > refill), default=-1)
         start = min(chunk_start(over) + CHUNK if over >= 0 else 0, chunk_start(head_depth))
     if start < first.depth:
-        rows = await walk(db, session_id, head_id, min_depth=start)
+        rows = await walk(db, session_id, head_id, min_depth=start, with_meta=False)
     return [row for row, _ in rows if row.depth >= start]
+
+
+# Stored chunks are written once and never change, so a chain that reaches the path's first
+# message is the same on every later read (a turn reads it each time; ~48 rows of JSON at
+# 2,000 messages). Per process, bounded; a chain with a chunk not stored yet is not kept.
+_CHAINS: OrderedDict[tuple[uuid.UUID, uuid.UUID, int], list[Chunk]] = OrderedDict()
+CHAINS_KEPT = 512
+
+
+async def _stored_chain(
+    db: AsyncSession, session_id: uuid.UUID, last_id: uuid.UUID, digests: int
+) -> list[Chunk]:
+    key = (session_id, last_id, digests)
+    cached = _CHAINS.get(key)
+    if cached is not None:
+        _CHAINS.move_to_end(key)
+        return list(cached)
+    rows = (
+        await db.execute(_CHAIN, {"last": last_id, "sid": session_id, "digests": digests})
+    ).all()
+    chain = [
+        Chunk(
+            r.last_message_id,
+            r.previous_message_id,
+            r.first_depth,
+            r.digest,
+            r.evidence or {},
+            r.guides or [],
+        )
+        for r in rows
+    ]
+    if chain and chain[0].first_depth == 0:
+        _CHAINS[key] = chain
+        while len(_CHAINS) > CHAINS_KEPT:
+            _CHAINS.popitem(last=False)
+    return list(chain)
 
 
 async def _chain(
@@ -274,20 +314,7 @@ async def _chain(
     found: list[Chunk] = []
     digests_left = DIGESTS_IN_PROMPT
     while last_id is not None and end_depth > 0:
-        rows = (
-            await db.execute(_CHAIN, {"last": last_id, "sid": session_id, "digests": digests_left})
-        ).all()
-        stored = [
-            Chunk(
-                r.last_message_id,
-                r.previous_message_id,
-                r.first_depth,
-                r.digest,
-                r.evidence or {},
-                r.guides or [],
-            )
-            for r in rows
-        ]
+        stored = await _stored_chain(db, session_id, last_id, digests_left)
         found = stored + found
         digests_left = max(0, digests_left - len(stored))
         end_depth = stored[0].first_depth if stored else end_depth

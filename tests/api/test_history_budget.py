@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flowpilot.ai.anthropic import AnthropicProvider
@@ -200,3 +200,51 @@ async def test_stored_digests_read_the_same_as_ones_made_on_the_spot(
     assert [c.evidence for c in after.chunks] == [c.evidence for c in before.chunks]
     assert [r.id for r in after.tail] == [r.id for r in before.tail]
     assert len(after.tail) <= 2 * history.CHUNK
+
+
+async def test_a_stored_chain_is_read_once_and_a_partial_one_never_kept(
+    client: httpx.AsyncClient,
+    make_tenant: Any,
+    provider: RecordingProvider,
+    maker: async_sessionmaker[AsyncSession],
+) -> None:
+    """Stored digests never change, so a chain down to the first message is kept in memory;
+    one with a chunk not stored yet is read again until it is stored."""
+    tenant = await make_tenant()
+    sid = await start(client, tenant)
+    await seed(maker, sid, 200)
+    chain_reads: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "FROM history_chunks" in statement:
+            chain_reads.append(statement)
+
+    async def read() -> history.History:
+        async with maker() as db:
+            session = await db.get(AISession, uuid.UUID(sid))
+            assert session is not None
+            branch = await db.get(SessionBranch, session.active_branch_id)
+            assert branch is not None and branch.head_message_id is not None
+            return await history.read_history(
+                db, session.id, branch.head_message_id, prompt_budget_chars=12_000
+            )
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        partial = await read()
+        set_runtime(Runtime(sessionmaker=maker, provider=provider))
+        await store_history_chunk(last_message_id=str(partial.chunks[-1].last_message_id))
+        chain_reads.clear()
+        await read()  # the newest chunk stored, the older ones not: read, not kept
+        await read()
+        assert len(chain_reads) >= 2
+        for chunk in partial.chunks:
+            await store_history_chunk(last_message_id=str(chunk.last_message_id))
+        first = await read()  # complete: read once more, then kept
+        chain_reads.clear()
+        again = await read()
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    assert chain_reads == []
+    assert again.prompt_digests() == first.prompt_digests() == partial.prompt_digests()
+    assert all(c.stored for c in again.chunks)
