@@ -203,7 +203,8 @@ async def run(tickets: list[Ticket], *, offline: bool, verbose: bool) -> list[Re
     from flowpilot.config import Settings
     from flowpilot.db.embedded import start_embedded
     from flowpilot.db.engine import Database
-    from flowpilot.db.migrate import load_library, upgrade_schema
+    from flowpilot.db.migrate import upgrade_schema
+    from flowpilot.library.loader import load_library
 
     settings = Settings(FLOWPILOT_OFFLINE_STREAM_DELAY_MS=0, FLOWPILOT_LOG_LEVEL="WARNING")  # type: ignore[call-arg]
     uri = settings.database_url or start_embedded(settings.data_dir / "eval", "flowpilot_eval")
