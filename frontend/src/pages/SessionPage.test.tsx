@@ -1,6 +1,7 @@
-import { act, render } from "@testing-library/react";
+import { act } from "@testing-library/react";
 import { api, type Message, type Session } from "../api/client";
 import { useChat } from "../stores/chat";
+import { renderWithQueryClient } from "../testing/withQueryClient";
 import { SessionPage } from "./SessionPage";
 
 // Every message the page draws, counted by its text.
@@ -35,7 +36,7 @@ describe("the session page while an answer streams", () => {
   it("re-renders none of the other messages for 200 streamed chunks", () => {
     const earlier = [message("m1", "user", "Outlook keeps asking for a password"), message("m2", "assistant", "Check the credential manager")];
     useChat.setState({ session: SESSION, messages: earlier, streaming: false, streamingText: "", error: null, open: async () => undefined });
-    render(<SessionPage id="s1" />);
+    renderWithQueryClient(<SessionPage id="s1" />);
     act(() => useChat.setState({ streaming: true }));
     const before = [renders.get("Outlook keeps asking for a password"), renders.get("Check the credential manager")];
     expect(before.every((n) => (n ?? 0) >= 1)).toBe(true);

@@ -2,15 +2,27 @@
 import { useState } from "react";
 import { GitCompare } from "lucide-react";
 import type { BranchTree } from "../../api/client";
-import { useBranches } from "../../stores/branches";
-import { useUploads } from "../../stores/uploads";
+import {
+  useBranchActionError, useBranchTree, useCompare, useReviveBranch, useSwitchBranch, useUpdateBranch,
+} from "../../features/branching/api/branches";
+import { useSessionUploads } from "../../features/uploads/api/uploads";
+import { useBranchView } from "../../stores/branches";
 import { BranchNode } from "./BranchNode";
 import { BranchTreeView } from "./BranchTreeView";
 import { orderTree } from "./orderTree";
 
 export function BranchMap({ sessionId, tree, canWrite }: { sessionId: string; tree: BranchTree; canWrite: boolean }) {
-  const { switchTo, update, revive, openCompare, error } = useBranches();
-  const uploads = useUploads((s) => s.items);
+  const switchBranch = useSwitchBranch(sessionId);
+  const update = useUpdateBranch(sessionId);
+  const revive = useReviveBranch(sessionId);
+  const openCompare = useBranchView((s) => s.compare);
+  const comparing = useCompare(sessionId, useBranchView((s) => s.comparing));
+  const treeRead = useBranchTree(sessionId);
+  const actionError = useBranchActionError(sessionId);
+  const uploads = useSessionUploads(sessionId).data ?? [];
+  const error = actionError ?? comparing.error ?? treeRead.error;
+  // Forms under a branch close once the change is saved (they stay open with the reason if not).
+  const worked = (change: Promise<unknown>) => change.then(() => true, () => false);
   const [picked, setPicked] = useState<string[]>([]);
   const toggle = (id: string) =>
     setPicked((p) => (p.includes(id) ? p.filter((x) => x !== id) : [...p.slice(-1), id]));
@@ -22,7 +34,7 @@ export function BranchMap({ sessionId, tree, canWrite }: { sessionId: string; tr
         {tree.hypothesis_count} hypothesis branch{tree.hypothesis_count === 1 ? "" : "es"}
         {tree.branch_limit !== null ? ` of ${tree.branch_limit} on the ${tree.plan} plan` : ""}
       </p>
-      <BranchTreeView tree={tree} onSwitch={(branchId) => void switchTo(sessionId, branchId)} />
+      <BranchTreeView tree={tree} onSwitch={(branchId) => switchBranch.mutate(branchId)} />
       <ul className="space-y-1">
         {orderTree(tree.branches).map(({ branch, depth }) => (
           <BranchNode
@@ -35,20 +47,20 @@ export function BranchMap({ sessionId, tree, canWrite }: { sessionId: string; tr
             comparing={picked.includes(branch.id)}
             artifacts={uploads.filter((u) => u.uploaded_on_branch_id === branch.id).map((u) => u.original_name)}
             onToggleCompare={() => toggle(branch.id)}
-            onSwitch={() => void switchTo(sessionId, branch.id)}
+            onSwitch={() => switchBranch.mutate(branch.id)}
             onStatus={(status, reason, resolveSession) =>
-              update(sessionId, branch.id, { status, status_reason: reason, resolve_session: resolveSession })}
-            onRename={(label) => update(sessionId, branch.id, { label, resolve_session: false })}
+              worked(update.mutateAsync({ branchId: branch.id, body: { status, status_reason: reason, resolve_session: resolveSession } }))}
+            onRename={(label) => worked(update.mutateAsync({ branchId: branch.id, body: { label, resolve_session: false } }))}
             onRevive={(from, description) =>
-              revive(sessionId, branch.id, { evidence_from_branch_id: from, evidence_description: description })}
+              worked(revive.mutateAsync({ branchId: branch.id, body: { evidence_from_branch_id: from, evidence_description: description } }))}
           />
         ))}
       </ul>
-      <button type="button" disabled={picked.length !== 2} onClick={() => void openCompare(sessionId, picked[0], picked[1])}
+      <button type="button" disabled={picked.length !== 2} onClick={() => openCompare(picked[0], picked[1])}
         className="mt-3 inline-flex w-full items-center justify-center gap-1 rounded border border-slate-300 px-2 py-1 text-sm disabled:opacity-40">
         <GitCompare aria-hidden="true" className="h-4 w-4" /> Compare selected
       </button>
-      {error && <p role="alert" className="mt-2 text-xs text-red-700">{error}</p>}
+      {error && <p role="alert" className="mt-2 text-xs text-red-700">{error.message}</p>}
     </nav>
   );
 }

@@ -1,26 +1,19 @@
-import { useEffect, useState } from "react";
 import { RefreshCw, X } from "lucide-react";
-import { api, type Briefing } from "../../api/client";
+import { useBriefing, useRegenerateBriefing } from "../../features/handoffs/api/handoffs";
 import { useAuth } from "../../stores/auth";
 
 export function BriefingPanel({ sessionId, handoffId, onClose }: { sessionId: string; handoffId: string; onClose: () => void }) {
-  const [briefing, setBriefing] = useState<Briefing | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const read = useBriefing(sessionId, handoffId);
+  const regenerate = useRegenerateBriefing(sessionId, handoffId);
+  const briefing = read.data;
+  const error = (regenerate.error ?? read.error)?.message ?? null;
   const myId = useAuth((s) => s.me?.id);
-
-  const load = (regenerate: boolean) =>
-    api.briefing(sessionId, handoffId, regenerate).then(setBriefing).catch((err: Error) => setError(err.message));
-
-  useEffect(() => {
-    void load(false);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [sessionId, handoffId]);
 
   return (
     <section aria-label="Briefing" data-testid="briefing" className="rounded-xl border border-amber-200 bg-amber-50 p-4 text-sm">
       <div className="mb-2 flex items-center gap-2">
         <h2 className="flex-1 font-semibold text-amber-900">Briefing</h2>
-        <button type="button" onClick={() => void load(true)} className="inline-flex items-center gap-1 rounded px-2 py-0.5 hover:bg-amber-100">
+        <button type="button" onClick={() => regenerate.mutate()} className="inline-flex items-center gap-1 rounded px-2 py-0.5 hover:bg-amber-100">
           <RefreshCw aria-hidden="true" className="h-3 w-3" /> Regenerate
         </button>
         <button type="button" onClick={onClose} aria-label="Close briefing" className="rounded p-1 hover:bg-amber-100">

@@ -1,9 +1,11 @@
 // Park or escalate the session: notes, priority, what we wait on, optionally a named colleague
 // from the team it goes to, and (for an escalation) a preview of the structured assessment
 // before confirming.
-import { type FormEvent, useEffect, useId, useState } from "react";
+import { type FormEvent, useId, useState } from "react";
 import { X } from "lucide-react";
-import { api, type Assessment, type Team, type TeamMember } from "../../api/client";
+import type { Assessment } from "../../api/client";
+import { useHandOff, usePreviewAssessment } from "../../features/handoffs/api/handoffs";
+import { useTeamMembers, useTeams } from "../../features/settings/api/people";
 import { useBackdrop, useDialog } from "../../lib/useDialog";
 import { useAuth } from "../../stores/auth";
 
@@ -17,58 +19,37 @@ export function HandoffModal({ sessionId, sessionTeamId, onClose, onDone }: Prop
   const [due, setDue] = useState("");
   const [waitingOn, setWaitingOn] = useState("");
   const [teamId, setTeamId] = useState("");
-  const [teams, setTeams] = useState<Team[]>([]);
-  const [assigneeId, setAssigneeId] = useState("");
-  const [members, setMembers] = useState<TeamMember[]>([]);
+  const teams = useTeams().data ?? [];
+  const [chosenAssignee, setAssigneeId] = useState("");
   const myId = useAuth((s) => s.me?.id);
   const assigneeField = useId();
   const [assessment, setAssessment] = useState<Assessment | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const preview = usePreviewAssessment(sessionId);
+  const handOff = useHandOff(sessionId);
+  const busy = preview.isPending || handOff.isPending || handOff.isSuccess;
+  const error = (handOff.error ?? preview.error)?.message ?? null;
   const dialog = useDialog(onClose);
   const backdrop = useBackdrop(onClose);
-
-  useEffect(() => {
-    api.teams().then(setTeams).catch(() => setTeams([]));
-  }, []);
 
   // The team the handoff goes to (the chosen target team, else the session's): its members,
   // less yourself, can be named. A name from the team chosen before is dropped.
   const goesTo = (intent === "escalate" && teamId) || sessionTeamId || "";
-  useEffect(() => {
-    let live = true;
-    const load = goesTo ? api.teamMembers(goesTo) : Promise.resolve([] as TeamMember[]);
-    load
-      .catch(() => [] as TeamMember[])
-      .then((all) => {
-        if (!live) return;
-        const list = all.filter((m) => m.id !== myId);
-        setMembers(list);
-        setAssigneeId((current) => (list.some((m) => m.id === current) ? current : ""));
-      });
-    return () => {
-      live = false;
-    };
-  }, [goesTo, myId]);
+  const members = (useTeamMembers(goesTo).data ?? []).filter((m) => m.id !== myId);
+  const assigneeId = goesTo && members.some((m) => m.id === chosenAssignee) ? chosenAssignee : "";
 
-  async function previewAssessment() {
-    setBusy(true);
-    setError(null);
-    try {
-      const p = await api.previewHandoff(sessionId, { intent, waiting_on: waitingOn || null, engineer_notes: notes || null });
-      setAssessment(p.assessment ?? null);
-    } catch (err) {
-      setError((err as Error).message);
-    }
-    setBusy(false);
+  function previewAssessment() {
+    handOff.reset();
+    preview.mutate(
+      { intent, waiting_on: waitingOn || null, engineer_notes: notes || null },
+      { onSuccess: (p) => setAssessment(p.assessment ?? null) },
+    );
   }
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await api.createHandoff(sessionId, {
+    preview.reset();
+    handOff.mutate(
+      {
         intent,
         engineer_notes: notes || null,
         priority,
@@ -77,12 +58,9 @@ export function HandoffModal({ sessionId, sessionTeamId, onClose, onDone }: Prop
         assignee_id: assigneeId || null,
         assessment: intent === "escalate" ? assessment : null,
         due_at: intent === "escalate" && due ? new Date(due).toISOString() : null,
-      });
-      onDone();
-    } catch (err) {
-      setError((err as Error).message);
-      setBusy(false);
-    }
+      },
+      { onSuccess: onDone },
+    );
   }
 
   return (
@@ -168,7 +146,7 @@ export function HandoffModal({ sessionId, sessionTeamId, onClose, onDone }: Prop
               ) : (
                 <p className="text-slate-600">The assistant writes an assessment for the next engineer.</p>
               )}
-              <button type="button" onClick={() => void previewAssessment()} disabled={busy}
+              <button type="button" onClick={previewAssessment} disabled={busy}
                 className="mt-2 rounded border border-slate-300 bg-white px-2 py-1 hover:bg-slate-100">
                 {assessment ? "Regenerate assessment" : "Preview assessment"}
               </button>

@@ -1,63 +1,64 @@
-import { useCallback, useEffect, useState } from "react";
+import { useEffect, useState } from "react";
 import { Bell } from "lucide-react";
-import { api, toApiError, type NotificationList } from "../../api/client";
+import type { NotificationList } from "../../api/client";
+import { useClaimHandoff } from "../../features/handoffs/api/claim";
+import { useMarkNotificationsRead, useNotifications, useReadNotification } from "../../features/notifications/api/notifications";
 import { navigate, usePath } from "../../lib/router";
 import { useDismiss } from "../../lib/useDismiss";
 
-const REFRESH_MS = 30_000;
+type Notification = NotificationList["items"][number];
 
 export function NotificationsMenu() {
-  const [data, setData] = useState<NotificationList | null>(null);
   const [open, setOpen] = useState(false);
   // What was unread when the menu opened: still shown as new while it stays open.
   const [fresh, setFresh] = useState<Set<string>>(new Set());
   const { panel, anchor } = useDismiss(open, () => setOpen(false));
+  const { data, refetch } = useNotifications();
+  const markRead = useMarkNotificationsRead();
+  const readOne = useReadNotification();
+  const claim = useClaimHandoff();
 
+  // Every navigation looks again too (the interval covers a page left open); a read already
+  // under way is the answer.
   const path = usePath();
-  const load = useCallback(() => api.notifications().then((d) => { setData(d); return d; }).catch(() => null), []);
   useEffect(() => {
-    void load(); // on every navigation, and every 30 s
-    const timer = window.setInterval(() => void load(), REFRESH_MS);
-    return () => window.clearInterval(timer);
-  }, [load, path]);
+    void refetch({ cancelRefetch: false });
+  }, [path, refetch]);
 
   // Opening the menu shows the latest notifications and marks the ones it shows as read.
   async function openMenu() {
     setOpen(true);
-    const d = await load();
-    if (!d) return;
-    const seen = d.items.filter((n) => !n.read_at).map((n) => n.id);
+    [markRead, readOne, claim].forEach((m) => m.reset());
+    const latest = await refetch();
+    if (latest.isError || !latest.data) return;
+    const seen = latest.data.items.filter((n) => !n.read_at).map((n) => n.id);
     setFresh(new Set(seen));
-    if (seen.length === 0) return;
-    try {
-      await api.readAllNotifications(seen);
-    } catch {
-      return;
-    }
-    await load();
+    if (seen.length > 0) markRead.mutate(seen);
   }
 
-  async function markAllRead() {
-    await api.readAllNotifications().catch(() => undefined);
-    await load();
+  async function follow(n: Notification) {
+    try {
+      await readOne.mutateAsync(n.id);
+    } catch {
+      return; // the menu stays open with the reason
+    }
+    setOpen(false);
+    if (n.session_id) navigate("/queue");
   }
 
   // An escalation (or a handoff named for you) is claimed from where it was announced: the briefing opens, as from the queue.
-  const [claimError, setClaimError] = useState<string | null>(null);
-  async function claim(sessionId: string, handoffId: string, notificationId: string) {
-    setClaimError(null);
+  async function claimFrom(n: Notification, sessionId: string, handoffId: string) {
     try {
-      await api.claim(sessionId, handoffId);
-    } catch (err) {
-      setClaimError(toApiError(err).message);
+      await claim.mutateAsync({ sessionId, handoffId });
+    } catch {
       return;
     }
-    await api.readNotification(notificationId).catch(() => undefined);
+    await readOne.mutateAsync(n.id).catch(() => undefined); // claimed is what mattered
     setOpen(false);
-    void load();
     navigate(`/sessions/${sessionId}?briefing=${handoffId}`);
   }
 
+  const failure = claim.error ?? markRead.error ?? readOne.error;
   const unread = data?.unread ?? 0;
   return (
     <div className="relative">
@@ -75,28 +76,23 @@ export function NotificationsMenu() {
           className="absolute right-0 z-10 mt-2 w-80 max-w-[calc(100vw-2rem)] rounded-lg border border-slate-200 bg-white p-2 shadow-lg">
           <div className="mb-1 flex items-center px-1">
             <h2 className="flex-1 text-sm font-semibold">Notifications</h2>
-            <button type="button" onClick={() => void markAllRead()} disabled={unread === 0}
+            <button type="button" onClick={() => markRead.mutate(undefined)} disabled={unread === 0}
               className="text-xs text-blue-700 hover:underline disabled:text-slate-600 disabled:no-underline">
               Mark all read
             </button>
           </div>
-          {claimError && <p role="alert" className="mb-1 px-1 text-xs text-red-700">{claimError}</p>}
+          {failure && <p role="alert" className="mb-1 px-1 text-xs text-red-700">{failure.message}</p>}
           <ul className="max-h-80 overflow-y-auto">
             {data?.items.map((n) => (
               <li key={n.id} className="flex items-start gap-1">
                 <button type="button" className={`min-w-0 flex-1 rounded px-2 py-1.5 text-left text-sm hover:bg-slate-50 ${fresh.has(n.id) || !n.read_at ? "font-medium text-slate-900" : "text-slate-600"}`}
-                  onClick={async () => {
-                    await api.readNotification(n.id).catch(() => undefined);
-                    setOpen(false);
-                    void load();
-                    if (n.session_id) navigate("/queue");
-                  }}>
+                  onClick={() => void follow(n)}>
                   {(fresh.has(n.id) || !n.read_at) && <span className="sr-only">New: </span>}
                   {n.title}
                 </button>
                 {(n.kind === "escalation" || n.kind === "handoff_assigned") && n.session_id && n.handoff_id && (
                   <button type="button" aria-label={`Claim ${n.title}`}
-                    onClick={() => void claim(n.session_id!, n.handoff_id!, n.id)}
+                    onClick={() => void claimFrom(n, n.session_id!, n.handoff_id!)}
                     className="mt-1 shrink-0 rounded border border-blue-300 px-2 py-0.5 text-xs text-blue-800 hover:bg-blue-50">
                     Claim
                   </button>

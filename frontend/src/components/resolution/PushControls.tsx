@@ -17,7 +17,8 @@ type Props = {
   text: string;
   ticket: TicketLink;
   targets: DeliveryTargets | null;
-  act: (fn: () => Promise<unknown>, message?: string) => Promise<void>;
+  // Resolves true when it worked.
+  act: (fn: () => Promise<unknown>, message?: string) => Promise<boolean>;
 };
 
 const PSA_TYPES: Output["output_type"][] = ["psa_ticket_notes", "client_summary"];
@@ -34,7 +35,8 @@ export function PushControls({ sessionId, output, text, ticket, targets, act }: 
     : {};
   const approved = output.status === "approved" || output.status === "pushed";
   const inFlight = (d: string) => (output.pushes ?? []).some((p) => p.destination === d && (p.result === "queued" || p.result === "retrying"));
-  const push = (body: PushRequest, message: string) => act(() => api.pushOutput(sessionId, output.id, body), message).then(() => setForm(null));
+  const push = (body: PushRequest, message: string) =>
+    act(() => api.pushOutput(sessionId, output.id, body), message).then((ok) => void (ok && setForm(null)));
   const delivered = (d: string) => (output.pushes ?? []).some((p) => p.destination === d && p.result === "ok");
   const needsApproval = approved ? undefined : "Approve the document first";
   const button = "inline-flex items-center gap-1 rounded px-2 py-1 disabled:opacity-50";

@@ -1,7 +1,8 @@
 // The three documents of a resolved session: read, edit (with a diff), approve, deliver.
-import { useCallback, useEffect, useState } from "react";
+import { useState } from "react";
 import { Check, FileText, RefreshCw, X } from "lucide-react";
-import { api, type DeliveryTargets, type Output, type OutputVersion } from "../../api/client";
+import { api, type Output, type OutputVersion } from "../../api/client";
+import { useDeliveryTargets, useOutputAction, useOutputs, useOutputVersions } from "../../features/resolutions/api/outputs";
 import { renderMarkdown } from "../../lib/markdown";
 import { OutputDiff } from "./OutputDiff";
 import { PushControls, type TicketLink } from "./PushControls";
@@ -13,54 +14,31 @@ const LABELS: Record<Output["output_type"], string> = {
   client_summary: "Client summary",
 };
 const ORDER: Output["output_type"][] = ["psa_ticket_notes", "knowledge_base", "client_summary"];
-const POLL_MS = 2000;
 
 type Props = { sessionId: string; canWrite: boolean; ticket: TicketLink };
 
 export function ResolutionOutputPanel({ sessionId, canWrite, ticket }: Props) {
-  const [outputs, setOutputs] = useState<Output[] | null>(null);
+  // Polled while the job writes the documents or a delivery is still on its way.
+  const { outputs, error: loadError, gaveUp, checkAgain } = useOutputs(sessionId);
+  const targets = useDeliveryTargets().data ?? null;
   const [tab, setTab] = useState<Output["output_type"]>("psa_ticket_notes");
   const [editing, setEditing] = useState<string | null>(null);
-  const [versions, setVersions] = useState<OutputVersion[] | null>(null);
+  const [versionsOf, setVersionsOf] = useState<string | null>(null);
+  const versions = useOutputVersions(sessionId, versionsOf);
   const [showDiff, setShowDiff] = useState(false);
-  const [targets, setTargets] = useState<DeliveryTargets | null>(null);
-  useEffect(() => {
-    api.deliveryTargets().then(setTargets).catch(() => undefined);
-  }, []);
   const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const action = useOutputAction(sessionId);
+  const error = action.error?.message ?? loadError?.message ?? versions.error?.message ?? null;
 
-  const load = useCallback(async () => {
+  /** True when it worked (the documents are read again by then); a failure shows its reason. */
+  async function act(fn: () => Promise<unknown>, message?: string): Promise<boolean> {
     try {
-      setOutputs((await api.outputs(sessionId)).outputs);
-    } catch (err) {
-      setError((err as Error).message);
+      await action.mutateAsync(fn);
+    } catch {
+      return false;
     }
-  }, [sessionId]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-  // Poll while the job writes the documents or a delivery is still on its way.
-  const waiting =
-    !outputs ||
-    outputs.length === 0 ||
-    outputs.some((o) => (o.pushes ?? []).some((p) => p.result === "queued" || p.result === "retrying"));
-  useEffect(() => {
-    if (!waiting) return;
-    const timer = window.setTimeout(() => void load(), POLL_MS);
-    return () => window.clearTimeout(timer);
-  }, [outputs, waiting, load]);
-
-  async function act(fn: () => Promise<unknown>, message?: string) {
-    setError(null);
-    try {
-      await fn();
-      if (message) setNotice(message);
-      await load();
-    } catch (err) {
-      setError((err as Error).message);
-    }
+    if (message) setNotice(message);
+    return true;
   }
 
   const current = outputs?.find((o) => o.output_type === tab) ?? null;
@@ -77,7 +55,13 @@ export function ResolutionOutputPanel({ sessionId, canWrite, ticket }: Props) {
           </button>
         )}
       </div>
-      {outputs && outputs.length === 0 && <p className="text-sm text-slate-600">Writing the documents…</p>}
+      {outputs && outputs.length === 0 && !gaveUp && <p className="text-sm text-slate-600">Writing the documents…</p>}
+      {gaveUp && (
+        <p className="text-sm text-slate-600">
+          No documents yet: writing them may have failed.{" "}
+          <button type="button" onClick={checkAgain} className="text-blue-700 underline">Check again</button>
+        </p>
+      )}
       {outputs && outputs.length > 0 && (
         <>
           <div role="tablist" aria-label="Documents" className="mb-3 flex gap-1 border-b border-slate-200">
@@ -85,7 +69,7 @@ export function ResolutionOutputPanel({ sessionId, canWrite, ticket }: Props) {
               const o = outputs.find((x) => x.output_type === t);
               return (
                 <button key={t} type="button" role="tab" aria-selected={tab === t}
-                  onClick={() => { setTab(t); setEditing(null); setVersions(null); setShowDiff(false); }}
+                  onClick={() => { setTab(t); setEditing(null); setVersionsOf(null); setShowDiff(false); }}
                   className={`-mb-px border-b-2 px-3 py-1.5 text-sm ${tab === t ? "border-blue-600 font-medium text-blue-700" : "border-transparent text-slate-600"}`}>
                   {LABELS[t]} {o && <span className="ml-1 rounded bg-slate-100 px-1 text-[11px]">{o.status}</span>}
                 </button>
@@ -108,7 +92,7 @@ export function ResolutionOutputPanel({ sessionId, canWrite, ticket }: Props) {
                 </p>
               )}
               {editing !== null ? (
-                <form onSubmit={(e) => { e.preventDefault(); void act(() => api.editOutput(sessionId, current.id, { edited_content: editing }), "Saved").then(() => setEditing(null)); }}>
+                <form onSubmit={(e) => { e.preventDefault(); void act(() => api.editOutput(sessionId, current.id, { edited_content: editing }), "Saved").then((ok) => ok && setEditing(null)); }}>
                   <label className="block text-sm">
                     <span className="sr-only">Edit {LABELS[current.output_type]}</span>
                     <textarea value={editing} onChange={(e) => setEditing(e.target.value)} rows={14}
@@ -142,15 +126,15 @@ export function ResolutionOutputPanel({ sessionId, canWrite, ticket }: Props) {
                     </>
                   )}
                   <PushControls sessionId={sessionId} output={current} text={text} ticket={ticket} targets={targets} act={act} />
-                  <button type="button" onClick={() => void api.outputVersions(sessionId, current.id).then(setVersions)}
+                  <button type="button" onClick={() => setVersionsOf(current.id)}
                     className="rounded px-2 py-1 text-slate-600 underline">Versions</button>
                 </div>
               )}
               <PushHistory pushes={current.pushes ?? []} />
-              {versions && (
-                <VersionList versions={versions} current={current.version}
+              {versionsOf === current.id && versions.data && (
+                <VersionList versions={versions.data} current={current.version}
                   onRestore={canWrite && current.status !== "pushed"
-                    ? (v) => void act(() => api.editOutput(sessionId, current.id, { edited_content: v.content }), `Restored version ${v.version} as a new edit`).then(() => setVersions(null))
+                    ? (v) => void act(() => api.editOutput(sessionId, current.id, { edited_content: v.content }), `Restored version ${v.version} as a new edit`).then((ok) => ok && setVersionsOf(null))
                     : undefined} />
               )}
             </div>

@@ -1,6 +1,7 @@
 // Resolve a session: say which branch fixed it and how; the documents are then written.
 import { type FormEvent, useState } from "react";
-import { api, type Branch } from "../../api/client";
+import type { Branch } from "../../api/client";
+import { useResolveSession } from "../../features/resolutions/api/resolve";
 import { useBackdrop, useDialog } from "../../lib/useDialog";
 
 type Props = { sessionId: string; branches: Branch[]; activeBranchId: string | null; onClose: () => void; onDone: () => void };
@@ -10,25 +11,17 @@ export function ResolveDialog({ sessionId, branches, activeBranchId, onClose, on
   const preferred = candidates.find((b) => b.status === "solved") ?? candidates.find((b) => b.id === activeBranchId) ?? candidates[0];
   const [branchId, setBranchId] = useState(preferred?.id ?? "");
   const [reason, setReason] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const resolve = useResolveSession(sessionId);
   const dialog = useDialog(onClose);
   const backdrop = useBackdrop(onClose);
   const chosen = candidates.find((b) => b.id === branchId);
   const alreadySolved = chosen?.status === "solved";
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      if (!chosen || alreadySolved) await api.updateSession(sessionId, { status: "resolved" });
-      else await api.updateBranch(sessionId, chosen.id, { status: "solved", status_reason: reason.trim(), resolve_session: true });
-      onDone();
-    } catch (err) {
-      setError((err as Error).message);
-      setBusy(false);
-    }
+    // A branch already solved needs no reason again: the session alone is resolved.
+    const branchId = !chosen || alreadySolved ? null : chosen.id;
+    resolve.mutate({ branchId, reason: reason.trim() }, { onSuccess: onDone });
   }
 
   return (
@@ -52,10 +45,10 @@ export function ResolveDialog({ sessionId, branches, activeBranchId, onClose, on
             </label>
           )}
           <p className="text-xs text-slate-600">FlowPilot then writes the ticket notes, a KB article (dead ends become “rule out first”) and a client summary for you to review.</p>
-          {error && <p role="alert" className="text-red-700">{error}</p>}
+          {resolve.error && <p role="alert" className="text-red-700">{resolve.error.message}</p>}
           <div className="flex justify-end gap-2">
             <button type="button" onClick={onClose} className="rounded px-3 py-1">Cancel</button>
-            <button type="submit" disabled={busy || (!alreadySolved && !reason.trim())} className="rounded bg-emerald-700 px-3 py-1 font-medium text-white disabled:opacity-50">
+            <button type="submit" disabled={resolve.isPending || resolve.isSuccess || (!alreadySolved && !reason.trim())} className="rounded bg-emerald-700 px-3 py-1 font-medium text-white disabled:opacity-50">
               Resolve
             </button>
           </div>

@@ -1,6 +1,6 @@
 import { type ClipboardEvent, type DragEvent, type FormEvent, type KeyboardEvent, useRef, useState } from "react";
 import { Paperclip, Send, Square } from "lucide-react";
-import { useUploads } from "../../stores/uploads";
+import { useDescribeAgain, useSessionUploads, useUploadFiles } from "../../features/uploads/api/uploads";
 import { UploadCard } from "../uploads/UploadCard";
 
 type Props = {
@@ -17,8 +17,27 @@ export function Composer({ sessionId, branchId, disabled, streaming, onSend, onS
   const [text, setText] = useState("");
   const [dragging, setDragging] = useState(false);
   const picker = useRef<HTMLInputElement>(null);
-  const { items, draft, progress, error, add, detach, clearDraft, retry } = useUploads();
-  const attached = items.filter((u) => draft.includes(u.id));
+  const uploads = useSessionUploads(sessionId);
+  const upload = useUploadFiles(sessionId);
+  const describeAgain = useDescribeAgain(sessionId);
+  // The files attached to the message being written, and how far the one being sent has got.
+  const [draft, setDraft] = useState<string[]>([]);
+  const [progress, setProgress] = useState<number | null>(null);
+  const attached = (uploads.data ?? []).filter((u) => draft.includes(u.id));
+  const error = upload.error?.message ?? describeAgain.error?.message ?? uploads.error?.message ?? null;
+
+  async function add(files: File[]) {
+    if (!files.length) return;
+    setProgress(0);
+    try {
+      const added = await upload.mutateAsync({ files, branchId, onProgress: setProgress });
+      setDraft((d) => [...d, ...added.map((u) => u.id)]);
+    } catch {
+      // the reason is shown with the attachments
+    } finally {
+      setProgress(null);
+    }
+  }
 
   function submit(e?: FormEvent) {
     e?.preventDefault();
@@ -26,7 +45,7 @@ export function Composer({ sessionId, branchId, disabled, streaming, onSend, onS
     if (!value || disabled || streaming || progress !== null) return;
     const uploads = draft;
     setText("");
-    clearDraft();
+    setDraft([]);
     void onSend(value, uploads).then((accepted) => {
       if (!accepted) setText((typed) => typed || value);
     });
@@ -43,14 +62,14 @@ export function Composer({ sessionId, branchId, disabled, streaming, onSend, onS
     const files = Array.from(e.clipboardData.files);
     if (files.length) {
       e.preventDefault(); // a pasted screenshot becomes an attachment, not text
-      void add(files.map((f, i) => (f.name && f.name !== "image.png" ? f : new File([f], `screenshot-${Date.now()}-${i}.png`, { type: f.type }))), branchId);
+      void add(files.map((f, i) => (f.name && f.name !== "image.png" ? f : new File([f], `screenshot-${Date.now()}-${i}.png`, { type: f.type }))));
     }
   }
 
   function onDrop(e: DragEvent<HTMLFormElement>) {
     e.preventDefault();
     setDragging(false);
-    if (!disabled) void add(Array.from(e.dataTransfer.files), branchId);
+    if (!disabled) void add(Array.from(e.dataTransfer.files));
   }
 
   return (
@@ -59,7 +78,8 @@ export function Composer({ sessionId, branchId, disabled, streaming, onSend, onS
       {(attached.length > 0 || progress !== null || error) && (
         <div className="flex flex-wrap gap-2" aria-label="Attachments">
           {attached.map((u) => (
-            <UploadCard key={u.id} sessionId={sessionId} upload={u} onRemove={() => detach(u.id)} onRetry={() => void retry(u.id)} />
+            <UploadCard key={u.id} sessionId={sessionId} upload={u} onRemove={() => setDraft((d) => d.filter((id) => id !== u.id))}
+              onRetry={() => describeAgain.mutate(u.id)} />
           ))}
           {progress !== null && (
             <label className="flex items-center gap-2 text-xs text-slate-600">
@@ -71,7 +91,7 @@ export function Composer({ sessionId, branchId, disabled, streaming, onSend, onS
       )}
       <div className="flex items-end gap-2">
         <input ref={picker} type="file" multiple hidden aria-hidden="true" tabIndex={-1}
-          onChange={(e) => { void add(Array.from(e.target.files ?? []), branchId); e.target.value = ""; }} />
+          onChange={(e) => { void add(Array.from(e.target.files ?? [])); e.target.value = ""; }} />
         <button type="button" onClick={() => picker.current?.click()} disabled={disabled} aria-label="Attach files"
           className="rounded p-2 text-slate-600 hover:bg-slate-100 disabled:opacity-40">
           <Paperclip aria-hidden="true" className="h-5 w-5" />

@@ -1,13 +1,10 @@
 // Whether the AI is sent this session's client identifiers, and what stood in for them.
-import { useEffect, useState } from "react";
 import { EyeOff } from "lucide-react";
-import { api, type SessionRedactions } from "../../api/client";
+import { useRedactions } from "../../features/sessions/api/session";
 
-export function PrivacyNote({ sessionId, refreshKey }: { sessionId: string; refreshKey: number }) {
-  const [data, setData] = useState<SessionRedactions | null>(null);
-  useEffect(() => {
-    api.redactions(sessionId).then(setData).catch(() => setData(null));
-  }, [sessionId, refreshKey]);
+// Read again after each turn (see useRefreshAfterTurns).
+export function PrivacyNote({ sessionId }: { sessionId: string }) {
+  const data = useRedactions(sessionId).data;
   if (!data || data.level !== "identifiers" || !data.applies) return null;
   return (
     <details className="rounded border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-900" data-testid="privacy-note">

@@ -1,13 +1,10 @@
 // What this session's answers cost at the price table's rates.
-import { useEffect, useState } from "react";
-import { api, type UsageReport } from "../../api/client";
+import { useSessionCost } from "../../features/sessions/api/session";
 import { money } from "../../lib/format";
 
-export function SessionCost({ sessionId, refreshKey }: { sessionId: string; refreshKey: number }) {
-  const [report, setReport] = useState<UsageReport | null>(null);
-  useEffect(() => {
-    api.sessionUsage(sessionId).then(setReport).catch(() => setReport(null));
-  }, [sessionId, refreshKey]);
+// Read again after each turn (see useRefreshAfterTurns).
+export function SessionCost({ sessionId }: { sessionId: string }) {
+  const report = useSessionCost(sessionId).data;
   if (!report || report.total.turns === 0) return null;
   const { cost_usd, cache_savings_usd, unpriced_turns } = report.total;
   return (

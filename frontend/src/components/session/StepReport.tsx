@@ -2,9 +2,10 @@
 // Only what is marked done reaches the ticket notes, the KB article and the client summary.
 import { type FormEvent, useState } from "react";
 import { Check, SkipForward, Undo2 } from "lucide-react";
-import { api, type Step } from "../../api/client";
+import type { Step } from "../../api/client";
+import { useReportStep } from "../../features/sessions/api/session";
 
-type Props = { sessionId: string; step: Step; canWrite: boolean; onChange: (step: Step) => void };
+type Props = { sessionId: string; step: Step; canWrite: boolean };
 
 const LABEL: Record<string, string> = {
   done: "Done",
@@ -12,25 +13,22 @@ const LABEL: Record<string, string> = {
   not_applicable: "Not applicable",
 };
 
-export function StepReport({ sessionId, step, canWrite, onChange }: Props) {
+export function StepReport({ sessionId, step, canWrite }: Props) {
   const [writing, setWriting] = useState(false);
   const [result, setResult] = useState("");
-  const [error, setError] = useState<string | null>(null);
+  const reportStep = useReportStep(sessionId);
+  const error = reportStep.error?.message ?? null;
 
-  async function report(state: Step["state"], text = "") {
-    setError(null);
-    try {
-      onChange(await api.reportStep(sessionId, step.id, { state: state as "done", result: text }));
-      setWriting(false);
-      setResult("");
-    } catch (err) {
-      setError((err as Error).message);
-    }
+  function report(state: Step["state"], text = "") {
+    reportStep.mutate(
+      { stepId: step.id, body: { state: state as "done", result: text } },
+      { onSuccess: () => { setWriting(false); setResult(""); } },
+    );
   }
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    void report("done", result);
+    report("done", result);
   }
 
   if (step.state === "record") return null;
@@ -45,7 +43,7 @@ export function StepReport({ sessionId, step, canWrite, onChange }: Props) {
           <span>{step.title}{step.result ? `: ${step.result}` : ""}</span>
           {step.reported_by_name && <span className="text-slate-600">— {step.reported_by_name}</span>}
           {canWrite && (
-            <button type="button" onClick={() => void report("suggested")} aria-label={`Undo report on ${step.title}`}
+            <button type="button" onClick={() => report("suggested")} aria-label={`Undo report on ${step.title}`}
               className="inline-flex items-center gap-1 rounded px-1.5 py-0.5 text-slate-700 hover:bg-slate-200">
               <Undo2 aria-hidden="true" className="h-3 w-3" /> Change
             </button>
@@ -60,11 +58,11 @@ export function StepReport({ sessionId, step, canWrite, onChange }: Props) {
                 className="inline-flex items-center gap-1 rounded border border-emerald-300 px-1.5 py-0.5 text-emerald-900 hover:bg-emerald-50">
                 <Check aria-hidden="true" className="h-3 w-3" /> Done…
               </button>
-              <button type="button" onClick={() => void report("skipped")} aria-label={`Skip: ${step.title}`}
+              <button type="button" onClick={() => report("skipped")} aria-label={`Skip: ${step.title}`}
                 className="inline-flex items-center gap-1 rounded border border-slate-300 px-1.5 py-0.5 hover:bg-slate-100">
                 <SkipForward aria-hidden="true" className="h-3 w-3" /> Skip
               </button>
-              <button type="button" onClick={() => void report("not_applicable")} aria-label={`Not applicable: ${step.title}`}
+              <button type="button" onClick={() => report("not_applicable")} aria-label={`Not applicable: ${step.title}`}
                 className="rounded border border-slate-300 px-1.5 py-0.5 hover:bg-slate-100">
                 N/A
               </button>
