@@ -3,10 +3,10 @@
 // whether it worked or not (a failure can be a conflict with a change made elsewhere).
 import { type QueryKey, useMutation, useQueryClient } from "@tanstack/react-query";
 
-export function useAction(...stale: QueryKey[]) {
+export function useAction<T = unknown>(...stale: QueryKey[]) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (run: () => Promise<unknown>) => run(),
+    mutationFn: (run: () => Promise<T>) => run(),
     onSettled: () => Promise.all(stale.map((queryKey) => queryClient.invalidateQueries({ queryKey }))),
   });
 }

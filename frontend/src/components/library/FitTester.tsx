@@ -1,22 +1,19 @@
 // "Would FlowPilot offer this?": rank the library against a ticket text the way a chat turn does.
 import { type FormEvent, useState } from "react";
-import { api, type LibraryHit } from "../../api/client";
+import { useRankPlaybooks } from "../../features/library/api/library";
 import { navigate } from "../../lib/router";
 import { percent } from "./confidence";
 
 export function FitTester() {
   const [text, setText] = useState("");
-  const [hits, setHits] = useState<LibraryHit[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const rank = useRankPlaybooks();
+  // The last ranking stays up while the next is asked for (and when it fails).
+  const [hits, setHits] = useState<NonNullable<typeof rank.data> | null>(null);
+  const error = rank.error?.message ?? null;
 
-  async function run(e: FormEvent) {
+  function run(e: FormEvent) {
     e.preventDefault();
-    setError(null);
-    try {
-      setHits(await api.searchLibrary(text, 5));
-    } catch (err) {
-      setError((err as Error).message);
-    }
+    rank.mutate(text, { onSuccess: setHits });
   }
 
   return (

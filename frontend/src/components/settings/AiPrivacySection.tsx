@@ -1,24 +1,17 @@
 // Admin: what a cloud model may see of the account's clients.
-import { useEffect, useState } from "react";
 import { api, type AiPrivacy } from "../../api/client";
+import { useAiPrivacy } from "../../features/settings/api/settings";
+import { keys } from "../../lib/queryKeys";
+import { useAction } from "../../lib/useAction";
 
 export function AiPrivacySection() {
-  const [level, setLevel] = useState<AiPrivacy["level"] | null>(null);
-  const [saved, setSaved] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    api.aiPrivacy().then((p) => setLevel(p.level)).catch((e: Error) => setError(e.message));
-  }, []);
+  const privacy = useAiPrivacy();
+  const level = privacy.data?.level ?? null;
+  const save = useAction(keys.aiPrivacy);
+  const error = (save.error ?? privacy.error)?.message ?? null;
 
-  async function choose(next: AiPrivacy["level"]) {
-    setError(null);
-    setSaved(null);
-    try {
-      setLevel((await api.saveAiPrivacy({ level: next })).level);
-      setSaved("Saved");
-    } catch (e) {
-      setError((e as Error).message);
-    }
+  function choose(next: AiPrivacy["level"]) {
+    save.mutate(() => api.saveAiPrivacy({ level: next }));
   }
 
   return (
@@ -33,14 +26,14 @@ export function AiPrivacySection() {
       {level && (
         <label className="text-sm">
           <span className="mr-2">What the AI is not sent</span>
-          <select value={level} onChange={(e) => void choose(e.target.value as AiPrivacy["level"])}
+          <select value={level} onChange={(e) => choose(e.target.value as AiPrivacy["level"])}
             className="rounded border border-slate-300 px-2 py-1">
             <option value="secrets">Secrets only</option>
             <option value="identifiers">Secrets and client identifiers</option>
           </select>
         </label>
       )}
-      {saved && <span role="status" className="ml-3 text-sm text-emerald-800">{saved}</span>}
+      {save.isSuccess && <span role="status" className="ml-3 text-sm text-emerald-800">Saved</span>}
       {error && <p role="alert" className="mt-2 text-sm text-red-700">{error}</p>}
     </section>
   );

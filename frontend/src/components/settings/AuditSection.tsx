@@ -1,6 +1,6 @@
 // Admin: the account's audit trail (who read, exported, approved, changed what; sign-ins).
-import { useCallback, useEffect, useState } from "react";
-import { api, type AuditPage } from "../../api/client";
+import { useState } from "react";
+import { useAudit } from "../../features/settings/api/settings";
 import { when } from "../../lib/format";
 
 const ACTIONS = [
@@ -15,18 +15,9 @@ const PAGE = 50;
 export function AuditSection() {
   const [action, setAction] = useState("");
   const [offset, setOffset] = useState(0);
-  const [page, setPage] = useState<AuditPage | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  const load = useCallback(async () => {
-    try {
-      setPage(await api.audit({ action: action || undefined, limit: PAGE, offset }));
-      setError(null);
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  }, [action, offset]);
-  useEffect(() => void load(), [load]);
+  const audit = useAudit({ action: action || undefined, limit: PAGE, offset });
+  const page = audit.data;
+  const error = audit.error?.message ?? null;
 
   return (
     <section aria-labelledby="audit-title" className="rounded-xl bg-white p-4 shadow-sm">

@@ -1,31 +1,28 @@
 // Admin: optional export of KB articles to Hudu. The API key is write-only.
 import { type FormEvent, useEffect, useState } from "react";
-import { api, type HuduSettings } from "../../api/client";
+import { api } from "../../api/client";
+import { useHuduSettings } from "../../features/settings/api/settings";
+import { keys } from "../../lib/queryKeys";
+import { useAction } from "../../lib/useAction";
 import { TestBadge } from "./TestBadge";
 
 export function HuduSection() {
-  const [stored, setStored] = useState<HuduSettings | null>(null);
+  const settings = useHuduSettings();
+  const stored = settings.data ?? null;
   const [baseUrl, setBaseUrl] = useState("");
   const [apiKey, setApiKey] = useState("");
   const [companyId, setCompanyId] = useState("");
-  const [error, setError] = useState<string | null>(null);
+  const action = useAction(keys.hudu, keys.deliveryTargets);
+  const error = (action.error ?? settings.error)?.message ?? null;
 
-  function show(s: HuduSettings) {
-    setStored(s);
-    setBaseUrl(s.base_url ?? "");
-    setCompanyId(s.company_id ? String(s.company_id) : "");
-  }
-  useEffect(() => void api.huduSettings().then(show).catch((e: Error) => setError(e.message)), []);
+  // The form starts from (and after each change, returns to) what the server has stored.
+  useEffect(() => {
+    if (!stored) return;
+    setBaseUrl(stored.base_url ?? "");
+    setCompanyId(stored.company_id ? String(stored.company_id) : "");
+  }, [stored]);
 
-  async function run(fn: () => Promise<unknown>) {
-    setError(null);
-    try {
-      await fn();
-      show(await api.huduSettings());
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  }
+  const run = (fn: () => Promise<unknown>) => action.mutate(fn);
   function save(e: FormEvent) {
     e.preventDefault();
     void run(() => api.saveHudu({ base_url: baseUrl, api_key: apiKey || null, company_id: companyId ? Number(companyId) : null }).then(() => setApiKey("")));

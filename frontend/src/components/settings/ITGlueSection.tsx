@@ -1,7 +1,10 @@
 // Admin: optional export of KB articles to IT Glue, as flexible assets of a type made for
 // them (a title field and a body field, named by their name-keys). The API key is write-only.
 import { type FormEvent, useEffect, useState } from "react";
-import { api, type ITGlueSettings } from "../../api/client";
+import { api } from "../../api/client";
+import { useITGlueSettings } from "../../features/settings/api/settings";
+import { keys } from "../../lib/queryKeys";
+import { useAction } from "../../lib/useAction";
 import { TestBadge } from "./TestBadge";
 
 // IT Glue's data centres; "other" takes any address (a proxy, a test system).
@@ -13,7 +16,8 @@ const REGIONS = [
 const regionOf = (url: string) => REGIONS.find((r) => r.url === url)?.id ?? "other";
 
 export function ITGlueSection() {
-  const [stored, setStored] = useState<ITGlueSettings | null>(null);
+  const settings = useITGlueSettings();
+  const stored = settings.data ?? null;
   const [region, setRegion] = useState("us");
   const [baseUrl, setBaseUrl] = useState(REGIONS[0].url);
   const [apiKey, setApiKey] = useState("");
@@ -21,29 +25,21 @@ export function ITGlueSection() {
   const [typeId, setTypeId] = useState("");
   const [titleTrait, setTitleTrait] = useState("title");
   const [bodyTrait, setBodyTrait] = useState("body");
-  const [error, setError] = useState<string | null>(null);
+  const action = useAction(keys.itglue, keys.deliveryTargets);
+  const error = (action.error ?? settings.error)?.message ?? null;
 
-  function show(s: ITGlueSettings) {
-    setStored(s);
-    if (!s.configured) return;
-    setBaseUrl(s.base_url ?? REGIONS[0].url);
-    setRegion(regionOf(s.base_url ?? ""));
-    setOrganizationId(s.organization_id ? String(s.organization_id) : "");
-    setTypeId(s.flexible_asset_type_id ? String(s.flexible_asset_type_id) : "");
-    setTitleTrait(s.title_trait ?? "title");
-    setBodyTrait(s.body_trait ?? "body");
-  }
-  useEffect(() => void api.itglueSettings().then(show).catch((e: Error) => setError(e.message)), []);
+  // The form starts from (and after each change, returns to) what the server has stored.
+  useEffect(() => {
+    if (!stored?.configured) return;
+    setBaseUrl(stored.base_url ?? REGIONS[0].url);
+    setRegion(regionOf(stored.base_url ?? ""));
+    setOrganizationId(stored.organization_id ? String(stored.organization_id) : "");
+    setTypeId(stored.flexible_asset_type_id ? String(stored.flexible_asset_type_id) : "");
+    setTitleTrait(stored.title_trait ?? "title");
+    setBodyTrait(stored.body_trait ?? "body");
+  }, [stored]);
 
-  async function run(fn: () => Promise<unknown>) {
-    setError(null);
-    try {
-      await fn();
-      show(await api.itglueSettings());
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  }
+  const run = (fn: () => Promise<unknown>) => action.mutate(fn);
   function save(e: FormEvent) {
     e.preventDefault();
     const url = REGIONS.find((r) => r.id === region)?.url ?? baseUrl;

@@ -1,38 +1,32 @@
 // Admin: the account's engineers and teams (roles, team membership, deactivation).
-import { type FormEvent, useCallback, useEffect, useState } from "react";
+import { type FormEvent, useState } from "react";
 import { Trash2, UserPlus, Users } from "lucide-react";
-import { api, type Team, type User } from "../../api/client";
+import { api, type Team } from "../../api/client";
+import { useTeams, useUsers } from "../../features/settings/api/people";
+import { keys } from "../../lib/queryKeys";
+import { useAction } from "../../lib/useAction";
 
 const ROLES = ["engineer", "lead", "admin"] as const;
 type Role = (typeof ROLES)[number];
 
 export function PeopleSection({ meId }: { meId: string }) {
-  const [users, setUsers] = useState<User[]>([]);
-  const [teams, setTeams] = useState<Team[]>([]);
-  const [error, setError] = useState<string | null>(null);
+  const usersRead = useUsers();
+  const teamsRead = useTeams();
+  const users = usersRead.data ?? [];
+  const teams = teamsRead.data ?? [];
+  // A user's teams change the teams' member counts and the reverse: both lists are read again.
+  const action = useAction(keys.users, keys.teams);
+  const error = (action.error ?? usersRead.error ?? teamsRead.error)?.message ?? null;
   const [notice, setNotice] = useState<string | null>(null);
 
-  const load = useCallback(async () => {
-    try {
-      const [u, t] = await Promise.all([api.users(), api.teams()]);
-      setUsers(u);
-      setTeams(t);
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  }, []);
-  useEffect(() => void load(), [load]);
-
   async function run(fn: () => Promise<unknown>, message: string) {
-    setError(null);
     setNotice(null);
     try {
-      await fn();
-      setNotice(message);
-    } catch (e) {
-      setError((e as Error).message);
+      await action.mutateAsync(fn);
+    } catch {
+      return; // shown below
     }
-    await load();
+    setNotice(message);
   }
 
   return (

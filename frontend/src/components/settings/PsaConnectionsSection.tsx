@@ -1,30 +1,25 @@
 // Admin: the account's PSA connections. Secrets are write-only: the server never returns them.
-import { type FormEvent, useCallback, useEffect, useState } from "react";
+import { type FormEvent, useState } from "react";
 import { Plug, Plus, Trash2, UserCheck } from "lucide-react";
-import { api, type PsaConnection } from "../../api/client";
+import { api } from "../../api/client";
+import { usePsaConnections } from "../../features/settings/api/settings";
+import { keys } from "../../lib/queryKeys";
+import { useAction } from "../../lib/useAction";
 import { PsaPeoplePanel } from "./PsaPeoplePanel";
 import { TestBadge } from "./TestBadge";
 import { VENDORS, type Vendor } from "./vendors";
 
 export function PsaConnectionsSection() {
-  const [items, setItems] = useState<PsaConnection[]>([]);
+  const connections = usePsaConnections();
+  const items = connections.data ?? [];
   const [adding, setAdding] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const [testing, setTesting] = useState<string | null>(null);
   const [peopleOf, setPeopleOf] = useState<string | null>(null);
+  // Where documents can be delivered follows the connections.
+  const action = useAction(keys.psaConnections, keys.deliveryTargets);
+  const error = (action.error ?? connections.error)?.message ?? null;
 
-  const load = useCallback(() => api.psaConnections().then(setItems).catch((e: Error) => setError(e.message)), []);
-  useEffect(() => void load(), [load]);
-
-  async function run(fn: () => Promise<unknown>) {
-    setError(null);
-    try {
-      await fn();
-    } catch (e) {
-      setError((e as Error).message);
-    }
-    await load();
-  }
+  const run = (fn: () => Promise<unknown>) => action.mutateAsync(fn).catch(() => undefined);
 
   return (
     <section aria-labelledby="psa-title" className="rounded-xl bg-white p-4 shadow-sm">
@@ -36,7 +31,7 @@ export function PsaConnectionsSection() {
           </button>
         )}
       </div>
-      {adding && <ConnectionForm onDone={() => { setAdding(false); void load(); }} onCancel={() => setAdding(false)} />}
+      {adding && <ConnectionForm onDone={() => setAdding(false)} onCancel={() => setAdding(false)} />}
       {items.length === 0 && !adding && <p className="text-sm text-slate-600">No PSA connected yet: notes can only be copied.</p>}
       <ul className="divide-y divide-slate-100">
         {items.map((c) => (
@@ -75,19 +70,17 @@ function ConnectionForm({ onDone, onCancel }: { onDone: () => void; onCancel: ()
   const [name, setName] = useState("");
   const [values, setValues] = useState<Record<string, string>>({});
   const [isDefault, setIsDefault] = useState(true);
-  const [error, setError] = useState<string | null>(null);
+  const create = useAction(keys.psaConnections, keys.deliveryTargets);
+  const error = create.error?.message ?? null;
   const fields = VENDORS[vendor].fields;
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
     const pick = (secret: boolean) =>
       Object.fromEntries(fields.filter((f) => !!f.secret === secret && values[f.name]?.trim()).map((f) => [f.name, values[f.name].trim()]));
-    try {
-      await api.createPsaConnection({ vendor, name, settings: pick(false), secrets: pick(true), is_default: isDefault });
-      onDone();
-    } catch (err) {
-      setError((err as Error).message);
-    }
+    create.mutate(() => api.createPsaConnection({ vendor, name, settings: pick(false), secrets: pick(true), is_default: isDefault }), {
+      onSuccess: onDone,
+    });
   }
 
   return (

@@ -1,36 +1,34 @@
 // Admin: who each user is in one PSA connection (a ConnectWise member, a HaloPSA agent, an
 // Autotask resource and its role). Pushes write notes and time as the engineer who pushes.
-import { type FormEvent, useCallback, useEffect, useState } from "react";
+import { type FormEvent, useState } from "react";
 import { Search, Trash2 } from "lucide-react";
-import { api, type PsaConnection, type PsaPeople, type PsaPersonRow } from "../../api/client";
+import { api, type PsaConnection, type PsaPersonRow } from "../../api/client";
+import { usePsaPeople } from "../../features/settings/api/settings";
+import { keys } from "../../lib/queryKeys";
+import { useAction } from "../../lib/useAction";
 import { PERSON_KIND, type Vendor } from "./vendors";
 
 export function PsaPeoplePanel({ connection }: { connection: PsaConnection }) {
-  const [data, setData] = useState<PsaPeople | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const people = usePsaPeople(connection.id);
+  const data = people.data;
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
   const kind = PERSON_KIND[connection.vendor as Vendor];
-
-  const load = useCallback(
-    () => api.psaPeople(connection.id).then(setData).catch((e: Error) => setError(e.message)),
-    [connection.id],
-  );
-  useEffect(() => void load(), [load]);
+  // Each change answers with the sentence to show.
+  const action = useAction<string>(keys.psaPeople(connection.id));
+  const error = (action.error ?? people.error)?.message ?? null;
 
   async function run(userId: string, fn: () => Promise<string>) {
-    setError(null);
     setNotice(null);
     setBusy(userId);
     try {
-      setNotice(await fn());
+      setNotice(await action.mutateAsync(fn));
       setEditing(null);
-    } catch (e) {
-      setError((e as Error).message);
+    } catch {
+      // shown above the table
     }
     setBusy(null);
-    await load();
   }
 
   const lookUp = (u: PsaPersonRow, email?: string) =>

@@ -1,59 +1,61 @@
 // Admin: the mail server client summaries are sent through. The password is write-only.
 import { type FormEvent, useEffect, useState } from "react";
-import { api, type SmtpSettings, type SmtpSettingsIn } from "../../api/client";
+import { api, type SmtpSettings, type SmtpSettingsIn, type TestResult } from "../../api/client";
+import { useSmtpSettings } from "../../features/settings/api/settings";
+import { keys } from "../../lib/queryKeys";
+import { useAction } from "../../lib/useAction";
 import { TestBadge } from "./TestBadge";
 
 const EMPTY: SmtpSettingsIn = { host: "", port: 587, security: "starttls", username: "", from_address: "", from_name: "" };
 
 export function SmtpSection({ defaultTestAddress }: { defaultTestAddress: string }) {
-  const [stored, setStored] = useState<SmtpSettings | null>(null);
+  const settings = useSmtpSettings();
+  const stored = settings.data ?? null;
   const [form, setForm] = useState<SmtpSettingsIn>(EMPTY);
   const [password, setPassword] = useState("");
   const [testTo, setTestTo] = useState(defaultTestAddress);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  // A test that ran but failed answers 200 with ok: false (the mail server's words).
+  const [testFailed, setTestFailed] = useState<string | null>(null);
+  const save = useAction(keys.smtp);
+  const test = useAction<TestResult>(keys.smtp);
+  const error = testFailed ?? (save.error ?? test.error ?? settings.error)?.message ?? null;
 
-  function show(s: SmtpSettings) {
-    setStored(s);
-    if (s.configured)
-      setForm({ host: s.host ?? "", port: s.port ?? 587, security: (s.security as SmtpSettingsIn["security"]) ?? "starttls",
-        username: s.username ?? "", from_address: s.from_address ?? "", from_name: s.from_name ?? "" });
-  }
-  useEffect(() => void api.smtpSettings().then(show).catch((e: Error) => setError(e.message)), []);
+  // The form starts from (and after each change, returns to) what the server has stored.
+  useEffect(() => {
+    if (stored?.configured) setForm(formOf(stored));
+  }, [stored]);
 
-  async function save(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
-    setError(null);
-    try {
-      show(await api.saveSmtp({ ...form, ...(password ? { password } : {}) }));
-      setPassword("");
-      setNotice("Mail server saved");
-    } catch (err) {
-      setError((err as Error).message);
-    }
+    setTestFailed(null);
+    test.reset();
+    save.mutate(() => api.saveSmtp({ ...form, ...(password ? { password } : {}) }), {
+      onSuccess: () => {
+        setPassword("");
+        setNotice("Mail server saved");
+      },
+    });
   }
 
-  async function test() {
-    setBusy(true);
-    setError(null);
-    try {
-      const r = await api.testSmtp(testTo);
-      setNotice(r.ok ? r.message : null);
-      if (!r.ok) setError(r.message);
-      show(await api.smtpSettings());
-    } catch (err) {
-      setError((err as Error).message);
-    }
-    setBusy(false);
+  function sendTest() {
+    setTestFailed(null);
+    save.reset();
+    test.mutate(() => api.testSmtp(testTo), {
+      onSuccess: (r) => {
+        setNotice(r.ok ? r.message : null);
+        if (!r.ok) setTestFailed(r.message);
+      },
+    });
   }
+  const busy = test.isPending;
 
   const input = "mt-0.5 block w-full rounded border border-slate-300 px-2 py-1";
   return (
     <section aria-labelledby="smtp-title" className="rounded-xl bg-white p-4 shadow-sm">
       <h2 id="smtp-title" className="mb-1 text-lg font-semibold">Outgoing e-mail (client summaries)</h2>
       {stored?.configured && <TestBadge ok={stored.last_test_ok} message={stored.last_test_message} />}
-      <form onSubmit={save} aria-label="Mail server" className="mt-3 grid gap-2 text-sm sm:grid-cols-3">
+      <form onSubmit={submit} aria-label="Mail server" className="mt-3 grid gap-2 text-sm sm:grid-cols-3">
         <label className="block sm:col-span-2">SMTP host
           <input value={form.host} required onChange={(e) => setForm({ ...form, host: e.target.value })} className={input} />
         </label>
@@ -86,7 +88,7 @@ export function SmtpSection({ defaultTestAddress }: { defaultTestAddress: string
           <label className="block">Send a test to
             <input type="email" value={testTo} onChange={(e) => setTestTo(e.target.value)} className={input} />
           </label>
-          <button type="button" disabled={busy || !testTo} onClick={() => void test()} className="rounded border px-3 py-1">
+          <button type="button" disabled={busy || !testTo} onClick={sendTest} className="rounded border px-3 py-1">
             {busy ? "Sending…" : "Send test e-mail"}
           </button>
         </div>
@@ -95,4 +97,11 @@ export function SmtpSection({ defaultTestAddress }: { defaultTestAddress: string
       {error && <p role="alert" className="mt-2 text-sm text-red-700">{error}</p>}
     </section>
   );
+}
+
+function formOf(s: SmtpSettings): SmtpSettingsIn {
+  return {
+    host: s.host ?? "", port: s.port ?? 587, security: (s.security as SmtpSettingsIn["security"]) ?? "starttls",
+    username: s.username ?? "", from_address: s.from_address ?? "", from_name: s.from_name ?? "",
+  };
 }

@@ -1,7 +1,10 @@
 // This month's AI spend against the account's budget; admins set what happens at 100 %.
 import { useEffect, useState, type FormEvent } from "react";
 import { api, type AiBudget, type AiBudgetIn } from "../../api/client";
+import { useAiBudget } from "../../features/usage/api/usage";
 import { money } from "../../lib/format";
+import { keys } from "../../lib/queryKeys";
+import { useAction } from "../../lib/useAction";
 
 type Props = { isAdmin: boolean };
 
@@ -9,50 +12,40 @@ type Props = { isAdmin: boolean };
 const cents = (usd: number) => `$${usd.toFixed(2)}`;
 
 export function BudgetSection({ isAdmin }: Props) {
-  const [budget, setBudget] = useState<AiBudget | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const read = useAiBudget();
+  const budget = read.data ?? null;
+  const change = useAction<AiBudget>(keys.aiBudget);
+  const error = (change.error ?? read.error)?.message ?? null;
   const [saved, setSaved] = useState<string | null>(null);
   const [monthly, setMonthly] = useState("");
   const [perEngineer, setPerEngineer] = useState("");
   const [action, setAction] = useState<AiBudgetIn["action"]>("warn");
 
-  function show(b: AiBudget) {
-    setBudget(b);
-    setMonthly(b.monthly_usd != null ? String(b.monthly_usd) : "");
-    setPerEngineer(b.engineer_monthly_usd != null ? String(b.engineer_monthly_usd) : "");
-    setAction(b.action ?? "warn");
-  }
-
+  // The form starts from (and after each change, returns to) the stored budget.
   useEffect(() => {
-    api.aiBudget().then(show).catch((e: Error) => setError(e.message));
-  }, []);
+    if (!budget) return;
+    setMonthly(budget.monthly_usd != null ? String(budget.monthly_usd) : "");
+    setPerEngineer(budget.engineer_monthly_usd != null ? String(budget.engineer_monthly_usd) : "");
+    setAction(budget.action ?? "warn");
+  }, [budget]);
 
-  async function save(event: FormEvent) {
+  function run(fn: () => Promise<AiBudget>, done: string) {
+    setSaved(null);
+    change.mutate(fn, {
+      onSuccess: () => setSaved(done),
+    });
+  }
+
+  function save(event: FormEvent) {
     event.preventDefault();
-    setError(null);
-    setSaved(null);
-    try {
-      show(await api.saveAiBudget({
-        monthly_usd: monthly,
-        engineer_monthly_usd: perEngineer.trim() ? perEngineer : null,
-        action: action ?? "warn",
-      }));
-      setSaved("Budget saved");
-    } catch (e) {
-      setError((e as Error).message);
-    }
+    run(() => api.saveAiBudget({
+      monthly_usd: monthly,
+      engineer_monthly_usd: perEngineer.trim() ? perEngineer : null,
+      action: action ?? "warn",
+    }), "Budget saved");
   }
 
-  async function remove() {
-    setError(null);
-    setSaved(null);
-    try {
-      show(await api.deleteAiBudget());
-      setSaved("Budget removed");
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  }
+  const remove = () => run(() => api.deleteAiBudget(), "Budget removed");
 
   const used = budget?.used ?? null;
   return (
@@ -76,7 +69,7 @@ export function BudgetSection({ isAdmin }: Props) {
         </div>
       )}
       {isAdmin && budget && (
-        <form onSubmit={(e) => void save(e)} aria-label="AI budget settings" className="mt-3 flex flex-wrap items-end gap-3 text-sm">
+        <form onSubmit={save} aria-label="AI budget settings" className="mt-3 flex flex-wrap items-end gap-3 text-sm">
           <label className="flex flex-col">
             <span>Monthly budget (US $)</span>
             <input type="number" min="0.01" step="0.01" required value={monthly}
@@ -97,7 +90,7 @@ export function BudgetSection({ isAdmin }: Props) {
           </label>
           <button type="submit" className="rounded bg-blue-700 px-3 py-1.5 font-medium text-white hover:bg-blue-800">Save budget</button>
           {budget?.configured && (
-            <button type="button" onClick={() => void remove()} className="rounded border border-slate-300 px-3 py-1.5 hover:bg-slate-50">
+            <button type="button" onClick={remove} className="rounded border border-slate-300 px-3 py-1.5 hover:bg-slate-50">
               Remove budget
             </button>
           )}

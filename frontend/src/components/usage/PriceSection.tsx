@@ -1,10 +1,13 @@
 // The prices usage is worked out at: shipped list prices and the account's own (admins edit,
 // leads read).
-import { useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { api, type AiPriceIn, type AiPriceRow, type AiPriceTable } from "../../api/client";
+import { useAiPrices } from "../../features/usage/api/usage";
 import { when } from "../../lib/format";
+import { keys } from "../../lib/queryKeys";
+import { useAction } from "../../lib/useAction";
 
-type Props = { canEdit: boolean; onChange?: () => void };
+type Props = { canEdit: boolean };
 type Provider = AiPriceIn["provider"];
 type Figures = Pick<AiPriceIn, "input_per_million" | "output_per_million" | "cache_write_per_million" | "cache_read_per_million">;
 
@@ -45,9 +48,12 @@ function PriceFields({ value, onChange, max, focusFirst = false }: FieldsProps) 
   );
 }
 
-export function PriceSection({ canEdit, onChange }: Props) {
-  const [table, setTable] = useState<AiPriceTable | null>(null);
-  const [error, setError] = useState<string | null>(null);
+export function PriceSection({ canEdit }: Props) {
+  const prices = useAiPrices();
+  const table = prices.data ?? null;
+  // A changed price reprices the usage report: it is read again too.
+  const change = useAction<AiPriceTable>(keys.aiPrices, keys.usageAll);
+  const error = (change.error ?? prices.error)?.message ?? null;
   const [saved, setSaved] = useState<string | null>(null);
   const [editing, setEditing] = useState<string | null>(null); // provider/prefix of the open row
   const [figures, setFigures] = useState<Figures>(EMPTY);
@@ -55,22 +61,15 @@ export function PriceSection({ canEdit, onChange }: Props) {
   const [prefix, setPrefix] = useState("");
   const [added, setAdded] = useState<Figures>(EMPTY);
 
-  useEffect(() => {
-    api.aiPrices().then(setTable).catch((e: Error) => setError(e.message));
-  }, []);
-
   async function run(action: () => Promise<AiPriceTable>, done: string): Promise<boolean> {
-    setError(null);
     setSaved(null);
     try {
-      setTable(await action());
-      setSaved(done);
-      onChange?.();
-      return true;
-    } catch (e) {
-      setError((e as Error).message);
+      await change.mutateAsync(action);
+    } catch {
       return false;
     }
+    setSaved(done);
+    return true;
   }
 
   async function save(event: FormEvent, row: AiPriceRow) {
@@ -136,7 +135,7 @@ export function PriceSection({ canEdit, onChange }: Props) {
                   {canEdit && (
                     <td className="py-1 text-right whitespace-nowrap">
                       <button type="button" aria-expanded={editing === key} aria-label={`Edit ${key}`}
-                        onClick={() => { setEditing(editing === key ? null : key); setFigures(figuresOf(row)); setError(null); }}
+                        onClick={() => { setEditing(editing === key ? null : key); setFigures(figuresOf(row)); change.reset(); }}
                         className="rounded border border-slate-300 px-2 py-0.5 hover:bg-slate-50">Edit</button>
                       {row.source === "override" && (
                         <button type="button" onClick={() => void reset(row)}
