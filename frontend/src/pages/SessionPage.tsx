@@ -5,7 +5,8 @@ import type { ForkSuggestion, Message, Session, SessionStatus } from "../api/cli
 import { useBranchTree, useCompare, useFork } from "../features/branching/api/branches";
 import { useClaimHandoff } from "../features/handoffs/api/claim";
 import { useHandoffs } from "../features/handoffs/api/handoffs";
-import { useChangeStatus, useRefreshAfterTurns, useSessionChanged, useSessionTime, useSteps } from "../features/sessions/api/session";
+import { useChangeStatus, useSessionChanged, useSessionTime, useSteps } from "../features/sessions/api/session";
+import { useRefreshAfterTurns } from "../features/sessions/hooks/useRefreshAfterTurns";
 import { useSessionUploads } from "../features/uploads/api/uploads";
 import { PrivacyNote } from "../components/session/PrivacyNote";
 import { SessionCost } from "../components/session/SessionCost";

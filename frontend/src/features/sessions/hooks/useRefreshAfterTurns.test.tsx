@@ -3,7 +3,7 @@ import { api, type Session } from "../../../api/client";
 import { useChat } from "../../../stores/chat";
 import { renderWithQueryClient } from "../../../testing/withQueryClient";
 import { useBranchTree } from "../../branching/api/branches";
-import { useRefreshAfterTurns } from "./session";
+import { useRefreshAfterTurns } from "./useRefreshAfterTurns";
 
 function BranchCount({ sessionId }: { sessionId: string }) {
   useRefreshAfterTurns(sessionId);
