@@ -4,9 +4,9 @@ import { api, type Me, type Playbook } from "../api/client";
 import { usePlaybooks } from "../features/library/api/library";
 import { keys } from "../lib/queryKeys";
 import { useAction } from "../lib/useAction";
-import { FitTester } from "../components/library/FitTester";
-import { PlaybookEditor } from "../components/library/PlaybookEditor";
-import { PLAYBOOK_TEMPLATE } from "../components/library/template";
+import { FitTester } from "../features/library/components/FitTester";
+import { PlaybookEditor } from "../features/library/components/PlaybookEditor";
+import { PLAYBOOK_TEMPLATE } from "../features/library/utils/template";
 import { navigate } from "../lib/router";
 
 type Scope = "all" | "account" | "starter";

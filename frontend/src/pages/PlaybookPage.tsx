@@ -5,8 +5,8 @@ import { api, type Me, type Playbook } from "../api/client";
 import { usePlaybook, usePlaybookVersions } from "../features/library/api/library";
 import { keys } from "../lib/queryKeys";
 import { useAction } from "../lib/useAction";
-import { PlaybookEditor } from "../components/library/PlaybookEditor";
-import { PlaybookGuideView } from "../components/library/PlaybookGuideView";
+import { PlaybookEditor } from "../features/library/components/PlaybookEditor";
+import { PlaybookGuideView } from "../features/library/components/PlaybookGuideView";
 import { when } from "../lib/format";
 import { navigate } from "../lib/router";
 

@@ -6,7 +6,7 @@ import { SessionPage } from "./SessionPage";
 
 // Every message the page draws, counted by its text.
 const renders = new Map<string, number>();
-vi.mock("../components/session/ChatMessage", () => ({
+vi.mock("../features/sessions/components/ChatMessage", () => ({
   ChatMessage: ({ content }: { content: string }) => {
     renders.set(content, (renders.get(content) ?? 0) + 1);
     return <p>{content}</p>;

@@ -1,10 +1,10 @@
 import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from "react";
 import { Plus, Search, X } from "lucide-react";
 import type { PsaConnection, SearchMatch, SessionStatus } from "../api/client";
-import { TicketPicker } from "../components/psa/TicketPicker";
+import { TicketPicker } from "../features/psa/components/TicketPicker";
 import { useCreateSession, useLookUpTicket, useSessionClients, useSessionList } from "../features/sessions/api/sessions";
 import { usePsaConnections } from "../features/settings/api/settings";
-import { StatusBadge } from "../components/session/StatusBadge";
+import { StatusBadge } from "../features/sessions/components/StatusBadge";
 import { when } from "../lib/format";
 import { navigate } from "../lib/router";
 import { highlightParts } from "../lib/search";

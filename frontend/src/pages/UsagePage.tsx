@@ -3,8 +3,8 @@ import { useState } from "react";
 import type { UsageReport } from "../api/client";
 import { useUsageReport } from "../features/usage/api/usage";
 import { money } from "../lib/format";
-import { BudgetSection } from "../components/usage/BudgetSection";
-import { PriceSection } from "../components/usage/PriceSection";
+import { BudgetSection } from "../features/usage/components/BudgetSection";
+import { PriceSection } from "../features/usage/components/PriceSection";
 import { useAuth } from "../stores/auth";
 
 const GROUPS: { value: UsageReport["group_by"]; label: string }[] = [

@@ -3,7 +3,7 @@
 import { useMutation, useMutationState, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, type Schemas } from "../../../api/client";
 import { keys } from "../../../lib/queryKeys";
-import { useBranchView } from "../../../stores/branches";
+import { useBranchView } from "../hooks/useBranchView";
 import { useChat } from "../../../stores/chat";
 
 // Every branch action of a session shares this key: the branch map shows the latest one's failure.
