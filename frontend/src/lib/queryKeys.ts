@@ -6,8 +6,7 @@ export const keys = {
   queuePage: (filters: object) => ["queue", filters] as const,
   sessionList: (filters: object) => ["sessions", "list", filters] as const,
   sessionClients: (prefix: string) => ["sessions", "clients", prefix] as const,
-  // Everything below one session starts with its key: invalidating it reads the whole page again.
-  session: (id: string) => ["sessions", id] as const,
+  // What one session's page shows beside the conversation (which the chat store holds).
   branches: (id: string) => ["sessions", id, "branches"] as const,
   compare: (id: string, a: string, b: string) => ["sessions", id, "branches", "compare", a, b] as const,
   steps: (id: string) => ["sessions", id, "steps"] as const,
