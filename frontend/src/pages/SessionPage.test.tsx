@@ -1,5 +1,5 @@
-import { act } from "@testing-library/react";
-import { api, type Message, type Session } from "../api/client";
+import { act, fireEvent, screen } from "@testing-library/react";
+import { ApiError, api, type Message, type Session } from "../api/client";
 import { useChat } from "../stores/chat";
 import { renderWithQueryClient } from "../testing/withQueryClient";
 import { SessionPage } from "./SessionPage";
@@ -48,5 +48,23 @@ describe("the session page while an answer streams", () => {
     expect(renders.get("Outlook keeps asking for a password")).toBe(before[0]);
     expect(renders.get("Check the credential manager")).toBe(before[1]);
     expect(renders.get(useChat.getState().streamingText)).toBe(1); // the streaming answer follows
+  });
+});
+
+describe("the session page's actions", () => {
+  beforeEach(() => {
+    const calls = api as unknown as Record<string, () => unknown>;
+    for (const name of Object.keys(calls)) {
+      if (typeof calls[name] === "function") vi.spyOn(calls, name).mockReturnValue(new Promise(() => undefined));
+    }
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  it("says why a status change failed", async () => {
+    vi.spyOn(api, "updateSession").mockRejectedValue(new ApiError("The session was closed meanwhile", 409, "session_closed"));
+    useChat.setState({ session: SESSION, messages: [], streaming: false, streamingText: "", error: null, open: async () => undefined });
+    renderWithQueryClient(<SessionPage id="s1" />);
+    fireEvent.click(screen.getByRole("button", { name: "Mark resolved" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("The session was closed meanwhile");
   });
 });
