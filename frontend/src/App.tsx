@@ -1,4 +1,5 @@
 import { useEffect } from "react";
+import { useQueryClient } from "@tanstack/react-query";
 import { Header } from "./components/layout/Header";
 import { matchPlaybook, matchSession, navigate, usePath } from "./lib/router";
 import { LibraryPage } from "./pages/LibraryPage";
@@ -14,10 +15,16 @@ import { useAuth } from "./stores/auth";
 export function App() {
   const { me, loading, load } = useAuth();
   const path = usePath();
+  const queryClient = useQueryClient();
 
   useEffect(() => {
     void load();
   }, [load]);
+
+  // Signed out: nothing read for the last engineer is shown to the next one.
+  useEffect(() => {
+    if (!loading && !me) queryClient.clear();
+  }, [loading, me, queryClient]);
 
   useEffect(() => {
     if (!loading && !me && path !== "/login") navigate("/login");

@@ -1,9 +1,12 @@
 // The playbook library: the starter playbooks and the account's own (leads and admins write).
-import { useCallback, useEffect, useState } from "react";
-import { api, type Me, type PlaybookPage } from "../api/client";
-import { FitTester } from "../components/library/FitTester";
-import { PlaybookEditor } from "../components/library/PlaybookEditor";
-import { PLAYBOOK_TEMPLATE } from "../components/library/template";
+import { useState } from "react";
+import { api, type Me, type Playbook } from "../api/client";
+import { usePlaybooks } from "../features/library/api/library";
+import { keys } from "../lib/queryKeys";
+import { useAction } from "../lib/useAction";
+import { FitTester } from "../features/library/components/FitTester";
+import { PlaybookEditor } from "../features/library/components/PlaybookEditor";
+import { PLAYBOOK_TEMPLATE } from "../features/library/utils/template";
 import { navigate } from "../lib/router";
 
 type Scope = "all" | "account" | "starter";
@@ -14,25 +17,18 @@ export function LibraryPage({ me }: { me: Me }) {
   const [scope, setScope] = useState<Scope>("all");
   const [status, setStatus] = useState<Status>("active");
   const [filter, setFilter] = useState("");
-  const [page, setPage] = useState<PlaybookPage | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const playbooks = usePlaybooks({ scope, status, limit: 500 });
+  const page = playbooks.data ?? null;
+  const error = playbooks.error?.message ?? null;
   const [creating, setCreating] = useState(false);
-
-  const load = useCallback(async () => {
-    try {
-      setPage(await api.playbooks({ scope, status, limit: 500 }));
-      setError(null);
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  }, [scope, status]);
-  useEffect(() => void load(), [load]);
+  const importPlaybook = useAction<Playbook>(keys.playbooks);
 
   if (creating)
     return (
       <PlaybookEditor title="New playbook" initial={PLAYBOOK_TEMPLATE} onCancel={() => setCreating(false)}
         onSave={async (format, content, note) => {
-          const made = await api.importPlaybook(format, content, note);
+          // A failure is thrown on to the editor, which shows it where the text is.
+          const made = await importPlaybook.mutateAsync(() => api.importPlaybook(format, content, note));
           navigate(`/library/${made.id}`);
         }} />
     );

@@ -1,48 +1,47 @@
 // One playbook: read it; leads and admins edit (a new version), retire, restore or copy a starter.
-import { useCallback, useEffect, useState } from "react";
+import { useState } from "react";
 import { ArrowLeft } from "lucide-react";
-import { api, type Me, type Playbook, type PlaybookVersion } from "../api/client";
-import { PlaybookEditor } from "../components/library/PlaybookEditor";
-import { PlaybookGuideView } from "../components/library/PlaybookGuideView";
+import { api, type Me, type Playbook } from "../api/client";
+import { usePlaybook, usePlaybookVersions } from "../features/library/api/library";
+import { keys } from "../lib/queryKeys";
+import { useAction } from "../lib/useAction";
+import { PlaybookEditor } from "../features/library/components/PlaybookEditor";
+import { PlaybookGuideView } from "../features/library/components/PlaybookGuideView";
 import { when } from "../lib/format";
 import { navigate } from "../lib/router";
 
 export function PlaybookPage({ id, me }: { id: string; me: Me }) {
   const canWrite = me.role === "lead" || me.role === "admin";
-  const [playbook, setPlaybook] = useState<Playbook | null>(null);
-  const [versions, setVersions] = useState<PlaybookVersion[]>([]);
+  const read = usePlaybook(id);
+  const playbook = read.data ?? null;
+  const versions = usePlaybookVersions(id, playbook?.scope === "account").data ?? [];
   const [editing, setEditing] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-
-  const load = useCallback(async () => {
-    try {
-      const p = await api.playbook(id);
-      setPlaybook(p);
-      setVersions(p.scope === "account" ? await api.playbookVersions(id) : []);
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  }, [id]);
-  useEffect(() => void load(), [load]);
+  // Any change to a playbook can change the library's list (a retired one, a copy) too.
+  const change = useAction<Playbook>(keys.playbooks);
+  const save = useAction<Playbook>(keys.playbooks);
+  const [openError, setOpenError] = useState<string | null>(null);
+  const error = openError ?? (change.error ?? read.error)?.message ?? null;
 
   async function act(run: () => Promise<Playbook>, done: string) {
-    setError(null);
+    setOpenError(null);
+    let p: Playbook;
     try {
-      const p = await run();
-      setNotice(done);
-      if (p.id !== id) navigate(`/library/${p.id}`);
-      else await load();
-    } catch (err) {
-      setError((err as Error).message);
+      p = await change.mutateAsync(run);
+    } catch {
+      return; // shown under the title
     }
+    setNotice(done);
+    if (p.id !== id) navigate(`/library/${p.id}`);
   }
 
+  // An older version is read only when the lead chooses to edit from it.
   async function editFrom(version: number) {
+    setOpenError(null);
     try {
       setEditing((await api.playbookVersion(id, version)).markdown);
     } catch (err) {
-      setError((err as Error).message);
+      setOpenError((err as Error).message);
     }
   }
 
@@ -51,10 +50,10 @@ export function PlaybookPage({ id, me }: { id: string; me: Me }) {
     return (
       <PlaybookEditor title={`Edit ${playbook.title}`} initial={editing} onCancel={() => setEditing(null)}
         onSave={async (format, content, note) => {
-          await api.editPlaybook(id, { format, content, note, expected_version: playbook.version });
+          // A failure is thrown on to the editor, which shows it where the text is.
+          await save.mutateAsync(() => api.editPlaybook(id, { format, content, note, expected_version: playbook.version }));
           setEditing(null);
           setNotice("Saved as a new version");
-          await load();
         }} />
     );
 

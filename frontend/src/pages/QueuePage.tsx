@@ -1,66 +1,43 @@
 // The team queue: parked and escalated sessions waiting for someone, refreshed every 15 s.
-import { useCallback, useEffect, useRef, useState } from "react";
-import { api, toApiError, type QueuePage as Page } from "../api/client";
+import { useState } from "react";
+import { toApiError, type QueuePage as Page } from "../api/client";
+import { useClaimHandoff } from "../features/handoffs/api/claim";
+import { useQueue } from "../features/handoffs/api/queue";
 import { duration } from "../lib/format";
 import { navigate } from "../lib/router";
 import { useAuth } from "../stores/auth";
 
-const REFRESH_MS = 15_000;
 type Item = Page["items"][number];
+// Losing a race for an item is not a failure of the page: the item says who won instead.
+const LOST = ["already_claimed", "handoff_closed"];
 
 export function QueuePage() {
   const [intent, setIntent] = useState<"" | "park" | "escalate">("");
   const [priority, setPriority] = useState<"" | "normal" | "elevated">("");
   const [assigned, setAssigned] = useState<"" | "me" | "unassigned">("");
   const myId = useAuth((s) => s.me?.id);
-  const [page, setPage] = useState<Page | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState<string | null>(null);
+  const queue = useQueue({ intent: intent || undefined, priority: priority || undefined, assigned: assigned || undefined });
+  const page = queue.data;
+  const claim = useClaimHandoff();
   // Claims someone else won: the item stays listed with who took it, not silently gone.
   const [lost, setLost] = useState<Record<string, { item: Item; why: string }>>({});
 
-  // Only the latest request's answer is shown: an earlier filter's (or refresh's) answer that
-  // arrives late must not replace it.
-  const latest = useRef(0);
-  const load = useCallback(async () => {
-    const mine = ++latest.current;
+  async function claimItem(item: Item) {
     try {
-      const next = await api.queue({ intent: intent || undefined, priority: priority || undefined, assigned: assigned || undefined, limit: 50 });
-      if (mine !== latest.current) return;
-      setPage(next);
-      setError(null);
+      await claim.mutateAsync({ sessionId: item.session_id, handoffId: item.handoff_id });
     } catch (err) {
-      if (mine !== latest.current) return;
-      setError((err as Error).message);
-    }
-  }, [intent, priority, assigned]);
-
-  useEffect(() => {
-    void load();
-    const timer = window.setInterval(() => void load(), REFRESH_MS);
-    return () => window.clearInterval(timer);
-  }, [load]);
-
-  async function claim(item: Item) {
-    setBusy(item.handoff_id);
-    try {
-      await api.claim(item.session_id, item.handoff_id);
-      // Resuming your own park needs no briefing; picking up someone else's work does.
-      const mine = item.handed_off_by === useAuth.getState().me?.id;
-      navigate(mine ? `/sessions/${item.session_id}` : `/sessions/${item.session_id}?briefing=${item.handoff_id}`);
-    } catch (err) {
+      // The list is read again already (the claim's invalidation); the reason stays on the item.
       const failure = toApiError(err);
-      if (failure.code === "already_claimed" || failure.code === "handoff_closed") {
-        setLost((prev) => ({ ...prev, [item.handoff_id]: { item, why: failure.message } }));
-      } else {
-        setError(failure.message);
-      }
-      // Refresh the list first; the reason stays on the item (a reload must not hide it).
-      await load();
-      setBusy(null);
+      if (LOST.includes(failure.code)) setLost((prev) => ({ ...prev, [item.handoff_id]: { item, why: failure.message } }));
+      return;
     }
+    // Resuming your own park needs no briefing; picking up someone else's work does.
+    const mine = item.handed_off_by === useAuth.getState().me?.id;
+    navigate(mine ? `/sessions/${item.session_id}` : `/sessions/${item.session_id}?briefing=${item.handoff_id}`);
   }
 
+  const claimError = claim.error && !LOST.includes(toApiError(claim.error).code) ? claim.error.message : null;
+  const error = claimError ?? queue.error?.message ?? null;
   const listed = page?.items ?? [];
   const gone = Object.values(lost).filter((l) => !listed.some((i) => i.handoff_id === l.item.handoff_id));
 
@@ -120,7 +97,7 @@ export function QueuePage() {
               )}
               {item.engineer_notes && <p className="text-xs text-slate-600">“{item.engineer_notes}”</p>}
             </div>
-            <button type="button" disabled={busy !== null} onClick={() => void claim(item)}
+            <button type="button" disabled={claim.isPending} onClick={() => void claimItem(item)}
               aria-label={`Claim ${item.title}`} className="ml-auto rounded bg-blue-600 sm:ml-0 px-3 py-1 text-sm font-medium text-white disabled:opacity-50">
               Claim
             </button>

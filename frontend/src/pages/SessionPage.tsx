@@ -1,32 +1,37 @@
 import { type RefObject, useEffect, useRef, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 import { AlertTriangle, ArrowLeft, GitBranch, Pencil, RefreshCw, RotateCcw, Share2 } from "lucide-react";
-import { api, type ForkSuggestion, type Handoff, type Message, type Session, type SessionStatus, type SessionTime, type Step } from "../api/client";
-import { PrivacyNote } from "../components/session/PrivacyNote";
-import { SessionCost } from "../components/session/SessionCost";
+import type { ForkSuggestion, Message, Session, SessionStatus } from "../api/client";
+import { useBranchTree, useCompare, useFork } from "../features/branching/api/branches";
+import { useClaimHandoff } from "../features/handoffs/api/claim";
+import { useHandoffs } from "../features/handoffs/api/handoffs";
+import { useChangeStatus, useSessionChanged, useSessionTime, useSteps } from "../features/sessions/api/session";
+import { useRefreshAfterTurns } from "../features/sessions/hooks/useRefreshAfterTurns";
+import { useSessionUploads } from "../features/uploads/api/uploads";
+import { PrivacyNote } from "../features/sessions/components/PrivacyNote";
+import { SessionCost } from "../features/sessions/components/SessionCost";
 import { useAuth } from "../stores/auth";
-import { BriefingPanel } from "../components/handoffs/BriefingPanel";
-import { HandoffHistory } from "../components/handoffs/HandoffHistory";
-import { HandoffModal } from "../components/handoffs/HandoffModal";
-import { ResolutionOutputPanel } from "../components/resolution/ResolutionOutputPanel";
-import type { TicketLink } from "../components/resolution/PushControls";
-import { ResolveDialog } from "../components/resolution/ResolveDialog";
-import { UploadCard } from "../components/uploads/UploadCard";
-import { BranchMap } from "../components/branching/BranchMap";
-import { BranchTransitionBar } from "../components/branching/BranchTransitionBar";
-import { ComparePanel } from "../components/branching/ComparePanel";
-import { ForkCard } from "../components/branching/ForkCard";
-import { ChatMessage } from "../components/session/ChatMessage";
-import { Composer } from "../components/session/Composer";
-import { EditMessage } from "../components/session/EditMessage";
-import { GuidancePanel } from "../components/session/GuidancePanel";
-import { StepReport } from "../components/session/StepReport";
-import { StatusBadge } from "../components/session/StatusBadge";
+import { BriefingPanel } from "../features/handoffs/components/BriefingPanel";
+import { HandoffHistory } from "../features/handoffs/components/HandoffHistory";
+import { HandoffModal } from "../features/handoffs/components/HandoffModal";
+import { ResolutionOutputPanel } from "../features/resolutions/components/ResolutionOutputPanel";
+import type { TicketLink } from "../features/resolutions/components/PushControls";
+import { ResolveDialog } from "../features/resolutions/components/ResolveDialog";
+import { UploadCard } from "../features/uploads/components/UploadCard";
+import { BranchMap } from "../features/branching/components/BranchMap";
+import { BranchTransitionBar } from "../features/branching/components/BranchTransitionBar";
+import { ComparePanel } from "../features/branching/components/ComparePanel";
+import { ForkCard } from "../features/branching/components/ForkCard";
+import { ChatMessage } from "../features/sessions/components/ChatMessage";
+import { Composer } from "../features/sessions/components/Composer";
+import { EditMessage } from "../features/sessions/components/EditMessage";
+import { GuidancePanel } from "../features/sessions/components/GuidancePanel";
+import { StepReport } from "../features/sessions/components/StepReport";
+import { StatusBadge } from "../features/sessions/components/StatusBadge";
 import { duration, tokens } from "../lib/format";
 import { navigate, queryParam } from "../lib/router";
-import { useBranches } from "../stores/branches";
+import { useBranchView } from "../features/branching/hooks/useBranchView";
 import { useChat } from "../stores/chat";
-import { useUploads } from "../stores/uploads";
 
 const NEXT: Partial<Record<SessionStatus, { to: SessionStatus; label: string }[]>> = {
   active: [{ to: "resolved", label: "Mark resolved" }],
@@ -43,7 +48,7 @@ function activeSeconds(s: { status: SessionStatus; total_active_seconds: number;
 }
 
 function MessageAttachments({ sessionId, message }: { sessionId: string; message: Message }) {
-  const items = useUploads((s) => s.items);
+  const items = useSessionUploads(sessionId).data ?? [];
   const ids = new Set(message.attachments.map((a) => String(a.upload_id)));
   const shown = items.filter((u) => ids.has(u.id));
   if (!shown.length) return null;
@@ -90,28 +95,28 @@ export function SessionPage({ id }: { id: string }) {
       open: s.open, send: s.send, retry: s.retry, stop: s.stop, edit: s.edit, regenerate: s.regenerate,
     })),
   );
-  const branches = useBranches();
+  const tree = useBranchTree(id).data ?? null;
+  const transition = useBranchView((s) => s.transition);
+  const compare = useCompare(id, useBranchView((s) => s.comparing)).data;
+  const fork = useFork(id);
+  const handoffs = useHandoffs(id).data ?? [];
+  const time = useSessionTime(id).data ?? null;
+  const steps = useSteps(id).data ?? [];
+  const claim = useClaimHandoff();
+  const changeStatus = useChangeStatus(id);
+  const sessionChanged = useSessionChanged(id);
+  useRefreshAfterTurns(id);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [forkFrom, setForkFrom] = useState<string | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
   const [dismissed, setDismissed] = useState<Set<string>>(new Set());
   const [handoffOpen, setHandoffOpen] = useState(false);
   const [resolving, setResolving] = useState(false);
-  const [handoffs, setHandoffs] = useState<Handoff[]>([]);
-  const [time, setTime] = useState<SessionTime | null>(null);
   const [briefingFor, setBriefingFor] = useState<string | null>(queryParam("briefing"));
-  const [steps, setSteps] = useState<Step[]>([]);
-  const refreshSide = () => {
-    api.handoffs(id).then(setHandoffs).catch(() => undefined);
-    api.sessionTime(id).then(setTime).catch(() => undefined);
-  };
   const bottom = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
-    branches.reset();
-    void branches.load(id);
-    void useUploads.getState().load(id);
-    refreshSide();
+    useBranchView.getState().reset();
     open(id).catch((err: Error) => setLoadError(err.message));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [id]);
@@ -120,32 +125,24 @@ export function SessionPage({ id }: { id: string }) {
     bottom.current?.scrollIntoView?.({ block: "end" });
   }, [messages.length]);
 
-  // Each turn may report on a suggestion (the server reads the engineer's message).
-  useEffect(() => {
-    if (!streaming) api.steps(id).then(setSteps).catch(() => undefined);
-  }, [id, messages.length, streaming]);
-
   if (loadError) return <p role="alert" className="text-red-700">{loadError}</p>;
   if (!session) return <p className="text-slate-600">Loading session…</p>;
-
-  async function changeStatus(to: SessionStatus) {
-    await api.updateSession(id, { status: to });
-    await useChat.getState().refreshSession();
-    refreshSide();
-  }
 
   const openHandoff = handoffs.find((h) => h.status === "open");
   async function claimOpen() {
     if (!openHandoff) return;
-    await api.claim(id, openHandoff.id);
+    try {
+      await claim.mutateAsync({ sessionId: id, handoffId: openHandoff.id });
+    } catch {
+      return; // shown under the title
+    }
     await useChat.getState().refreshSession();
-    refreshSide();
     // Picking up someone else's work gets a briefing; resuming your own park does not.
     const mine = openHandoff.handed_off_by === useAuth.getState().me?.id;
     if (openHandoff.handed_off_by !== null && !mine) setBriefingFor(openHandoff.id);
   }
+  const actionError = changeStatus.error ?? claim.error;
 
-  const tree = branches.tree;
   const stepByMessage = new Map(steps.map((st) => [st.message_id, st]));
   const activeBranch = tree?.branches.find((b) => b.id === tree.active_branch_id);
   const forkedAt = new Set((tree?.fork_points ?? []).map((p) => p.trigger_message_id));
@@ -163,8 +160,8 @@ export function SessionPage({ id }: { id: string }) {
   // Edit-and-resend and regenerate make a new branch: the session must take messages.
   const redoable = session.can_write && !streaming && (session.status === "active" || session.status === "paused");
 
-  const doFork = (fromMessageId: string) => async (reason: string, options: ForkSuggestion[]) =>
-    branches.fork(id, { fork_reason: reason, options, from_message_id: fromMessageId });
+  const doFork = (fromMessageId: string) => (reason: string, options: ForkSuggestion[]) =>
+    fork.mutateAsync({ fork_reason: reason, options, from_message_id: fromMessageId }).then(() => true, () => false);
 
   return (
     <div className="grid gap-4 md:grid-cols-[17rem_1fr]">
@@ -192,10 +189,11 @@ export function SessionPage({ id }: { id: string }) {
           )}
           {session.can_write && NEXT[session.status]?.map((t) => (
             <button key={t.to} type="button" disabled={streaming}
-              onClick={() => (t.to === "resolved" && tree ? setResolving(true) : void changeStatus(t.to))}
+              onClick={() => (t.to === "resolved" && tree ? setResolving(true) : changeStatus.mutate(t.to))}
               className="rounded border border-slate-300 px-2 py-1 text-sm hover:bg-slate-100">{t.label}</button>
           ))}
         </div>
+        {actionError && <p role="alert" className="text-sm text-red-700">{actionError.message}</p>}
         <dl className="grid grid-cols-2 gap-2 text-sm text-slate-600 sm:grid-cols-4">
           <div><dt className="text-xs uppercase text-slate-600">Domain</dt><dd>{session.problem_domain ?? "Classifying…"}</dd></div>
           <div>
@@ -226,17 +224,17 @@ export function SessionPage({ id }: { id: string }) {
           <div>
             <dt className="text-xs uppercase text-slate-600">Tokens (in / out / cached)</dt>
             <dd data-testid="usage">{tokens(session.usage.input_tokens)} / {tokens(session.usage.output_tokens)} / {tokens(session.usage.cache_read_tokens)}</dd>
-            <SessionCost sessionId={id} refreshKey={messages.length} />
+            <SessionCost sessionId={id} />
           </div>
         </dl>
-        <PrivacyNote sessionId={id} refreshKey={messages.length} />
+        <PrivacyNote sessionId={id} />
         {(session.status === "resolved" || session.status === "closed") && (
           <ResolutionOutputPanel sessionId={id} canWrite={session.can_write} ticket={ticketLink(session)} />
         )}
         {briefingFor && <BriefingPanel sessionId={id} handoffId={briefingFor} onClose={() => setBriefingFor(null)} />}
         <HandoffHistory handoffs={handoffs} />
-        {branches.transition && <BranchTransitionBar transition={branches.transition} onDismiss={branches.dismissTransition} />}
-        {branches.compare && <ComparePanel data={branches.compare} onClose={branches.closeCompare} />}
+        {transition && <BranchTransitionBar transition={transition} onDismiss={useBranchView.getState().dismissTransition} />}
+        {compare && <ComparePanel data={compare} onClose={useBranchView.getState().closeCompare} />}
         <section aria-label="Conversation" aria-live="polite" className="flex flex-col gap-4">
           {messages.map((m) => (
             <div key={m.id} className="flex flex-col gap-2">
@@ -273,8 +271,7 @@ export function SessionPage({ id }: { id: string }) {
                   }} />
               )}
               {stepByMessage.has(m.id) && (
-                <StepReport sessionId={id} step={stepByMessage.get(m.id)!} canWrite={session.can_write}
-                  onChange={(changed) => setSteps(steps.map((st) => (st.id === changed.id ? changed : st)))} />
+                <StepReport sessionId={id} step={stepByMessage.get(m.id)!} canWrite={session.can_write} />
               )}
               {forkFrom === m.id && (
                 <ForkCard title="Fork from this message" onCancel={() => setForkFrom(null)} onSubmit={doFork(m.id)} />
@@ -307,11 +304,11 @@ export function SessionPage({ id }: { id: string }) {
         {resolving && tree && (
           <ResolveDialog sessionId={id} branches={tree.branches} activeBranchId={tree.active_branch_id ?? null}
             onClose={() => setResolving(false)}
-            onDone={() => { setResolving(false); void useChat.getState().refreshSession(); void branches.load(id); refreshSide(); }} />
+            onDone={() => setResolving(false)} />
         )}
         {handoffOpen && (
           <HandoffModal sessionId={id} sessionTeamId={session.team_id ?? null} onClose={() => setHandoffOpen(false)}
-            onDone={() => { setHandoffOpen(false); void useChat.getState().refreshSession(); refreshSide(); }} />
+            onDone={() => { setHandoffOpen(false); void sessionChanged(); }} />
         )}
       </div>
     </div>

@@ -1,15 +1,10 @@
-import { type FormEvent, type KeyboardEvent, useCallback, useEffect, useRef, useState } from "react";
+import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from "react";
 import { Plus, Search, X } from "lucide-react";
-import {
-  api,
-  type PsaConnection,
-  type PsaTicket,
-  type SearchMatch,
-  type SessionPage,
-  type SessionStatus,
-} from "../api/client";
-import { TicketPicker } from "../components/psa/TicketPicker";
-import { StatusBadge } from "../components/session/StatusBadge";
+import type { PsaConnection, SearchMatch, SessionStatus } from "../api/client";
+import { TicketPicker } from "../features/psa/components/TicketPicker";
+import { useCreateSession, useLookUpTicket, useSessionClients, useSessionList } from "../features/sessions/api/sessions";
+import { usePsaConnections } from "../features/settings/api/settings";
+import { StatusBadge } from "../features/sessions/components/StatusBadge";
 import { when } from "../lib/format";
 import { navigate } from "../lib/router";
 import { highlightParts } from "../lib/search";
@@ -95,10 +90,6 @@ export function SessionsPage() {
   const [q, setQ] = useState(initial.q);
   const [clientText, setClientText] = useState(initial.client);
   const [client, setClient] = useState(initial.client);
-  const [clients, setClients] = useState<string[]>([]);
-  const [page, setPage] = useState<SessionPage | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const latest = useRef(0);
 
   // Typing pauses: search for what is typed now (Enter and Escape do it at once).
   const settledQ = useDebounced(qText.trim(), DEBOUNCE_MS);
@@ -117,38 +108,19 @@ export function SessionsPage() {
     setOffset(0);
   }, [settledClient]);
 
-  const load = useCallback(async () => {
-    const request = ++latest.current;
-    toUrl({ scope, status, q, client, ticket, offset });
-    try {
-      const result = await api.listSessions({
-        scope,
-        status: status || undefined,
-        q: q || undefined,
-        client: client || undefined,
-        has_ticket: ticket ? ticket === "linked" : undefined,
-        limit: PAGE,
-        offset,
-      });
-      if (request !== latest.current) return; // a later search answered first
-      setPage(result);
-      setError(null);
-    } catch (err) {
-      if (request === latest.current) setError((err as Error).message);
-    }
-  }, [scope, status, q, client, ticket, offset]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  useEffect(() => {
-    let live = true;
-    api.sessionClients(settledClient).then((r) => live && setClients(r.items)).catch(() => undefined);
-    return () => {
-      live = false;
-    };
-  }, [settledClient]);
+  useEffect(() => toUrl({ scope, status, q, client, ticket, offset }), [scope, status, q, client, ticket, offset]);
+  const list = useSessionList({
+    scope,
+    status: status || undefined,
+    q: q || undefined,
+    client: client || undefined,
+    has_ticket: ticket ? ticket === "linked" : undefined,
+    limit: PAGE,
+    offset,
+  });
+  const page = list.data ?? null;
+  const error = list.error?.message ?? null;
+  const clients = useSessionClients(settledClient).data ?? [];
 
   function searchNow(e: FormEvent) {
     e.preventDefault();
@@ -323,9 +295,8 @@ export function SessionsPage() {
 }
 
 function NewSessionForm() {
-  const [connections, setConnections] = useState<PsaConnection[]>([]);
+  const connections = usePsaConnections().data ?? [];
   const [mode, setMode] = useState<"describe" | "ticket">("describe");
-  useEffect(() => void api.psaConnections().then(setConnections).catch(() => undefined), []);
 
   return (
     <section className="rounded-xl bg-white p-4 shadow-sm" aria-labelledby="new-session-title">
@@ -364,22 +335,17 @@ const INTAKE_FIELDS = [
 function DescribeForm() {
   const [summary, setSummary] = useState("");
   const [intake, setIntake] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const create = useCreateSession();
+  // Still busy once it worked: the page is on its way to the new session.
+  const busy = create.isPending || create.isSuccess;
+  const error = create.error?.message ?? null;
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
     const given = Object.fromEntries(
       Object.entries(intake).map(([k, v]) => [k, v.trim()]).filter(([, v]) => v),
     );
-    try {
-      start(await api.createSession({ problem_summary: summary, intake: given }));
-    } catch (err) {
-      setError((err as Error).message);
-      setBusy(false);
-    }
+    create.mutate({ problem_summary: summary, intake: given }, { onSuccess: start });
   }
 
   return (
@@ -411,37 +377,34 @@ function DescribeForm() {
 function FromTicketForm({ connections }: { connections: PsaConnection[] }) {
   const [connectionId, setConnectionId] = useState((connections.find((c) => c.is_default) ?? connections[0]).id);
   const [ticketId, setTicketId] = useState("");
-  const [ticket, setTicket] = useState<PsaTicket | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const lookUp = useLookUpTicket();
+  const create = useCreateSession();
+  // The ticket shown is the last one looked up, until the connection or the number changes.
+  const ticket = lookUp.data ?? null;
+  const busy = lookUp.isPending || create.isPending || create.isSuccess;
+  const error = (create.error ?? lookUp.error)?.message ?? null;
 
-  async function attempt(fn: () => Promise<void>) {
-    setBusy(true);
-    setError(null);
-    try {
-      await fn();
-    } catch (err) {
-      setError((err as Error).message);
-    }
-    setBusy(false);
+  function find(id: string) {
+    create.reset();
+    lookUp.mutate({ connectionId, ticketId: id });
   }
-  const lookUp = (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    void attempt(async () => setTicket(await api.lookUpTicket(connectionId, ticketId.trim())));
+    find(ticketId.trim());
   };
 
   return (
-    <form onSubmit={lookUp} aria-label="Start from a PSA ticket" className="mt-2 space-y-2 text-sm">
+    <form onSubmit={submit} aria-label="Start from a PSA ticket" className="mt-2 space-y-2 text-sm">
       <div className="flex flex-wrap items-end gap-2">
         <label className="block">PSA
-          <select value={connectionId} onChange={(e) => { setConnectionId(e.target.value); setTicket(null); }}
+          <select value={connectionId} onChange={(e) => { setConnectionId(e.target.value); lookUp.reset(); }}
             className="mt-0.5 block rounded border border-slate-300 px-2 py-1">
             {connections.map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
           </select>
         </label>
         <label className="block">Ticket number
           <input value={ticketId} inputMode="numeric" pattern="[0-9]{1,18}" required
-            onChange={(e) => { setTicketId(e.target.value); setTicket(null); }}
+            onChange={(e) => { setTicketId(e.target.value); lookUp.reset(); }}
             className="mt-0.5 block w-36 rounded border border-slate-300 px-2 py-1" />
         </label>
         <button type="submit" disabled={busy || !ticketId.trim()} className="rounded border border-slate-300 px-3 py-1">Look up</button>
@@ -449,7 +412,7 @@ function FromTicketForm({ connections }: { connections: PsaConnection[] }) {
       <TicketPicker connectionId={connectionId}
         onPick={(t) => {
           setTicketId(t.id);
-          void attempt(async () => setTicket(await api.lookUpTicket(connectionId, t.id)));
+          find(t.id);
         }} />
       {ticket && (
         <div className="rounded border border-blue-100 bg-blue-50 p-3" data-testid="ticket-preview">
@@ -457,7 +420,7 @@ function FromTicketForm({ connections }: { connections: PsaConnection[] }) {
           <p className="text-slate-600">{ticket.company}{ticket.contact && ` · ${ticket.contact}`}{ticket.contact_email && ` <${ticket.contact_email}>`}</p>
           {ticket.description && <p className="mt-1 line-clamp-3 whitespace-pre-wrap text-slate-700">{ticket.description}</p>}
           <button type="button" disabled={busy}
-            onClick={() => void attempt(async () => start(await api.createSession({ psa_ticket_id: ticket.id, psa_connection_id: connectionId })))}
+            onClick={() => create.mutate({ psa_ticket_id: ticket.id, psa_connection_id: connectionId }, { onSuccess: start })}
             className="mt-2 inline-flex items-center gap-1 rounded bg-blue-600 px-4 py-2 font-medium text-white disabled:opacity-50">
             <Plus aria-hidden="true" className="h-4 w-4" /> Start from ticket #{ticket.id}
           </button>

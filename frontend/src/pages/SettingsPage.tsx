@@ -1,11 +1,11 @@
 import type { Me } from "../api/client";
-import { AiPrivacySection } from "../components/settings/AiPrivacySection";
-import { AuditSection } from "../components/settings/AuditSection";
-import { HuduSection } from "../components/settings/HuduSection";
-import { ITGlueSection } from "../components/settings/ITGlueSection";
-import { PeopleSection } from "../components/settings/PeopleSection";
-import { PsaConnectionsSection } from "../components/settings/PsaConnectionsSection";
-import { SmtpSection } from "../components/settings/SmtpSection";
+import { AiPrivacySection } from "../features/settings/components/AiPrivacySection";
+import { AuditSection } from "../features/settings/components/AuditSection";
+import { HuduSection } from "../features/settings/components/HuduSection";
+import { ITGlueSection } from "../features/settings/components/ITGlueSection";
+import { PeopleSection } from "../features/settings/components/PeopleSection";
+import { PsaConnectionsSection } from "../features/settings/components/PsaConnectionsSection";
+import { SmtpSection } from "../features/settings/components/SmtpSection";
 
 export function SettingsPage({ me }: { me: Me }) {
   if (me.role !== "admin") return <p role="alert" className="text-red-700">Only an account admin can change the settings.</p>;

@@ -1,9 +1,10 @@
 // What the AI cost this month: by engineer, client, session, day or model.
-import { useEffect, useState } from "react";
-import { api, type UsageReport } from "../api/client";
+import { useState } from "react";
+import type { UsageReport } from "../api/client";
+import { useUsageReport } from "../features/usage/api/usage";
 import { money } from "../lib/format";
-import { BudgetSection } from "../components/usage/BudgetSection";
-import { PriceSection } from "../components/usage/PriceSection";
+import { BudgetSection } from "../features/usage/components/BudgetSection";
+import { PriceSection } from "../features/usage/components/PriceSection";
 import { useAuth } from "../stores/auth";
 
 const GROUPS: { value: UsageReport["group_by"]; label: string }[] = [
@@ -21,15 +22,13 @@ function monthStart(): string {
 
 export function UsagePage() {
   const [groupBy, setGroupBy] = useState<UsageReport["group_by"]>("engineer");
-  const [report, setReport] = useState<UsageReport | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  // The month this page opened in (a report does not change month under the reader).
+  const [from] = useState(monthStart);
+  const usage = useUsageReport(groupBy, from);
+  const report = usage.data ?? null;
+  const error = usage.error?.message ?? null;
   const role = useAuth((s) => s.me?.role);
   const isAdmin = role === "admin";
-  // A changed price reprices the report: read it again.
-  const [priced, setPriced] = useState(0);
-  useEffect(() => {
-    api.usage(groupBy, monthStart()).then(setReport).catch((e: Error) => setError(e.message));
-  }, [groupBy, priced]);
 
   return (
     <div className="space-y-4">
@@ -81,7 +80,7 @@ export function UsagePage() {
         </>
       )}
     </section>
-    {(isAdmin || role === "lead") && <PriceSection canEdit={isAdmin} onChange={() => setPriced((n) => n + 1)} />}
+    {(isAdmin || role === "lead") && <PriceSection canEdit={isAdmin} />}
     </div>
   );
 }

@@ -2,7 +2,7 @@ import { LogOut, Plane, WifiOff } from "lucide-react";
 import type { Me } from "../../api/client";
 import { navigate } from "../../lib/router";
 import { useAuth } from "../../stores/auth";
-import { NotificationsMenu } from "./NotificationsMenu";
+import { NotificationsMenu } from "../../features/notifications/components/NotificationsMenu";
 
 export function Header({ me }: { me: Me }) {
   const logout = useAuth((s) => s.logout);
