@@ -11,9 +11,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.ai.base import Usage
 from flowpilot.auth.deps import CurrentUser
+from flowpilot.auth.service import Principal
 from flowpilot.branching.schemas import BranchMessageRequest
 from flowpilot.budgets import service as budgets
 from flowpilot.conversation import chat
@@ -52,19 +54,7 @@ async def send_message(
     principal: CurrentUser,
     db: DBSession,
 ) -> StreamingResponse | JSONResponse:
-    # A used-up budget that blocks refuses the turn before anything is written (402).
-    await budgets.check_turn(db, principal, request.app.state.provider)
-    turn, message = await chat.append_user_message(
-        db,
-        principal,
-        session_id,
-        body.content,
-        upload_ids=body.upload_ids,
-        model_evidence=chat.model_reads_evidence(request.app.state.provider),
-    )
-    # The user's message is durable before the provider is called.
-    await db.commit()
-    return await respond_with_turn(request, turn, message_out(message, awaiting=True))
+    return await _send(request, principal, db, session_id, None, body.content, body.upload_ids)
 
 
 @router.post(
@@ -227,15 +217,30 @@ async def branch_message(
     principal: CurrentUser,
     db: DBSession,
 ) -> StreamingResponse | JSONResponse:
+    return await _send(request, principal, db, session_id, branch_id, body.message, body.upload_ids)
+
+
+async def _send(
+    request: Request,
+    principal: Principal,
+    db: AsyncSession,
+    session_id: uuid.UUID,
+    branch_id: uuid.UUID | None,
+    content: str,
+    upload_ids: list[uuid.UUID] | None,
+) -> StreamingResponse | JSONResponse:
+    """A new message on the active branch (or the one named), answered as it streams."""
+    # A used-up budget that blocks refuses the turn before anything is written (402).
     await budgets.check_turn(db, principal, request.app.state.provider)
     turn, message = await chat.append_user_message(
         db,
         principal,
         session_id,
-        body.message,
+        content,
         branch_id,
-        upload_ids=body.upload_ids,
+        upload_ids=upload_ids,
         model_evidence=chat.model_reads_evidence(request.app.state.provider),
     )
+    # The user's message is durable before the provider is called.
     await db.commit()
     return await respond_with_turn(request, turn, message_out(message, awaiting=True))
