@@ -537,7 +537,8 @@ async def main(reps: int, users: int, turns: int, reads: int, only: str) -> None
             with running_server(database, first_token_ms=FIRST_TOKEN_MS) as url:
                 async with httpx.AsyncClient(base_url=url, headers=headers, timeout=120) as c:
                     await first_token(c, conn, reps, out)
-                await concurrent_users(url, token, users, turns, out)
+                if users:  # --users 0: the first-token figures only
+                    await concurrent_users(url, token, users, turns, out)
     finally:
         await conn.close()
     print("\nBounded work per turn (over HTTP; server in its own process, job worker on)")
