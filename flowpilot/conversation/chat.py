@@ -84,17 +84,9 @@ class Turn:
 async def _locked_branch(
     db: AsyncSession, session: AISession, branch_id: uuid.UUID | None
 ) -> SessionBranch:
-    branch = await service.get_branch(db, session, branch_id)
+    # One lock order for every writer: the session row, then the branch.
     await service.lock_session_row(db, session.id)
-    # Read again under the lock (populate_existing: the row loaded above may be stale).
-    locked = await db.scalar(
-        select(SessionBranch)
-        .where(SessionBranch.id == branch.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    assert locked is not None
-    return locked
+    return await service.get_branch(db, session, branch_id, for_update=True)
 
 
 async def _resume_if_paused(db: AsyncSession, session: AISession, principal: Principal) -> None:
@@ -194,7 +186,6 @@ async def append_user_message(
     branch.summary_stale = True
     await queue_chunk_digests(db, message, [])
     await db.flush()
-    await db.refresh(message)
     return Turn(session.id, session.account_id, branch.id, message.id, principal.user_id), message
 
 
