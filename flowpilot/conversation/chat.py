@@ -66,7 +66,11 @@ RECENT_FOR_GUIDANCE = 24
 # How many of a branch's open suggestions a message is matched against.
 OPEN_SUGGESTIONS_READ = 6
 # How often a streaming turn checks for a stop request (any app process may receive it).
-STOP_POLL_SECONDS = 0.25
+# A Stop this process receives takes effect at the next chunk; a Stop another app process
+# received is read from the database this often (one query per streaming turn each time).
+STOP_POLL_SECONDS = 1.0
+# The turns streaming in this process, by the message they answer: Stop sets the event.
+_STREAMING: dict[uuid.UUID, asyncio.Event] = {}
 # Turns keep running when the client disconnects; a strong reference keeps the task alive.
 _RUNNING: set[asyncio.Task[None]] = set()
 
@@ -381,6 +385,7 @@ class ChatRunner:
         # A cloud model gets the session's client identifiers as placeholders when the account
         # asks for it; what streams back is restored.
         stream = provider.stream_chat(request)
+        stop_here = _STREAMING.setdefault(turn.user_message_id, asyncio.Event())
         try:
             async for event in stream:
                 if isinstance(event, Completed):
@@ -397,9 +402,9 @@ class ChatRunner:
                     )
                     model_span.add_event("first_token")
                 yield {"event": "delta", "data": {"text": visible}}
-                if time.monotonic() - last_check >= STOP_POLL_SECONDS:
+                if stop_here.is_set() or time.monotonic() - last_check >= STOP_POLL_SECONDS:
                     last_check = time.monotonic()
-                    if await self._stop_requested(turn):
+                    if stop_here.is_set() or await self._stop_requested(turn):
                         # What the model wrote so far is kept; its usage is not reported
                         # for an interrupted stream.
                         completed = Completed(usage=Usage(), meta={"stopped": True})
@@ -414,6 +419,7 @@ class ChatRunner:
             yield _error(exc.detail, "provider_error", turn, retryable=exc.retryable)
             return
         finally:
+            _STREAMING.pop(turn.user_message_id, None)
             await stream.aclose()  # type: ignore[attr-defined]
         tail, options = suggestions.finish()
         if tail:
@@ -687,6 +693,9 @@ async def request_stop(
         raise Conflict("This message already has an answer", code="already_answered")
     message.meta = {**(message.meta or {}), "stop_requested": True}
     await db.flush()
+    # Streaming in this process: stop at its next chunk (others read the flag above).
+    if (streaming := _STREAMING.get(message_id)) is not None:
+        streaming.set()
 
 
 def step_type_for(text: str, meta: dict[str, Any]) -> str:

@@ -73,6 +73,37 @@ async def test_stop_keeps_partial_text(database, committed) -> None:  # type: ig
         assert again.status_code == 409
 
 
+async def test_a_stop_this_process_receives_needs_no_database_poll(
+    database, committed, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The streaming turn is told directly (the flag in the database is for other processes,
+    read every STOP_POLL_SECONDS): here the poll never comes, and the stop still lands."""
+    from flowpilot.conversation import chat
+
+    monkeypatch.setattr(chat, "STOP_POLL_SECONDS", 3600.0)
+    async with committed_client(database, SlowProvider()) as client:
+        sid = (
+            await client.post(
+                "/api/v1/ai-sessions", json={"problem_summary": "Slow answer"}, headers=committed
+            )
+        ).json()["id"]
+        turn = asyncio.create_task(
+            client.post(
+                f"/api/v1/ai-sessions/{sid}/messages", json={"content": "go"}, headers=committed
+            )
+        )
+        while not (msgs := await _messages(client, sid, committed)):  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.2)
+        stop = await client.post(
+            f"/api/v1/ai-sessions/{sid}/messages/{msgs[0]['id']}/stop", headers=committed
+        )
+        assert stop.status_code == 202
+        reply = parse_sse((await turn).text)[-1][1]["assistant_message"]
+    assert reply["meta"]["stopped"] is True
+    assert 0 < len(reply["content"].split()) < PIECES
+
+
 async def test_disconnected_client_still_gets_the_reply_saved(
     worker_database_uri, committed
 ) -> None:  # type: ignore[no-untyped-def]
