@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Protocol
 
 
@@ -49,6 +49,10 @@ class Usage:
     output_tokens: int = 0
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
+
+    def columns(self) -> dict[str, int]:
+        """The four counts under the column names every table that stores them uses."""
+        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -579,15 +579,13 @@ class ChatRunner:
                 content=text,
                 attachments=[],
                 meta=meta,
-                input_tokens=usage.input_tokens,
-                output_tokens=usage.output_tokens,
-                cache_read_tokens=usage.cache_read_tokens,
-                cache_write_tokens=usage.cache_write_tokens,
+                **usage.columns(),
             )
             branch.head_message_id = reply.id
             if past.window_start is not None:
                 # Where this prompt's verbatim part began; it never moves back.
                 branch.prompt_window_start = max(branch.prompt_window_start or 0, past.window_start)
+            step_type = step_type_for(text, meta)
             step = await tree.add_step(
                 db,
                 session_id=turn.session_id,
@@ -595,18 +593,15 @@ class ChatRunner:
                 turn_usage=usage,
                 branch_id=turn.branch_id,
                 message_id=reply.id,
-                step_type=step_type_for(text, meta),
+                step_type=step_type,
                 title=str(meta.get("title") or _first_line(text))[:300],
                 content=text,
-                state=suggestion_state(step_type_for(text, meta), meta),
+                state=suggestion_state(step_type, meta),
                 data={k: meta[k] for k in ("guide", "fork_suggestions") if k in meta},
                 provider=self.provider.name,
                 model=str(meta.get("model", "")),
                 latency_ms=latency_ms,
-                input_tokens=usage.input_tokens,
-                output_tokens=usage.output_tokens,
-                cache_read_tokens=usage.cache_read_tokens,
-                cache_write_tokens=usage.cache_write_tokens,
+                **usage.columns(),
             )
             await queue_summary(db, turn.branch_id)
             await queue_chunk_digests(db, reply, [c.last_message_id for c in past.unstored])

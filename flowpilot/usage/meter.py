@@ -69,10 +69,7 @@ async def record(
                 kind=name[:40],
                 provider=provider.name,
                 model=provider.model[:120],
-                input_tokens=u.input_tokens,
-                output_tokens=u.output_tokens,
-                cache_read_tokens=u.cache_read_tokens,
-                cache_write_tokens=u.cache_write_tokens,
+                **u.columns(),
             )
         )
     provider.spent.clear()

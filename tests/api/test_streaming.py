@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -37,28 +38,33 @@ async def _messages(client: httpx.AsyncClient, sid: str, headers: dict[str, str]
     return (await client.get(f"/api/v1/ai-sessions/{sid}/messages", headers=headers)).json()  # type: ignore[no-any-return]
 
 
+async def _stop_mid_answer(
+    client: httpx.AsyncClient, headers: dict[str, str]
+) -> tuple[str, str, dict[str, Any]]:
+    """A session whose first answer is stopped part-way: (session, question, the saved reply)."""
+    sid = (
+        await client.post(
+            "/api/v1/ai-sessions", json={"problem_summary": "Slow answer"}, headers=headers
+        )
+    ).json()["id"]
+    turn = asyncio.create_task(
+        client.post(f"/api/v1/ai-sessions/{sid}/messages", json={"content": "go"}, headers=headers)
+    )
+    while not (msgs := await _messages(client, sid, headers)):  # noqa: ASYNC110
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.2)
+    stop = await client.post(
+        f"/api/v1/ai-sessions/{sid}/messages/{msgs[0]['id']}/stop", headers=headers
+    )
+    assert stop.status_code == 202
+    events = parse_sse((await turn).text)
+    assert events[-1][0] == "done"
+    return sid, msgs[0]["id"], events[-1][1]["assistant_message"]
+
+
 async def test_stop_keeps_partial_text(database, committed) -> None:  # type: ignore[no-untyped-def]
     async with committed_client(database, SlowProvider()) as client:
-        sid = (
-            await client.post(
-                "/api/v1/ai-sessions", json={"problem_summary": "Slow answer"}, headers=committed
-            )
-        ).json()["id"]
-        turn = asyncio.create_task(
-            client.post(
-                f"/api/v1/ai-sessions/{sid}/messages", json={"content": "go"}, headers=committed
-            )
-        )
-        while not (msgs := await _messages(client, sid, committed)):  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
-        await asyncio.sleep(0.2)
-        stop = await client.post(
-            f"/api/v1/ai-sessions/{sid}/messages/{msgs[0]['id']}/stop", headers=committed
-        )
-        assert stop.status_code == 202
-        events = parse_sse((await turn).text)
-        assert events[-1][0] == "done"
-        reply = events[-1][1]["assistant_message"]
+        sid, question, reply = await _stop_mid_answer(client, committed)
         assert reply["meta"]["stopped"] is True
         words = reply["content"].split()
         assert 0 < len(words) < PIECES
@@ -68,7 +74,7 @@ async def test_stop_keeps_partial_text(database, committed) -> None:  # type: ig
         stopped = next(s for s in steps if s["message_id"] == reply["id"])
         assert stopped["state"] == "record"
         again = await client.post(
-            f"/api/v1/ai-sessions/{sid}/messages/{msgs[0]['id']}/stop", headers=committed
+            f"/api/v1/ai-sessions/{sid}/messages/{question}/stop", headers=committed
         )
         assert again.status_code == 409
 
@@ -82,24 +88,7 @@ async def test_a_stop_this_process_receives_needs_no_database_poll(
 
     monkeypatch.setattr(chat, "STOP_POLL_SECONDS", 3600.0)
     async with committed_client(database, SlowProvider()) as client:
-        sid = (
-            await client.post(
-                "/api/v1/ai-sessions", json={"problem_summary": "Slow answer"}, headers=committed
-            )
-        ).json()["id"]
-        turn = asyncio.create_task(
-            client.post(
-                f"/api/v1/ai-sessions/{sid}/messages", json={"content": "go"}, headers=committed
-            )
-        )
-        while not (msgs := await _messages(client, sid, committed)):  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
-        await asyncio.sleep(0.2)
-        stop = await client.post(
-            f"/api/v1/ai-sessions/{sid}/messages/{msgs[0]['id']}/stop", headers=committed
-        )
-        assert stop.status_code == 202
-        reply = parse_sse((await turn).text)[-1][1]["assistant_message"]
+        _, _, reply = await _stop_mid_answer(client, committed)
     assert reply["meta"]["stopped"] is True
     assert 0 < len(reply["content"].split()) < PIECES
 

@@ -1,8 +1,9 @@
-import { act, fireEvent, screen } from "@testing-library/react";
+import { fireEvent, screen } from "@testing-library/react";
 import { ApiError, api, type QueueItem } from "../api/client";
 import { QUEUE_REFRESH_MS } from "../features/handoffs/api/queue";
 import { renderWithQueryClient } from "../testing/withQueryClient";
 import { QueuePage } from "./QueuePage";
+import { wait } from "../testing/timers";
 
 function item(title: string): QueueItem {
   return {
@@ -12,7 +13,6 @@ function item(title: string): QueueItem {
   } as QueueItem;
 }
 const page = (...items: QueueItem[]) => ({ items, total: items.length, limit: 50, offset: 0, total_capped: false });
-const wait = (ms: number) => act(() => vi.advanceTimersByTimeAsync(ms));
 
 describe("the team queue", () => {
   beforeEach(() => vi.useFakeTimers());

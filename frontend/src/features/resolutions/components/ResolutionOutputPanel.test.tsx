@@ -1,8 +1,9 @@
-import { act, fireEvent, screen } from "@testing-library/react";
+import { fireEvent, screen } from "@testing-library/react";
 import { api, type Output } from "../../../api/client";
 import { MAX_EMPTY_POLLS, OUTPUTS_POLL_MS } from "../api/outputs";
 import { renderWithQueryClient } from "../../../testing/withQueryClient";
 import { ResolutionOutputPanel } from "./ResolutionOutputPanel";
+import { wait } from "../../../testing/timers";
 
 const TICKET = { ticketId: null, connectionId: null, connectionName: null, contactEmail: null };
 
@@ -15,7 +16,6 @@ function doc(pushes: Output["pushes"] = []): Output {
   } as Output;
 }
 
-const wait = (ms: number) => act(() => vi.advanceTimersByTimeAsync(ms));
 
 describe("the resolution documents panel", () => {
   beforeEach(() => {

@@ -1,7 +1,8 @@
-import { act, screen } from "@testing-library/react";
+import { screen } from "@testing-library/react";
 import { api, type Upload } from "../../../api/client";
 import { renderWithQueryClient } from "../../../testing/withQueryClient";
 import { UPLOADS_POLL_MS, useSessionUploads } from "./uploads";
+import { wait } from "../../../testing/timers";
 
 function upload(status: Upload["description_status"]): Upload {
   return { id: "u1", original_name: "event.log", kind: "text", description_status: status, ai_description: status === "done" ? "A log" : null } as Upload;
@@ -12,7 +13,6 @@ function Files() {
   return <ul>{items.map((u) => <li key={u.id}>{u.original_name}: {u.description_status}</li>)}</ul>;
 }
 
-const wait = (ms: number) => act(() => vi.advanceTimersByTimeAsync(ms));
 
 describe("a session's uploads", () => {
   beforeEach(() => vi.useFakeTimers());
