@@ -60,10 +60,10 @@ async def _turn(
     branch_id: object = None,
 ) -> dict[str, object]:
     async with maker() as db:
-        turn, _ = await chat.append_user_message(db, who, session_id, text, branch_id)  # type: ignore[arg-type]
+        saved = await chat.append_user_message(db, who, session_id, text, branch_id)  # type: ignore[arg-type]
         await db.commit()
     done: dict[str, object] = {}
-    async for event in runner.run(turn):
+    async for event in runner.run(saved.turn):
         if event["event"] == "done":
             done = event["data"]
     return done

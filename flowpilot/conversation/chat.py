@@ -11,7 +11,7 @@ import asyncio
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -37,7 +37,7 @@ from flowpilot.branching.summaries import artifacts_by_branch, queue_summary, si
 from flowpilot.budgets import service as budgets
 from flowpilot.config import Settings
 from flowpilot.errors import Conflict, NotFound
-from flowpilot.guidance.evidence import Evidence, extract, merge_all
+from flowpilot.guidance.evidence import Evidence, extract
 from flowpilot.guidance.plan import Earlier, GuidePlan, build_plan
 from flowpilot.jobs.defer import defer
 from flowpilot.library.retrieval import library_index
@@ -76,6 +76,16 @@ _RUNNING: set[asyncio.Task[None]] = set()
 
 
 @dataclass(frozen=True)
+class Saved:
+    """An engineer's message saved for a turn, with the rows it was saved under (locked)."""
+
+    turn: Turn
+    message: SessionMessage
+    session: AISession
+    branch: SessionBranch
+
+
+@dataclass(frozen=True)
 class Turn:
     session_id: uuid.UUID
     account_id: uuid.UUID
@@ -83,14 +93,6 @@ class Turn:
     user_message_id: uuid.UUID
     # Who asked: the answer's cost counts against their monthly AI budget.
     author_id: uuid.UUID | None = None
-
-
-async def _locked_branch(
-    db: AsyncSession, session: AISession, branch_id: uuid.UUID | None
-) -> SessionBranch:
-    # One lock order for every writer: the session row, then the branch.
-    await service.lock_session_row(db, session.id)
-    return await service.get_branch(db, session, branch_id, for_update=True)
 
 
 async def _resume_if_paused(db: AsyncSession, session: AISession, principal: Principal) -> None:
@@ -149,10 +151,11 @@ async def append_user_message(
     upload_ids: list[uuid.UUID] | None = None,
     *,
     model_evidence: bool = False,
-) -> tuple[Turn, SessionMessage]:
-    session = await service.get_writable_session(db, principal, session_id)
+) -> Saved:
+    # One lock order for every writer: the session row, then the branch.
+    session = await service.get_writable_session(db, principal, session_id, for_update=True)
     await _resume_if_paused(db, session, principal)
-    branch = await _locked_branch(db, session, branch_id)
+    branch, head = await service.lock_branch_with_head(db, session, branch_id)
     if branch.status in ("dead_end", "solved"):
         raise Conflict(
             f"This branch is marked {branch.status.replace('_', ' ')}; "
@@ -167,7 +170,6 @@ async def append_user_message(
     from flowpilot.branching.service import make_active
 
     await make_active(db, session, branch)
-    head = await db.get(SessionMessage, branch.head_message_id) if branch.head_message_id else None
     attachments = await attach_uploads(db, session, branch, upload_ids or [])
     message = await tree.add_message(
         db,
@@ -190,7 +192,32 @@ async def append_user_message(
     branch.summary_stale = True
     await queue_chunk_digests(db, message, [])
     await db.flush()
-    return Turn(session.id, session.account_id, branch.id, message.id, principal.user_id), message
+    turn = Turn(session.id, session.account_id, branch.id, message.id, principal.user_id)
+    return Saved(turn, message, session, branch)
+
+
+async def save_and_prepare(
+    db: AsyncSession, runner: ChatRunner, save: Callable[[], Awaitable[Saved]]
+) -> tuple[Turn, SessionMessage, Prepared | None]:
+    """Save the engineer's message and build the provider's request in the same transaction:
+    its session, branch and message are loaded and locked already, so nothing is read twice
+    and no second connection is taken before the first words. Reads only, no model call; the
+    caller commits before the provider is called. A build that fails costs nothing: the
+    transaction is rolled back, the message saved again, and the turn builds its request
+    after the commit (where a failure is reported as the turn's error)."""
+    saved = await save()
+    if runner.sends_images(saved.message):
+        # Screenshots are read from file storage: not inside a transaction.
+        return saved.turn, saved.message, None
+    try:
+        return saved.turn, saved.message, await runner.prepare(db, saved.turn, saved)
+    except Exception:
+        log.warning(
+            "prepare_in_request_failed", session_id=str(saved.turn.session_id), exc_info=True
+        )
+    await db.rollback()
+    saved = await save()
+    return saved.turn, saved.message, None
 
 
 async def attach_uploads(
@@ -252,7 +279,7 @@ async def edit_turn(
     content: str,
     *,
     model_evidence: bool = False,
-) -> tuple[Turn, SessionMessage]:
+) -> Saved:
     """Edit-and-resend: a new branch from the edited message's parent, made active, with the
     new text as a sibling of the original (which stays on its branch with what followed)."""
     from flowpilot.branching.service import branch_for_new_version
@@ -309,11 +336,23 @@ def _earlier(past: History, older: list[PathRow], fork_depth: int) -> Earlier | 
         return None
     marks = [g for c in past.chunks for g in c.guides] + guide_marks(older)
     return Earlier(
-        evidence=merge_all(
-            [*(Evidence.from_dict(c.evidence) for c in past.chunks), rows_evidence(older)]
-        ),
+        evidence=past.chunks_evidence().merge(rows_evidence(older)),
         guides=[g for g in marks if int(g.get("depth", 0)) > fork_depth],
     )
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A turn's request to the provider, and what saving its answer needs."""
+
+    request: ChatRequest
+    past: History
+    provider: ChatProvider
+    vault: Vault | None
+    started: float  # time.monotonic() when preparing began (first-token latency counts it)
+
+    def parts(self) -> tuple[ChatRequest, History, ChatProvider, Vault | None]:
+        return self.request, self.past, self.provider, self.vault
 
 
 class ChatRunner:
@@ -329,9 +368,12 @@ class ChatRunner:
         self.settings = settings
         self.storage = storage
 
-    async def run(self, turn: Turn) -> AsyncIterator[dict[str, Any]]:
-        """Yields {'event': …, 'data': …} dicts: delta* then done, or error."""
-        started = time.monotonic()
+    async def run(
+        self, turn: Turn, prepared: Prepared | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Yields {'event': …, 'data': …} dicts: delta* then done, or error. `prepared`: the
+        request built in the transaction that saved the message (built here otherwise)."""
+        started = prepared.started if prepared else time.monotonic()
         # Spans are started and ended by hand: a generator's yields would detach a current one.
         turn_span = telemetry.tracer().start_span(
             "chat.turn",
@@ -342,7 +384,10 @@ class ChatRunner:
         )
         try:
             try:
-                request, past, provider, vault = await self._build_request(turn)
+                if prepared is None:
+                    async with self.maker() as db:
+                        prepared = await self.prepare(db, turn)
+                request, past, provider, vault = prepared.parts()
             except Exception:
                 log.exception("prompt_build_failed", session_id=str(turn.session_id))
                 turn_span.set_status(telemetry.Status(telemetry.StatusCode.ERROR, "prompt build"))
@@ -456,70 +501,90 @@ class ChatRunner:
             )
         return bool(flag)
 
-    async def _build_request(
-        self, turn: Turn
-    ) -> tuple[ChatRequest, History, ChatProvider, Vault | None]:
-        async with self.maker() as db:
-            session = await db.get(AISession, turn.session_id)
-            assert session is not None and session.account_id == turn.account_id
-            branch = await db.get(SessionBranch, turn.branch_id)
-            assert branch is not None
-            # A model reads the newest messages that fit the budget; the offline provider
-            # sends no prompt, so only the recent part its guidance needs is read.
-            budget = (
-                self.settings.history_token_budget * CHARS_PER_TOKEN
-                if getattr(self.provider, "reads_history", True)
-                else None
-            )
-            past = await read_history(
-                db,
-                session.id,
-                turn.user_message_id,
-                prompt_budget_chars=budget,
-                window_start=branch.prompt_window_start,
-            )
-            fork_depth = await history_fork_depth(db, branch)
-            # Guidance reads the newest messages in full and what came before as evidence and
-            # guide marks: the same work at any history length.
-            older, recent = past.tail[:-RECENT_FOR_GUIDANCE], past.tail[-RECENT_FOR_GUIDANCE:]
-            uploads = await artifacts_by_branch(db, session.id)
-            siblings = await sibling_summaries(db, session.id, branch.id, uploads)
-            attachments = uploads.get(branch.id, [])
-            plan = build_plan(
-                await library_index(db, session.account_id),
-                problem_summary=session.problem_summary,
-                history=_as_chat(recent),
-                own_history=_as_chat([r for r in recent if r.depth > fork_depth]),
-                hypothesis=branch.label if branch.parent_branch_id else None,
-                attachments=attachments,
-                earlier=_earlier(past, older, fork_depth),
-            )
-            window = _as_chat(past.window)
-            provider, vault = await privacy.guarded(db, self.provider, session)
-            await self._attach_images(db, turn, window, provider)
-            builder = BranchAwarePromptBuilder(max_tokens=self.settings.ai_max_output_tokens)
-            request = builder.build(
-                title=session.title,
-                problem_summary=session.problem_summary,
-                problem_domain=session.problem_domain,
-                branch_label=branch.label if branch.parent_branch_id else None,
-                history=window,
-                digests=past.prompt_digests(),
-                siblings=siblings,
-                plan=plan,
-                intake=session.intake,
-                attachments=attachments,
-            )
-            return request, past, provider, vault
+    async def prepare(self, db: AsyncSession, turn: Turn, saved: Saved | None = None) -> Prepared:
+        """The provider's request for this turn, read in `db`'s transaction (reads only).
+        `saved`: the rows the message was just saved under, in this transaction (not read
+        again)."""
+        started = time.monotonic()
+        asked: SessionMessage | None
+        if saved is not None:
+            session, branch, asked = saved.session, saved.branch, saved.message
+        else:
+            found = await db.get(AISession, turn.session_id)
+            assert found is not None and found.account_id == turn.account_id
+            on = await db.get(SessionBranch, turn.branch_id)
+            assert on is not None
+            session, branch = found, on
+            asked = await db.get(SessionMessage, turn.user_message_id)
+        # A model reads the newest messages that fit the budget; the offline provider
+        # sends no prompt, so only the recent part its guidance needs is read.
+        budget = (
+            self.settings.history_token_budget * CHARS_PER_TOKEN
+            if getattr(self.provider, "reads_history", True)
+            else None
+        )
+        past = await read_history(
+            db,
+            session.id,
+            turn.user_message_id,
+            prompt_budget_chars=budget,
+            window_start=branch.prompt_window_start,
+            head_depth=asked.depth if asked else None,
+        )
+        fork_depth = await history_fork_depth(db, branch)
+        # Guidance reads the newest messages in full and what came before as evidence and
+        # guide marks: the same work at any history length.
+        older, recent = past.tail[:-RECENT_FOR_GUIDANCE], past.tail[-RECENT_FOR_GUIDANCE:]
+        uploads = await artifacts_by_branch(db, session.id)
+        siblings = await sibling_summaries(db, session.id, branch.id, uploads)
+        attachments = uploads.get(branch.id, [])
+        plan = build_plan(
+            await library_index(db, session.account_id),
+            problem_summary=session.problem_summary,
+            history=_as_chat(recent),
+            own_history=_as_chat([r for r in recent if r.depth > fork_depth]),
+            hypothesis=branch.label if branch.parent_branch_id else None,
+            attachments=attachments,
+            earlier=_earlier(past, older, fork_depth),
+        )
+        window = _as_chat(past.window)
+        provider, vault = await privacy.guarded(db, self.provider, session)
+        await self._attach_images(db, asked, turn, window, provider)
+        builder = BranchAwarePromptBuilder(max_tokens=self.settings.ai_max_output_tokens)
+        request = builder.build(
+            title=session.title,
+            problem_summary=session.problem_summary,
+            problem_domain=session.problem_domain,
+            branch_label=branch.label if branch.parent_branch_id else None,
+            history=window,
+            digests=past.prompt_digests(),
+            siblings=siblings,
+            plan=plan,
+            intake=session.intake,
+            attachments=attachments,
+        )
+        return Prepared(request, past, provider, vault, started)
+
+    def sends_images(self, message: SessionMessage) -> bool:
+        """Whether this turn's message has screenshots for a vision model."""
+        return (
+            self.storage is not None
+            and self.provider.supports_images
+            and any(a.get("kind") == "image" for a in message.attachments)
+        )
 
     async def _attach_images(
-        self, db: AsyncSession, turn: Turn, history: list[ChatMessage], provider: ChatProvider
+        self,
+        db: AsyncSession,
+        message: SessionMessage | None,
+        turn: Turn,
+        history: list[ChatMessage],
+        provider: ChatProvider,
     ) -> None:
         """Screenshots attached to this turn go to a vision model directly (once); never to a
         cloud model the session's client identifiers are hidden from."""
         if self.storage is None or not provider.supports_images or not history:
             return
-        message = await db.get(SessionMessage, turn.user_message_id)
         ids = [
             a["upload_id"]
             for a in (message.attachments if message else [])
@@ -613,7 +678,9 @@ class ChatRunner:
             return reply, step
 
 
-def start_detached(runner: ChatRunner, turn: Turn) -> AsyncIterator[dict[str, Any]]:
+def start_detached(
+    runner: ChatRunner, turn: Turn, prepared: Prepared | None = None
+) -> AsyncIterator[dict[str, Any]]:
     """Run the turn in its own task and relay its events.
 
     A client that disconnects (closed tab, network blip) stops receiving events, but the reply
@@ -623,7 +690,7 @@ def start_detached(runner: ChatRunner, turn: Turn) -> AsyncIterator[dict[str, An
 
     async def drive() -> None:
         try:
-            async for item in runner.run(turn):
+            async for item in runner.run(turn, prepared):
                 queue.put_nowait(item)
         except Exception:
             log.exception("turn_failed", session_id=str(turn.session_id))

@@ -4,6 +4,7 @@ called."""
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -92,17 +93,25 @@ async def edit_message(
     if not body.content.strip():
         raise UnprocessableInput("Write the edited message", code="empty_message")
     await budgets.check_turn(db, principal, request.app.state.provider)
-    turn, message = await chat.edit_turn(
+    runner = _runner(request)
+    turn, message, prepared = await chat.save_and_prepare(
         db,
-        principal,
-        session_id,
-        message_id,
-        body.content,
-        model_evidence=chat.model_reads_evidence(request.app.state.provider),
+        runner,
+        functools.partial(
+            chat.edit_turn,
+            db,
+            principal,
+            session_id,
+            message_id,
+            body.content,
+            model_evidence=chat.model_reads_evidence(runner.provider),
+        ),
     )
     # The branch and the edited message are durable before the provider is called.
     await db.commit()
-    return await respond_with_turn(request, turn, message_out(message, awaiting=True))
+    return await respond_with_turn(
+        request, turn, message_out(message, awaiting=True), runner, prepared
+    )
 
 
 @router.post(
@@ -147,9 +156,13 @@ def _wants_json(request: Request) -> bool:
 
 
 async def respond_with_turn(
-    request: Request, turn: chat.Turn, user_message: MessageOut
+    request: Request,
+    turn: chat.Turn,
+    user_message: MessageOut,
+    runner: chat.ChatRunner | None = None,
+    prepared: chat.Prepared | None = None,
 ) -> StreamingResponse | JSONResponse:
-    events = chat.start_detached(_runner(request), turn)
+    events = chat.start_detached(runner or _runner(request), turn, prepared)
     if _wants_json(request):
         return await _collect(events, user_message)
     return StreamingResponse(
@@ -232,15 +245,23 @@ async def _send(
     """A new message on the active branch (or the one named), answered as it streams."""
     # A used-up budget that blocks refuses the turn before anything is written (402).
     await budgets.check_turn(db, principal, request.app.state.provider)
-    turn, message = await chat.append_user_message(
+    runner = _runner(request)
+    turn, message, prepared = await chat.save_and_prepare(
         db,
-        principal,
-        session_id,
-        content,
-        branch_id,
-        upload_ids=upload_ids,
-        model_evidence=chat.model_reads_evidence(request.app.state.provider),
+        runner,
+        functools.partial(
+            chat.append_user_message,
+            db,
+            principal,
+            session_id,
+            content,
+            branch_id,
+            upload_ids=upload_ids,
+            model_evidence=chat.model_reads_evidence(runner.provider),
+        ),
     )
     # The user's message is durable before the provider is called.
     await db.commit()
-    return await respond_with_turn(request, turn, message_out(message, awaiting=True))
+    return await respond_with_turn(
+        request, turn, message_out(message, awaiting=True), runner, prepared
+    )

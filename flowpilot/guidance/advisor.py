@@ -22,7 +22,7 @@ from flowpilot.guidance.text import (
     any_phrase,
     content_stems,
     find_phrase,
-    may_hold,
+    lead_stem,
     overlap,
     phrase_stems,
     text_stems,
@@ -196,8 +196,8 @@ def ruled_out_causes(causes: list[dict[str, Any]], text: str) -> list[tuple[dict
     stems = [text_stems(part) for part in parts]
     out = []
     for cause in causes:
-        phrases = cause.get("confirm_if", [])
-        present = [[p for p in phrases if may_hold(stems[i], p)] for i in range(len(parts))]
+        leads = [(lead_stem(p), p) for p in cause.get("confirm_if", [])]
+        present = [[p for lead, p in leads if lead in held] for held in stems]
         ruling = [
             i
             for i, part in enumerate(parts)
@@ -256,9 +256,11 @@ def confirmed_cause(
     for cause in causes:
         if cause["id"] in exclude:
             continue
-        specific = [p for p in cause.get("confirm_if", []) if is_specific(p, idf, common)]
+        specific = [
+            (lead_stem(p), p) for p in cause.get("confirm_if", []) if is_specific(p, idf, common)
+        ]
         for part, held in zip(parts, stems, strict=True):
-            phrase = any_phrase(part, [p for p in specific if may_hold(held, p)])
+            phrase = any_phrase(part, [p for lead, p in specific if lead in held])
             if phrase and not reports_clean(part):
                 return cause, phrase
     return None

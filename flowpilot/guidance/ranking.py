@@ -18,6 +18,7 @@ from typing import Any
 from flowpilot.guidance.evidence import Evidence, code_keys
 from flowpilot.guidance.text import (
     find_phrase,
+    lead_stem,
     may_hold,
     phrase_stems,
     stem,
@@ -191,6 +192,8 @@ class Doc:
     length: int
     payload: Any = None
     surface: dict[str, str] = field(default_factory=dict)
+    # (the stem each alias phrase must start with, the phrase): worked out once per document.
+    alias_leads: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -204,6 +207,11 @@ class Query:
     reported_codes: bool = False
     # Every stem in the text: a phrase whose lead stem is missing is not looked for.
     stems: frozenset[str] | None = None
+    # Each weighted stem's position: a score sums its words in the query's order.
+    order: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.order = {s: i for i, s in enumerate(self.weights)}
 
     def may_contain(self, phrase: str) -> bool:
         return self.stems is None or may_hold(self.stems, phrase)
@@ -276,6 +284,7 @@ def index_doc(
         max(length, 1),
         payload,
         surface,
+        tuple((lead_stem(p), p) for p in alias_phrases),
     )
 
 
@@ -363,10 +372,11 @@ class Index:
         code_hits = {doc.codes[k] for k in query.codes if k in doc.codes}
         raw = CODE_WEIGHT * min(len(code_hits), 2)
         matched += sorted(code_hits)
+        stems = query.stems
         phrase_hits = [
             p
-            for p in doc.alias_phrases
-            if query.may_contain(p) and find_phrase(query.text, p, allow_negated=True)
+            for lead, p in doc.alias_leads
+            if (stems is None or lead in stems) and find_phrase(query.text, p, allow_negated=True)
         ]
         raw += ALIAS_PHRASE_WEIGHT * min(len(phrase_hits), 2)
         matched += phrase_hits[:2]
@@ -376,10 +386,10 @@ class Index:
         norm = 0.6 + 0.4 * doc.length / self.avg_length
         words = 0.0
         contributions: list[tuple[float, str]] = []
-        for word_stem, qw in query.weights.items():
-            fw = doc.weights.get(word_stem)
-            if fw is None:
-                continue
+        # Only the stems both share, summed in the query's order (the same float every time).
+        in_both = sorted(doc.weights.keys() & query.weights.keys(), key=query.order.__getitem__)
+        for word_stem in in_both:
+            fw, qw = doc.weights[word_stem], query.weights[word_stem]
             c = fw * self.idf.get(word_stem, 0.0) * qw
             words += c
             contributions.append((c, word_stem))

@@ -12,7 +12,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, literal, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.guidance.evidence import extract
@@ -22,6 +23,9 @@ from flowpilot.library.service import readable_entries
 
 _DOCS: dict[tuple[uuid.UUID, str], Doc] = {}
 _INDEXES: OrderedDict[frozenset[tuple[uuid.UUID, str]], Index] = OrderedDict()
+# By (account, fingerprint of its readable entries): a turn whose library has not changed
+# reads one short value instead of a row per entry.
+_BY_FINGERPRINT: OrderedDict[tuple[uuid.UUID, str], Index] = OrderedDict()
 MAX_INDEXES = 64
 MAX_DOCS = 20000
 
@@ -79,7 +83,37 @@ def doc_for(entry: LibraryEntry, account_id: uuid.UUID) -> Doc:
     )
 
 
+def _fingerprint(account_id: uuid.UUID) -> Any:
+    """Every readable active entry's id, content, last change, owner and slug, as one hash."""
+    entry = func.concat_ws(
+        ":",
+        LibraryEntry.id,
+        LibraryEntry.content_hash,
+        LibraryEntry.updated_at,
+        LibraryEntry.account_id,
+        LibraryEntry.slug,
+    )
+    together = func.string_agg(entry, aggregate_order_by(literal(","), LibraryEntry.id))
+    return (
+        readable_entries(account_id)
+        .with_only_columns(func.md5(func.coalesce(together, "")))
+        .where(LibraryEntry.status == "active")
+    )
+
+
 async def library_index(db: AsyncSession, account_id: uuid.UUID) -> Index:
+    fingerprint = (account_id, str(await db.scalar(_fingerprint(account_id))))
+    if (known := _BY_FINGERPRINT.get(fingerprint)) is not None:
+        _BY_FINGERPRINT.move_to_end(fingerprint)
+        return known
+    index = await _index_of_rows(db, account_id)
+    _BY_FINGERPRINT[fingerprint] = index
+    while len(_BY_FINGERPRINT) > MAX_INDEXES:
+        _BY_FINGERPRINT.popitem(last=False)
+    return index
+
+
+async def _index_of_rows(db: AsyncSession, account_id: uuid.UUID) -> Index:
     rows = (
         await db.execute(
             readable_entries(account_id)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from procrastinate.exceptions import AlreadyEnqueued
@@ -84,6 +84,20 @@ class History:
     @property
     def window_start(self) -> int | None:
         return self.window[0].depth if self.window else None
+
+    def chunks_evidence(self) -> Evidence:
+        """What the digested chunks established, merged oldest first. The merge of a chain of
+        stored chunks (immutable) is kept: a turn at 2,000 messages merges ~50 of them."""
+        if not self.chunks:
+            return Evidence()
+        key = tuple(c.last_message_id for c in self.chunks)
+        if all(c.stored for c in self.chunks) and (hit := _CHAIN_EVIDENCE.get(key)) is not None:
+            _CHAIN_EVIDENCE.move_to_end(key)
+            return hit
+        merged = merge_all([Evidence.from_dict(c.evidence) for c in self.chunks])
+        if all(c.stored for c in self.chunks):
+            _keep(_CHAIN_EVIDENCE, key, merged)
+        return merged
 
     def prompt_digests(self) -> list[str]:
         if not self.window:
@@ -192,13 +206,17 @@ async def walk(
 
 async def fork_depth(db: AsyncSession, branch: SessionBranch) -> int:
     """Depth of the message a branch was forked from (-1 for the main branch): the branch's
-    own turns are the ones below it."""
-    if branch.forked_from_message_id is None:
+    own turns are the ones below it. A message's depth never changes: kept per process."""
+    forked_from = branch.forked_from_message_id
+    if forked_from is None:
         return -1
-    depth = await db.scalar(
-        select(SessionMessage.depth).where(SessionMessage.id == branch.forked_from_message_id)
-    )
-    return depth if depth is not None else -1
+    if (known := _FORK_DEPTHS.get(forked_from)) is not None:
+        return known
+    depth = await db.scalar(select(SessionMessage.depth).where(SessionMessage.id == forked_from))
+    if depth is None:
+        return -1
+    _keep(_FORK_DEPTHS, forked_from, depth)
+    return int(depth)
 
 
 def chunk_start(depth: int) -> int:
@@ -212,13 +230,16 @@ async def read_history(
     *,
     prompt_budget_chars: int | None = None,
     window_start: int | None = None,
+    head_depth: int | None = None,
 ) -> History:
-    """The tail and chunk facts for guidance; with a budget, also the prompt window."""
-    head_depth = await db.scalar(
-        select(SessionMessage.depth).where(
-            SessionMessage.id == head_id, SessionMessage.session_id == session_id
+    """The tail and chunk facts for guidance; with a budget, also the prompt window.
+    `head_depth` when the caller knows it (it just wrote the head)."""
+    if head_depth is None:
+        head_depth = await db.scalar(
+            select(SessionMessage.depth).where(
+                SessionMessage.id == head_id, SessionMessage.session_id == session_id
+            )
         )
-    )
     if head_depth is None:
         return History(tail=[], chunks=[])
     # The current partial chunk and the complete one before it are read as messages (the
@@ -228,14 +249,11 @@ async def read_history(
     chunks = await _chain(db, session_id, tail[0].parent_id if tail else None, tail_from)
     history = History(tail=tail, chunks=chunks)
     if prompt_budget_chars is not None:
-        history.window = await _window(
-            db,
-            session_id,
-            head_id,
-            head_depth,
-            int(prompt_budget_chars * (1 - DIGEST_SHARE)),
-            window_start,
+        budget = int(prompt_budget_chars * (1 - DIGEST_SHARE))
+        history.window = _extended_window(session_id, tail, budget, window_start) or await _window(
+            db, session_id, head_id, head_depth, budget, window_start
         )
+        _remember_window(session_id, history.window, budget)
         history.digest_chars = int(prompt_budget_chars * DIGEST_SHARE)
     return history
 
@@ -268,6 +286,55 @@ async def _window(
     if start < first.depth:
         rows = await walk(db, session_id, head_id, min_depth=start, with_meta=False)
     return [row for row, _ in rows if row.depth >= start]
+
+
+# The prompt window a turn of each branch last sent, by the message it ended at: the next turn
+# on that path sends the same rows plus the ones written since (a message's text never
+# changes), so it reads none of them again until the window's start has to move.
+@dataclass(frozen=True)
+class _SentWindow:
+    budget: int
+    rows: tuple[PathRow, ...]
+    chars: int
+
+
+_WINDOWS: OrderedDict[tuple[uuid.UUID, uuid.UUID], _SentWindow] = OrderedDict()
+WINDOWS_KEPT = 256
+_FORK_DEPTHS: OrderedDict[uuid.UUID, int] = OrderedDict()
+_CHAIN_EVIDENCE: OrderedDict[tuple[uuid.UUID, ...], Evidence] = OrderedDict()
+
+
+def _keep(cache: OrderedDict[Any, Any], key: Any, value: Any, size: int = WINDOWS_KEPT) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > size:
+        cache.popitem(last=False)
+
+
+def _extended_window(
+    session_id: uuid.UUID, tail: list[PathRow], budget: int, start: int | None
+) -> list[PathRow] | None:
+    """The window of the newest ancestor in `tail` that a turn sent, extended by the tail's
+    newer rows, when it still starts at `start` and fits the budget; None otherwise (read it)."""
+    if start is None:
+        return None
+    for i in range(len(tail) - 1, -1, -1):
+        sent = _WINDOWS.get((session_id, tail[i].id))
+        if sent is not None:
+            break
+    else:
+        return None
+    newer = [replace(row, meta={}) for row in tail[i + 1 :]]
+    chars = sent.chars + sum(len(row.content) for row in newer)
+    if sent.budget != budget or not sent.rows or sent.rows[0].depth != start or chars > budget:
+        return None
+    return [*sent.rows, *newer]
+
+
+def _remember_window(session_id: uuid.UUID, window: list[PathRow], budget: int) -> None:
+    if window:
+        chars = sum(len(row.content) for row in window)
+        _keep(_WINDOWS, (session_id, window[-1].id), _SentWindow(budget, tuple(window), chars))
 
 
 # Stored chunks are written once and never change, so a chain that reaches the path's first

@@ -467,6 +467,34 @@ async def get_branch(
     return branch
 
 
+async def lock_branch_with_head(
+    db: AsyncSession, session: AISession, branch_id: uuid.UUID | None
+) -> tuple[SessionBranch, SessionMessage | None]:
+    """The session's branch (its active one when None) locked and read again, with its head
+    message, in one statement (take the session row's lock first)."""
+    query = (
+        select(SessionBranch, SessionMessage)
+        .outerjoin(
+            SessionMessage,
+            and_(
+                SessionMessage.id == SessionBranch.head_message_id,
+                SessionMessage.session_id == session.id,
+            ),
+        )
+        .where(
+            SessionBranch.session_id == session.id,
+            SessionBranch.account_id == session.account_id,
+            SessionBranch.id == (branch_id or session.active_branch_id),
+        )
+        .with_for_update(of=SessionBranch)
+        .execution_options(populate_existing=True)
+    )
+    row = (await db.execute(query)).first()
+    if row is None:
+        raise NotFound("Branch not found")
+    return row[0], row[1]
+
+
 async def unanswered_ids(db: AsyncSession, messages: list[SessionMessage]) -> set[uuid.UUID]:
     user_ids = [m.id for m in messages if m.role == "user"]
     if not user_ids:

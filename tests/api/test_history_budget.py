@@ -248,3 +248,58 @@ async def test_a_stored_chain_is_read_once_and_a_partial_one_never_kept(
     assert chain_reads == []
     assert again.prompt_digests() == first.prompt_digests() == partial.prompt_digests()
     assert all(c.stored for c in again.chunks)
+
+
+async def test_a_window_extended_from_memory_is_the_one_read_from_the_database(
+    client: httpx.AsyncClient,
+    make_tenant: Any,
+    provider: RecordingProvider,
+    maker: async_sessionmaker[AsyncSession],
+) -> None:
+    """A turn sends the rows its branch's last prompt sent plus the newer ones without reading
+    them again; across a cut (the window's start moves) it reads them: the same rows either way."""
+    tenant = await make_tenant()
+    sid = await start(client, tenant)
+    await seed(maker, sid, 300)
+    walks: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "RECURSIVE walk" in statement and "NULL::jsonb AS meta" in statement:
+            walks.append(statement)  # the window's walk (text only)
+
+    async def window(*, remembered: bool) -> tuple[list[tuple[Any, ...]], int]:
+        kept = dict(history._WINDOWS)
+        if not remembered:
+            history._WINDOWS.clear()
+        walks.clear()
+        event.listen(Engine, "before_cursor_execute", count)
+        try:
+            async with maker() as db:
+                session = await db.get(AISession, uuid.UUID(sid))
+                assert session is not None
+                branch = await db.get(SessionBranch, session.active_branch_id)
+                assert branch is not None and branch.head_message_id is not None
+                past = await history.read_history(
+                    db,
+                    session.id,
+                    branch.head_message_id,
+                    prompt_budget_chars=BUDGET_TOKENS * 4,
+                    window_start=branch.prompt_window_start,
+                )
+        finally:
+            event.remove(Engine, "before_cursor_execute", count)
+            history._WINDOWS.clear()
+            history._WINDOWS.update(kept)
+        return [(r.id, r.depth, r.role, r.content, r.meta) for r in past.window], len(walks)
+
+    extended = 0
+    starts = set()
+    for n in range(45):
+        await turn(client, tenant, sid, n)
+        fresh, _ = await window(remembered=False)
+        remembered, reads = await window(remembered=True)
+        assert remembered == fresh
+        extended += reads == 0
+        starts.add(fresh[0][1])
+    assert len(starts) == 2  # one cut in these turns (the window read again there)
+    assert extended >= 40

@@ -102,9 +102,11 @@ async def _turn_ready_to_save(database: Database) -> tuple[uuid.UUID, chat.Turn]
             db, principal, SessionCreate(problem_summary=PROBLEM)
         )
         await db.commit()
-        turn, _ = await chat.append_user_message(
-            db, principal, session.id, "dsregcmd /status says AzureAdPrt is NO"
-        )
+        turn = (
+            await chat.append_user_message(
+                db, principal, session.id, "dsregcmd /status says AzureAdPrt is NO"
+            )
+        ).turn
         await db.commit()
     return session.id, turn
 

@@ -34,10 +34,12 @@ def test_a_started_server_has_its_library_index_built_and_its_heap_frozen(
     from tests.live import start_server
 
     retrieval._INDEXES.clear()
+    retrieval._BY_FINGERPRINT.clear()
     live = start_server(DATABASE_URL=worker_database_uri, FLOWPILOT_SETTLE_HEAP=True)
     try:
         assert gc.get_freeze_count() > 0
         assert retrieval._INDEXES  # the starter index, before the first turn needs it
+        assert retrieval._BY_FINGERPRINT
     finally:
         live.stop()
         gc.unfreeze()
