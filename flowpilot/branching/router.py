@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
 from flowpilot.auth.deps import CurrentUser
@@ -29,6 +29,7 @@ from flowpilot.branching.schemas import (
 )
 from flowpilot.db.deps import DBSession
 from flowpilot.errors import DomainError
+from flowpilot.responses import model_response
 from flowpilot.sessions import service as sessions
 from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch
 from flowpilot.sessions.router import message_out
@@ -90,10 +91,9 @@ async def _tree(db: DBSession, session: AISession) -> BranchTreeResponse:
 
 
 @router.get("", response_model=BranchTreeResponse)
-async def get_branch_tree(
-    session_id: uuid.UUID, principal: CurrentUser, db: DBSession
-) -> BranchTreeResponse:
-    return await _tree(db, await sessions.get_session(db, principal, session_id))
+async def get_branch_tree(session_id: uuid.UUID, principal: CurrentUser, db: DBSession) -> Response:
+    # Hundreds of branches: serialised once (see model_response).
+    return model_response(await _tree(db, await sessions.get_session(db, principal, session_id)))
 
 
 @router.post("/fork", response_model=ForkCreateResponse, status_code=201)

@@ -155,7 +155,9 @@ async def append_user_message(
     # One lock order for every writer: the session row, then the branch.
     session = await service.get_writable_session(db, principal, session_id, for_update=True)
     await _resume_if_paused(db, session, principal)
-    branch, head = await service.lock_branch_with_head(db, session, branch_id)
+    branch, head = await service.lock_branch_with_head(
+        db, session.id, session.account_id, branch_id or session.active_branch_id
+    )
     if branch.status in ("dead_end", "solved"):
         raise Conflict(
             f"This branch is marked {branch.status.replace('_', ' ')}; "
@@ -626,12 +628,11 @@ class ChatRunner:
             # Read before any row lock is taken (nothing for a provider that costs nothing).
             prices = await budgets.prices_for(db, turn.account_id, self.provider)
             await service.lock_session_row(db, turn.session_id)
-            branch = await db.scalar(
-                select(SessionBranch).where(SessionBranch.id == turn.branch_id).with_for_update()
-            )
-            assert branch is not None
             # The branch's head is the question (or a later message written meanwhile).
-            parent = await db.get(SessionMessage, branch.head_message_id or turn.user_message_id)
+            branch, head = await service.lock_branch_with_head(
+                db, turn.session_id, turn.account_id, turn.branch_id
+            )
+            parent = head or await db.get(SessionMessage, turn.user_message_id)
             assert parent is not None
             reply = await tree.add_message(
                 db,

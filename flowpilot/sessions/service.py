@@ -468,23 +468,26 @@ async def get_branch(
 
 
 async def lock_branch_with_head(
-    db: AsyncSession, session: AISession, branch_id: uuid.UUID | None
+    db: AsyncSession,
+    session_id: uuid.UUID,
+    account_id: uuid.UUID,
+    branch_id: uuid.UUID | None,
 ) -> tuple[SessionBranch, SessionMessage | None]:
-    """The session's branch (its active one when None) locked and read again, with its head
-    message, in one statement (take the session row's lock first)."""
+    """A branch of the session locked and read again, with its head message, in one
+    statement (take the session row's lock first)."""
     query = (
         select(SessionBranch, SessionMessage)
         .outerjoin(
             SessionMessage,
             and_(
                 SessionMessage.id == SessionBranch.head_message_id,
-                SessionMessage.session_id == session.id,
+                SessionMessage.session_id == session_id,
             ),
         )
         .where(
-            SessionBranch.session_id == session.id,
-            SessionBranch.account_id == session.account_id,
-            SessionBranch.id == (branch_id or session.active_branch_id),
+            SessionBranch.session_id == session_id,
+            SessionBranch.account_id == account_id,
+            SessionBranch.id == branch_id,
         )
         .with_for_update(of=SessionBranch)
         .execution_options(populate_existing=True)
