@@ -190,7 +190,6 @@ async def fork(
     db.add(point)
     await db.flush()
     fork_step.fork_point_id = point.id
-    session.is_branching = True
     await make_active(db, session, branches[0])
     await db.flush()
     return point, branches
@@ -417,7 +416,6 @@ async def branch_for_new_version(
             }
         ],
     )
-    session.is_branching = True
     await make_active(db, session, branch)
     await db.flush()
     return session, branch, message

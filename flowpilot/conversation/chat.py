@@ -538,7 +538,12 @@ class ChatRunner:
         # guide marks: the same work at any history length.
         older, recent = past.tail[:-RECENT_FOR_GUIDANCE], past.tail[-RECENT_FOR_GUIDANCE:]
         uploads = await artifacts_by_branch(db, session.id)
-        siblings = await sibling_summaries(db, session.id, branch.id, uploads)
+        # A session that never forked has no other branch to summarise.
+        siblings = (
+            await sibling_summaries(db, session.id, branch.id, uploads)
+            if session.is_branching
+            else []
+        )
         attachments = uploads.get(branch.id, [])
         plan = build_plan(
             await library_index(db, session.account_id),

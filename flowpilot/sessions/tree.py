@@ -63,7 +63,9 @@ async def add_step(
 async def add_branches(
     db: AsyncSession, session: AISession, branches: list[dict[str, Any]]
 ) -> list[SessionBranch]:
-    """New branches of the session, ordered after its existing ones (in the order given)."""
+    """New branches of the session, ordered after its existing ones (in the order given). The
+    session is then branching (a turn reads sibling summaries only in a branching session)."""
+    session.is_branching = True
     last = await db.scalar(
         select(func.coalesce(func.max(SessionBranch.branch_order), 0)).where(
             SessionBranch.session_id == session.id
