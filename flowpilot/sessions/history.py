@@ -328,6 +328,8 @@ def _extended_window(
     chars = sent.chars + sum(len(row.content) for row in newer)
     if sent.budget != budget or not sent.rows or sent.rows[0].depth != start or chars > budget:
         return None
+    # The branch moved on: one window kept per path being worked.
+    _WINDOWS.pop((session_id, tail[i].id), None)
     return [*sent.rows, *newer]
 
 
