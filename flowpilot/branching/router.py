@@ -38,14 +38,8 @@ from flowpilot.sessions.schemas import MessageOut, StepOut
 router = APIRouter(prefix="/api/v1/ai-sessions/{session_id}/branches", tags=["branches"])
 
 
-def branch_out(
-    b: SessionBranch,
-    steps: dict[uuid.UUID, int] | None = None,
-    depth: dict[uuid.UUID, int] | None = None,
-) -> BranchResponse:
+def branch_out(b: SessionBranch) -> BranchResponse:
     out = BranchResponse.model_validate(b)
-    out.step_count = (steps or {}).get(b.id, 0)
-    out.message_count = (depth or {}).get(b.id, 0)
     out.is_root = b.parent_branch_id is None
     return out
 
@@ -72,21 +66,18 @@ def fork_point_out(point: ForkPoint, status_by_id: dict[uuid.UUID, str]) -> Fork
 
 
 async def _tree(db: DBSession, session: AISession) -> BranchTreeResponse:
-    branches = list(
-        await db.scalars(service.branches_of(session).order_by(SessionBranch.branch_order))
-    )
-    steps, depth = await service.tree_counts(db, session)
-    status_by_id = {b.id: b.status for b in branches}
+    branches = [BranchResponse.model_validate(row) for row in await service.tree_rows(db, session)]
+    status_by_id: dict[uuid.UUID, str] = {b.id: b.status for b in branches}
     plan = await service.plan_of(db, session)
     return BranchTreeResponse(
-        branches=[branch_out(b, steps, depth) for b in branches],
+        branches=branches,
         active_branch_id=session.active_branch_id,
         fork_points=[
             fork_point_out(p, status_by_id) for p in await service.fork_points(db, session)
         ],
         plan=plan,
         branch_limit=service.PLAN_BRANCH_LIMITS[plan],
-        hypothesis_count=sum(1 for b in branches if b.parent_branch_id is not None),
+        hypothesis_count=sum(1 for b in branches if not b.is_root),
     )
 
 

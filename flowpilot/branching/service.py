@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.auth.models import Account
@@ -299,9 +299,31 @@ async def revive(
     return branch
 
 
-async def tree_counts(
-    db: AsyncSession, session: AISession
-) -> tuple[dict[uuid.UUID, int], dict[uuid.UUID, int]]:
+# The branch columns the tree shows (every column of the row but its account).
+_TREE_COLUMNS = [c for c in SessionBranch.__table__.c if c.name != "account_id"]
+
+
+async def tree_rows(db: AsyncSession, session: AISession) -> list[dict[str, Any]]:
+    """The session's branches in order, as plain rows with their message count (the depth of
+    their head) and step count: the tree of a long session reads them without building an
+    ORM object per branch."""
+    rows = (
+        await db.execute(
+            branches_of(session)
+            .with_only_columns(
+                *_TREE_COLUMNS,
+                func.coalesce(SessionMessage.depth + 1, 0).label("message_count"),
+            )
+            .outerjoin(
+                SessionMessage,
+                and_(
+                    SessionMessage.id == SessionBranch.head_message_id,
+                    SessionMessage.session_id == session.id,
+                ),
+            )
+            .order_by(SessionBranch.branch_order)
+        )
+    ).mappings()
     steps = dict(
         (
             await db.execute(
@@ -313,18 +335,14 @@ async def tree_counts(
         .tuples()
         .all()
     )
-    depth = dict(
-        (
-            await db.execute(
-                select(SessionBranch.id, SessionMessage.depth + 1)
-                .join(SessionMessage, SessionMessage.id == SessionBranch.head_message_id)
-                .where(SessionBranch.session_id == session.id)
-            )
-        )
-        .tuples()
-        .all()
-    )
-    return steps, depth  # type: ignore[return-value]
+    return [
+        {
+            **row,
+            "step_count": steps.get(row["id"], 0),
+            "is_root": row["parent_branch_id"] is None,
+        }
+        for row in rows
+    ]
 
 
 async def fork_points(db: AsyncSession, session: AISession) -> list[ForkPoint]:

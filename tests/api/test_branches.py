@@ -120,6 +120,12 @@ async def test_seed_story(api: Api, provider: RecordingProvider, maker, db) -> N
         "Ruled out: Credential Manager was clean"
     )
     assert by_id[a]["summary_stale"] is False and by_id[a]["step_count"] == 1
+    # Each branch counts the messages on its path; only the main branch is the root.
+    for branch in (a, b):
+        assert by_id[branch]["message_count"] == len(await api.messages(branch))
+    assert by_id[a]["message_count"] == by_id[b]["message_count"] + 2  # A's turn
+    assert [br["is_root"] for br in tree["branches"]].count(True) == 1
+    assert tree["hypothesis_count"] == 3
     assert [o["status"] for o in tree["fork_points"][0]["options"]] == [
         "dead_end",
         "untried",
