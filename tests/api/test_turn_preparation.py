@@ -4,6 +4,7 @@ costs the message."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import httpx
@@ -12,7 +13,9 @@ from sqlalchemy import Engine, event, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.conversation.chat import ChatRunner, Prepared, Saved, Turn
+from tests.api.test_uploads import PNG
 from tests.conftest import Tenant, parse_sse
+from tests.fakes.recording import RecordingProvider
 
 OUTLOOK = "Outlook keeps asking for a password on one laptop"
 
@@ -105,3 +108,41 @@ async def test_a_build_that_fails_never_costs_the_message(
         assert await _roles(client, tenant, sid) == ["user"]
     # Saved once, not twice.
     assert events[0][1]["user_message"]["content"] == OUTLOOK
+
+
+class VisionRecorder(RecordingProvider):
+    """A model that takes images (as a vision model does), remembering what it was sent."""
+
+    name = "vision-test"
+    supports_images = True
+
+
+async def test_a_screenshot_sent_with_a_message_reaches_a_vision_model(
+    client: httpx.AsyncClient, tenant: Tenant, app: Any
+) -> None:
+    """Screenshots are read from file storage after the message is committed (never inside
+    the transaction): the model still gets them, once, with the message they came with."""
+    vision = VisionRecorder()
+    app.state.provider = vision
+    sid = await _session(client, tenant)
+    h = tenant.engineer.headers
+    up = await client.post(
+        f"/api/v1/ai-sessions/{sid}/uploads",
+        files=[("files", ("screen.png", PNG, "application/octet-stream"))],
+        headers=h,
+    )
+    assert up.status_code == 201, up.text
+    upload_id = up.json()[0]["id"]
+    r = await client.post(
+        f"/api/v1/ai-sessions/{sid}/messages",
+        json={"content": "The error dialog is in the screenshot", "upload_ids": [upload_id]},
+        headers=h,
+    )
+    assert r.status_code == 200 and parse_sse(r.text)[-1][0] == "done", r.text
+    sent = vision.requests[-1].history[-1]
+    assert sent.text.startswith("The error dialog")
+    images = [(i.media_type, base64.b64decode(i.data_b64)) for i in sent.images]
+    assert images == [("image/png", PNG)]
+    # The next turn does not send it again.
+    await _say(client, tenant, sid, "Cleared the cache, same dialog")
+    assert all(not m.images for m in vision.requests[-1].history)
