@@ -45,7 +45,8 @@ async def test_fork_switch_dead_end_revive_compare(
     await card.get_by_role("button", name="Create 2 branches").click()
 
     branch_map = page.get_by_role("navigation", name="Branch map")
-    await expect(branch_map.get_by_test_id("branch-node")).to_have_count(3)
+    # The fork, then the tree read again: seconds on a loaded CI machine.
+    await expect(branch_map.get_by_test_id("branch-node")).to_have_count(3, timeout=15_000)
     await expect(page.get_by_test_id("active-branch")).to_have_text(dns)
     await expect(page.get_by_test_id("fork-card")).to_have_count(0)
 
