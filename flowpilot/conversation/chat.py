@@ -575,9 +575,7 @@ class ChatRunner:
     def sends_images(self, message: SessionMessage) -> bool:
         """Whether this turn's message has screenshots for a vision model."""
         return (
-            self.storage is not None
-            and self.provider.supports_images
-            and any(a.get("kind") == "image" for a in message.attachments)
+            self.storage is not None and self.provider.supports_images and bool(_image_ids(message))
         )
 
     async def _attach_images(
@@ -592,11 +590,7 @@ class ChatRunner:
         cloud model the session's client identifiers are hidden from."""
         if self.storage is None or not provider.supports_images or not history:
             return
-        ids = [
-            a["upload_id"]
-            for a in (message.attachments if message else [])
-            if a.get("kind") == "image"
-        ]
+        ids = _image_ids(message)
         if not ids:
             return
         uploads = await db.scalars(
@@ -682,6 +676,12 @@ class ChatRunner:
             await budgets.add_spend(db, turn.account_id, turn.author_id, cost)
             await db.commit()
             return reply, step
+
+
+def _image_ids(message: SessionMessage | None) -> list[str]:
+    """The uploads a message attached that are screenshots."""
+    attachments = message.attachments if message else []
+    return [a["upload_id"] for a in attachments if a.get("kind") == "image"]
 
 
 def start_detached(

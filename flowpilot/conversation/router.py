@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -92,11 +92,10 @@ async def edit_message(
     The original and everything after it stay on their branch."""
     if not body.content.strip():
         raise UnprocessableInput("Write the edited message", code="empty_message")
-    await budgets.check_turn(db, principal, request.app.state.provider)
-    runner = _runner(request)
-    turn, message, prepared = await chat.save_and_prepare(
+    return await _save_and_answer(
+        request,
+        principal,
         db,
-        runner,
         functools.partial(
             chat.edit_turn,
             db,
@@ -104,13 +103,8 @@ async def edit_message(
             session_id,
             message_id,
             body.content,
-            model_evidence=chat.model_reads_evidence(runner.provider),
+            model_evidence=chat.model_reads_evidence(request.app.state.provider),
         ),
-    )
-    # The branch and the edited message are durable before the provider is called.
-    await db.commit()
-    return await respond_with_turn(
-        request, turn, message_out(message, awaiting=True), runner, prepared
     )
 
 
@@ -243,12 +237,10 @@ async def _send(
     upload_ids: list[uuid.UUID] | None,
 ) -> StreamingResponse | JSONResponse:
     """A new message on the active branch (or the one named), answered as it streams."""
-    # A used-up budget that blocks refuses the turn before anything is written (402).
-    await budgets.check_turn(db, principal, request.app.state.provider)
-    runner = _runner(request)
-    turn, message, prepared = await chat.save_and_prepare(
+    return await _save_and_answer(
+        request,
+        principal,
         db,
-        runner,
         functools.partial(
             chat.append_user_message,
             db,
@@ -257,9 +249,22 @@ async def _send(
             content,
             branch_id,
             upload_ids=upload_ids,
-            model_evidence=chat.model_reads_evidence(runner.provider),
+            model_evidence=chat.model_reads_evidence(request.app.state.provider),
         ),
     )
+
+
+async def _save_and_answer(
+    request: Request,
+    principal: Principal,
+    db: AsyncSession,
+    save: Callable[[], Awaitable[chat.Saved]],
+) -> StreamingResponse | JSONResponse:
+    """An engineer's message (new or edited) saved with its prompt built, then answered."""
+    # A used-up budget that blocks refuses the turn before anything is written (402).
+    await budgets.check_turn(db, principal, request.app.state.provider)
+    runner = _runner(request)
+    turn, message, prepared = await chat.save_and_prepare(db, runner, save)
     # The user's message is durable before the provider is called.
     await db.commit()
     return await respond_with_turn(

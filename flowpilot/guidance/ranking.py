@@ -208,7 +208,7 @@ class Query:
     # Every stem in the text: a phrase whose lead stem is missing is not looked for.
     stems: frozenset[str] | None = None
     # Each weighted stem's position: a score sums its words in the query's order.
-    order: dict[str, int] = field(default_factory=dict)
+    order: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.order = {s: i for i, s in enumerate(self.weights)}

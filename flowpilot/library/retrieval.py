@@ -8,7 +8,6 @@ reads only ids and hashes, and loads full rows for what changed.
 from __future__ import annotations
 
 import uuid
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,13 +19,14 @@ from flowpilot.guidance.evidence import extract
 from flowpilot.guidance.ranking import Doc, Index, Match, evidence_query, index_doc, playbook_fields
 from flowpilot.library.models import LibraryEntry
 from flowpilot.library.service import readable_entries
+from flowpilot.lru import Lru
 
 _DOCS: dict[tuple[uuid.UUID, str], Doc] = {}
-_INDEXES: OrderedDict[frozenset[tuple[uuid.UUID, str]], Index] = OrderedDict()
+MAX_INDEXES = 64
+_INDEXES: Lru[frozenset[tuple[uuid.UUID, str]], Index] = Lru(MAX_INDEXES)
 # By (account, fingerprint of its readable entries): a turn whose library has not changed
 # reads one short value instead of a row per entry.
-_BY_FINGERPRINT: OrderedDict[tuple[uuid.UUID, str], Index] = OrderedDict()
-MAX_INDEXES = 64
+_BY_FINGERPRINT: Lru[tuple[uuid.UUID, str], Index] = Lru(MAX_INDEXES)
 MAX_DOCS = 20000
 
 
@@ -103,13 +103,10 @@ def _fingerprint(account_id: uuid.UUID) -> Any:
 
 async def library_index(db: AsyncSession, account_id: uuid.UUID) -> Index:
     fingerprint = (account_id, str(await db.scalar(_fingerprint(account_id))))
-    if (known := _BY_FINGERPRINT.get(fingerprint)) is not None:
-        _BY_FINGERPRINT.move_to_end(fingerprint)
+    if (known := _BY_FINGERPRINT.recall(fingerprint)) is not None:
         return known
     index = await _index_of_rows(db, account_id)
-    _BY_FINGERPRINT[fingerprint] = index
-    while len(_BY_FINGERPRINT) > MAX_INDEXES:
-        _BY_FINGERPRINT.popitem(last=False)
+    _BY_FINGERPRINT.keep(fingerprint, index)
     return index
 
 
@@ -134,9 +131,8 @@ async def _index_of_rows(db: AsyncSession, account_id: uuid.UUID) -> Index:
     keys = frozenset(
         (r.id, _version_key(r.content_hash, r.updated_at, r.account_id == account_id)) for r in rows
     )
-    index = _INDEXES.get(keys)
+    index = _INDEXES.recall(keys)
     if index is not None:
-        _INDEXES.move_to_end(keys)
         return index
     if len(_DOCS) > MAX_DOCS:
         _DOCS.clear()
@@ -146,9 +142,7 @@ async def _index_of_rows(db: AsyncSession, account_id: uuid.UUID) -> Index:
             key = _version_key(entry.content_hash, entry.updated_at, entry.account_id == account_id)
             _DOCS[(entry.id, key)] = doc_for(entry, account_id)
     index = Index([_DOCS[k] for k in sorted(keys, key=lambda k: str(k[0])) if k in _DOCS])
-    _INDEXES[keys] = index
-    while len(_INDEXES) > MAX_INDEXES:
-        _INDEXES.popitem(last=False)
+    _INDEXES.keep(keys, index)
     return index
 
 

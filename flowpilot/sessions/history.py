@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -30,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.guidance.evidence import Evidence, extract, merge_all
 from flowpilot.jobs.defer import defer
+from flowpilot.lru import Lru
 from flowpilot.sessions.models import HistoryChunk, SessionBranch, SessionMessage
 
 CHUNK = 40
@@ -90,13 +90,12 @@ class History:
         stored chunks (immutable) is kept: a turn at 2,000 messages merges ~50 of them."""
         if not self.chunks:
             return Evidence()
+        if not all(c.stored for c in self.chunks):
+            return merge_all([Evidence.from_dict(c.evidence) for c in self.chunks])
         key = tuple(c.last_message_id for c in self.chunks)
-        if all(c.stored for c in self.chunks) and (hit := _CHAIN_EVIDENCE.get(key)) is not None:
-            _CHAIN_EVIDENCE.move_to_end(key)
-            return hit
-        merged = merge_all([Evidence.from_dict(c.evidence) for c in self.chunks])
-        if all(c.stored for c in self.chunks):
-            _keep(_CHAIN_EVIDENCE, key, merged)
+        if (merged := _CHAIN_EVIDENCE.recall(key)) is None:
+            merged = merge_all([Evidence.from_dict(c.evidence) for c in self.chunks])
+            _CHAIN_EVIDENCE.keep(key, merged)
         return merged
 
     def prompt_digests(self) -> list[str]:
@@ -215,7 +214,7 @@ async def fork_depth(db: AsyncSession, branch: SessionBranch) -> int:
     depth = await db.scalar(select(SessionMessage.depth).where(SessionMessage.id == forked_from))
     if depth is None:
         return -1
-    _keep(_FORK_DEPTHS, forked_from, depth)
+    _FORK_DEPTHS.keep(forked_from, depth)
     return int(depth)
 
 
@@ -298,17 +297,10 @@ class _SentWindow:
     chars: int
 
 
-_WINDOWS: OrderedDict[tuple[uuid.UUID, uuid.UUID], _SentWindow] = OrderedDict()
-WINDOWS_KEPT = 256
-_FORK_DEPTHS: OrderedDict[uuid.UUID, int] = OrderedDict()
-_CHAIN_EVIDENCE: OrderedDict[tuple[uuid.UUID, ...], Evidence] = OrderedDict()
-
-
-def _keep(cache: OrderedDict[Any, Any], key: Any, value: Any, size: int = WINDOWS_KEPT) -> None:
-    cache[key] = value
-    cache.move_to_end(key)
-    while len(cache) > size:
-        cache.popitem(last=False)
+KEPT = 256
+_WINDOWS: Lru[tuple[uuid.UUID, uuid.UUID], _SentWindow] = Lru(KEPT)
+_FORK_DEPTHS: Lru[uuid.UUID, int] = Lru(KEPT)
+_CHAIN_EVIDENCE: Lru[tuple[uuid.UUID, ...], Evidence] = Lru(KEPT)
 
 
 def _extended_window(
@@ -336,23 +328,22 @@ def _extended_window(
 def _remember_window(session_id: uuid.UUID, window: list[PathRow], budget: int) -> None:
     if window:
         chars = sum(len(row.content) for row in window)
-        _keep(_WINDOWS, (session_id, window[-1].id), _SentWindow(budget, tuple(window), chars))
+        _WINDOWS.keep((session_id, window[-1].id), _SentWindow(budget, tuple(window), chars))
 
 
 # Stored chunks are written once and never change, so a chain that reaches the path's first
 # message is the same on every later read (a turn reads it each time; ~48 rows of JSON at
 # 2,000 messages). Per process, bounded; a chain with a chunk not stored yet is not kept.
-_CHAINS: OrderedDict[tuple[uuid.UUID, uuid.UUID, int], list[Chunk]] = OrderedDict()
 CHAINS_KEPT = 512
+_CHAINS: Lru[tuple[uuid.UUID, uuid.UUID, int], list[Chunk]] = Lru(CHAINS_KEPT)
 
 
 async def _stored_chain(
     db: AsyncSession, session_id: uuid.UUID, last_id: uuid.UUID, digests: int
 ) -> list[Chunk]:
     key = (session_id, last_id, digests)
-    cached = _CHAINS.get(key)
+    cached = _CHAINS.recall(key)
     if cached is not None:
-        _CHAINS.move_to_end(key)
         return list(cached)
     rows = (
         await db.execute(_CHAIN, {"last": last_id, "sid": session_id, "digests": digests})
@@ -369,9 +360,7 @@ async def _stored_chain(
         for r in rows
     ]
     if chain and chain[0].first_depth == 0:
-        _CHAINS[key] = chain
-        while len(_CHAINS) > CHAINS_KEPT:
-            _CHAINS.popitem(last=False)
+        _CHAINS.keep(key, chain)
     return list(chain)
 
 

@@ -446,22 +446,16 @@ def token_totals(usage: Usage) -> dict[str, Any]:
 
 
 async def get_branch(
-    db: AsyncSession,
-    session: AISession,
-    branch_id: uuid.UUID | None,
-    *,
-    for_update: bool = False,
+    db: AsyncSession, session: AISession, branch_id: uuid.UUID | None
 ) -> SessionBranch:
-    """The session's branch (its active one when None); `for_update` locks the row and reads
-    it again under the lock (take the session row's lock first: lock_session_row)."""
-    query = select(SessionBranch).where(
-        SessionBranch.session_id == session.id,
-        SessionBranch.account_id == session.account_id,
-        SessionBranch.id == (branch_id or session.active_branch_id),
+    """The session's branch (its active one when None); to lock it, lock_branch_with_head."""
+    branch = await db.scalar(
+        select(SessionBranch).where(
+            SessionBranch.session_id == session.id,
+            SessionBranch.account_id == session.account_id,
+            SessionBranch.id == (branch_id or session.active_branch_id),
+        )
     )
-    if for_update:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    branch = await db.scalar(query)
     if branch is None:
         raise NotFound("Branch not found")
     return branch
