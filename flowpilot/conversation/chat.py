@@ -13,7 +13,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -36,10 +35,10 @@ from flowpilot.branching.suggestions import ForkOptionsFilter
 from flowpilot.branching.summaries import artifacts_by_branch, queue_summary, sibling_summaries
 from flowpilot.budgets import service as budgets
 from flowpilot.config import Settings
+from flowpilot.conversation.follow_up import run_follow_up
 from flowpilot.errors import Conflict, NotFound
-from flowpilot.guidance.evidence import Evidence, extract
+from flowpilot.guidance.evidence import extract
 from flowpilot.guidance.plan import Earlier, GuidePlan, build_plan
-from flowpilot.jobs.defer import defer
 from flowpilot.library.retrieval import library_index
 from flowpilot.privacy import service as privacy
 from flowpilot.privacy.vault import Vault
@@ -54,7 +53,6 @@ from flowpilot.sessions.history import (
 )
 from flowpilot.sessions.history import fork_depth as history_fork_depth
 from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
-from flowpilot.sessions.reports import OpenSuggestion, reports_for
 from flowpilot.storage import Storage
 from flowpilot.uploads.analysis import base64_text
 from flowpilot.uploads.models import FileUpload
@@ -63,8 +61,6 @@ log = structlog.get_logger(__name__)
 CHATTABLE = ("active", "paused")
 # How many of the newest messages on a path guidance reads in full.
 RECENT_FOR_GUIDANCE = 24
-# How many of a branch's open suggestions a message is matched against.
-OPEN_SUGGESTIONS_READ = 6
 # How often a streaming turn checks for a stop request (any app process may receive it).
 # A Stop this process receives takes effect at the next chunk; a Stop another app process
 # received is read from the database this often (one query per streaming turn each time).
@@ -72,7 +68,7 @@ STOP_POLL_SECONDS = 1.0
 # The turns streaming in this process, by the message they answer: Stop sets the event.
 _STREAMING: dict[uuid.UUID, asyncio.Event] = {}
 # Turns keep running when the client disconnects; a strong reference keeps the task alive.
-_RUNNING: set[asyncio.Task[None]] = set()
+_RUNNING: set[asyncio.Task[Any]] = set()
 
 
 @dataclass(frozen=True)
@@ -93,6 +89,8 @@ class Turn:
     user_message_id: uuid.UUID
     # Who asked: the answer's cost counts against their monthly AI budget.
     author_id: uuid.UUID | None = None
+    # The message's follow-up (follow_up.py) is due: the turn runs it beside the model.
+    follow_up: bool = False
 
 
 async def _resume_if_paused(db: AsyncSession, session: AISession, principal: Principal) -> None:
@@ -114,29 +112,6 @@ async def _resume_if_paused(db: AsyncSession, session: AISession, principal: Pri
         )
 
 
-async def record_reports(
-    db: AsyncSession, branch: SessionBranch, message: SessionMessage, principal: Principal
-) -> None:
-    """The engineer's message reports on the branch's open suggestions (done with their
-    words, skipped, not applicable); what they never reported on stays a suggestion."""
-    open_rows = list(
-        await db.scalars(
-            service.open_suggestions(branch.id, message.account_id).limit(OPEN_SUGGESTIONS_READ)
-        )
-    )
-    evidence = Evidence.from_dict(message.meta.get("evidence"))
-    by_id = {row.id: row for row in open_rows}
-    opened = [OpenSuggestion(row.id, row.title) for row in open_rows]
-    for report in reports_for(message.content, evidence, opened):
-        row = by_id[report.step_id]  # type: ignore[index]
-        row.state, row.result = report.state, report.result
-        row.reported_by = principal.user_id
-        row.reported_at = datetime.now(UTC)
-        row.report_message_id = message.id
-        row.report_source = "message"
-    await db.flush()
-
-
 def model_reads_evidence(provider: ChatProvider) -> bool:
     """With a real model, each engineer message is also read by the model (a job)."""
     return provider.name != "offline"
@@ -149,9 +124,9 @@ async def append_user_message(
     content: str,
     branch_id: uuid.UUID | None = None,
     upload_ids: list[uuid.UUID] | None = None,
-    *,
-    model_evidence: bool = False,
 ) -> Saved:
+    """The engineer's message saved on the branch, due its follow-up (follow_up.py: its
+    reports on open suggestions, the model's reading), which the turn runs beside the model."""
     # One lock order for every writer: the session row, then the branch.
     session = await service.get_writable_session(db, principal, session_id, for_update=True)
     await _resume_if_paused(db, session, principal)
@@ -185,16 +160,14 @@ async def append_user_message(
         attachments=attachments,
         # What the message establishes (codes, scope, what was done), extracted once.
         meta={"evidence": extract(content).as_dict()},
+        follow_up_due=True,
     )
-    await record_reports(db, branch, message, principal)
-    if model_evidence:
-        # A model reads the message too (after this turn); later turns use both readings.
-        await defer(db, "extract_evidence", message_id=str(message.id))
     branch.head_message_id = message.id
     branch.summary_stale = True
-    await queue_chunk_digests(db, message, [])
     await db.flush()
-    turn = Turn(session.id, session.account_id, branch.id, message.id, principal.user_id)
+    turn = Turn(
+        session.id, session.account_id, branch.id, message.id, principal.user_id, follow_up=True
+    )
     return Saved(turn, message, session, branch)
 
 
@@ -270,7 +243,14 @@ async def turn_for_retry(
     if message.meta.get("stop_requested"):
         message.meta = {k: v for k, v in message.meta.items() if k != "stop_requested"}
         await db.flush()
-    return Turn(session.id, session.account_id, message.branch_id, message.id, message.author_id)
+    return Turn(
+        session.id,
+        session.account_id,
+        message.branch_id,
+        message.id,
+        message.author_id,
+        follow_up=message.follow_up_due,
+    )
 
 
 async def edit_turn(
@@ -279,8 +259,6 @@ async def edit_turn(
     session_id: uuid.UUID,
     message_id: uuid.UUID,
     content: str,
-    *,
-    model_evidence: bool = False,
 ) -> Saved:
     """Edit-and-resend: a new branch from the edited message's parent, made active, with the
     new text as a sibling of the original (which stays on its branch with what followed)."""
@@ -292,13 +270,7 @@ async def edit_turn(
     # The edited message keeps what the original attached.
     upload_ids = [uuid.UUID(a["upload_id"]) for a in original.attachments if a.get("upload_id")]
     return await append_user_message(
-        db,
-        principal,
-        session_id,
-        content,
-        branch.id,
-        upload_ids=upload_ids,
-        model_evidence=model_evidence,
+        db, principal, session_id, content, branch.id, upload_ids=upload_ids
     )
 
 
@@ -318,7 +290,15 @@ async def regenerate_turn(
         # A stop asked of the earlier answer must not stop this one.
         asked.meta = {k: v for k, v in asked.meta.items() if k != "stop_requested"}
         await db.flush()
-    return Turn(session.id, session.account_id, branch.id, asked.id, principal.user_id), asked
+    turn = Turn(
+        session.id,
+        session.account_id,
+        branch.id,
+        asked.id,
+        principal.user_id,
+        follow_up=asked.follow_up_due,
+    )
+    return turn, asked
 
 
 def _as_chat(rows: list[PathRow]) -> list[ChatMessage]:
@@ -376,6 +356,7 @@ class ChatRunner:
         """Yields {'event': …, 'data': …} dicts: delta* then done, or error. `prepared`: the
         request built in the transaction that saved the message (built here otherwise)."""
         started = prepared.started if prepared else time.monotonic()
+        follow: asyncio.Task[bool] | None = None
         # Spans are started and ended by hand: a generator's yields would detach a current one.
         turn_span = telemetry.tracer().start_span(
             "chat.turn",
@@ -395,6 +376,8 @@ class ChatRunner:
                 turn_span.set_status(telemetry.Status(telemetry.StatusCode.ERROR, "prompt build"))
                 yield _error("Could not prepare the request. Try again.", "internal_error", turn)
                 return
+            # The message's reports and the model's reading of it, beside the first words.
+            follow = self._start_follow_up(turn)
             metrics.ACTIVE_STREAMS.inc()
             model_span = telemetry.tracer().start_span(
                 f"model.stream {provider.name}",
@@ -405,14 +388,44 @@ class ChatRunner:
                 },
             )
             try:
-                relayed = self._relay(turn, request, past, provider, vault, started, model_span)
+                relayed = self._relay(
+                    turn, request, past, provider, vault, started, model_span, follow
+                )
                 async for item in relayed:
                     yield item
             finally:
                 model_span.end()
                 metrics.ACTIVE_STREAMS.dec()
         finally:
+            # Never left running past the turn (a disconnected client's turn runs on too).
+            await _settled(follow)
             turn_span.end()
+
+    def _start_follow_up(self, turn: Turn) -> asyncio.Task[bool] | None:
+        if not turn.follow_up:
+            return None
+        task = asyncio.create_task(self._follow_up(turn))
+        _RUNNING.add(task)
+        task.add_done_callback(_RUNNING.discard)
+        return task
+
+    async def _follow_up(self, turn: Turn) -> bool:
+        """The follow-up in its own short transaction; False when it failed (the reply's
+        transaction then runs it)."""
+        try:
+            async with self.maker() as db:
+                await run_follow_up(
+                    db,
+                    turn.session_id,
+                    turn.account_id,
+                    turn.user_message_id,
+                    model_evidence=model_reads_evidence(self.provider),
+                )
+                await db.commit()
+            return True
+        except Exception:
+            log.exception("follow_up_failed", session_id=str(turn.session_id))
+            return False
 
     async def _relay(
         self,
@@ -423,6 +436,7 @@ class ChatRunner:
         vault: Vault | None,
         started: float,
         model_span: telemetry.Span,
+        follow: asyncio.Task[bool] | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         parts: list[str] = []
         completed: Completed | None = None
@@ -463,6 +477,7 @@ class ChatRunner:
             log.warning(
                 "provider_failed", provider=self.provider.name, detail=exc.detail, status=exc.status
             )
+            await _settled(follow)
             yield _error(exc.detail, "provider_error", turn, retryable=exc.retryable)
             return
         finally:
@@ -476,6 +491,7 @@ class ChatRunner:
             completed.meta.setdefault("fork_suggestions", options)
         text = "".join(parts).strip()
         if completed is None or not text:
+            await _settled(follow)
             yield _error("The model returned an empty answer. Try again.", "provider_error", turn)
             return
         latency_ms = int((time.monotonic() - started) * 1000)
@@ -488,7 +504,12 @@ class ChatRunner:
         model_span.set_attribute("gen_ai.usage.input_tokens", completed.usage.input_tokens)
         model_span.set_attribute("gen_ai.usage.output_tokens", completed.usage.output_tokens)
         plan = request.guide if isinstance(request.guide, GuidePlan) else None
-        reply, step = await self._save_reply(turn, text, completed, latency_ms, plan, past, vault)
+        # The message's reports come before the suggestions this reply makes; a follow-up
+        # that failed on its own runs in the reply's transaction.
+        owed = not await _settled(follow, default=True)
+        reply, step = await self._save_reply(
+            turn, text, completed, latency_ms, plan, past, vault, follow_up_owed=owed
+        )
         yield {
             "event": "done",
             "data": {"assistant_message": reply, "step": step, "usage": completed.usage},
@@ -537,7 +558,7 @@ class ChatRunner:
         # Guidance reads the newest messages in full and what came before as evidence and
         # guide marks: the same work at any history length.
         older, recent = past.tail[:-RECENT_FOR_GUIDANCE], past.tail[-RECENT_FOR_GUIDANCE:]
-        uploads = await artifacts_by_branch(db, session.id)
+        uploads = await artifacts_by_branch(db, session.id) if session.has_uploads else {}
         # A session that never forked has no other branch to summarise.
         siblings = (
             await sibling_summaries(db, session.id, branch.id, uploads)
@@ -617,6 +638,8 @@ class ChatRunner:
         plan: GuidePlan | None,
         past: History,
         vault: Vault | None = None,
+        *,
+        follow_up_owed: bool = False,
     ) -> tuple[SessionMessage, AISessionStep]:
         usage = completed.usage
         meta = {k: v for k, v in completed.meta.items() if v is not None}
@@ -631,6 +654,14 @@ class ChatRunner:
             branch, head = await service.lock_branch_with_head(
                 db, turn.session_id, turn.account_id, turn.branch_id
             )
+            if follow_up_owed:
+                await run_follow_up(
+                    db,
+                    turn.session_id,
+                    turn.account_id,
+                    turn.user_message_id,
+                    model_evidence=model_reads_evidence(self.provider),
+                )
             parent = head or await db.get(SessionMessage, turn.user_message_id)
             assert parent is not None
             reply = await tree.add_message(
@@ -676,6 +707,11 @@ class ChatRunner:
             await budgets.add_spend(db, turn.account_id, turn.author_id, cost)
             await db.commit()
             return reply, step
+
+
+async def _settled(follow: asyncio.Task[bool] | None, *, default: bool = True) -> bool:
+    """Wait for a turn's follow-up: whether it ran (`default` when the turn had none)."""
+    return default if follow is None else await follow
 
 
 def _image_ids(message: SessionMessage | None) -> list[str]:

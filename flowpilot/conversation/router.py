@@ -103,7 +103,6 @@ async def edit_message(
             session_id,
             message_id,
             body.content,
-            model_evidence=chat.model_reads_evidence(request.app.state.provider),
         ),
     )
 
@@ -249,7 +248,6 @@ async def _send(
             content,
             branch_id,
             upload_ids=upload_ids,
-            model_evidence=chat.model_reads_evidence(request.app.state.provider),
         ),
     )
 

@@ -11,7 +11,7 @@ from procrastinate import RetryStrategy
 from sqlalchemy import select
 
 from flowpilot.ai.base import StructuredRequest
-from flowpilot.conversation.chat import OPEN_SUGGESTIONS_READ
+from flowpilot.conversation.follow_up import OPEN_SUGGESTIONS_READ
 from flowpilot.guidance.evidence import EVIDENCE_SCHEMA, Evidence, extract, from_model
 from flowpilot.jobs.app import job_app
 from flowpilot.jobs.runtime import runtime, structured_or_skip

@@ -230,7 +230,7 @@ def build_plan(
         reports.insert(0, problem_summary)
     user_text = "\n".join([*reports, *attachments])
     query = evidence_query(user_text, evidence, boosted=hypothesis or "")
-    ranked = index.rank(query, limit=len(index.docs))
+    ranked = index.rank(query, limit=len(index.docs), explain=CANDIDATES_SHOWN)
     by_slug = {m.doc.slug: m for m in ranked}
     top = [Candidate.of(m) for m in ranked[:CANDIDATES_SHOWN]]
     plan = GuidePlan(
@@ -247,6 +247,7 @@ def build_plan(
     if prev_focus is not None:
         current = by_slug.get(prev_focus.slug)
         if current is not None and current.fits:
+            current = index.explained(current, query)
             chosen = current
             clearly_better = (
                 best is not None

@@ -194,6 +194,8 @@ class Doc:
     surface: dict[str, str] = field(default_factory=dict)
     # (the stem each alias phrase must start with, the phrase): worked out once per document.
     alias_leads: tuple[tuple[str, str], ...] = ()
+    # (each product, its stems): worked out once per document.
+    product_stems: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass
@@ -209,12 +211,22 @@ class Query:
     stems: frozenset[str] | None = None
     # Each weighted stem's position: a score sums its words in the query's order.
     order: dict[str, int] = field(init=False, repr=False)
+    # Phrases looked up in the text (many playbooks name the same product): found or not.
+    _found: dict[str, bool] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.order = {s: i for i, s in enumerate(self.weights)}
 
     def may_contain(self, phrase: str) -> bool:
         return self.stems is None or may_hold(self.stems, phrase)
+
+    def mentions(self, phrase: str) -> bool:
+        """Whether the text contains the phrase, negated or not (looked up once per query)."""
+        found = self._found.get(phrase)
+        if found is None:
+            found = self.may_contain(phrase) and find_phrase(self.text, phrase, allow_negated=True)
+            self._found[phrase] = found
+        return found
 
 
 @dataclass
@@ -285,6 +297,7 @@ def index_doc(
         payload,
         surface,
         tuple((lead_stem(p), p) for p in alias_phrases),
+        tuple((p, phrase_stems(p)) for p in fields.get("products", [])),
     )
 
 
@@ -352,8 +365,10 @@ class Index:
         self.idf = {s: math.log(1 + n / c) for s, c in df.items()}
         self.avg_length = sum(d.length for d in docs) / n if docs else 1.0
 
-    def rank(self, query: Query, limit: int = 5) -> list[Match]:
-        scored = [self._score(doc, query) for doc in self.docs]
+    def rank(self, query: Query, limit: int = 5, explain: int | None = None) -> list[Match]:
+        """The best `limit` matches, the first `explain` of them (all by default) with the
+        words they matched on (`explained` gives the rest theirs)."""
+        scored = [self._score(doc, query, explain=False) for doc in self.docs]
         scored = [m for m in scored if m.confidence > 0]
         # Ties go to playbooks over articles and to the account's own over the starter set.
         scored.sort(
@@ -365,38 +380,45 @@ class Index:
                 m.doc.slug,
             )
         )
-        return scored[:limit]
+        shown = limit if explain is None else min(explain, limit)
+        return [self._score(m.doc, query) for m in scored[:shown]] + scored[shown:limit]
 
-    def _score(self, doc: Doc, query: Query) -> Match:
-        matched: list[str] = []
+    def explained(self, match: Match, query: Query) -> Match:
+        return self._score(match.doc, query)
+
+    def _score(self, doc: Doc, query: Query, *, explain: bool = True) -> Match:
         code_hits = {doc.codes[k] for k in query.codes if k in doc.codes}
         raw = CODE_WEIGHT * min(len(code_hits), 2)
-        matched += sorted(code_hits)
         stems = query.stems
         phrase_hits = [
             p
             for lead, p in doc.alias_leads
-            if (stems is None or lead in stems) and find_phrase(query.text, p, allow_negated=True)
+            if (stems is None or lead in stems) and query.mentions(p)
         ]
         raw += ALIAS_PHRASE_WEIGHT * min(len(phrase_hits), 2)
-        matched += phrase_hits[:2]
-        product_hits = [p for p in doc.products if _product_in(query, p)]
+        product_hits = [p for p, stems in doc.product_stems if _product_in(query, p, stems)]
         raw += PRODUCT_WEIGHT * min(len(product_hits), 2)
-        matched += [p for p in product_hits[:2] if p not in matched]
         norm = 0.6 + 0.4 * doc.length / self.avg_length
         words = 0.0
-        contributions: list[tuple[float, str]] = []
         # Only the stems both share, summed in the query's order (the same float every time).
         in_both = sorted(doc.weights.keys() & query.weights.keys(), key=query.order.__getitem__)
         for word_stem in in_both:
-            fw, qw = doc.weights[word_stem], query.weights[word_stem]
-            c = fw * self.idf.get(word_stem, 0.0) * qw
-            words += c
-            contributions.append((c, word_stem))
+            words += self._contribution(doc, query, word_stem)
         raw += words / norm
         shared = doc.bigrams & query.bigrams
         raw += BIGRAM_WEIGHT * min(len(shared), 5) * 2
-        contributions.sort(reverse=True)
+        if query.reported_codes and doc.codes and not code_hits:
+            raw *= CODE_MISS_FACTOR
+        if query.products and not product_hits and not _covers_product(doc, query.products):
+            raw *= PRODUCT_MISS_FACTOR
+        confidence = raw / (raw + SATURATION_K) if raw > 0 else 0.0
+        if not explain:
+            return Match(doc, round(confidence, 4))
+        matched = sorted(code_hits) + phrase_hits[:2]
+        matched += [p for p in product_hits[:2] if p not in matched]
+        contributions = sorted(
+            ((self._contribution(doc, query, s), s) for s in in_both), reverse=True
+        )
         words_seen = " ".join(matched).lower()
         for _, s in contributions[:4]:
             if self.idf.get(s, 0.0) < 1.5:
@@ -404,12 +426,10 @@ class Index:
             word = doc.surface.get(s, s)
             if word.lower() not in words_seen:
                 matched.append(word)
-        if query.reported_codes and doc.codes and not code_hits:
-            raw *= CODE_MISS_FACTOR
-        if query.products and not product_hits and not _covers_product(doc, query.products):
-            raw *= PRODUCT_MISS_FACTOR
-        confidence = raw / (raw + SATURATION_K) if raw > 0 else 0.0
         return Match(doc, round(confidence, 4), matched[:6])
+
+    def _contribution(self, doc: Doc, query: Query, word_stem: str) -> float:
+        return doc.weights[word_stem] * self.idf.get(word_stem, 0.0) * query.weights[word_stem]
 
 
 def _covers_product(doc: Doc, products: set[str]) -> bool:
@@ -421,8 +441,7 @@ def _covers_product(doc: Doc, products: set[str]) -> bool:
     return False
 
 
-def _product_in(query: Query, product: str) -> bool:
-    stems = phrase_stems(product)
+def _product_in(query: Query, product: str, stems: tuple[str, ...]) -> bool:
     if len(stems) == 1:
         return stems[0] in query.weights
-    return query.may_contain(product) and find_phrase(query.text, product, allow_negated=True)
+    return query.mentions(product)

@@ -225,9 +225,16 @@ def _quantifiers(phrase: str) -> frozenset[str]:
     return frozenset(w for w in WORD.findall(phrase.lower()) if w in QUANTIFIERS)
 
 
-def _clause_words(text: str, clause: int) -> set[str]:
+def _clause_words(text: str, clause: int) -> frozenset[str]:
+    clauses = _clauses(text)
+    return clauses[clause] if clause < len(clauses) else frozenset()
+
+
+@lru_cache(maxsize=512)
+def _clauses(text: str) -> tuple[frozenset[str], ...]:
+    """The words of each clause of a text (split once per text, not once per phrase)."""
     parts = CLAUSE_BREAK.split(_expand_contractions(text.lower()))
-    return set(WORD.findall(parts[clause])) if clause < len(parts) else set()
+    return tuple(frozenset(WORD.findall(part)) for part in parts)
 
 
 @lru_cache(maxsize=16384)
@@ -251,6 +258,8 @@ class _Scan:
     starts: dict[str, list[int]]
     starts_neg: dict[str, list[int]]
     stems: frozenset[str]
+    # Where each stem occurs among all the tokens (short phrases match word for word).
+    at: dict[str, list[int]]
 
 
 def _positions(content: list[tuple[int, Token]]) -> dict[str, list[int]]:
@@ -272,6 +281,7 @@ def _scan(text: str) -> _Scan:
         _positions(content),
         _positions(with_negations),
         frozenset(t.stem for t in tokens),
+        _positions(list(enumerate(tokens))),
     )
 
 
@@ -305,9 +315,9 @@ def _short_phrase(phrase: str) -> tuple[str, ...] | None:
     return tuple(t.stem for t in tokens)
 
 
-def _find_words(tokens: tuple[Token, ...], words: tuple[str, ...], allow_negated: bool) -> bool:
-    n = len(words)
-    for i in range(len(tokens) - n + 1):
+def _find_words(scan: _Scan, words: tuple[str, ...], allow_negated: bool) -> bool:
+    tokens, n = scan.tokens, len(words)
+    for i in scan.at.get(words[0], ()):
         if tuple(t.stem for t in tokens[i : i + n]) != words:
             continue
         if tokens[i + n - 1].clause != tokens[i].clause:
@@ -327,7 +337,7 @@ def find_phrase(text: str, phrase: str, *, allow_negated: bool = False) -> bool:
     tokens = scan.tokens
     short = None if negative else _short_phrase(phrase)
     if short is not None:
-        return _find_words(tokens, short, allow_negated)
+        return _find_words(scan, short, allow_negated)
     if negative:
         allow_negated = True
     content, starts = (

@@ -115,6 +115,8 @@ class AISession(IdMixin, CreatedMixin, Base):
     turn_count: Mapped[int] = mapped_column(Integer, default=0)
     step_count: Mapped[int] = mapped_column(Integer, default=0)
     is_branching: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set by the first upload (uploads/service.py): a turn reads the session's uploads only then.
+    has_uploads: Mapped[bool] = mapped_column(Boolean, default=False)
     # Soft pointer (no FK): avoids a circular FK with session_branches.
     active_branch_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), nullable=True)
     handoff_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -218,6 +220,10 @@ class SessionMessage(IdMixin, CreatedMixin, Base):
     output_tokens: Mapped[int] = mapped_column(Integer, default=0)
     cache_read_tokens: Mapped[int] = mapped_column(Integer, default=0)
     cache_write_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    # An engineer's message whose follow-up (its reports on open suggestions, the model's
+    # reading of it) has not run yet: set when it is saved, cleared by the follow-up that
+    # claims it (conversation/follow_up.py), so a turn cut short leaves it to Retry.
+    follow_up_due: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class AISessionStep(IdMixin, CreatedMixin, Base):

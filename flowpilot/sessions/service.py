@@ -517,6 +517,26 @@ def steps_of(session: AISession) -> Select[AISessionStep]:
     )
 
 
+async def claim_follow_up(
+    db: AsyncSession, session_id: uuid.UUID, account_id: uuid.UUID, message_id: uuid.UUID
+) -> SessionMessage | None:
+    """The message, when its follow-up was due: the mark is cleared in the same statement, so
+    only one caller ever gets it (None for the others)."""
+    claimed = await db.scalars(
+        update(SessionMessage)
+        .where(
+            SessionMessage.id == message_id,
+            SessionMessage.session_id == session_id,
+            SessionMessage.account_id == account_id,
+            SessionMessage.follow_up_due.is_(True),
+        )
+        .values(follow_up_due=False)
+        .returning(SessionMessage),
+        execution_options={"synchronize_session": False},
+    )
+    return claimed.one_or_none()
+
+
 def open_suggestions(branch_id: uuid.UUID, account_id: uuid.UUID) -> Select[AISessionStep]:
     """A branch's suggestions nobody has reported on yet, newest first."""
     return (

@@ -137,6 +137,8 @@ async def accept(
         for key in stored:  # nothing half-written survives a failed request
             await storage.delete(key)
         raise
+    if not session.has_uploads:
+        session.has_uploads = True
     for row in rows:
         await defer(db, "describe_upload", upload_id=str(row.id))
         await db.refresh(row)

@@ -17,6 +17,7 @@ by the paused one (pg_blocking_pids), then lets both run to the end.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -29,6 +30,7 @@ from sqlalchemy import event, text
 from flowpilot.ai.offline import OfflineProvider
 from flowpilot.auth.service import principal_for_token
 from flowpilot.conversation import chat, tasks
+from flowpilot.conversation.follow_up import run_follow_up
 from flowpilot.db.engine import Database
 from flowpilot.jobs import runtime as job_runtime
 from flowpilot.sessions import service as sessions
@@ -108,7 +110,13 @@ async def _turn_ready_to_save(database: Database) -> tuple[uuid.UUID, chat.Turn]
             )
         ).turn
         await db.commit()
-    return session.id, turn
+        # The message's follow-up (its own short transaction, before the model's first words)
+        # done: what is interleaved below is the reply's save.
+        assert await run_follow_up(
+            db, turn.session_id, turn.account_id, turn.user_message_id, model_evidence=False
+        )
+        await db.commit()
+    return session.id, dataclasses.replace(turn, follow_up=False)
 
 
 async def _as(actor: str, run: Callable[[], Awaitable[Any]]) -> Any:

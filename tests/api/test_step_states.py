@@ -3,9 +3,14 @@ everything downstream (summaries, briefings, documents) reads performed work onl
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 import pytest
 
+from flowpilot.auth.service import principal_for_token
+from flowpilot.conversation import chat
+from flowpilot.conversation.follow_up import run_follow_up
 from flowpilot.jobs.runtime import Runtime, set_runtime
 from flowpilot.resolutions.tasks import generate_resolution_outputs
 from tests.conftest import Tenant
@@ -195,3 +200,70 @@ async def test_a_message_reports_on_the_open_suggestion(
     await _say(client, tenant, sid, text)
     after = next(s for s in await _steps(client, tenant, sid) if s["id"] == first["id"])
     assert after["state"] == state, after
+
+
+async def _suggested_then_reported(client, tenant, maker) -> tuple[str, dict, str]:  # type: ignore[no-untyped-def]
+    """A session whose first answer made a suggestion, and an engineer message reporting on
+    it saved the way a turn saves it, its turn not run yet: (session, suggestion, message)."""
+    sid = await _session(client, tenant, COPIER)
+    await _say(client, tenant, sid, COPIER)
+    first = next(s for s in await _steps(client, tenant, sid) if s["state"] == "suggested")
+    principal = await principal_for_token_in(maker, tenant)
+    async with maker() as db:
+        saved = await chat.append_user_message(
+            db, principal, uuid.UUID(sid), "The panel shows no errors and only tray 2 jams"
+        )
+        await db.commit()
+    return sid, first, str(saved.message.id)
+
+
+async def principal_for_token_in(maker, tenant: Tenant):  # type: ignore[no-untyped-def]
+    async with maker() as db:
+        return await principal_for_token(db, tenant.engineer.token, False)
+
+
+async def test_a_message_whose_turn_never_ran_reports_on_retry(
+    client: httpx.AsyncClient, tenant: Tenant, maker
+) -> None:  # type: ignore[no-untyped-def]
+    """The process stopped after the message was saved, before its follow-up ran: the
+    suggestion is still open, and Retry both answers the message and records its report."""
+    sid, first, message_id = await _suggested_then_reported(client, tenant, maker)
+    still = next(s for s in await _steps(client, tenant, sid) if s["id"] == first["id"])
+    assert still["state"] == "suggested"
+    r = await client.post(
+        f"/api/v1/ai-sessions/{sid}/messages/{message_id}/retry",
+        headers={**tenant.engineer.headers, **JSON},
+    )
+    assert r.status_code == 200, r.text
+    after = next(s for s in await _steps(client, tenant, sid) if s["id"] == first["id"])
+    assert after["state"] == "done" and after["report_source"] == "message", after
+    # Claimed once: running it again finds nothing due.
+    async with maker() as db:
+        assert not await run_follow_up(
+            db, uuid.UUID(sid), tenant.account.id, uuid.UUID(message_id), model_evidence=False
+        )
+
+
+async def test_a_follow_up_that_fails_on_its_own_runs_with_the_reply(
+    client: httpx.AsyncClient, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The follow-up's own transaction fails: the reply's transaction runs it, so the report
+    and the answer land together."""
+    sid = await _session(client, tenant, COPIER)
+    await _say(client, tenant, sid, COPIER)
+    first = next(s for s in await _steps(client, tenant, sid) if s["state"] == "suggested")
+    real = chat.run_follow_up
+    calls: list[bool] = []
+
+    async def fails_once(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(True)
+        if len(calls) == 1:
+            raise RuntimeError("the database went away")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(chat, "run_follow_up", fails_once)
+    result = await _say(client, tenant, sid, "The panel shows no errors and only tray 2 jams")
+    assert result["assistant_message"]["content"]
+    assert len(calls) == 2
+    after = next(s for s in await _steps(client, tenant, sid) if s["id"] == first["id"])
+    assert after["state"] == "done", after
