@@ -506,7 +506,7 @@ class ChatRunner:
         plan = request.guide if isinstance(request.guide, GuidePlan) else None
         # The message's reports come before the suggestions this reply makes; a follow-up
         # that failed on its own runs in the reply's transaction.
-        owed = not await _settled(follow, default=True)
+        owed = not await _settled(follow)
         reply, step = await self._save_reply(
             turn, text, completed, latency_ms, plan, past, vault, follow_up_owed=owed
         )
@@ -709,9 +709,9 @@ class ChatRunner:
             return reply, step
 
 
-async def _settled(follow: asyncio.Task[bool] | None, *, default: bool = True) -> bool:
-    """Wait for a turn's follow-up: whether it ran (`default` when the turn had none)."""
-    return default if follow is None else await follow
+async def _settled(follow: asyncio.Task[bool] | None) -> bool:
+    """Wait for a turn's follow-up: whether it ran (True when the turn owed none)."""
+    return True if follow is None else await follow
 
 
 def _image_ids(message: SessionMessage | None) -> list[str]:
