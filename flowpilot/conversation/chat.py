@@ -409,18 +409,21 @@ class ChatRunner:
         task.add_done_callback(_RUNNING.discard)
         return task
 
+    async def _run_follow_up(self, db: AsyncSession, turn: Turn) -> None:
+        await run_follow_up(
+            db,
+            turn.session_id,
+            turn.account_id,
+            turn.user_message_id,
+            model_evidence=model_reads_evidence(self.provider),
+        )
+
     async def _follow_up(self, turn: Turn) -> bool:
         """The follow-up in its own short transaction; False when it failed (the reply's
         transaction then runs it)."""
         try:
             async with self.maker() as db:
-                await run_follow_up(
-                    db,
-                    turn.session_id,
-                    turn.account_id,
-                    turn.user_message_id,
-                    model_evidence=model_reads_evidence(self.provider),
-                )
+                await self._run_follow_up(db, turn)
                 await db.commit()
             return True
         except Exception:
@@ -655,13 +658,7 @@ class ChatRunner:
                 db, turn.session_id, turn.account_id, turn.branch_id
             )
             if follow_up_owed:
-                await run_follow_up(
-                    db,
-                    turn.session_id,
-                    turn.account_id,
-                    turn.user_message_id,
-                    model_evidence=model_reads_evidence(self.provider),
-                )
+                await self._run_follow_up(db, turn)
             parent = head or await db.get(SessionMessage, turn.user_message_id)
             assert parent is not None
             reply = await tree.add_message(
