@@ -38,12 +38,6 @@ from flowpilot.sessions.schemas import MessageOut, StepOut
 router = APIRouter(prefix="/api/v1/ai-sessions/{session_id}/branches", tags=["branches"])
 
 
-def branch_out(b: SessionBranch) -> BranchResponse:
-    out = BranchResponse.model_validate(b)
-    out.is_root = b.parent_branch_id is None
-    return out
-
-
 def fork_point_out(point: ForkPoint, status_by_id: dict[uuid.UUID, str]) -> ForkPointResponse:
     return ForkPointResponse(
         id=point.id,
@@ -95,7 +89,7 @@ async def fork(
     status_by_id = {b.id: b.status for b in branches}
     return ForkCreateResponse(
         fork_point=fork_point_out(point, status_by_id),
-        branches=[branch_out(b) for b in branches],
+        branches=[BranchResponse.model_validate(b) for b in branches],
         active_branch_id=branches[0].id,
     )
 
@@ -121,7 +115,7 @@ async def compare(
             .order_by(AISessionStep.step_number)
         )
         return BranchSide(
-            branch=branch_out(branch),
+            branch=BranchResponse.model_validate(branch),
             steps=[StepOut.model_validate(s) for s in steps],
             conclusion=ContextSummary(**await service.summary_for(db, session, branch)),
             evidence=branch.evidence_description,
@@ -142,7 +136,8 @@ async def update_branch(
     principal: CurrentUser,
     db: DBSession,
 ) -> BranchResponse:
-    return branch_out(await service.update_branch(db, principal, session_id, branch_id, body))
+    branch = await service.update_branch(db, principal, session_id, branch_id, body)
+    return BranchResponse.model_validate(branch)
 
 
 @router.post("/{branch_id}/switch", response_model=BranchSwitchResponse)
@@ -167,7 +162,7 @@ async def switch_branch(
         )
     return BranchSwitchResponse(
         active_branch_id=branch.id,
-        branch=branch_out(branch),
+        branch=BranchResponse.model_validate(branch),
         messages=[message_out(m, m.id in waiting) for m in path],
         conversation_messages=[{"role": m.role, "content": m.content} for m in path],
         transition=TransitionContext(since=branch.last_active_at, changes=changes),
@@ -182,7 +177,8 @@ async def revive_branch(
     principal: CurrentUser,
     db: DBSession,
 ) -> BranchResponse:
-    return branch_out(await service.revive(db, principal, session_id, branch_id, body))
+    branch = await service.revive(db, principal, session_id, branch_id, body)
+    return BranchResponse.model_validate(branch)
 
 
 @router.get("/{branch_id}/messages", response_model=list[MessageOut])

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from flowpilot.sessions.schemas import MessageOut, StepOut
 
@@ -43,6 +43,11 @@ class BranchResponse(BaseModel):
     is_root: bool = False
     created_at: datetime
     updated_at: datetime
+
+    @model_validator(mode="after")
+    def _root_has_no_parent(self) -> BranchResponse:
+        self.is_root = self.parent_branch_id is None
+        return self
 
 
 class ForkOptionOut(BaseModel):

@@ -335,14 +335,7 @@ async def tree_rows(db: AsyncSession, session: AISession) -> list[dict[str, Any]
         .tuples()
         .all()
     )
-    return [
-        {
-            **row,
-            "step_count": steps.get(row["id"], 0),
-            "is_root": row["parent_branch_id"] is None,
-        }
-        for row in rows
-    ]
+    return [{**row, "step_count": steps.get(row["id"], 0)} for row in rows]
 
 
 async def fork_points(db: AsyncSession, session: AISession) -> list[ForkPoint]:

@@ -18,7 +18,6 @@ from typing import Any
 from flowpilot.guidance.evidence import Evidence, code_keys
 from flowpilot.guidance.text import (
     find_phrase,
-    lead_stem,
     may_hold,
     phrase_stems,
     stem,
@@ -192,8 +191,6 @@ class Doc:
     length: int
     payload: Any = None
     surface: dict[str, str] = field(default_factory=dict)
-    # (the stem each alias phrase must start with, the phrase): worked out once per document.
-    alias_leads: tuple[tuple[str, str], ...] = ()
     # (each product, its stems): worked out once per document.
     product_stems: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
@@ -296,7 +293,6 @@ def index_doc(
         max(length, 1),
         payload,
         surface,
-        tuple((lead_stem(p), p) for p in alias_phrases),
         tuple((p, phrase_stems(p)) for p in fields.get("products", [])),
     )
 
@@ -389,12 +385,7 @@ class Index:
     def _score(self, doc: Doc, query: Query, *, explain: bool = True) -> Match:
         code_hits = {doc.codes[k] for k in query.codes if k in doc.codes}
         raw = CODE_WEIGHT * min(len(code_hits), 2)
-        stems = query.stems
-        phrase_hits = [
-            p
-            for lead, p in doc.alias_leads
-            if (stems is None or lead in stems) and query.mentions(p)
-        ]
+        phrase_hits = [p for p in doc.alias_phrases if query.mentions(p)]
         raw += ALIAS_PHRASE_WEIGHT * min(len(phrase_hits), 2)
         product_hits = [p for p, stems in doc.product_stems if _product_in(query, p, stems)]
         raw += PRODUCT_WEIGHT * min(len(product_hits), 2)

@@ -209,7 +209,7 @@ async def fork_depth(db: AsyncSession, branch: SessionBranch) -> int:
     forked_from = branch.forked_from_message_id
     if forked_from is None:
         return -1
-    if (known := _FORK_DEPTHS.get(forked_from)) is not None:
+    if (known := _FORK_DEPTHS.recall(forked_from)) is not None:
         return known
     depth = await db.scalar(select(SessionMessage.depth).where(SessionMessage.id == forked_from))
     if depth is None:

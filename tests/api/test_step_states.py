@@ -51,6 +51,14 @@ async def _steps(client: httpx.AsyncClient, tenant: Tenant, sid: str) -> list[di
     return r.json()  # type: ignore[no-any-return]
 
 
+async def _copier_suggestion(client: httpx.AsyncClient, tenant: Tenant) -> tuple[str, dict]:  # type: ignore[type-arg]
+    """A copier session whose first answer made a suggestion: (session, that suggestion)."""
+    sid = await _session(client, tenant, COPIER)
+    await _say(client, tenant, sid, COPIER)
+    first = next(s for s in await _steps(client, tenant, sid) if s["state"] == "suggested")
+    return sid, first
+
+
 async def _documents(client, tenant, sid, maker, provider) -> dict[str, str]:  # type: ignore[no-untyped-def]
     set_runtime(Runtime(sessionmaker=maker, provider=provider))
     await generate_resolution_outputs(session_id=sid)
@@ -194,9 +202,7 @@ async def test_the_engineer_corrects_a_step(client: httpx.AsyncClient, tenant: T
 async def test_a_message_reports_on_the_open_suggestion(
     client: httpx.AsyncClient, tenant: Tenant, text: str, state: str
 ) -> None:
-    sid = await _session(client, tenant, COPIER)
-    await _say(client, tenant, sid, COPIER)
-    first = next(s for s in await _steps(client, tenant, sid) if s["state"] == "suggested")
+    sid, first = await _copier_suggestion(client, tenant)
     await _say(client, tenant, sid, text)
     after = next(s for s in await _steps(client, tenant, sid) if s["id"] == first["id"])
     assert after["state"] == state, after
@@ -205,21 +211,14 @@ async def test_a_message_reports_on_the_open_suggestion(
 async def _suggested_then_reported(client, tenant, maker) -> tuple[str, dict, str]:  # type: ignore[no-untyped-def]
     """A session whose first answer made a suggestion, and an engineer message reporting on
     it saved the way a turn saves it, its turn not run yet: (session, suggestion, message)."""
-    sid = await _session(client, tenant, COPIER)
-    await _say(client, tenant, sid, COPIER)
-    first = next(s for s in await _steps(client, tenant, sid) if s["state"] == "suggested")
-    principal = await principal_for_token_in(maker, tenant)
+    sid, first = await _copier_suggestion(client, tenant)
     async with maker() as db:
+        principal = await principal_for_token(db, tenant.engineer.token, False)
         saved = await chat.append_user_message(
             db, principal, uuid.UUID(sid), "The panel shows no errors and only tray 2 jams"
         )
         await db.commit()
     return sid, first, str(saved.message.id)
-
-
-async def principal_for_token_in(maker, tenant: Tenant):  # type: ignore[no-untyped-def]
-    async with maker() as db:
-        return await principal_for_token(db, tenant.engineer.token, False)
 
 
 async def test_a_message_whose_turn_never_ran_reports_on_retry(
@@ -249,9 +248,7 @@ async def test_a_follow_up_that_fails_on_its_own_runs_with_the_reply(
 ) -> None:
     """The follow-up's own transaction fails: the reply's transaction runs it, so the report
     and the answer land together."""
-    sid = await _session(client, tenant, COPIER)
-    await _say(client, tenant, sid, COPIER)
-    first = next(s for s in await _steps(client, tenant, sid) if s["state"] == "suggested")
+    sid, first = await _copier_suggestion(client, tenant)
     real = chat.run_follow_up
     calls: list[bool] = []
 
