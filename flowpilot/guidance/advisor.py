@@ -193,21 +193,20 @@ def ruled_out_causes(causes: list[dict[str, Any]], text: str) -> list[tuple[dict
     clean = [reports_clean(c) for c in parts]
     # Each clause is only searched for the phrases whose first word it has: the same answer,
     # without a phrase search per clause, cause and phrase.
-    stems = [text_stems(part) for part in parts]
+    where = _clauses_by_stem(parts)
+    clean_at = {i for i, is_clean in enumerate(clean) if is_clean}
     out = []
     for cause in causes:
-        leads = [(lead_stem(p), p) for p in cause.get("confirm_if", [])]
-        present = [[p for lead, p in leads if lead in held] for held in stems]
+        present = _present(cause.get("confirm_if", []), where)
+        # Only a clean clause or one holding a confirming phrase can rule the cause out.
         ruling = [
             i
-            for i, part in enumerate(parts)
-            if (clean[i] and _about(cause, part, present[i]))
-            or any(denies(part, p) for p in present[i])
+            for i in sorted(clean_at | present.keys())
+            if (clean[i] and _about(cause, parts[i], present.get(i, [])))
+            or any(denies(parts[i], p) for p in present.get(i, ()))
         ]
         confirming = [
-            i
-            for i, part in enumerate(parts)
-            if present[i] and not clean[i] and any_phrase(part, present[i])
+            i for i in sorted(present) if not clean[i] and any_phrase(parts[i], present[i])
         ]
         if ruling and (not confirming or ruling[-1] > confirming[-1]):
             out.append((cause, parts[ruling[-1]]))
@@ -252,18 +251,36 @@ def confirmed_cause(
     """The first cause whose specific confirming phrase the engineer reported, not in a clean
     result ("guest credentials: Test Now succeeded" does not confirm a credentials problem)."""
     parts = clauses(text)
-    stems = [text_stems(part) for part in parts]
+    where = _clauses_by_stem(parts)
     for cause in causes:
         if cause["id"] in exclude:
             continue
-        specific = [
-            (lead_stem(p), p) for p in cause.get("confirm_if", []) if is_specific(p, idf, common)
-        ]
-        for part, held in zip(parts, stems, strict=True):
-            phrase = any_phrase(part, [p for lead, p in specific if lead in held])
-            if phrase and not reports_clean(part):
+        specific = [p for p in cause.get("confirm_if", []) if is_specific(p, idf, common)]
+        present = _present(specific, where)
+        for i in sorted(present):
+            phrase = any_phrase(parts[i], present[i])
+            if phrase and not reports_clean(parts[i]):
                 return cause, phrase
     return None
+
+
+def _clauses_by_stem(parts: list[str]) -> dict[str, list[int]]:
+    """Which clauses (by position) hold each stem."""
+    where: dict[str, list[int]] = {}
+    for i, part in enumerate(parts):
+        for held in text_stems(part):
+            where.setdefault(held, []).append(i)
+    return where
+
+
+def _present(phrases: list[str], where: dict[str, list[int]]) -> dict[int, list[str]]:
+    """The clauses (by position) holding the first word of some of the phrases, with those
+    phrases in their order: the only ones each clause can contain."""
+    present: dict[int, list[str]] = {}
+    for phrase in phrases:
+        for i in where.get(lead_stem(phrase), ()):
+            present.setdefault(i, []).append(phrase)
+    return present
 
 
 def fix_terms(cause: dict[str, Any], idf: dict[str, float] | None) -> set[str]:

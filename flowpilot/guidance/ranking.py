@@ -18,6 +18,7 @@ from typing import Any
 from flowpilot.guidance.evidence import Evidence, code_keys
 from flowpilot.guidance.text import (
     find_phrase,
+    lead_stem,
     may_hold,
     phrase_stems,
     stem,
@@ -360,11 +361,30 @@ class Index:
         n = max(len(docs), 1)
         self.idf = {s: math.log(1 + n / c) for s, c in df.items()}
         self.avg_length = sum(d.length for d in docs) / n if docs else 1.0
+        # Every phrase a score looks up (aliases, products of several words), by its first
+        # stem: a query looks up only those whose first stem it has, once, not per playbook.
+        leads: dict[str, set[str]] = {}
+        for doc in docs:
+            phrases = [*doc.alias_phrases, *(p for p, st in doc.product_stems if len(st) > 1)]
+            for phrase in phrases:
+                leads.setdefault(lead_stem(phrase), set()).add(phrase)
+        self.phrases_by_lead = {lead: sorted(ps) for lead, ps in leads.items() if lead}
+
+    def found_phrases(self, query: Query) -> frozenset[str]:
+        """The indexed phrases the query's text mentions (negated or not)."""
+        if query.stems is None:
+            every = (p for ps in self.phrases_by_lead.values() for p in ps)
+            return frozenset(p for p in every if query.mentions(p))
+        held = query.stems & self.phrases_by_lead.keys()
+        return frozenset(
+            p for lead in held for p in self.phrases_by_lead[lead] if query.mentions(p)
+        )
 
     def rank(self, query: Query, limit: int = 5, explain: int | None = None) -> list[Match]:
         """The best `limit` matches, the first `explain` of them (all by default) with the
         words they matched on (`explained` gives the rest theirs)."""
-        scored = [self._score(doc, query, explain=False) for doc in self.docs]
+        found = self.found_phrases(query)
+        scored = [self._score(doc, query, found, explain=False) for doc in self.docs]
         scored = [m for m in scored if m.confidence > 0]
         # Ties go to playbooks over articles and to the account's own over the starter set.
         scored.sort(
@@ -377,17 +397,24 @@ class Index:
             )
         )
         shown = limit if explain is None else min(explain, limit)
-        return [self._score(m.doc, query) for m in scored[:shown]] + scored[shown:limit]
+        return [self._score(m.doc, query, found) for m in scored[:shown]] + scored[shown:limit]
 
     def explained(self, match: Match, query: Query) -> Match:
-        return self._score(match.doc, query)
+        return self._score(match.doc, query, self.found_phrases(query))
 
-    def _score(self, doc: Doc, query: Query, *, explain: bool = True) -> Match:
+    def _score(
+        self, doc: Doc, query: Query, found: frozenset[str], *, explain: bool = True
+    ) -> Match:
+        """`found`: the indexed phrases the query mentions (`found_phrases`)."""
         code_hits = {doc.codes[k] for k in query.codes if k in doc.codes}
         raw = CODE_WEIGHT * min(len(code_hits), 2)
-        phrase_hits = [p for p in doc.alias_phrases if query.mentions(p)]
+        phrase_hits = [p for p in doc.alias_phrases if p in found]
         raw += ALIAS_PHRASE_WEIGHT * min(len(phrase_hits), 2)
-        product_hits = [p for p, stems in doc.product_stems if _product_in(query, p, stems)]
+        product_hits = [
+            p
+            for p, stems in doc.product_stems
+            if (stems[0] in query.weights if len(stems) == 1 else p in found)
+        ]
         raw += PRODUCT_WEIGHT * min(len(product_hits), 2)
         norm = 0.6 + 0.4 * doc.length / self.avg_length
         words = 0.0
@@ -430,9 +457,3 @@ def _covers_product(doc: Doc, products: set[str]) -> bool:
         if stems and stems[0] in doc.weights:
             return True
     return False
-
-
-def _product_in(query: Query, product: str, stems: tuple[str, ...]) -> bool:
-    if len(stems) == 1:
-        return stems[0] in query.weights
-    return query.mentions(product)
