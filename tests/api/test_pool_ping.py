@@ -4,6 +4,8 @@ handed out without a round trip."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
@@ -25,7 +27,12 @@ def _terminate(uri: str, pid: int) -> None:
         admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
 
 
-def _count_pings(db: Database, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+@contextlib.asynccontextmanager
+async def _pool(
+    uri: str, idle_ping_seconds: float, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[tuple[Database, list[int]]]:
+    """A one-connection pool, and the pings its checkouts send."""
+    db = Database(uri, pool_size=1, max_overflow=0, idle_ping_seconds=idle_ping_seconds)
     dialect = db.engine.sync_engine.dialect
     pings: list[int] = []
     real = dialect.do_ping
@@ -35,32 +42,27 @@ def _count_pings(db: Database, monkeypatch: pytest.MonkeyPatch) -> list[int]:
         return real(dbapi_connection)
 
     monkeypatch.setattr(dialect, "do_ping", counted)
-    return pings
+    try:
+        yield db, pings
+    finally:
+        await db.dispose()
 
 
 async def test_an_idle_connection_closed_by_the_server_is_replaced(
     worker_database_uri: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db = Database(worker_database_uri, pool_size=1, max_overflow=0, idle_ping_seconds=0.0)
-    pings = _count_pings(db, monkeypatch)
-    try:
+    async with _pool(worker_database_uri, 0.0, monkeypatch) as (db, pings):
         first = await _backend_pid(db)
         _terminate(worker_database_uri, first)
         second = await _backend_pid(db)  # no error: the dead connection failed its ping
         assert second != first
         assert len(pings) == 1
-    finally:
-        await db.dispose()
 
 
 async def test_a_connection_just_used_is_not_pinged(
     worker_database_uri: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db = Database(worker_database_uri, pool_size=1, max_overflow=0, idle_ping_seconds=3600.0)
-    pings = _count_pings(db, monkeypatch)
-    try:
+    async with _pool(worker_database_uri, 3600.0, monkeypatch) as (db, pings):
         first = await _backend_pid(db)
         assert await _backend_pid(db) == first  # the same pooled connection, reused
         assert pings == []
-    finally:
-        await db.dispose()
