@@ -244,6 +244,26 @@ async def assert_cross_tenant_404(
     assert response.json()["code"] == "not_found"
 
 
+async def upload(
+    client: httpx.AsyncClient,
+    h: dict[str, str],
+    sid: str,
+    name: str,
+    data: bytes,
+    branch: str | None = None,
+) -> dict:  # type: ignore[type-arg]
+    """One file uploaded to a session (201 asserted): its UploadOut."""
+    extra = {"branch_id": branch} if branch else {}
+    r = await client.post(
+        f"/api/v1/ai-sessions/{sid}/uploads",
+        files=[("files", (name, data, "application/octet-stream"))],
+        data=extra,
+        headers=h,
+    )
+    assert r.status_code == 201, r.text
+    return r.json()[0]  # type: ignore[no-any-return]
+
+
 def parse_sse(body: str) -> list[tuple[str, dict]]:  # type: ignore[type-arg]
     import json
 

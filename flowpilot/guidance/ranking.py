@@ -188,7 +188,6 @@ class Doc:
     bigrams: set[tuple[str, str]]
     codes: dict[str, str]  # match key -> alias as written
     alias_phrases: list[str]
-    products: list[str]
     length: int
     payload: Any = None
     surface: dict[str, str] = field(default_factory=dict)
@@ -206,7 +205,7 @@ class Query:
     # Codes the engineer reported (not bare numbers picked out of the text).
     reported_codes: bool = False
     # Every stem in the text: a phrase whose lead stem is missing is not looked for.
-    stems: frozenset[str] | None = None
+    stems: frozenset[str] = field(init=False, repr=False)
     # Each weighted stem's position: a score sums its words in the query's order.
     order: dict[str, int] = field(init=False, repr=False)
     # Phrases looked up in the text (many playbooks name the same product): found or not.
@@ -214,15 +213,15 @@ class Query:
 
     def __post_init__(self) -> None:
         self.order = {s: i for i, s in enumerate(self.weights)}
-
-    def may_contain(self, phrase: str) -> bool:
-        return self.stems is None or may_hold(self.stems, phrase)
+        self.stems = text_stems(self.text)
 
     def mentions(self, phrase: str) -> bool:
         """Whether the text contains the phrase, negated or not (looked up once per query)."""
         found = self._found.get(phrase)
         if found is None:
-            found = self.may_contain(phrase) and find_phrase(self.text, phrase, allow_negated=True)
+            found = may_hold(self.stems, phrase) and find_phrase(
+                self.text, phrase, allow_negated=True
+            )
             self._found[phrase] = found
         return found
 
@@ -290,7 +289,6 @@ def index_doc(
         bigrams,
         codes,
         alias_phrases,
-        list(fields.get("products", [])),
         max(length, 1),
         payload,
         surface,
@@ -327,7 +325,6 @@ def build_query(
         _bigrams(stems) | _bigrams(boosted_stems),
         keys,
         {p.lower() for p in products},
-        stems=text_stems(full),
     )
 
 
@@ -372,9 +369,6 @@ class Index:
 
     def found_phrases(self, query: Query) -> frozenset[str]:
         """The indexed phrases the query's text mentions (negated or not)."""
-        if query.stems is None:
-            every = (p for ps in self.phrases_by_lead.values() for p in ps)
-            return frozenset(p for p in every if query.mentions(p))
         held = query.stems & self.phrases_by_lead.keys()
         return frozenset(
             p for lead in held for p in self.phrases_by_lead[lead] if query.mentions(p)

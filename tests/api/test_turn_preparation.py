@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.conversation.chat import ChatRunner, Prepared, Saved, Turn
 from tests.api.test_uploads import PNG
-from tests.conftest import Tenant, parse_sse
+from tests.conftest import Tenant, parse_sse, upload
 from tests.fakes.recording import RecordingProvider
 
 OUTLOOK = "Outlook keeps asking for a password on one laptop"
@@ -126,13 +126,7 @@ async def test_a_screenshot_sent_with_a_message_reaches_a_vision_model(
     app.state.provider = vision
     sid = await _session(client, tenant)
     h = tenant.engineer.headers
-    up = await client.post(
-        f"/api/v1/ai-sessions/{sid}/uploads",
-        files=[("files", ("screen.png", PNG, "application/octet-stream"))],
-        headers=h,
-    )
-    assert up.status_code == 201, up.text
-    upload_id = up.json()[0]["id"]
+    upload_id = (await upload(client, h, sid, "screen.png", PNG))["id"]
     r = await client.post(
         f"/api/v1/ai-sessions/{sid}/messages",
         json={"content": "The error dialog is in the screenshot", "upload_ids": [upload_id]},

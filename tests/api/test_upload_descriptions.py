@@ -13,7 +13,7 @@ from flowpilot.ai.base import ProviderError
 from flowpilot.ai.offline import OfflineProvider
 from flowpilot.jobs.runtime import Runtime, set_runtime
 from flowpilot.uploads.tasks import MAX_ATTEMPTS, run_description
-from tests.conftest import Tenant
+from tests.conftest import Tenant, upload
 from tests.fakes.llm import anthropic_error
 from tests.fakes.recording import RecordingProvider
 from tests.fakes.server import Canned
@@ -61,25 +61,6 @@ def provider() -> RecordingProvider:
     return RecordingProvider()
 
 
-async def _upload(
-    client: httpx.AsyncClient,
-    h: dict[str, str],
-    sid: str,
-    name: str,
-    data: bytes,
-    branch: str | None = None,
-) -> dict:  # type: ignore[type-arg]
-    extra = {"branch_id": branch} if branch else {}
-    r = await client.post(
-        f"/api/v1/ai-sessions/{sid}/uploads",
-        files=[("files", (name, data, "application/octet-stream"))],
-        data=extra,
-        headers=h,
-    )
-    assert r.status_code == 201, r.text
-    return r.json()[0]  # type: ignore[no-any-return]
-
-
 async def _describe(app, upload_id: str, provider) -> None:  # type: ignore[no-untyped-def]
     set_runtime(
         Runtime(sessionmaker=app.state.sessionmaker, provider=provider, storage=app.state.storage)
@@ -97,7 +78,7 @@ async def test_event_log_and_pdf_are_described(
         )
     ).json()["id"]
     log = (EVENT * (5_000_000 // len(EVENT))).encode()
-    logged = await _upload(client, h, sid, "System.txt", log)
+    logged = await upload(client, h, sid, "System.txt", log)
     await _describe(app, logged["id"], OfflineProvider())
     got = (await client.get(f"/api/v1/ai-sessions/{sid}/uploads/{logged['id']}", headers=h)).json()
     assert got["description_status"] == "done"
@@ -114,7 +95,7 @@ async def test_event_log_and_pdf_are_described(
     assert data["first_timestamp"] == "2026-11-20T09:14:02"
     assert "event ids 41" in got["ai_description"]
 
-    pdf = await _upload(
+    pdf = await upload(
         client, h, sid, "vendor-kb.pdf", pdf_with_text("Error 0x80070005 access denied on update")
     )
     await _describe(app, pdf["id"], OfflineProvider())
@@ -134,7 +115,7 @@ async def test_description_retries_after_provider_failure(
             "/api/v1/ai-sessions", json={"problem_summary": "Random reboots"}, headers=h
         )
     ).json()["id"]
-    up = await _upload(client, h, sid, "System.txt", EVENT.encode())
+    up = await upload(client, h, sid, "System.txt", EVENT.encode())
     failing = AnthropicProvider(
         api_key="k", model="claude-test", base_url=vendors.url, max_retries=0
     )
@@ -188,7 +169,7 @@ async def test_description_enters_its_branch_prompt_and_only_summaries_elsewhere
         headers=h,
     )
     disk, power = (b["id"] for b in fork.json()["branches"])
-    up = await _upload(client, h, sid, "System.txt", EVENT.encode(), branch=disk)
+    up = await upload(client, h, sid, "System.txt", EVENT.encode(), branch=disk)
     await _describe(app, up["id"], OfflineProvider())
 
     assert up["uploaded_on_branch_id"] == disk and up["uploaded_at_step_id"] is not None
@@ -228,7 +209,7 @@ async def test_messages_cannot_reference_another_sessions_upload(
     second = (
         await client.post("/api/v1/ai-sessions", json={"problem_summary": "Two"}, headers=h)
     ).json()["id"]
-    up = await _upload(client, h, first, "a.txt", b"hello error")
+    up = await upload(client, h, first, "a.txt", b"hello error")
     r = await client.post(
         f"/api/v1/ai-sessions/{second}/messages",
         json={"content": "see", "upload_ids": [up["id"]]},
@@ -247,7 +228,7 @@ async def _describe_error_screenshot(client: httpx.AsyncClient, tenant: Tenant, 
             "/api/v1/ai-sessions", json={"problem_summary": "Outlook will not start"}, headers=h
         )
     ).json()["id"]
-    shot = await _upload(
+    shot = await upload(
         client, h, sid, "outlook.png", (FIXTURES / "outlook-error.png").read_bytes()
     )
     await _describe(app, shot["id"], OfflineProvider())
@@ -291,7 +272,7 @@ async def test_a_description_by_a_priced_model_is_counted_with_the_session(
             "/api/v1/ai-sessions", json={"problem_summary": "Random reboots"}, headers=h
         )
     ).json()["id"]
-    logged = await _upload(client, h, sid, "System.txt", EVENT.encode())
+    logged = await upload(client, h, sid, "System.txt", EVENT.encode())
     await _describe(app, logged["id"], PricedModel())
     report = (await client.get(f"/api/v1/ai-sessions/{sid}/usage", headers=h)).json()
     assert report["total"]["job_calls"] == 1  # 400 in, 100 out of claude-sonnet-4-5
