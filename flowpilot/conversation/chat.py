@@ -731,6 +731,10 @@ def start_detached(
         try:
             async for item in runner.run(turn, prepared):
                 queue.put_nowait(item)
+                # Let the relay write it now: words that arrived in one read of the model's
+                # stream would otherwise wait for the whole read, and the last words for the
+                # reply to be saved.
+                await asyncio.sleep(0)
         except Exception:
             log.exception("turn_failed", session_id=str(turn.session_id))
             queue.put_nowait(
