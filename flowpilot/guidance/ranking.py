@@ -366,6 +366,7 @@ class Index:
             for phrase in phrases:
                 leads.setdefault(lead_stem(phrase), set()).add(phrase)
         self.phrases_by_lead = {lead: sorted(ps) for lead, ps in leads.items() if lead}
+        self.postings = _Postings(docs, self.idf)
 
     def found_phrases(self, query: Query) -> frozenset[str]:
         """The indexed phrases the query's text mentions (negated or not)."""
@@ -378,8 +379,7 @@ class Index:
         """The best `limit` matches, the first `explain` of them (all by default) with the
         words they matched on (`explained` gives the rest theirs)."""
         found = self.found_phrases(query)
-        scored = [self._score(doc, query, found, explain=False) for doc in self.docs]
-        scored = [m for m in scored if m.confidence > 0]
+        scored = self._scores(query, found)
         # Ties go to playbooks over articles and to the account's own over the starter set.
         scored.sort(
             key=lambda m: (
@@ -393,39 +393,53 @@ class Index:
         shown = limit if explain is None else min(explain, limit)
         return [self._score(m.doc, query, found) for m in scored[:shown]] + scored[shown:limit]
 
+    def _scores(self, query: Query, found: frozenset[str]) -> list[Match]:
+        """Every playbook that shares something with the query, with its confidence: reached
+        through the postings of what the query holds, not by testing every playbook against
+        every query word."""
+        leads = _product_leads(query.products)
+        matches = []
+        for i, hits in sorted(self.postings.tally(query, found).items()):
+            doc = self.docs[i]
+            confidence = self._confidence(doc, query, hits, leads)
+            if confidence > 0:
+                matches.append(Match(doc, confidence))
+        return matches
+
+    def _confidence(self, doc: Doc, query: Query, hits: _Hits, product_leads: set[str]) -> float:
+        raw = CODE_WEIGHT * min(len(hits.codes), 2)
+        raw += ALIAS_PHRASE_WEIGHT * min(hits.phrases, 2)
+        raw += PRODUCT_WEIGHT * min(hits.products, 2)
+        raw += hits.words / (0.6 + 0.4 * doc.length / self.avg_length)
+        raw += BIGRAM_WEIGHT * min(hits.bigrams, 5) * 2
+        if query.reported_codes and doc.codes and not hits.codes:
+            raw *= CODE_MISS_FACTOR
+        if query.products and not hits.products and not product_leads & doc.weights.keys():
+            raw *= PRODUCT_MISS_FACTOR
+        return round(raw / (raw + SATURATION_K), 4) if raw > 0 else 0.0
+
     def explained(self, match: Match, query: Query) -> Match:
         return self._score(match.doc, query, self.found_phrases(query))
 
-    def _score(
-        self, doc: Doc, query: Query, found: frozenset[str], *, explain: bool = True
-    ) -> Match:
-        """`found`: the indexed phrases the query mentions (`found_phrases`)."""
+    def _score(self, doc: Doc, query: Query, found: frozenset[str]) -> Match:
+        """One playbook's match with the words it matched on. `found`: the indexed phrases
+        the query mentions (`found_phrases`)."""
         code_hits = {doc.codes[k] for k in query.codes if k in doc.codes}
-        raw = CODE_WEIGHT * min(len(code_hits), 2)
         phrase_hits = [p for p in doc.alias_phrases if p in found]
-        raw += ALIAS_PHRASE_WEIGHT * min(len(phrase_hits), 2)
         product_hits = [
             p
             for p, stems in doc.product_stems
             if (stems[0] in query.weights if len(stems) == 1 else p in found)
         ]
-        raw += PRODUCT_WEIGHT * min(len(product_hits), 2)
-        norm = 0.6 + 0.4 * doc.length / self.avg_length
-        words = 0.0
-        # Only the stems both share, summed in the query's order (the same float every time).
+        # Only the stems both share, summed in the query's order (as the postings sum them).
         in_both = sorted(doc.weights.keys() & query.weights.keys(), key=query.order.__getitem__)
+        words = 0.0
         for word_stem in in_both:
             words += self._contribution(doc, query, word_stem)
-        raw += words / norm
-        shared = doc.bigrams & query.bigrams
-        raw += BIGRAM_WEIGHT * min(len(shared), 5) * 2
-        if query.reported_codes and doc.codes and not code_hits:
-            raw *= CODE_MISS_FACTOR
-        if query.products and not product_hits and not _covers_product(doc, query.products):
-            raw *= PRODUCT_MISS_FACTOR
-        confidence = raw / (raw + SATURATION_K) if raw > 0 else 0.0
-        if not explain:
-            return Match(doc, round(confidence, 4))
+        hits = _Hits(
+            code_hits, len(phrase_hits), len(product_hits), words, len(doc.bigrams & query.bigrams)
+        )
+        confidence = self._confidence(doc, query, hits, _product_leads(query.products))
         matched = sorted(code_hits) + phrase_hits[:2]
         matched += [p for p in product_hits[:2] if p not in matched]
         contributions = sorted(
@@ -438,16 +452,78 @@ class Index:
             word = doc.surface.get(s, s)
             if word.lower() not in words_seen:
                 matched.append(word)
-        return Match(doc, round(confidence, 4), matched[:6])
+        return Match(doc, confidence, matched[:6])
 
     def _contribution(self, doc: Doc, query: Query, word_stem: str) -> float:
         return doc.weights[word_stem] * self.idf.get(word_stem, 0.0) * query.weights[word_stem]
 
 
-def _covers_product(doc: Doc, products: set[str]) -> bool:
-    """Whether the playbook mentions any of the reported products anywhere it is indexed."""
-    for product in products:
-        stems = phrase_stems(product)
-        if stems and stems[0] in doc.weights:
-            return True
-    return False
+@dataclass
+class _Hits:
+    """What one playbook shares with a query: its code aliases hit, how many alias phrases
+    and products, the summed word contributions, how many two-word phrases."""
+
+    codes: set[str] = field(default_factory=set)
+    phrases: int = 0
+    products: int = 0
+    words: float = 0.0
+    bigrams: int = 0
+
+
+class _Postings:
+    """For each thing a query can share with a playbook (a word, a two-word phrase, a code, an
+    alias, a product), the playbooks that have it: built once per library."""
+
+    def __init__(self, docs: list[Doc], idf: dict[str, float]) -> None:
+        self.words: dict[str, list[tuple[int, float]]] = {}
+        self.bigrams: dict[tuple[str, str], list[int]] = {}
+        self.codes: dict[str, list[tuple[int, str]]] = {}
+        # A playbook that lists a phrase twice counts it twice, as `_score` does.
+        self.phrases: dict[str, list[int]] = {}
+        self.product_words: dict[str, list[int]] = {}
+        self.product_phrases: dict[str, list[int]] = {}
+        for i, doc in enumerate(docs):
+            for s, weight in doc.weights.items():
+                self.words.setdefault(s, []).append((i, weight * idf[s]))
+            for pair in doc.bigrams:
+                self.bigrams.setdefault(pair, []).append(i)
+            for key, alias in doc.codes.items():
+                self.codes.setdefault(key, []).append((i, alias))
+            for phrase in doc.alias_phrases:
+                self.phrases.setdefault(phrase, []).append(i)
+            for product, stems in doc.product_stems:
+                if len(stems) == 1:
+                    self.product_words.setdefault(stems[0], []).append(i)
+                elif stems:
+                    self.product_phrases.setdefault(product, []).append(i)
+
+    def tally(self, query: Query, found: frozenset[str]) -> dict[int, _Hits]:
+        hits: dict[int, _Hits] = {}
+
+        def of(i: int) -> _Hits:
+            if (h := hits.get(i)) is None:
+                h = hits[i] = _Hits()
+            return h
+
+        for key in query.codes:
+            for i, alias in self.codes.get(key, ()):
+                of(i).codes.add(alias)
+        for phrase in found:
+            for i in self.phrases.get(phrase, ()):
+                of(i).phrases += 1
+            for i in self.product_phrases.get(phrase, ()):
+                of(i).products += 1
+        # In the query's order: each playbook's sum is the same float `_score` adds up.
+        for s, query_weight in query.weights.items():
+            for i in self.product_words.get(s, ()):
+                of(i).products += 1
+            for i, weight in self.words.get(s, ()):
+                of(i).words += weight * query_weight
+        for pair in query.bigrams:
+            for i in self.bigrams.get(pair, ()):
+                of(i).bigrams += 1
+        return hits
+
+
+def _product_leads(products: set[str]) -> set[str]:
+    return {stems[0] for p in products if (stems := phrase_stems(p))}

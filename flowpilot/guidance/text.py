@@ -334,6 +334,8 @@ def find_phrase(text: str, phrase: str, *, allow_negated: bool = False) -> bool:
     if not wanted:
         return False
     scan = _scan(text)
+    if not scan.stems.issuperset(wanted):
+        return False  # a word of the phrase is missing from the text
     tokens = scan.tokens
     short = None if negative else _short_phrase(phrase)
     if short is not None:
@@ -356,15 +358,12 @@ def find_phrase(text: str, phrase: str, *, allow_negated: bool = False) -> bool:
         ok = True
         for stem_wanted in wanted[1:]:
             # The next content word, or one word later (absorbs "restart the print spooler").
-            nxt = next(
-                (
-                    p
-                    for p in range(last + 1, min(last + 3, len(content)))
-                    if content[p][1].stem == stem_wanted
-                ),
-                None,
-            )
-            if nxt is None or content[nxt][1].clause != tok.clause:
+            for nxt in range(last + 1, min(last + 3, len(content))):
+                if content[nxt][1].stem == stem_wanted:
+                    break
+            else:
+                nxt = -1
+            if nxt < 0 or content[nxt][1].clause != tok.clause:
                 ok = False
                 break
             last = nxt
