@@ -40,6 +40,7 @@ from flowpilot.errors import Conflict, NotFound
 from flowpilot.guidance.evidence import extract
 from flowpilot.guidance.plan import Earlier, GuidePlan, build_plan
 from flowpilot.library.retrieval import library_index
+from flowpilot.pricing.prices import PriceTable
 from flowpilot.privacy import service as privacy
 from flowpilot.privacy.vault import Vault
 from flowpilot.sessions import service, tree
@@ -356,7 +357,7 @@ class ChatRunner:
         """Yields {'event': …, 'data': …} dicts: delta* then done, or error. `prepared`: the
         request built in the transaction that saved the message (built here otherwise)."""
         started = prepared.started if prepared else time.monotonic()
-        follow: asyncio.Task[bool] | None = None
+        follow: asyncio.Task[Beside] | None = None
         # Spans are started and ended by hand: a generator's yields would detach a current one.
         turn_span = telemetry.tracer().start_span(
             "chat.turn",
@@ -377,7 +378,7 @@ class ChatRunner:
                 yield _error("Could not prepare the request. Try again.", "internal_error", turn)
                 return
             # The message's reports and the model's reading of it, beside the first words.
-            follow = self._start_follow_up(turn)
+            follow = self._start_beside(turn)
             metrics.ACTIVE_STREAMS.inc()
             model_span = telemetry.tracer().start_span(
                 f"model.stream {provider.name}",
@@ -401,10 +402,10 @@ class ChatRunner:
             await _settled(follow)
             turn_span.end()
 
-    def _start_follow_up(self, turn: Turn) -> asyncio.Task[bool] | None:
-        if not turn.follow_up:
+    def _start_beside(self, turn: Turn) -> asyncio.Task[Beside] | None:
+        if not turn.follow_up and budgets.costs_nothing(self.provider):
             return None
-        task = asyncio.create_task(self._follow_up(turn))
+        task = asyncio.create_task(self._beside(turn))
         _RUNNING.add(task)
         task.add_done_callback(_RUNNING.discard)
         return task
@@ -418,17 +419,20 @@ class ChatRunner:
             model_evidence=model_reads_evidence(self.provider),
         )
 
-    async def _follow_up(self, turn: Turn) -> bool:
-        """The follow-up in its own short transaction; False when it failed (the reply's
-        transaction then runs it)."""
+    async def _beside(self, turn: Turn) -> Beside:
+        """While the model thinks, in one short transaction: the message's follow-up (when
+        due) and the account's prices for this reply. What fails is left to the reply's
+        transaction."""
         try:
             async with self.maker() as db:
-                await self._run_follow_up(db, turn)
+                if turn.follow_up:
+                    await self._run_follow_up(db, turn)
+                prices = await budgets.prices_for(db, turn.account_id, self.provider)
                 await db.commit()
-            return True
+            return Beside(followed_up=True, prices=prices)
         except Exception:
             log.exception("follow_up_failed", session_id=str(turn.session_id))
-            return False
+            return Beside(followed_up=not turn.follow_up, prices=None)
 
     async def _relay(
         self,
@@ -439,7 +443,7 @@ class ChatRunner:
         vault: Vault | None,
         started: float,
         model_span: telemetry.Span,
-        follow: asyncio.Task[bool] | None = None,
+        follow: asyncio.Task[Beside] | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         parts: list[str] = []
         completed: Completed | None = None
@@ -509,9 +513,17 @@ class ChatRunner:
         plan = request.guide if isinstance(request.guide, GuidePlan) else None
         # The message's reports come before the suggestions this reply makes; a follow-up
         # that failed on its own runs in the reply's transaction.
-        owed = not await _settled(follow)
+        beside = await _settled(follow)
         reply, step = await self._save_reply(
-            turn, text, completed, latency_ms, plan, past, vault, follow_up_owed=owed
+            turn,
+            text,
+            completed,
+            latency_ms,
+            plan,
+            past,
+            vault,
+            follow_up_owed=not beside.followed_up,
+            prices=beside.prices,
         )
         yield {
             "event": "done",
@@ -643,6 +655,7 @@ class ChatRunner:
         vault: Vault | None = None,
         *,
         follow_up_owed: bool = False,
+        prices: PriceTable | None = None,
     ) -> tuple[SessionMessage, AISessionStep]:
         usage = completed.usage
         meta = {k: v for k, v in completed.meta.items() if v is not None}
@@ -650,8 +663,9 @@ class ChatRunner:
             meta["guide"] = plan.meta()
         meta.update(provider=self.provider.name, model=meta.get("model", self.provider.model))
         async with self.maker() as db:
-            # Read before any row lock is taken (nothing for a provider that costs nothing).
-            prices = await budgets.prices_for(db, turn.account_id, self.provider)
+            if prices is None:
+                # Read before any row lock is taken (nothing for a provider that costs nothing).
+                prices = await budgets.prices_for(db, turn.account_id, self.provider)
             await service.lock_session_row(db, turn.session_id)
             # The branch's head is the question (or a later message written meanwhile).
             branch, head = await service.lock_branch_with_head(
@@ -706,9 +720,17 @@ class ChatRunner:
             return reply, step
 
 
-async def _settled(follow: asyncio.Task[bool] | None) -> bool:
-    """Wait for a turn's follow-up: whether it ran (True when the turn owed none)."""
-    return True if follow is None else await follow
+@dataclass(frozen=True)
+class Beside:
+    """What a turn did while the model was thinking."""
+
+    followed_up: bool  # the message's follow-up ran (or none was due)
+    prices: PriceTable | None  # the account's prices (None: the reply's transaction reads them)
+
+
+async def _settled(follow: asyncio.Task[Beside] | None) -> Beside:
+    """Wait for what the turn runs beside the model."""
+    return Beside(followed_up=True, prices=None) if follow is None else await follow
 
 
 def _image_ids(message: SessionMessage | None) -> list[str]:

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.ai.base import Usage
@@ -54,7 +54,7 @@ async def send_message(
     request: Request,
     principal: CurrentUser,
     db: DBSession,
-) -> StreamingResponse | JSONResponse:
+) -> StreamingResponse | Response:
     return await _send(request, principal, db, session_id, None, body.content, body.upload_ids)
 
 
@@ -67,7 +67,7 @@ async def retry_message(
     request: Request,
     principal: CurrentUser,
     db: DBSession,
-) -> StreamingResponse | JSONResponse:
+) -> StreamingResponse | Response:
     await budgets.check_turn(db, principal, request.app.state.provider)
     turn = await chat.turn_for_retry(db, principal, session_id, message_id)
     message = await db.get(SessionMessage, turn.user_message_id)
@@ -86,7 +86,7 @@ async def edit_message(
     request: Request,
     principal: CurrentUser,
     db: DBSession,
-) -> StreamingResponse | JSONResponse:
+) -> StreamingResponse | Response:
     """Edit-and-resend one of your messages on the active branch: a new branch (made active)
     forks where the message was sent and carries the edited text, answered like any message.
     The original and everything after it stay on their branch."""
@@ -116,7 +116,7 @@ async def regenerate_message(
     request: Request,
     principal: CurrentUser,
     db: DBSession,
-) -> StreamingResponse | JSONResponse:
+) -> StreamingResponse | Response:
     """Another answer to the question an answer on the active branch replies to: a new branch
     (made active) from that question; the earlier answer stays on its branch."""
     await budgets.check_turn(db, principal, request.app.state.provider)
@@ -154,7 +154,7 @@ async def respond_with_turn(
     user_message: MessageOut,
     runner: chat.ChatRunner | None = None,
     prepared: chat.Prepared | None = None,
-) -> StreamingResponse | JSONResponse:
+) -> StreamingResponse | Response:
     events = chat.start_detached(runner or _runner(request), turn, prepared)
     if _wants_json(request):
         return await _collect(events, user_message)
@@ -191,7 +191,7 @@ async def _sse(
         yield _frame(item["event"], item["data"])
 
 
-async def _collect(events: AsyncIterator[dict[str, Any]], user_message: MessageOut) -> JSONResponse:
+async def _collect(events: AsyncIterator[dict[str, Any]], user_message: MessageOut) -> Response:
     async for item in events:
         if item["event"] == "error":
             data = item["data"]
@@ -210,7 +210,8 @@ async def _collect(events: AsyncIterator[dict[str, Any]], user_message: MessageO
                 step=StepOut.model_validate(data["step"]),
                 usage=UsageOut(**data["usage"].__dict__),
             )
-            return JSONResponse(result.model_dump(mode="json"))
+            # Serialised by pydantic straight to bytes (no intermediate dicts).
+            return Response(result.model_dump_json(), media_type="application/json")
     raise ProviderFailed("The reply ended without a result", code="provider_error")
 
 
@@ -222,7 +223,7 @@ async def branch_message(
     request: Request,
     principal: CurrentUser,
     db: DBSession,
-) -> StreamingResponse | JSONResponse:
+) -> StreamingResponse | Response:
     return await _send(request, principal, db, session_id, branch_id, body.message, body.upload_ids)
 
 
@@ -234,7 +235,7 @@ async def _send(
     branch_id: uuid.UUID | None,
     content: str,
     upload_ids: list[uuid.UUID] | None,
-) -> StreamingResponse | JSONResponse:
+) -> StreamingResponse | Response:
     """A new message on the active branch (or the one named), answered as it streams."""
     return await _save_and_answer(
         request,
@@ -257,7 +258,7 @@ async def _save_and_answer(
     principal: Principal,
     db: AsyncSession,
     save: Callable[[], Awaitable[chat.Saved]],
-) -> StreamingResponse | JSONResponse:
+) -> StreamingResponse | Response:
     """An engineer's message (new or edited) saved with its prompt built, then answered."""
     # A used-up budget that blocks refuses the turn before anything is written (402).
     await budgets.check_turn(db, principal, request.app.state.provider)
