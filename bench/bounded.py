@@ -31,6 +31,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import psycopg
@@ -75,11 +76,15 @@ class Results:
 
 
 @contextlib.contextmanager
-def running_server(database: str, first_token_ms: float | None = None) -> Iterator[str]:
+def running_server(
+    database: str, first_token_ms: float | None = None, trace: Path | None = None
+) -> Iterator[str]:
     port = _free_port()
     command = [sys.executable, "-m", "bench.server", "--database", database, "--port", str(port)]
     if first_token_ms is not None:
         command += ["--first-token-ms", str(first_token_ms)]
+    if trace is not None:
+        command += ["--trace", str(trace)]
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ})
     url = f"http://127.0.0.1:{port}"
     try:

@@ -2,7 +2,7 @@
 process, with its job worker in a child process (as `flowpilot serve` runs it) and a chat
 provider that is either the offline one or a fake model with a fixed first-token delay.
 
-    python -m bench.server --database URI --port P [--first-token-ms 300]
+    python -m bench.server --database URI --port P [--first-token-ms 300] [--trace FILE]
 
 The fake model does what a vendor adapter does before the first token (builds and encodes the
 wire payload from the whole prompt), then waits the fixed delay, then streams a ~1,500-character
@@ -15,10 +15,14 @@ import argparse
 import asyncio
 import json
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 
 import uvicorn
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
+from flowpilot import telemetry
 from flowpilot.ai.anthropic import AnthropicProvider
 from flowpilot.ai.base import ChatEvent, ChatRequest, Completed, TextDelta, Usage
 from flowpilot.ai.offline import OfflineProvider
@@ -63,11 +67,34 @@ class FixedLatencyModel(OfflineProvider):
         yield Completed(usage=Usage(input_tokens=len(payload) // 4, output_tokens=len(REPLY) // 4))
 
 
+class SpanLines(SpanExporter):
+    """Spans as JSON lines (name, ids, start and end in ns) for `bench.phases`."""
+
+    def __init__(self, path: Path) -> None:
+        self.out = path.open("a")
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        for span in spans:
+            context, parent = span.get_span_context(), span.parent
+            line = {
+                "name": span.name,
+                "trace": f"{context.trace_id:032x}" if context else None,
+                "span": f"{context.span_id:016x}" if context else None,
+                "parent": f"{parent.span_id:016x}" if parent else None,
+                "start": span.start_time,
+                "end": span.end_time,
+            }
+            self.out.write(json.dumps(line) + "\n")
+        self.out.flush()
+        return SpanExportResult.SUCCESS
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database", required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--first-token-ms", type=float, default=None)
+    parser.add_argument("--trace", type=Path, help="write each span as a JSON line here")
     args = parser.parse_args()
     os.environ.update(
         DATABASE_URL=args.database,
@@ -81,11 +108,14 @@ def main() -> None:
         if args.first_token_ms is not None
         else OfflineProvider()
     )
+    app = create_app(settings, provider=provider, run_worker=False)
+    if args.trace:  # after the app, which configures tracing from its settings
+        telemetry.export_to(BatchSpanProcessor(SpanLines(args.trace)), "flowpilot-bench")
     worker = WorkerProcess(args.database, settings.worker_concurrency)
     worker.start()
     try:
         uvicorn.run(
-            create_app(settings, provider=provider, run_worker=False),
+            app,
             host="127.0.0.1",
             port=args.port,
             log_level="warning",

@@ -4,23 +4,35 @@ variables are read by the exporter itself). Unset, every span is the API's no-op
 next to nothing.
 
 Spans: one per HTTP request (named by method and route template, never the raw path: ids
-would make a name per session), one per chat turn, and one per model call inside it, with
-the time to the first token as an event. Attributes carry ids, statuses and token counts,
-never message text: traces leave the machine.
+would make a name per session), one per step of a chat turn's preparation (`turn.*`: the
+budget check, saving the message, the history, the library, the plan, the prompt), one per
+chat turn, and one per model call inside it, with the time to the first token as an event.
+Attributes carry ids, statuses and token counts, never message text: traces leave the machine.
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 
-__all__ = ["Span", "Status", "StatusCode", "configure", "inside", "shutdown", "tracer"]
+__all__ = [
+    "Span",
+    "Status",
+    "StatusCode",
+    "configure",
+    "export_to",
+    "inside",
+    "phase",
+    "shutdown",
+    "tracer",
+]
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _NOOP: Tracer = trace.NoOpTracer()
@@ -35,12 +47,20 @@ def configure(endpoint: str | None, service_name: str = "flowpilot") -> bool:
         return False
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
+    export_to(
+        BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{endpoint.rstrip('/')}/v1/traces")),
+        service_name,
+    )
+    return True
+
+
+def export_to(processor: SpanProcessor, service_name: str = "flowpilot") -> None:
+    """Send spans through `processor` (the OTLP exporter, or a benchmark's own)."""
+    shutdown()
     provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
-    exporter = OTLPSpanExporter(endpoint=f"{endpoint.rstrip('/')}/v1/traces")
-    provider.add_span_processor(BatchSpanProcessor(exporter))
+    provider.add_span_processor(processor)
     _state["provider"] = provider
     _state["tracer"] = provider.get_tracer("flowpilot")
-    return True
 
 
 def shutdown() -> None:
@@ -60,6 +80,11 @@ def inside(parent: Span) -> Context:
 def tracer() -> Tracer:
     tracer_: Tracer = _state["tracer"]
     return tracer_
+
+
+def phase(name: str) -> AbstractContextManager[Span]:
+    """A span for one step of a request (inside the current span): where a turn's time goes."""
+    return tracer().start_as_current_span(name)
 
 
 class TracingMiddleware:

@@ -181,7 +181,8 @@ async def save_and_prepare(
     caller commits before the provider is called. A build that fails costs nothing: the
     transaction is rolled back, the message saved again, and the turn builds its request
     after the commit (where a failure is reported as the turn's error)."""
-    saved = await save()
+    with telemetry.phase("turn.save"):
+        saved = await save()
     if runner.sends_images(saved.message):
         # Screenshots are read from file storage: not inside a transaction.
         return saved.turn, saved.message, None
@@ -561,15 +562,16 @@ class ChatRunner:
             if getattr(self.provider, "reads_history", True)
             else None
         )
-        past = await read_history(
-            db,
-            session.id,
-            turn.user_message_id,
-            prompt_budget_chars=budget,
-            window_start=branch.prompt_window_start,
-            head_depth=asked.depth if asked else None,
-        )
-        fork_depth = await history_fork_depth(db, branch)
+        with telemetry.phase("turn.history"):
+            past = await read_history(
+                db,
+                session.id,
+                turn.user_message_id,
+                prompt_budget_chars=budget,
+                window_start=branch.prompt_window_start,
+                head_depth=asked.depth if asked else None,
+            )
+            fork_depth = await history_fork_depth(db, branch)
         # Guidance reads the newest messages in full and what came before as evidence and
         # guide marks: the same work at any history length.
         older, recent = past.tail[:-RECENT_FOR_GUIDANCE], past.tail[-RECENT_FOR_GUIDANCE:]
@@ -581,31 +583,35 @@ class ChatRunner:
             else []
         )
         attachments = uploads.get(branch.id, [])
-        plan = build_plan(
-            await library_index(db, session.account_id),
-            problem_summary=session.problem_summary,
-            history=_as_chat(recent),
-            own_history=_as_chat([r for r in recent if r.depth > fork_depth]),
-            hypothesis=branch.label if branch.parent_branch_id else None,
-            attachments=attachments,
-            earlier=_earlier(past, older, fork_depth),
-        )
-        window = _as_chat(past.window)
-        provider, vault = await privacy.guarded(db, self.provider, session)
-        await self._attach_images(db, asked, turn, window, provider)
-        builder = BranchAwarePromptBuilder(max_tokens=self.settings.ai_max_output_tokens)
-        request = builder.build(
-            title=session.title,
-            problem_summary=session.problem_summary,
-            problem_domain=session.problem_domain,
-            branch_label=branch.label if branch.parent_branch_id else None,
-            history=window,
-            digests=past.prompt_digests(),
-            siblings=siblings,
-            plan=plan,
-            intake=session.intake,
-            attachments=attachments,
-        )
+        with telemetry.phase("turn.library"):
+            index = await library_index(db, session.account_id)
+        with telemetry.phase("turn.plan"):
+            plan = build_plan(
+                index,
+                problem_summary=session.problem_summary,
+                history=_as_chat(recent),
+                own_history=_as_chat([r for r in recent if r.depth > fork_depth]),
+                hypothesis=branch.label if branch.parent_branch_id else None,
+                attachments=attachments,
+                earlier=_earlier(past, older, fork_depth),
+            )
+        with telemetry.phase("turn.prompt"):
+            window = _as_chat(past.window)
+            provider, vault = await privacy.guarded(db, self.provider, session)
+            await self._attach_images(db, asked, turn, window, provider)
+            builder = BranchAwarePromptBuilder(max_tokens=self.settings.ai_max_output_tokens)
+            request = builder.build(
+                title=session.title,
+                problem_summary=session.problem_summary,
+                problem_domain=session.problem_domain,
+                branch_label=branch.label if branch.parent_branch_id else None,
+                history=window,
+                digests=past.prompt_digests(),
+                siblings=siblings,
+                plan=plan,
+                intake=session.intake,
+                attachments=attachments,
+            )
         return Prepared(request, past, provider, vault, started)
 
     def sends_images(self, message: SessionMessage) -> bool:

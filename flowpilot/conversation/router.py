@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flowpilot import telemetry
 from flowpilot.ai.base import Usage
 from flowpilot.auth.deps import CurrentUser
 from flowpilot.auth.service import Principal
@@ -261,7 +262,8 @@ async def _save_and_answer(
 ) -> StreamingResponse | Response:
     """An engineer's message (new or edited) saved with its prompt built, then answered."""
     # A used-up budget that blocks refuses the turn before anything is written (402).
-    await budgets.check_turn(db, principal, request.app.state.provider)
+    with telemetry.phase("turn.budget"):
+        await budgets.check_turn(db, principal, request.app.state.provider)
     runner = _runner(request)
     turn, message, prepared = await chat.save_and_prepare(db, runner, save)
     # The user's message is durable before the provider is called.

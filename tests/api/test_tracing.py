@@ -63,6 +63,14 @@ async def test_a_turn_is_traced_request_turn_and_model_call(
         assert turn[0].parent_span_id == request[0].span_id
         assert model[0].parent_span_id == turn[0].span_id
         assert [e.name for e in model[0].events] == ["first_token"]
+        # Where the time before the model call went: each step a child of the request.
+        steps = ["budget", "save", "history", "library", "plan", "prompt"]
+        for step in steps:
+            (span,) = collector.named(f"turn.{step}")
+            assert span.parent_span_id == request[0].span_id, step
+        starts = [collector.named(f"turn.{step}")[0].start_time_unix_nano for step in steps]
+        assert starts == sorted(starts)
+        assert starts[-1] < model[0].start_time_unix_nano
         attrs = {a.key: a.value for a in request[0].attributes}
         assert attrs["http.response.status_code"].int_value == 200
         assert attrs["http.route"].string_value == "/api/v1/ai-sessions/{session_id}/messages"
