@@ -149,23 +149,20 @@ async def append_user_message(
 
     await make_active(db, session, branch)
     attachments = await attach_uploads(db, session, branch, upload_ids or [])
-    message = await tree.add_message(
+    await db.flush()  # what the lines above changed, before the message's own statement
+    message = await tree.add_head_message(
         db,
-        session_id=session.id,
-        account_id=session.account_id,
+        branch=branch,
         parent=head,
-        branch_id=branch.id,
         role="user",
         content=content,
+        branch_changes={"summary_stale": True},
         author_id=principal.user_id,
         attachments=attachments,
         # What the message establishes (codes, scope, what was done), extracted once.
         meta={"evidence": extract(content).as_dict()},
         follow_up_due=True,
     )
-    branch.head_message_id = message.id
-    branch.summary_stale = True
-    await db.flush()
     turn = Turn(
         session.id, session.account_id, branch.id, message.id, principal.user_id, follow_up=True
     )
@@ -681,23 +678,25 @@ class ChatRunner:
                 await self._run_follow_up(db, turn)
             parent = head or await db.get(SessionMessage, turn.user_message_id)
             assert parent is not None
-            reply = await tree.add_message(
+            changes = {}
+            if past.window_start is not None:
+                # Where this prompt's verbatim part began; it never moves back.
+                start = max(branch.prompt_window_start or 0, past.window_start)
+                if start != branch.prompt_window_start:
+                    changes["prompt_window_start"] = start
+            await db.flush()  # the follow-up's changes, before the reply's own statement
+            reply = await tree.add_head_message(
                 db,
-                session_id=turn.session_id,
-                account_id=turn.account_id,
+                branch=branch,
                 parent=parent,
-                branch_id=turn.branch_id,
-                reply_to_id=turn.user_message_id,
                 role="assistant",
                 content=text,
+                branch_changes=changes,
+                reply_to_id=turn.user_message_id,
                 attachments=[],
                 meta=meta,
                 **usage.columns(),
             )
-            branch.head_message_id = reply.id
-            if past.window_start is not None:
-                # Where this prompt's verbatim part began; it never moves back.
-                branch.prompt_window_start = max(branch.prompt_window_start or 0, past.window_start)
             step_type = step_type_for(text, meta)
             step = await tree.add_step(
                 db,

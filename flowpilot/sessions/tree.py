@@ -8,10 +8,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from flowpilot.ai.base import Usage
+from flowpilot.db.base import Base
 from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
 from flowpilot.sessions.service import next_step_number, token_totals
 
@@ -41,6 +43,70 @@ async def add_message(
     db.add(message)
     await db.flush()
     return message
+
+
+async def add_head_message(
+    db: AsyncSession,
+    *,
+    branch: SessionBranch,
+    parent: SessionMessage | None,
+    role: str,
+    content: str,
+    branch_changes: dict[str, Any] | None = None,
+    **fields: Any,
+) -> SessionMessage:
+    """A message under `parent` that becomes `branch`'s head, written in one statement: the
+    insert, with the branch's update (its new head and `branch_changes`) as a CTE; the foreign
+    key from the branch to its head is checked at the statement's end, when the message
+    exists. Lock the branch first."""
+    message_id = uuid.uuid4()
+    changes = {"head_message_id": message_id, **(branch_changes or {})}
+    move_head = (
+        update(SessionBranch)
+        .where(SessionBranch.id == branch.id)
+        .values(changes)
+        .returning(SessionBranch.updated_at)
+        .cte("move_head")
+    )
+    written = await db.execute(
+        insert(SessionMessage)
+        .values(
+            {
+                **_defaults(SessionMessage),
+                "id": message_id,
+                "session_id": branch.session_id,
+                "account_id": branch.account_id,
+                "parent_id": parent.id if parent else None,
+                "depth": (parent.depth + 1) if parent else 0,
+                "branch_id": branch.id,
+                "role": role,
+                "content": content,
+                **fields,
+            }
+        )
+        .returning(SessionMessage, select(move_head.c.updated_at).scalar_subquery())
+        .add_cte(move_head)
+    )
+    message, branch_updated_at = written.one()
+    # What the statement wrote, known to the loaded branch without another UPDATE.
+    for key, value in {**changes, "updated_at": branch_updated_at}.items():
+        set_committed_value(branch, key, value)
+    return message  # type: ignore[no-any-return]
+
+
+def _defaults(model: type[Base]) -> dict[str, Any]:
+    """The Python-side column defaults a flush would fill in (an INSERT statement written by
+    hand leaves them out)."""
+    values: dict[str, Any] = {}
+    for column in model.__table__.columns:
+        default = column.default
+        if default is None or column.primary_key:
+            continue
+        if default.is_scalar:
+            values[column.key] = default.arg
+        elif default.is_callable:
+            values[column.key] = default.arg(None)
+    return values
 
 
 async def add_step(
