@@ -6,8 +6,9 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.auth.models import Account, AuthToken, LoginAttempt, Team, TeamMembership, User
@@ -132,24 +133,30 @@ async def revoke_token(db: AsyncSession, token: str) -> None:
         await db.flush()
 
 
-async def principal_for_token(db: AsyncSession, token: str, via_cookie: bool) -> Principal:
+def _principal_query() -> Any:
     teams = (
         select(func.coalesce(func.array_agg(TeamMembership.team_id), []))
         .where(TeamMembership.user_id == User.id)
         .scalar_subquery()
     )
-    row = (
-        await db.execute(
-            select(User.id, User.account_id, User.role, User.email, teams)
-            .join(AuthToken, AuthToken.user_id == User.id)
-            .where(
-                AuthToken.token_hash == token_digest(token),
-                AuthToken.revoked_at.is_(None),
-                AuthToken.expires_at > func.now(),
-                User.is_active,
-            )
+    return (
+        select(User.id, User.account_id, User.role, User.email, teams)
+        .join(AuthToken, AuthToken.user_id == User.id)
+        .where(
+            AuthToken.token_hash == bindparam("token_hash"),
+            AuthToken.revoked_at.is_(None),
+            AuthToken.expires_at > func.now(),
+            User.is_active,
         )
-    ).first()
+    )
+
+
+# Every request signs in through this statement: built once, the token's digest a parameter.
+_PRINCIPAL = _principal_query()
+
+
+async def principal_for_token(db: AsyncSession, token: str, via_cookie: bool) -> Principal:
+    row = (await db.execute(_PRINCIPAL, {"token_hash": token_digest(token)})).first()
     if row is None:
         raise Unauthorized("Not signed in or the session has expired")
     return Principal(row[0], row[1], row[2], row[3], tuple(row[4] or ()), via_cookie)

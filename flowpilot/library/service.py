@@ -10,7 +10,7 @@ import tomllib
 import uuid
 from typing import Any, Literal
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import BindParameter, Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,7 +31,9 @@ class InvalidPlaybook(DomainError):
     code = "invalid_playbook"
 
 
-def readable_entries(account_id: uuid.UUID) -> Select[LibraryEntry]:
+def readable_entries(account_id: uuid.UUID | BindParameter[uuid.UUID]) -> Select[LibraryEntry]:
+    """The starter library and the account's own entries (`account_id` may be a parameter of
+    a statement built once)."""
     return select(LibraryEntry).where(
         or_(LibraryEntry.account_id.is_(None), LibraryEntry.account_id == account_id)
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,8 +20,12 @@ from flowpilot.sessions.models import AISession
 LEVELS = ("secrets", "identifiers")
 
 
+# Read on every turn with a cloud model: built once, the account a parameter.
+_LEVEL = select(Account.ai_redaction).where(Account.id == bindparam("account_id"))
+
+
 async def level_of(db: AsyncSession, account_id: uuid.UUID) -> str:
-    level = await db.scalar(select(Account.ai_redaction).where(Account.id == account_id))
+    level = await db.scalar(_LEVEL, {"account_id": account_id})
     return level or "secrets"
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Select, and_, false, func, literal, or_, select, text, update
+from sqlalchemy import Select, and_, bindparam, false, func, literal, or_, select, text, update
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -67,12 +67,17 @@ def readable_sessions(principal: Principal) -> Select[AISession]:
     )
 
 
+_LOCK_SESSION_ROW = (
+    select(AISession.id)
+    .where(AISession.id == bindparam("session_id"))
+    .with_for_update(key_share=True)
+)
+
+
 async def lock_session_row(db: AsyncSession, session_id: uuid.UUID) -> None:
     """One lock order for every writer: the session row first, then a branch. FOR NO KEY
     UPDATE, so inserts that reference the session (messages, steps) are not blocked by it."""
-    await db.execute(
-        select(AISession.id).where(AISession.id == session_id).with_for_update(key_share=True)
-    )
+    await db.execute(_LOCK_SESSION_ROW, {"session_id": session_id})
 
 
 def can_write(principal: Principal, session: AISession) -> bool:
@@ -461,15 +466,9 @@ async def get_branch(
     return branch
 
 
-async def lock_branch_with_head(
-    db: AsyncSession,
-    session_id: uuid.UUID,
-    account_id: uuid.UUID,
-    branch_id: uuid.UUID | None,
-) -> tuple[SessionBranch, SessionMessage | None]:
-    """A branch of the session locked and read again, with its head message, in one
-    statement (take the session row's lock first)."""
-    query = (
+def _lock_branch_with_head() -> Select[SessionBranch, SessionMessage]:
+    session_id = bindparam("session_id", type_=UUID(as_uuid=True))
+    return (
         select(SessionBranch, SessionMessage)
         .outerjoin(
             SessionMessage,
@@ -480,13 +479,28 @@ async def lock_branch_with_head(
         )
         .where(
             SessionBranch.session_id == session_id,
-            SessionBranch.account_id == account_id,
-            SessionBranch.id == branch_id,
+            SessionBranch.account_id == bindparam("account_id", type_=UUID(as_uuid=True)),
+            SessionBranch.id == bindparam("branch_id", type_=UUID(as_uuid=True)),
         )
         .with_for_update(of=SessionBranch)
         .execution_options(populate_existing=True)
     )
-    row = (await db.execute(query)).first()
+
+
+# Every turn takes this lock twice: the statement is built once (ids are parameters).
+_LOCK_BRANCH_WITH_HEAD = _lock_branch_with_head()
+
+
+async def lock_branch_with_head(
+    db: AsyncSession,
+    session_id: uuid.UUID,
+    account_id: uuid.UUID,
+    branch_id: uuid.UUID | None,
+) -> tuple[SessionBranch, SessionMessage | None]:
+    """A branch of the session locked and read again, with its head message, in one
+    statement (take the session row's lock first)."""
+    params = {"session_id": session_id, "account_id": account_id, "branch_id": branch_id}
+    row = (await db.execute(_LOCK_BRANCH_WITH_HEAD, params)).first()
     if row is None:
         raise NotFound("Branch not found")
     return row[0], row[1]
