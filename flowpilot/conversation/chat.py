@@ -429,7 +429,10 @@ class ChatRunner:
                 await db.commit()
             return Beside(followed_up=True, prices=prices)
         except Exception:
-            log.exception("follow_up_failed", session_id=str(turn.session_id))
+            log.exception(
+                "follow_up_failed" if turn.follow_up else "prices_read_failed",
+                session_id=str(turn.session_id),
+            )
             return Beside(followed_up=not turn.follow_up, prices=None)
 
     async def _relay(
