@@ -42,8 +42,8 @@ _state: dict[str, Any] = {"tracer": _NOOP, "provider": None}
 def configure(endpoint: str | None, service_name: str = "flowpilot") -> bool:
     """Start exporting to `endpoint` (the OTLP base URL; traces go to <endpoint>/v1/traces);
     None stops. Whether traces are exported."""
-    shutdown()
     if not endpoint:
+        shutdown()
         return False
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 

@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -133,26 +132,22 @@ async def revoke_token(db: AsyncSession, token: str) -> None:
         await db.flush()
 
 
-def _principal_query() -> Any:
-    teams = (
-        select(func.coalesce(func.array_agg(TeamMembership.team_id), []))
-        .where(TeamMembership.user_id == User.id)
-        .scalar_subquery()
-    )
-    return (
-        select(User.id, User.account_id, User.role, User.email, teams)
-        .join(AuthToken, AuthToken.user_id == User.id)
-        .where(
-            AuthToken.token_hash == bindparam("token_hash"),
-            AuthToken.revoked_at.is_(None),
-            AuthToken.expires_at > func.now(),
-            User.is_active,
-        )
-    )
-
-
+_TEAMS = (
+    select(func.coalesce(func.array_agg(TeamMembership.team_id), []))
+    .where(TeamMembership.user_id == User.id)
+    .scalar_subquery()
+)
 # Every request signs in through this statement: built once, the token's digest a parameter.
-_PRINCIPAL = _principal_query()
+_PRINCIPAL = (
+    select(User.id, User.account_id, User.role, User.email, _TEAMS)
+    .join(AuthToken, AuthToken.user_id == User.id)
+    .where(
+        AuthToken.token_hash == bindparam("token_hash"),
+        AuthToken.revoked_at.is_(None),
+        AuthToken.expires_at > func.now(),
+        User.is_active,
+    )
+)
 
 
 async def principal_for_token(db: AsyncSession, token: str, via_cookie: bool) -> Principal:

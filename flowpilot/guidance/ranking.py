@@ -19,7 +19,6 @@ from flowpilot.guidance.evidence import Evidence, code_keys
 from flowpilot.guidance.text import (
     find_phrase,
     lead_stem,
-    may_hold,
     phrase_stems,
     stem,
     text_stems,
@@ -204,7 +203,7 @@ class Query:
     products: set[str] = field(default_factory=set)
     # Codes the engineer reported (not bare numbers picked out of the text).
     reported_codes: bool = False
-    # Every stem in the text: a phrase whose lead stem is missing is not looked for.
+    # Every stem in the text: only phrases whose lead stem it has are looked for.
     stems: frozenset[str] = field(init=False, repr=False)
     # Each weighted stem's position: a score sums its words in the query's order.
     order: dict[str, int] = field(init=False, repr=False)
@@ -219,9 +218,7 @@ class Query:
         """Whether the text contains the phrase, negated or not (looked up once per query)."""
         found = self._found.get(phrase)
         if found is None:
-            found = may_hold(self.stems, phrase) and find_phrase(
-                self.text, phrase, allow_negated=True
-            )
+            found = find_phrase(self.text, phrase, allow_negated=True)
             self._found[phrase] = found
         return found
 

@@ -297,12 +297,6 @@ def text_stems(text: str) -> frozenset[str]:
     return _scan(text).stems
 
 
-def may_hold(stems: frozenset[str], phrase: str) -> bool:
-    """False when a text with these stems cannot contain the phrase (its first word is
-    missing): the cheap test before `find_phrase`."""
-    return lead_stem(phrase) in stems
-
-
 @lru_cache(maxsize=16384)
 def _short_phrase(phrase: str) -> tuple[str, ...] | None:
     """A phrase of several words of which only one carries content ("about Outlook", "stuck

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import BindParameter, bindparam, func, literal, select
-from sqlalchemy.dialects.postgresql import UUID, aggregate_order_by
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.guidance.evidence import extract
@@ -103,7 +103,7 @@ def _fingerprint(account_id: uuid.UUID | BindParameter[uuid.UUID]) -> Any:
 
 # Built once, the account a parameter: a turn neither assembles it nor works out its cache
 # key again (measured: 0.7-1.0 -> 0.45 ms per call).
-_ACCOUNT_FINGERPRINT = _fingerprint(bindparam("account_id", type_=UUID(as_uuid=True)))
+_ACCOUNT_FINGERPRINT = _fingerprint(bindparam("account_id"))
 
 
 async def library_index(db: AsyncSession, account_id: uuid.UUID) -> Index:

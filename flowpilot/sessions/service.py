@@ -7,7 +7,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Select, and_, bindparam, false, func, literal, or_, select, text, update
+from sqlalchemy import (
+    BindParameter,
+    Select,
+    and_,
+    bindparam,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -467,7 +479,7 @@ async def get_branch(
 
 
 def _lock_branch_with_head() -> Select[SessionBranch, SessionMessage]:
-    session_id = bindparam("session_id", type_=UUID(as_uuid=True))
+    session_id: BindParameter[uuid.UUID] = bindparam("session_id")
     return (
         select(SessionBranch, SessionMessage)
         .outerjoin(
@@ -479,8 +491,8 @@ def _lock_branch_with_head() -> Select[SessionBranch, SessionMessage]:
         )
         .where(
             SessionBranch.session_id == session_id,
-            SessionBranch.account_id == bindparam("account_id", type_=UUID(as_uuid=True)),
-            SessionBranch.id == bindparam("branch_id", type_=UUID(as_uuid=True)),
+            SessionBranch.account_id == bindparam("account_id"),
+            SessionBranch.id == bindparam("branch_id"),
         )
         .with_for_update(of=SessionBranch)
         .execution_options(populate_existing=True)
