@@ -77,7 +77,10 @@ class Results:
 
 @contextlib.contextmanager
 def running_server(
-    database: str, first_token_ms: float | None = None, trace: Path | None = None
+    database: str,
+    first_token_ms: float | None = None,
+    trace: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[str]:
     port = _free_port()
     command = [sys.executable, "-m", "bench.server", "--database", database, "--port", str(port)]
@@ -85,7 +88,7 @@ def running_server(
         command += ["--first-token-ms", str(first_token_ms)]
     if trace is not None:
         command += ["--trace", str(trace)]
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ})
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -536,7 +539,9 @@ async def main(reps: int, users: int, turns: int, reads: int, only: str) -> None
     out = Results()
     conn = await psycopg.AsyncConnection.connect(database, autocommit=True)
     try:
-        with running_server(database) as url:
+        # Each turn's branch summary is written at once (by default it settles 20 s), so the
+        # ratios' "with jobs" timing includes it.
+        with running_server(database, env={"FLOWPILOT_SUMMARY_SETTLE_SECONDS": "0"}) as url:
             async with httpx.AsyncClient(base_url=url, headers=headers, timeout=120) as client:
                 if only in ("all", "ratios"):
                     await ratios(client, conn, reps, out)

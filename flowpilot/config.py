@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     trusted_proxies: str = Field(default="", alias="FLOWPILOT_TRUSTED_PROXIES")
     audit_retention_days: int = Field(default=365, ge=1, alias="FLOWPILOT_AUDIT_RETENTION_DAYS")
     history_token_budget: int = Field(default=60_000, alias="FLOWPILOT_HISTORY_TOKEN_BUDGET")
+    # A chat turn's branch summary is written this long after the turn (one per branch per
+    # interval while the engineer chats), not after every turn; 0 writes it right away.
+    summary_settle_seconds: float = Field(
+        default=20.0, ge=0, alias="FLOWPILOT_SUMMARY_SETTLE_SECONDS"
+    )
 
     # Escalation notifications (both optional; in-app notifications are always on).
     smtp_host: str | None = Field(default=None, alias="FLOWPILOT_SMTP_HOST")

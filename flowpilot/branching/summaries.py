@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from procrastinate.exceptions import AlreadyEnqueued
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.jobs.defer import defer
@@ -202,12 +202,27 @@ def siblings_block(siblings: list[SiblingSummary]) -> str:
     return "\n".join(lines)
 
 
-async def queue_summary(db: AsyncSession, branch_id: uuid.UUID) -> None:
-    """Defer a summary job in this transaction; one pending job per branch is enough."""
-    with contextlib.suppress(AlreadyEnqueued):
+async def queue_summary(db: AsyncSession, branch_id: uuid.UUID, settle_seconds: float = 0) -> None:
+    """Defer a summary job in this transaction; one pending job per branch is enough.
+
+    `settle_seconds` (a chat turn): the job runs that much later, and the turns in between add
+    nothing (the pending job holds the branch's queueing lock): while an engineer and the model
+    trade messages the branch is summarised once per interval, not once per turn, and the job
+    does not compete with the next turn. Readers meanwhile compose the summary from the record
+    (`summary_stale`). Without it (a fork, a status change, leaving the branch) the summary is
+    due now: a pending settling job is brought forward instead of a second one queued."""
+    lock = f"summary-{branch_id}"
+    due = datetime.now(UTC) + timedelta(seconds=settle_seconds) if settle_seconds else None
+    try:
         await defer(
-            db,
-            "summarize_branch",
-            _queueing_lock=f"summary-{branch_id}",
-            branch_id=str(branch_id),
+            db, "summarize_branch", _queueing_lock=lock, _schedule_at=due, branch_id=str(branch_id)
         )
+    except AlreadyEnqueued:
+        if due is None:
+            await db.execute(_BRING_FORWARD, {"lock": lock})
+
+
+_BRING_FORWARD = text(
+    "UPDATE procrastinate_jobs SET scheduled_at = now() "
+    "WHERE queueing_lock = :lock AND status = 'todo' AND scheduled_at > now()"
+)

@@ -718,7 +718,7 @@ class ChatRunner:
                 latency_ms=latency_ms,
                 **usage.columns(),
             )
-            await queue_summary(db, turn.branch_id)
+            await queue_summary(db, turn.branch_id, self.settings.summary_settle_seconds)
             await queue_chunk_digests(db, reply, [c.last_message_id for c in past.unstored])
             await privacy.remember(db, turn.session_id, turn.account_id, vault)
             model = str(meta.get("model") or self.provider.model)

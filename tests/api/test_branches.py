@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from flowpilot.branching.tasks import summarize_branch
+from flowpilot.config import Settings
 from flowpilot.jobs.runtime import Runtime, set_runtime
 from tests.conftest import Tenant
 from tests.fakes.recording import RecordingProvider
@@ -317,6 +318,27 @@ async def test_summary_jobs_are_deduplicated_per_branch(api: Api, db) -> None:  
         {"b": main},
     )
     assert pending == 1
+
+
+async def test_a_chat_turns_summary_settles_and_a_status_change_brings_it_forward(
+    api: Api, db, settings: Settings
+) -> None:  # type: ignore[no-untyped-def]
+    """Chatting summarises the branch once per settle interval (not once per turn, and not
+    while the next turn is being prepared); marking it a dead end wants the summary now."""
+    await api.create()
+    await api.say("first")
+    main = (await api.tree())["active_branch_id"]
+    due = text(
+        "SELECT scheduled_at - now() FROM procrastinate_jobs WHERE task_name = 'summarize_branch'"
+        " AND status = 'todo' AND args->>'branch_id' = :b"
+    )
+    settle = settings.summary_settle_seconds
+    waits = (await db.execute(due, {"b": main})).scalars().all()
+    assert len(waits) == 1 and waits[0].total_seconds() > settle - 5
+    r = await api.patch(main, status="dead_end", status_reason="Credential Manager was clean")
+    assert r.status_code == 200
+    waits = (await db.execute(due, {"b": main})).scalars().all()
+    assert len(waits) == 1 and waits[0].total_seconds() <= 0
 
 
 async def test_offline_follows_each_branchs_hypothesis(api: Api) -> None:
