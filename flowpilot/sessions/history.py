@@ -108,8 +108,9 @@ class History:
         DIGESTS_IN_PROMPT). The choice only changes when another chunk is cut."""
         chosen: list[Chunk] = []
         used = 0
-        # The complete chunk read as tail messages is digested like any other.
-        complete = [*self.chunks, *_complete_chunks(self.tail)]
+        # A complete chunk read as tail messages is digested like any other (only one that
+        # ends before `depth` can be chosen: the rows from `depth` on are not digested).
+        complete = [*self.chunks, *_complete_chunks([r for r in self.tail if r.depth < depth])]
         for chunk in reversed([c for c in complete if c.first_depth + CHUNK <= depth]):
             used += len(chunk.digest)
             if len(chosen) == DIGESTS_IN_PROMPT or used > max_chars:

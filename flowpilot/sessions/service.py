@@ -110,11 +110,42 @@ async def get_session(
     return session
 
 
+def _writable(by_lead: bool, for_update: bool) -> Select[AISession]:
+    """The sessions a caller may change (`can_write`): in the caller's account, and, unless
+    the caller is a lead, owned by or assigned to them. A narrower scope than
+    `readable_sessions` (every writable session is readable), built once per shape with the
+    ids as parameters: a chat turn neither assembles it nor works out its cache key again."""
+    query = select(AISession).where(
+        AISession.account_id == bindparam("account_id"), AISession.id == bindparam("session_id")
+    )
+    if not by_lead:
+        mine: BindParameter[uuid.UUID] = bindparam("user_id")
+        query = query.where(or_(AISession.owner_id == mine, AISession.assignee_id == mine))
+    if for_update:
+        # FOR NO KEY UPDATE, as in lock_session_row; the lock is taken to act on the latest
+        # state: what this request loaded before is refreshed.
+        query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
+    return query
+
+
+_WRITABLE = {
+    (lead, lock): _writable(lead, lock) for lead in (False, True) for lock in (False, True)
+}
+
+
 async def get_writable_session(
     db: AsyncSession, principal: Principal, session_id: uuid.UUID, *, for_update: bool = False
 ) -> AISession:
-    session = await get_session(db, principal, session_id, for_update=for_update)
-    if not can_write(principal, session):
+    session = await db.scalar(
+        _WRITABLE[(principal.is_lead, for_update)],
+        {
+            "account_id": principal.account_id,
+            "session_id": session_id,
+            "user_id": principal.user_id,
+        },
+    )
+    if session is None:
+        await get_session(db, principal, session_id)  # 404 when the caller cannot even read it
         raise Forbidden("Only the owner, the assignee or a lead can change this session")
     return session
 

@@ -5,10 +5,11 @@ atomically, branch order) live here, once."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -61,37 +62,48 @@ async def add_head_message(
     exists. Lock the branch first."""
     message_id = uuid.uuid4()
     changes = {"head_message_id": message_id, **(branch_changes or {})}
-    move_head = (
-        update(SessionBranch)
-        .where(SessionBranch.id == branch.id)
-        .values(changes)
-        .returning(SessionBranch.updated_at)
-        .cte("move_head")
-    )
-    written = await db.execute(
-        insert(SessionMessage)
-        .values(
-            {
-                **_defaults(SessionMessage),
-                "id": message_id,
-                "session_id": branch.session_id,
-                "account_id": branch.account_id,
-                "parent_id": parent.id if parent else None,
-                "depth": (parent.depth + 1) if parent else 0,
-                "branch_id": branch.id,
-                "role": role,
-                "content": content,
-                **fields,
-            }
-        )
-        .returning(SessionMessage, select(move_head.c.updated_at).scalar_subquery())
-        .add_cte(move_head)
-    )
-    message, branch_updated_at = written.one()
+    values = {
+        **_defaults(SessionMessage),
+        "id": message_id,
+        "session_id": branch.session_id,
+        "account_id": branch.account_id,
+        "parent_id": parent.id if parent else None,
+        "depth": (parent.depth + 1) if parent else 0,
+        "branch_id": branch.id,
+        "role": role,
+        "content": content,
+        **fields,
+    }
+    statement = _head_message_statement(tuple(values), tuple(changes))
+    params = {f"m_{key}": value for key, value in values.items()}
+    params.update({f"b_{key}": value for key, value in changes.items()}, moved_branch=branch.id)
+    message, branch_updated_at = (await db.execute(statement, params)).one()
     # What the statement wrote, known to the loaded branch without another UPDATE.
     for key, value in {**changes, "updated_at": branch_updated_at}.items():
         set_committed_value(branch, key, value)
     return message  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _head_message_statement(message_keys: tuple[str, ...], branch_keys: tuple[str, ...]) -> Any:
+    """The insert-and-move-head statement for one set of columns, built once (a turn writes
+    two shapes: the engineer's message and the reply), its values parameters."""
+    messages, branches = SessionMessage.__table__.c, SessionBranch.__table__.c
+    move_head = (
+        update(SessionBranch)
+        .where(SessionBranch.id == bindparam("moved_branch"))
+        .values({key: bindparam(f"b_{key}", type_=branches[key].type) for key in branch_keys})
+        .returning(SessionBranch.updated_at)
+        .cte("move_head")
+    )
+    return (
+        insert(SessionMessage)
+        .values({key: bindparam(f"m_{key}", type_=messages[key].type) for key in message_keys})
+        .returning(SessionMessage, select(move_head.c.updated_at).scalar_subquery())
+        .add_cte(move_head)
+        # One row, its values the statement's own parameters (not an ORM bulk insert).
+        .execution_options(dml_strategy="orm")
+    )
 
 
 def _defaults(model: type[Base]) -> dict[str, Any]:
