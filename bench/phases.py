@@ -55,6 +55,8 @@ async def record(turns: int, trace: Path) -> list[float]:
                 for n in range(turns + 1):
                     said = f"observation {n}: still failing"
                     overheads.append(await first_token_ms(client, sid, said))
+                    if n == 0:
+                        await drained(conn)  # as in bench.bounded: the seeded history's digests
                 return overheads[1:]  # the first warms up
     finally:
         await conn.close()

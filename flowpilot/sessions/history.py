@@ -94,7 +94,15 @@ class History:
             return merge_all([Evidence.from_dict(c.evidence) for c in self.chunks])
         key = tuple(c.last_message_id for c in self.chunks)
         if (merged := _CHAIN_EVIDENCE.recall(key)) is None:
-            merged = merge_all([Evidence.from_dict(c.evidence) for c in self.chunks])
+            # The chain one chunk shorter is the usual one known (a chunk is cut every 40
+            # messages): merging is a fold, so the newest chunk is merged into it.
+            before = _CHAIN_EVIDENCE.get(key[:-1])
+            newest = Evidence.from_dict(self.chunks[-1].evidence)
+            merged = (
+                before.merge(newest)
+                if before is not None
+                else merge_all([Evidence.from_dict(c.evidence) for c in self.chunks])
+            )
             _CHAIN_EVIDENCE.keep(key, merged)
         return merged
 
@@ -168,6 +176,13 @@ _CHAIN = text(
     SELECT last_message_id, previous_message_id, first_depth,
            CASE WHEN n <= :digests THEN digest ELSE '' END AS digest, evidence, guides
     FROM chain ORDER BY first_depth
+    """
+)
+
+_ONE_CHUNK = text(
+    """
+    SELECT last_message_id, previous_message_id, first_depth, digest, evidence, guides
+    FROM history_chunks WHERE last_message_id = :last AND session_id = :sid
     """
 )
 
@@ -346,23 +361,48 @@ async def _stored_chain(
     cached = _CHAINS.recall(key)
     if cached is not None:
         return list(cached)
-    rows = (
-        await db.execute(_CHAIN, {"last": last_id, "sid": session_id, "digests": digests})
-    ).all()
-    chain = [
-        Chunk(
-            r.last_message_id,
-            r.previous_message_id,
-            r.first_depth,
-            r.digest,
-            r.evidence or {},
-            r.guides or [],
-        )
-        for r in rows
-    ]
+    chain = await _extended_chain(db, session_id, last_id, digests)
+    if chain is None:
+        rows = (
+            await db.execute(_CHAIN, {"last": last_id, "sid": session_id, "digests": digests})
+        ).all()
+        chain = [_chunk_of(r) for r in rows]
     if chain and chain[0].first_depth == 0:
         _CHAINS.keep(key, chain)
     return list(chain)
+
+
+async def _extended_chain(
+    db: AsyncSession, session_id: uuid.UUID, last_id: uuid.UUID, digests: int
+) -> list[Chunk] | None:
+    """The chain ending at `last_id` from the kept chain ending at the chunk before it (the
+    path grew by one chunk since the last turn read it): one row read instead of the whole
+    chain. None when that chain is not kept."""
+    row = (await db.execute(_ONE_CHUNK, {"last": last_id, "sid": session_id})).first()
+    if row is None:
+        return []
+    if row.previous_message_id is None:
+        return None
+    before = _CHAINS.get((session_id, row.previous_message_id, digests))
+    if before is None:
+        return None
+    chain = [*before, _chunk_of(row)]
+    # As _CHAIN reads it: only the newest `digests` chunks keep their digest's text.
+    return [
+        c if c.digest == "" or len(chain) - i <= digests else replace(c, digest="")
+        for i, c in enumerate(chain)
+    ]
+
+
+def _chunk_of(row: Any) -> Chunk:
+    return Chunk(
+        row.last_message_id,
+        row.previous_message_id,
+        row.first_depth,
+        row.digest,
+        row.evidence or {},
+        row.guides or [],
+    )
 
 
 async def _chain(

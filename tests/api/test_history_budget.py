@@ -250,6 +250,60 @@ async def test_a_stored_chain_is_read_once_and_a_partial_one_never_kept(
     assert all(c.stored for c in again.chunks)
 
 
+async def test_a_chain_grown_by_a_chunk_reads_one_row_and_matches_a_full_read(
+    client: httpx.AsyncClient,
+    make_tenant: Any,
+    provider: RecordingProvider,
+    maker: async_sessionmaker[AsyncSession],
+) -> None:
+    """Every 40 messages the digested part grows by a chunk: the turn reads that chunk's row
+    and extends the kept chain (and its merged evidence) instead of reading the chain again;
+    the result is the chain a cold read gives."""
+    tenant = await make_tenant()
+    sid = await start(client, tenant)
+    await seed(maker, sid, 360)  # 8 chunks before the tail, then 9: the oldest loses its text
+    set_runtime(Runtime(sessionmaker=maker, provider=provider))
+    chunk_reads: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "FROM history_chunks" in statement:
+            chunk_reads.append(statement)
+
+    async def read() -> history.History:
+        async with maker() as db:
+            session = await db.get(AISession, uuid.UUID(sid))
+            assert session is not None
+            branch = await db.get(SessionBranch, session.active_branch_id)
+            assert branch is not None and branch.head_message_id is not None
+            past = await history.read_history(
+                db, session.id, branch.head_message_id, prompt_budget_chars=12_000
+            )
+        for chunk in past.unstored:
+            await store_history_chunk(last_message_id=str(chunk.last_message_id))
+        return past
+
+    await read()  # digests every complete chunk before the tail
+    kept = await read()  # complete: kept
+    assert kept.chunks and all(c.stored for c in kept.chunks)
+    kept.chunks_evidence()
+    await seed(maker, sid, history.CHUNK)  # the tail moves on by a chunk
+    await read()  # the chunk now before the tail is digested on the spot, then stored
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        grown = await read()
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    assert len(grown.chunks) == len(kept.chunks) + 1 and all(c.stored for c in grown.chunks)
+    assert len(chunk_reads) == 1 and "RECURSIVE" not in chunk_reads[0]
+    extended_evidence = grown.chunks_evidence()
+    history._CHAINS.clear()
+    history._CHAIN_EVIDENCE.clear()
+    cold = await read()
+    assert grown.chunks == cold.chunks  # digests (the newest 8 with text), evidence, marks
+    assert grown.prompt_digests() == cold.prompt_digests()
+    assert extended_evidence.as_dict() == cold.chunks_evidence().as_dict()
+
+
 async def test_a_window_extended_from_memory_is_the_one_read_from_the_database(
     client: httpx.AsyncClient,
     make_tenant: Any,
