@@ -260,7 +260,7 @@ async def read_history(
     # The current partial chunk and the complete one before it are read as messages (the
     # newest chunk's digest job may still be queued).
     tail_from = max(0, chunk_start(head_depth) - CHUNK)
-    tail = [row for row, _ in await walk(db, session_id, head_id, min_depth=tail_from)]
+    tail = await _tail(db, session_id, head_id, tail_from)
     chunks = await _chain(db, session_id, tail[0].parent_id if tail else None, tail_from)
     history = History(tail=tail, chunks=chunks)
     if prompt_budget_chars is not None:
@@ -271,6 +271,53 @@ async def read_history(
         _remember_window(session_id, history.window, budget)
         history.digest_chars = int(prompt_budget_chars * DIGEST_SHARE)
     return history
+
+
+# The tail's path with each row's version (xmin: a new one with every update that commits),
+# then the rows whose version this process has not read yet: a turn reads in full the two or
+# three messages written since the last turn (and any whose metadata a job enriched), not the
+# whole tail again.
+_TAIL_VERSIONS = text(
+    """
+    WITH RECURSIVE walk AS (
+        SELECT id, parent_id, depth, xmin::text AS version FROM session_messages
+        WHERE id = :head AND session_id = :sid AND depth >= :min_depth
+        UNION ALL
+        SELECT m.id, m.parent_id, m.depth, m.xmin::text
+        FROM session_messages m JOIN walk w ON m.id = w.parent_id
+        WHERE m.depth >= :min_depth
+    )
+    SELECT id, version FROM walk ORDER BY depth
+    """
+)
+_ROWS = text(
+    """
+    SELECT id, parent_id, depth, role, content, meta, xmin::text AS version
+    FROM session_messages WHERE id = ANY(:ids) AND session_id = :sid
+    """
+)
+ROWS_KEPT = 8192
+_ROWS_READ: Lru[tuple[uuid.UUID, str], PathRow] = Lru(ROWS_KEPT)
+
+
+async def _tail(
+    db: AsyncSession, session_id: uuid.UUID, head_id: uuid.UUID, min_depth: int
+) -> list[PathRow]:
+    """The path from `min_depth` to the head, oldest first, with metadata."""
+    path = (
+        await db.execute(
+            _TAIL_VERSIONS, {"head": head_id, "sid": session_id, "min_depth": min_depth}
+        )
+    ).all()
+    rows = {r.id: _ROWS_READ.recall((r.id, r.version)) for r in path}
+    missing = [r.id for r in path if rows[r.id] is None]
+    if missing:
+        for r in await db.execute(_ROWS, {"ids": missing, "sid": session_id}):
+            read = PathRow(r.id, r.parent_id, r.depth, r.role, r.content, r.meta or {})
+            rows[r.id] = read
+            _ROWS_READ.keep((r.id, r.version), read)
+    # A message gone between the two reads (its session deleted) is left out.
+    return [row for r in path if (row := rows[r.id]) is not None]
 
 
 async def _window(

@@ -1,0 +1,61 @@
+"""A turn reads the tail of its path (the newest messages guidance reads in full) by version:
+rows it read before and nobody changed since come from memory, a changed one (a job enriched
+its metadata) is read again."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine, event, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from flowpilot.sessions import history
+from flowpilot.sessions.models import AISession, SessionBranch, SessionMessage
+from tests.api.test_history_budget import seed, start
+
+
+async def test_unchanged_rows_come_from_memory_and_a_changed_one_is_read_again(
+    client: httpx.AsyncClient, make_tenant: Any, maker: async_sessionmaker[AsyncSession]
+) -> None:
+    tenant = await make_tenant()
+    sid = await start(client, tenant)
+    await seed(maker, sid, 60)
+    reads: list[Any] = []
+
+    def count(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        if "content, meta, xmin" in statement:
+            reads.append(parameters["ids"])
+
+    async def tail() -> list[history.PathRow]:
+        async with maker() as db:
+            session = await db.get(AISession, uuid.UUID(sid))
+            assert session is not None
+            branch = await db.get(SessionBranch, session.active_branch_id)
+            assert branch is not None and branch.head_message_id is not None
+            return (await history.read_history(db, session.id, branch.head_message_id)).tail
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        first = await tail()
+        assert len(reads) == 1 and len(reads[0]) == len(first) > history.CHUNK
+        reads.clear()
+        again = await tail()
+        assert reads == [] and again == first
+        enriched = first[-2]
+        async with maker() as db:
+            await db.execute(
+                update(SessionMessage)
+                .where(SessionMessage.id == enriched.id)
+                .values(meta={"evidence": {"codes": ["0x80070005"]}})
+            )
+            await db.commit()
+        reads.clear()
+        after = await tail()
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    assert reads == [[enriched.id]]
+    assert after[-2].meta == {"evidence": {"codes": ["0x80070005"]}}
+    assert [r.id for r in after] == [r.id for r in first]
+    assert after[:-2] == first[:-2] and after[-1] == first[-1]
