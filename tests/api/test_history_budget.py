@@ -89,6 +89,18 @@ async def seed(maker: async_sessionmaker[AsyncSession], session_id: str, count: 
         await db.commit()
 
 
+async def read_branch_history(
+    maker: async_sessionmaker[AsyncSession], sid: str, **options: Any
+) -> history.History:
+    """What a turn on the session's active branch reads, as `read_history` gives it."""
+    async with maker() as db:
+        session = await db.get(AISession, uuid.UUID(sid))
+        assert session is not None
+        branch = await db.get(SessionBranch, session.active_branch_id)
+        assert branch is not None and branch.head_message_id is not None
+        return await history.read_history(db, session.id, branch.head_message_id, **options)
+
+
 async def start(client: httpx.AsyncClient, tenant: Tenant) -> str:
     h = tenant.engineer.headers
     r = await client.post(
@@ -220,14 +232,7 @@ async def test_a_stored_chain_is_read_once_and_a_partial_one_never_kept(
             chain_reads.append(statement)
 
     async def read() -> history.History:
-        async with maker() as db:
-            session = await db.get(AISession, uuid.UUID(sid))
-            assert session is not None
-            branch = await db.get(SessionBranch, session.active_branch_id)
-            assert branch is not None and branch.head_message_id is not None
-            return await history.read_history(
-                db, session.id, branch.head_message_id, prompt_budget_chars=12_000
-            )
+        return await read_branch_history(maker, sid, prompt_budget_chars=12_000)
 
     event.listen(Engine, "before_cursor_execute", count)
     try:
@@ -270,14 +275,7 @@ async def test_a_chain_grown_by_a_chunk_reads_one_row_and_matches_a_full_read(
             chunk_reads.append(statement)
 
     async def read() -> history.History:
-        async with maker() as db:
-            session = await db.get(AISession, uuid.UUID(sid))
-            assert session is not None
-            branch = await db.get(SessionBranch, session.active_branch_id)
-            assert branch is not None and branch.head_message_id is not None
-            past = await history.read_history(
-                db, session.id, branch.head_message_id, prompt_budget_chars=12_000
-            )
+        past = await read_branch_history(maker, sid, prompt_budget_chars=12_000)
         for chunk in past.unstored:
             await store_history_chunk(last_message_id=str(chunk.last_message_id))
         return past

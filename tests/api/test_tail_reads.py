@@ -4,7 +4,6 @@ its metadata) is read again."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import httpx
@@ -12,8 +11,8 @@ from sqlalchemy import Engine, event, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flowpilot.sessions import history
-from flowpilot.sessions.models import AISession, SessionBranch, SessionMessage
-from tests.api.test_history_budget import seed, start
+from flowpilot.sessions.models import SessionMessage
+from tests.api.test_history_budget import read_branch_history, seed, start
 
 
 async def test_unchanged_rows_come_from_memory_and_a_changed_one_is_read_again(
@@ -29,12 +28,7 @@ async def test_unchanged_rows_come_from_memory_and_a_changed_one_is_read_again(
             reads.append(parameters["ids"])
 
     async def tail() -> list[history.PathRow]:
-        async with maker() as db:
-            session = await db.get(AISession, uuid.UUID(sid))
-            assert session is not None
-            branch = await db.get(SessionBranch, session.active_branch_id)
-            assert branch is not None and branch.head_message_id is not None
-            return (await history.read_history(db, session.id, branch.head_message_id)).tail
+        return (await read_branch_history(maker, sid)).tail
 
     event.listen(Engine, "before_cursor_execute", count)
     try:
