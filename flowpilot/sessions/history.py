@@ -296,7 +296,10 @@ _ROWS = text(
     FROM session_messages WHERE id = ANY(:ids) AND session_id = :sid
     """
 )
-ROWS_KEPT = 8192
+# ~50 branches being worked at once (80 rows each); a row longer than ROW_CHARS_KEPT (a pasted
+# log) is read each time rather than kept: at most ~32 MB of text.
+ROWS_KEPT = 4096
+ROW_CHARS_KEPT = 8_000
 _ROWS_READ: Lru[tuple[uuid.UUID, str], PathRow] = Lru(ROWS_KEPT)
 
 
@@ -315,7 +318,8 @@ async def _tail(
         for r in await db.execute(_ROWS, {"ids": missing, "sid": session_id}):
             read = PathRow(r.id, r.parent_id, r.depth, r.role, r.content, r.meta or {})
             rows[r.id] = read
-            _ROWS_READ.keep((r.id, r.version), read)
+            if len(r.content) <= ROW_CHARS_KEPT:
+                _ROWS_READ.keep((r.id, r.version), read)
     # A message gone between the two reads (its session deleted) is left out.
     return [row for r in path if (row := rows[r.id]) is not None]
 

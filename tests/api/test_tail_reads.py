@@ -53,3 +53,33 @@ async def test_unchanged_rows_come_from_memory_and_a_changed_one_is_read_again(
     assert after[-2].meta == {"evidence": {"codes": ["0x80070005"]}}
     assert [r.id for r in after] == [r.id for r in first]
     assert after[:-2] == first[:-2] and after[-1] == first[-1]
+
+
+async def test_a_very_long_message_is_read_each_time_not_kept(
+    client: httpx.AsyncClient, make_tenant: Any, maker: async_sessionmaker[AsyncSession]
+) -> None:
+    tenant = await make_tenant()
+    sid = await start(client, tenant)
+    await seed(maker, sid, 10)
+    first = (await read_branch_history(maker, sid)).tail
+    pasted = first[-3]
+    async with maker() as db:
+        await db.execute(
+            update(SessionMessage)
+            .where(SessionMessage.id == pasted.id)
+            .values(content="Event log line\n" * (history.ROW_CHARS_KEPT // 10))
+        )
+        await db.commit()
+    reads: list[Any] = []
+
+    def count(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        if "content, meta, xmin" in statement:
+            reads.append(parameters["ids"])
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        await read_branch_history(maker, sid)
+        await read_branch_history(maker, sid)
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    assert reads == [[pasted.id], [pasted.id]]  # changed, then not kept: read again
