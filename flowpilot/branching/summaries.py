@@ -213,15 +213,25 @@ async def queue_summary(db: AsyncSession, branch_id: uuid.UUID, settle_seconds: 
     due now: a pending settling job is brought forward instead of a second one queued."""
     lock = f"summary-{branch_id}"
     due = datetime.now(UTC) + timedelta(seconds=settle_seconds) if settle_seconds else None
-    try:
-        await defer(
-            db, "summarize_branch", _queueing_lock=lock, _schedule_at=due, branch_id=str(branch_id)
-        )
-    except AlreadyEnqueued:
-        if due is None:
-            await db.execute(_BRING_FORWARD, {"lock": lock})
+    # Most turns find their branch's summary already settling: one read, not a refused
+    # insert in a savepoint.
+    if await db.scalar(_PENDING, {"lock": lock}) is None:
+        try:
+            await defer(
+                db,
+                "summarize_branch",
+                _queueing_lock=lock,
+                _schedule_at=due,
+                branch_id=str(branch_id),
+            )
+            return
+        except AlreadyEnqueued:
+            pass  # another transaction queued it meanwhile
+    if due is None:
+        await db.execute(_BRING_FORWARD, {"lock": lock})
 
 
+_PENDING = text("SELECT 1 FROM procrastinate_jobs WHERE queueing_lock = :lock AND status = 'todo'")
 _BRING_FORWARD = text(
     "UPDATE procrastinate_jobs SET scheduled_at = now() "
     "WHERE queueing_lock = :lock AND status = 'todo' AND scheduled_at > now()"
