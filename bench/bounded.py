@@ -4,9 +4,12 @@ worker on in a child process, as `flowpilot serve` runs it). Prints each figure 
     python -m bench.bounded [--reps 15] [--users 50] [--only ratios|scale|model]
 
 - turn and fork, history 20 vs 2000 messages: sizes interleaved (A B A B …) and repeated, each
-  timed until the job queue has drained (the summary and digest jobs they trigger included);
+  timed until the job queue has drained (the summary and digest jobs they trigger included: this
+  server writes each turn's branch summary at once, FLOWPILOT_SUMMARY_SETTLE_SECONDS=0);
 - first token relayed: a streamed turn against a fake model with a fixed first-token delay;
-  FlowPilot's overhead = time to the first streamed words − that delay;
+  FlowPilot's overhead = time to the first streamed words − that delay (measured after one
+  warm-up turn per size and the jobs it queued: the digests of the history seeded in bulk,
+  which a session that grew turn by turn already has);
 - 50 engineers chatting at once (3-10 s between an answer and their next message) against a
   fixed-latency fake model: FlowPilot's overhead per turn;
 - at scale, seeded in bulk with SQL (not through the API): the branch tree at 200 branches /

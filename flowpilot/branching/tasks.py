@@ -47,7 +47,9 @@ async def summarize_branch(branch_id: str) -> None:
         steps = await reported_steps(db, branch.id)
         artifacts = (await artifacts_by_branch(db, branch.session_id)).get(branch.id)
         reports = ""
-        if branch.head_message_id is not None:
+        # The offline provider composes the summary from the record (offline_compose): the
+        # transcript is read only for a model that reads the prompt.
+        if branch.head_message_id is not None and rt.provider.name != "offline":
             # Only the engineer's own words on this branch, newest first up to the budget:
             # a suggestion nobody acted on is not something the branch tried.
             own = await history.walk(

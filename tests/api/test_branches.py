@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, event, text
 
+from flowpilot.ai.base import StructuredRequest, StructuredResult
 from flowpilot.branching.tasks import summarize_branch
 from flowpilot.config import Settings
 from flowpilot.jobs.runtime import Runtime, set_runtime
@@ -339,6 +342,47 @@ async def test_a_chat_turns_summary_settles_and_a_status_change_brings_it_forwar
     assert r.status_code == 200
     waits = (await db.execute(due, {"b": main})).scalars().all()
     assert len(waits) == 1 and waits[0].total_seconds() <= 0
+
+
+class ReadsSummaryPrompts(RecordingProvider):
+    """A model-like provider for jobs: records each structured request's prompt."""
+
+    name = "model-like"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.prompts: list[str] = []
+
+    async def structured(self, request: StructuredRequest) -> StructuredResult:
+        self.prompts.append(request.prompt)
+        return await super().structured(request)
+
+
+async def test_a_summary_reads_the_engineers_words_only_for_a_model(api: Api, maker, db) -> None:  # type: ignore[no-untyped-def]
+    """Offline, the summary is composed from the record: the transcript is not read."""
+    await api.create()
+    await api.say("Cleared Credential Manager, still prompting")
+    main = (await api.tree())["active_branch_id"]
+    walks: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "RECURSIVE walk" in statement:
+            walks.append(statement)
+
+    model = ReadsSummaryPrompts()
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        set_runtime(Runtime(sessionmaker=maker, provider=RecordingProvider()))
+        await summarize_branch(branch_id=main)
+        offline_walks = len(walks)
+        await db.execute(text("UPDATE session_branches SET summary_stale = true"))
+        await db.commit()
+        set_runtime(Runtime(sessionmaker=maker, provider=model))
+        await summarize_branch(branch_id=main)
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    assert offline_walks == 0 and len(walks) == 1
+    assert "Cleared Credential Manager, still prompting" in model.prompts[-1]
 
 
 async def test_offline_follows_each_branchs_hypothesis(api: Api) -> None:
