@@ -679,7 +679,9 @@ class ChatRunner:
             )
             if follow_up_owed:
                 await self._run_follow_up(db, turn)
-            parent = head or await db.get(SessionMessage, turn.user_message_id)
+            parent: service.Head | SessionMessage | None = head or await db.get(
+                SessionMessage, turn.user_message_id
+            )
             assert parent is not None
             changes = {}
             if past.window_start is not None:

@@ -509,10 +509,19 @@ async def get_branch(
     return branch
 
 
-def _lock_branch_with_head() -> Select[SessionBranch, SessionMessage]:
+@dataclass(frozen=True)
+class Head:
+    """Where a branch's next message goes: under its head message (id and depth are all a
+    writer needs; the head's text and metadata are not read)."""
+
+    id: uuid.UUID
+    depth: int
+
+
+def _lock_branch_with_head() -> Select[SessionBranch, uuid.UUID, int]:
     session_id: BindParameter[uuid.UUID] = bindparam("session_id")
     return (
-        select(SessionBranch, SessionMessage)
+        select(SessionBranch, SessionMessage.id, SessionMessage.depth)
         .outerjoin(
             SessionMessage,
             and_(
@@ -539,14 +548,15 @@ async def lock_branch_with_head(
     session_id: uuid.UUID,
     account_id: uuid.UUID,
     branch_id: uuid.UUID | None,
-) -> tuple[SessionBranch, SessionMessage | None]:
-    """A branch of the session locked and read again, with its head message, in one
+) -> tuple[SessionBranch, Head | None]:
+    """A branch of the session locked and read again, with where its head is, in one
     statement (take the session row's lock first)."""
     params = {"session_id": session_id, "account_id": account_id, "branch_id": branch_id}
     row = (await db.execute(_LOCK_BRANCH_WITH_HEAD, params)).first()
     if row is None:
         raise NotFound("Branch not found")
-    return row[0], row[1]
+    branch, head_id, depth = row
+    return branch, (Head(head_id, depth) if head_id is not None else None)
 
 
 async def unanswered_ids(db: AsyncSession, messages: list[SessionMessage]) -> set[uuid.UUID]:

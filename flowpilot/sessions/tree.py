@@ -16,7 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from flowpilot.ai.base import Usage
 from flowpilot.db.base import Base
 from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
-from flowpilot.sessions.service import next_step_number, token_totals
+from flowpilot.sessions.service import Head, next_step_number, token_totals
 
 
 async def add_message(
@@ -50,7 +50,7 @@ async def add_head_message(
     db: AsyncSession,
     *,
     branch: SessionBranch,
-    parent: SessionMessage | None,
+    parent: SessionMessage | Head | None,
     role: str,
     content: str,
     branch_changes: dict[str, Any] | None = None,
