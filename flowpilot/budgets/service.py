@@ -12,7 +12,7 @@ import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select, text, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.ai.base import ChatProvider, Usage
@@ -134,13 +134,19 @@ async def _spent(
     return Decimal(await db.scalar(query) or 0)
 
 
+# Read before every paid turn: built once, the account a parameter.
+_BLOCKING_BUDGET = select(AiBudget).where(
+    AiBudget.account_id == bindparam("account_id"), AiBudget.action == "block"
+)
+
+
 async def check_turn(db: AsyncSession, principal: Principal, provider: ChatProvider) -> None:
     """Refuse a model turn (402, nothing written) when a blocking budget is used up; free
     providers and models priced at nothing are never refused."""
     if costs_nothing(provider):
         return
-    budget = await db.get(AiBudget, principal.account_id)
-    if budget is None or budget.action != "block":
+    budget = await db.scalar(_BLOCKING_BUDGET, {"account_id": principal.account_id})
+    if budget is None:
         return
     # A model the account prices at nothing is never refused either (read only when blocking).
     price = (await account_prices(db, principal.account_id)).price(provider.name, provider.model)
