@@ -4,6 +4,8 @@ its metadata) is read again."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -15,23 +17,33 @@ from flowpilot.sessions.models import SessionMessage
 from tests.api.test_history_budget import read_branch_history, seed, start
 
 
+@contextlib.contextmanager
+def rows_read() -> Iterator[list[list[Any]]]:
+    """The ids each statement that reads tail rows in full asked for, in order."""
+    reads: list[list[Any]] = []
+
+    def count(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        if "content, meta, xmin" in statement:
+            reads.append(parameters["ids"])
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        yield reads
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+
+
 async def test_unchanged_rows_come_from_memory_and_a_changed_one_is_read_again(
     client: httpx.AsyncClient, make_tenant: Any, maker: async_sessionmaker[AsyncSession]
 ) -> None:
     tenant = await make_tenant()
     sid = await start(client, tenant)
     await seed(maker, sid, 60)
-    reads: list[Any] = []
-
-    def count(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
-        if "content, meta, xmin" in statement:
-            reads.append(parameters["ids"])
 
     async def tail() -> list[history.PathRow]:
         return (await read_branch_history(maker, sid)).tail
 
-    event.listen(Engine, "before_cursor_execute", count)
-    try:
+    with rows_read() as reads:
         first = await tail()
         assert len(reads) == 1 and len(reads[0]) == len(first) > history.CHUNK
         reads.clear()
@@ -47,8 +59,6 @@ async def test_unchanged_rows_come_from_memory_and_a_changed_one_is_read_again(
             await db.commit()
         reads.clear()
         after = await tail()
-    finally:
-        event.remove(Engine, "before_cursor_execute", count)
     assert reads == [[enriched.id]]
     assert after[-2].meta == {"evidence": {"codes": ["0x80070005"]}}
     assert [r.id for r in after] == [r.id for r in first]
@@ -70,16 +80,7 @@ async def test_a_very_long_message_is_read_each_time_not_kept(
             .values(content="Event log line\n" * (history.ROW_CHARS_KEPT // 10))
         )
         await db.commit()
-    reads: list[Any] = []
-
-    def count(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
-        if "content, meta, xmin" in statement:
-            reads.append(parameters["ids"])
-
-    event.listen(Engine, "before_cursor_execute", count)
-    try:
+    with rows_read() as reads:
         await read_branch_history(maker, sid)
         await read_branch_history(maker, sid)
-    finally:
-        event.remove(Engine, "before_cursor_execute", count)
     assert reads == [[pasted.id], [pasted.id]]  # changed, then not kept: read again
