@@ -278,12 +278,11 @@ async def revive(
     branch.evidence_description = description
     # The revival is part of the branch's own history, so its next prompt carries it.
     head = await db.get(SessionMessage, branch.head_message_id) if branch.head_message_id else None
-    note = await tree.add_message(
+    await db.flush()  # the status change, before the note's own statement
+    await tree.add_head_message(
         db,
-        session_id=session.id,
-        account_id=session.account_id,
+        branch=branch,
         parent=head,
-        branch_id=branch.id,
         role="system",
         content=(
             f"Branch revived with evidence from '{evidence.label}': {description}. "
@@ -293,7 +292,6 @@ async def revive(
         attachments=[],
         meta={"kind": "revival", "evidence_from_branch_id": str(evidence.id)},
     )
-    branch.head_message_id = note.id
     await queue_summary(db, branch.id)
     await db.flush()
     return branch

@@ -96,15 +96,9 @@ def can_write(principal: Principal, session: AISession) -> bool:
     return principal.is_lead or principal.user_id in (session.owner_id, session.assignee_id)
 
 
-async def get_session(
-    db: AsyncSession, principal: Principal, session_id: uuid.UUID, *, for_update: bool = False
-) -> AISession:
-    query = readable_sessions(principal).where(AISession.id == session_id)
-    if for_update:
-        # A lock is taken to act on the latest state: refresh what this request loaded before.
-        # FOR NO KEY UPDATE, as in lock_session_row.
-        query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
-    session = await db.scalar(query)
+async def get_session(db: AsyncSession, principal: Principal, session_id: uuid.UUID) -> AISession:
+    """A session the caller may read (to change one, `get_writable_session`, which locks)."""
+    session = await db.scalar(readable_sessions(principal).where(AISession.id == session_id))
     if session is None:
         raise NotFound("Session not found")
     return session

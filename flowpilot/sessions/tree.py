@@ -19,33 +19,6 @@ from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, S
 from flowpilot.sessions.service import Head, next_step_number, token_totals
 
 
-async def add_message(
-    db: AsyncSession,
-    *,
-    session_id: uuid.UUID,
-    account_id: uuid.UUID,
-    parent: SessionMessage | None,
-    branch_id: uuid.UUID,
-    role: str,
-    content: str,
-    **fields: Any,
-) -> SessionMessage:
-    """A message under `parent` (a root message when None)."""
-    message = SessionMessage(
-        session_id=session_id,
-        account_id=account_id,
-        parent_id=parent.id if parent else None,
-        depth=(parent.depth + 1) if parent else 0,
-        branch_id=branch_id,
-        role=role,
-        content=content,
-        **fields,
-    )
-    db.add(message)
-    await db.flush()
-    return message
-
-
 async def add_head_message(
     db: AsyncSession,
     *,
