@@ -9,10 +9,12 @@ recompute totals already counted."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import BindParameter, bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowpilot.ai.base import ChatProvider, Usage
@@ -140,13 +142,46 @@ _BLOCKING_BUDGET = select(AiBudget).where(
 )
 
 
+@dataclass(frozen=True)
+class BlockingLimits:
+    """An account's budget set to refuse model turns when used up."""
+
+    monthly_usd: Decimal
+    engineer_monthly_usd: Decimal | None
+
+
+def blocking_limit_columns(account_id: BindParameter[uuid.UUID]) -> list[Any]:
+    """The account's blocking budget as two columns another read can carry (NULL: none), so a
+    chat turn reads it in the same statement as its other account settings."""
+    blocking = select(AiBudget).where(AiBudget.account_id == account_id, AiBudget.action == "block")
+    return [
+        blocking.with_only_columns(AiBudget.monthly_usd).scalar_subquery(),
+        blocking.with_only_columns(AiBudget.engineer_monthly_usd).scalar_subquery(),
+    ]
+
+
+def blocking_limits(monthly: Decimal | None, engineer: Decimal | None) -> BlockingLimits | None:
+    """The columns of `blocking_limit_columns` as limits (monthly_usd is never NULL in a row)."""
+    return None if monthly is None else BlockingLimits(monthly, engineer)
+
+
 async def check_turn(db: AsyncSession, principal: Principal, provider: ChatProvider) -> None:
     """Refuse a model turn (402, nothing written) when a blocking budget is used up; free
     providers and models priced at nothing are never refused."""
     if costs_nothing(provider):
         return
     budget = await db.scalar(_BLOCKING_BUDGET, {"account_id": principal.account_id})
-    if budget is None:
+    limits = blocking_limits(
+        budget.monthly_usd if budget else None, budget.engineer_monthly_usd if budget else None
+    )
+    await enforce_limits(db, principal, provider, limits)
+
+
+async def enforce_limits(
+    db: AsyncSession, principal: Principal, provider: ChatProvider, limits: BlockingLimits | None
+) -> None:
+    """`check_turn` with the account's blocking budget already read (None: it has none)."""
+    if limits is None or costs_nothing(provider):
         return
     # A model the account prices at nothing is never refused either (read only when blocking).
     price = (await account_prices(db, principal.account_id)).price(provider.name, provider.model)
@@ -154,22 +189,22 @@ async def check_turn(db: AsyncSession, principal: Principal, provider: ChatProvi
         return
     month = this_month()
     spent = await _spent(db, principal.account_id, None, month)
-    if spent >= budget.monthly_usd:
+    if spent >= limits.monthly_usd:
         raise PaymentRequired(
-            f"This month's AI budget is used up (${spent:.2f} of ${budget.monthly_usd:.2f}); "
+            f"This month's AI budget is used up (${spent:.2f} of ${limits.monthly_usd:.2f}); "
             "an admin can raise it in Settings, or switch this FlowPilot to offline mode",
             spent_usd=float(spent),
-            budget_usd=float(budget.monthly_usd),
+            budget_usd=float(limits.monthly_usd),
         )
-    if budget.engineer_monthly_usd is not None:
+    if limits.engineer_monthly_usd is not None:
         mine = await _spent(db, principal.account_id, principal.user_id, month)
-        if mine >= budget.engineer_monthly_usd:
+        if mine >= limits.engineer_monthly_usd:
             raise PaymentRequired(
                 f"Your AI budget for this month is used up (${mine:.2f} of "
-                f"${budget.engineer_monthly_usd:.2f}); ask an admin to raise it",
+                f"${limits.engineer_monthly_usd:.2f}); ask an admin to raise it",
                 code="ai_engineer_budget_exhausted",
                 spent_usd=float(mine),
-                budget_usd=float(budget.engineer_monthly_usd),
+                budget_usd=float(limits.engineer_monthly_usd),
             )
 
 

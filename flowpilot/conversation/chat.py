@@ -35,6 +35,7 @@ from flowpilot.branching.suggestions import ForkOptionsFilter
 from flowpilot.branching.summaries import artifacts_by_branch, queue_summary, sibling_summaries
 from flowpilot.budgets import service as budgets
 from flowpilot.config import Settings
+from flowpilot.conversation.account_facts import AccountFacts
 from flowpilot.conversation.follow_up import run_follow_up
 from flowpilot.errors import Conflict, NotFound
 from flowpilot.guidance.evidence import extract
@@ -170,7 +171,10 @@ async def append_user_message(
 
 
 async def save_and_prepare(
-    db: AsyncSession, runner: ChatRunner, save: Callable[[], Awaitable[Saved]]
+    db: AsyncSession,
+    runner: ChatRunner,
+    save: Callable[[], Awaitable[Saved]],
+    facts: AccountFacts | None = None,
 ) -> tuple[Turn, SessionMessage, Prepared | None]:
     """Save the engineer's message and build the provider's request in the same transaction:
     its session, branch and message are loaded and locked already, so nothing is read twice
@@ -184,7 +188,7 @@ async def save_and_prepare(
         # Screenshots are read from file storage: not inside a transaction.
         return saved.turn, saved.message, None
     try:
-        return saved.turn, saved.message, await runner.prepare(db, saved.turn, saved)
+        return saved.turn, saved.message, await runner.prepare(db, saved.turn, saved, facts)
     except Exception:
         log.warning(
             "prepare_in_request_failed", session_id=str(saved.turn.session_id), exc_info=True
@@ -540,10 +544,18 @@ class ChatRunner:
             )
         return bool(flag)
 
-    async def prepare(self, db: AsyncSession, turn: Turn, saved: Saved | None = None) -> Prepared:
+    async def prepare(
+        self,
+        db: AsyncSession,
+        turn: Turn,
+        saved: Saved | None = None,
+        facts: AccountFacts | None = None,
+    ) -> Prepared:
         """The provider's request for this turn, read in `db`'s transaction (reads only).
         `saved`: the rows the message was just saved under, in this transaction (not read
-        again)."""
+        again); `facts`: the account's settings, read before the message was saved."""
+        if facts is not None and facts.account_id != turn.account_id:
+            facts = None
         started = time.monotonic()
         asked: SessionMessage | None
         if saved is not None:
@@ -584,7 +596,9 @@ class ChatRunner:
         )
         attachments = uploads.get(branch.id, [])
         with telemetry.phase("turn.library"):
-            index = await library_index(db, session.account_id)
+            index = await library_index(
+                db, session.account_id, facts.library_fingerprint if facts else None
+            )
         with telemetry.phase("turn.plan"):
             plan = build_plan(
                 index,
@@ -597,7 +611,9 @@ class ChatRunner:
             )
         with telemetry.phase("turn.prompt"):
             window = _as_chat(past.window)
-            provider, vault = await privacy.guarded(db, self.provider, session)
+            provider, vault = await privacy.guarded(
+                db, self.provider, session, facts.privacy_level if facts else None
+            )
             await self._attach_images(db, asked, turn, window, provider)
             builder = BranchAwarePromptBuilder(max_tokens=self.settings.ai_max_output_tokens)
             request = builder.build(
@@ -672,7 +688,9 @@ class ChatRunner:
             if prices is None:
                 # Read before any row lock is taken (nothing for a provider that costs nothing).
                 prices = await budgets.prices_for(db, turn.account_id, self.provider)
-            await service.lock_session_row(db, turn.session_id)
+            # The session's row first (every writer's lock order), locked by the statement
+            # that numbers this turn's step and counts its usage.
+            number = await service.next_step_number(db, turn.session_id, turn_usage=usage)
             # The branch's head is the question (or a later message written meanwhile).
             branch, head = await service.lock_branch_with_head(
                 db, turn.session_id, turn.account_id, turn.branch_id
@@ -703,11 +721,13 @@ class ChatRunner:
                 **usage.columns(),
             )
             step_type = step_type_for(text, meta)
+            # The step stores the turn's counts too (the session's totals took them above).
+            counts: dict[str, Any] = usage.columns()
             step = await tree.add_step(
                 db,
                 session_id=turn.session_id,
                 account_id=turn.account_id,
-                turn_usage=usage,
+                number=number,
                 branch_id=turn.branch_id,
                 message_id=reply.id,
                 step_type=step_type,
@@ -718,7 +738,7 @@ class ChatRunner:
                 provider=self.provider.name,
                 model=str(meta.get("model", "")),
                 latency_ms=latency_ms,
-                **usage.columns(),
+                **counts,
             )
             await queue_summary(db, turn.branch_id, self.settings.summary_settle_seconds)
             await queue_chunk_digests(db, reply, [c.last_message_id for c in past.unstored])

@@ -21,6 +21,7 @@ from flowpilot.auth.service import Principal
 from flowpilot.branching.schemas import BranchMessageRequest
 from flowpilot.budgets import service as budgets
 from flowpilot.conversation import chat
+from flowpilot.conversation.account_facts import read_account_facts
 from flowpilot.db.deps import DBSession
 from flowpilot.errors import ProviderFailed, UnprocessableInput
 from flowpilot.sessions.models import AISessionStep, SessionMessage
@@ -261,11 +262,13 @@ async def _save_and_answer(
     save: Callable[[], Awaitable[chat.Saved]],
 ) -> StreamingResponse | Response:
     """An engineer's message (new or edited) saved with its prompt built, then answered."""
-    # A used-up budget that blocks refuses the turn before anything is written (402).
+    # A used-up budget that blocks refuses the turn before anything is written (402); the
+    # account's other settings the turn needs are read in the same statement.
     with telemetry.phase("turn.budget"):
-        await budgets.check_turn(db, principal, request.app.state.provider)
+        facts = await read_account_facts(db, principal.account_id)
+        await budgets.enforce_limits(db, principal, request.app.state.provider, facts.blocking)
     runner = _runner(request)
-    turn, message, prepared = await chat.save_and_prepare(db, runner, save)
+    turn, message, prepared = await chat.save_and_prepare(db, runner, save, facts)
     # The user's message is durable before the provider is called.
     await db.commit()
     return await respond_with_turn(

@@ -106,11 +106,20 @@ def _fingerprint(account_id: uuid.UUID | BindParameter[uuid.UUID]) -> Any:
 _ACCOUNT_FINGERPRINT = _fingerprint(bindparam("account_id"))
 
 
-async def library_index(db: AsyncSession, account_id: uuid.UUID) -> Index:
-    fingerprint = (
-        account_id,
-        str(await db.scalar(_ACCOUNT_FINGERPRINT, {"account_id": account_id})),
-    )
+def fingerprint_column(account_id: BindParameter[uuid.UUID]) -> Any:
+    """The account's library fingerprint as a column another read can carry (a chat turn
+    reads it with its other account settings)."""
+    return _fingerprint(account_id).scalar_subquery()
+
+
+async def library_index(
+    db: AsyncSession, account_id: uuid.UUID, fingerprint_read: str | None = None
+) -> Index:
+    """The search index of what the account reads; `fingerprint_read`: the library's
+    fingerprint (`fingerprint_column`) when the caller has read it already."""
+    if fingerprint_read is None:
+        fingerprint_read = str(await db.scalar(_ACCOUNT_FINGERPRINT, {"account_id": account_id}))
+    fingerprint = (account_id, fingerprint_read)
     if (known := _BY_FINGERPRINT.recall(fingerprint)) is not None:
         return known
     index = await _index_of_rows(db, account_id)

@@ -24,9 +24,16 @@ LEVELS = ("secrets", "identifiers")
 _LEVEL = select(Account.ai_redaction).where(Account.id == bindparam("account_id"))
 
 
+# The account's level as a column another read can carry (a chat turn's account settings).
+LEVEL_COLUMN = Account.ai_redaction
+
+
+def level_from(value: str | None) -> str:
+    return value or "secrets"
+
+
 async def level_of(db: AsyncSession, account_id: uuid.UUID) -> str:
-    level = await db.scalar(_LEVEL, {"account_id": account_id})
-    return level or "secrets"
+    return level_from(await db.scalar(_LEVEL, {"account_id": account_id}))
 
 
 async def vault_for(db: AsyncSession, session: AISession) -> Vault:
@@ -46,11 +53,14 @@ async def vault_for(db: AsyncSession, session: AISession) -> Vault:
 
 
 async def guarded(
-    db: AsyncSession, provider: ChatProvider, session: AISession
+    db: AsyncSession, provider: ChatProvider, session: AISession, level: str | None = None
 ) -> tuple[ChatProvider, Vault | None]:
     """The provider to use for this session: wrapped in its vault when the account hides
-    client identifiers and the provider is a cloud model."""
-    if not is_cloud(provider) or await level_of(db, session.account_id) != "identifiers":
+    client identifiers and the provider is a cloud model. `level`: the account's level when
+    the caller has read it already."""
+    if not is_cloud(provider):
+        return provider, None
+    if (level or await level_of(db, session.account_id)) != "identifiers":
         return provider, None
     vault = await vault_for(db, session)
     return RedactingProvider(provider, vault), vault

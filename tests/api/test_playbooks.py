@@ -324,3 +324,29 @@ async def test_another_account_never_sees_a_playbook(
         headers=tenant.admin.headers,
     )
     assert dup.status_code == 409
+
+
+async def test_a_chat_turn_follows_the_library_as_it_is_now(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    """A turn's guidance reads the account's library as it is at that turn: a playbook retired
+    between two turns no longer guides the branch (the kept search index is not reused)."""
+    created = await _create(client, tenant)
+    h = tenant.engineer.headers
+    started = await client.post("/api/v1/ai-sessions", json={"problem_summary": TICKET}, headers=h)
+    sid = started.json()["id"]
+
+    async def focus(text: str) -> str | None:
+        r = await client.post(
+            f"/api/v1/ai-sessions/{sid}/messages",
+            json={"content": text},
+            headers={**h, "Accept": "application/json"},
+        )
+        assert r.status_code == 200, r.text
+        found = r.json()["assistant_message"]["meta"]["guide"]["focus"]
+        return found["slug"] if found else None
+
+    assert await focus(TICKET) == created["slug"]
+    retired = await client.post(f"{BASE}/{created['id']}/retire", headers=tenant.admin.headers)
+    assert retired.status_code == 200
+    assert await focus("Same on every PC; LT-4012 again this morning") != created["slug"]

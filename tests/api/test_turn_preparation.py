@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, event, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flowpilot.conversation.account_facts import AccountFacts
 from flowpilot.conversation.chat import ChatRunner, Prepared, Saved, Turn
 from tests.api.test_uploads import PNG
 from tests.conftest import Tenant, parse_sse, upload
@@ -91,12 +92,16 @@ async def test_a_build_that_fails_never_costs_the_message(
     calls: list[int] = []
 
     async def flaky(
-        self: ChatRunner, db: AsyncSession, turn: Turn, saved: Saved | None = None
+        self: ChatRunner,
+        db: AsyncSession,
+        turn: Turn,
+        saved: Saved | None = None,
+        facts: AccountFacts | None = None,
     ) -> Prepared:
         calls.append(1)
         if len(calls) <= fails:
             await db.execute(text("SELECT 1 / 0"))  # aborts the transaction
-        return await real_prepare(self, db, turn, saved)
+        return await real_prepare(self, db, turn, saved, facts)
 
     monkeypatch.setattr(ChatRunner, "prepare", flaky)
     events = await _say(client, tenant, sid, OUTLOOK)
