@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import (
+    BigInteger,
     BindParameter,
     Select,
     and_,
@@ -465,26 +466,47 @@ async def next_step_number(
 ) -> int:
     """The session's next step number, in one atomic UPDATE (no read-modify-write); a chat
     turn also counts itself and adds its token usage in the same statement."""
-    values: dict[str, Any] = {"step_count": AISession.step_count + 1}
-    if turn_usage is not None:
-        values.update(token_totals(turn_usage), turn_count=AISession.turn_count + 1)
-    result = await db.execute(
-        update(AISession)
-        .where(AISession.id == session_id)
-        .values(**values)
-        .returning(AISession.step_count)
-        .execution_options(synchronize_session=False)
-    )
+    if turn_usage is None:
+        result = await db.execute(_NEXT_STEP, {"session_id": session_id})
+    else:
+        params = {"session_id": session_id, **_usage_params(turn_usage)}
+        result = await db.execute(_NEXT_TURN_STEP, params)
     return int(result.scalar_one())
 
 
-def token_totals(usage: Usage) -> dict[str, Any]:
-    return {
-        "total_input_tokens": AISession.total_input_tokens + usage.input_tokens,
-        "total_output_tokens": AISession.total_output_tokens + usage.output_tokens,
-        "total_cache_read_tokens": AISession.total_cache_read_tokens + usage.cache_read_tokens,
-        "total_cache_write_tokens": AISession.total_cache_write_tokens + usage.cache_write_tokens,
-    }
+_USAGE_KEYS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
+# The session's token totals plus a usage, its counts parameters (`_usage_params`).
+_ADDED_USAGE: dict[str, Any] = {
+    f"total_{key}": getattr(AISession, f"total_{key}") + bindparam(f"usage_{key}", type_=BigInteger)
+    for key in _USAGE_KEYS
+}
+
+
+def _usage_params(usage: Usage) -> dict[str, int]:
+    counts = usage.columns()
+    return {f"usage_{key}": counts[key] for key in _USAGE_KEYS}
+
+
+async def add_token_usage(db: AsyncSession, session_id: uuid.UUID, usage: Usage) -> None:
+    """Tokens spent for the session outside a turn (a background job's model call)."""
+    await db.execute(_ADD_USAGE, {"session_id": session_id, **_usage_params(usage)})
+
+
+# Every step and every turn runs one of these: built once, their values parameters.
+_NEXT_STEP = (
+    update(AISession)
+    .where(AISession.id == bindparam("session_id"))
+    .values(step_count=AISession.step_count + 1)
+    .returning(AISession.step_count)
+    .execution_options(synchronize_session=False)
+)
+_NEXT_TURN_STEP = _NEXT_STEP.values(**_ADDED_USAGE, turn_count=AISession.turn_count + 1)
+_ADD_USAGE = (
+    update(AISession)
+    .where(AISession.id == bindparam("session_id"))
+    .values(**_ADDED_USAGE)
+    .execution_options(synchronize_session=False)
+)
 
 
 async def get_branch(

@@ -16,7 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from flowpilot.ai.base import Usage
 from flowpilot.db.base import Base
 from flowpilot.sessions.models import AISession, AISessionStep, SessionBranch, SessionMessage
-from flowpilot.sessions.service import Head, next_step_number, token_totals
+from flowpilot.sessions.service import Head, add_token_usage, next_step_number
 
 
 async def add_head_message(
@@ -141,12 +141,7 @@ async def add_branches(
 
 async def add_job_usage(db: AsyncSession, session_id: uuid.UUID, usage: Usage) -> None:
     """Tokens a background job spent for the session (not a turn, not a step)."""
-    await db.execute(
-        update(AISession)
-        .where(AISession.id == session_id)
-        .values(**token_totals(usage))
-        .execution_options(synchronize_session=False)
-    )
+    await add_token_usage(db, session_id, usage)
 
 
 async def count_handoff(db: AsyncSession, session_id: uuid.UUID) -> None:
