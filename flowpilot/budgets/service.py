@@ -136,12 +136,6 @@ async def _spent(
     return Decimal(await db.scalar(query) or 0)
 
 
-# Read before every paid turn: built once, the account a parameter.
-_BLOCKING_BUDGET = select(AiBudget).where(
-    AiBudget.account_id == bindparam("account_id"), AiBudget.action == "block"
-)
-
-
 @dataclass(frozen=True)
 class BlockingLimits:
     """An account's budget set to refuse model turns when used up."""
@@ -165,16 +159,19 @@ def blocking_limits(monthly: Decimal | None, engineer: Decimal | None) -> Blocki
     return None if monthly is None else BlockingLimits(monthly, engineer)
 
 
+# Read before every paid turn: built once, the account a parameter.
+_BLOCKING_LIMITS = select(*blocking_limit_columns(bindparam("account_id")))
+
+
 async def check_turn(db: AsyncSession, principal: Principal, provider: ChatProvider) -> None:
     """Refuse a model turn (402, nothing written) when a blocking budget is used up; free
     providers and models priced at nothing are never refused."""
     if costs_nothing(provider):
         return
-    budget = await db.scalar(_BLOCKING_BUDGET, {"account_id": principal.account_id})
-    limits = blocking_limits(
-        budget.monthly_usd if budget else None, budget.engineer_monthly_usd if budget else None
-    )
-    await enforce_limits(db, principal, provider, limits)
+    monthly, engineer = (
+        await db.execute(_BLOCKING_LIMITS, {"account_id": principal.account_id})
+    ).one()
+    await enforce_limits(db, principal, provider, blocking_limits(monthly, engineer))
 
 
 async def enforce_limits(

@@ -721,8 +721,6 @@ class ChatRunner:
                 **usage.columns(),
             )
             step_type = step_type_for(text, meta)
-            # The step stores the turn's counts too (the session's totals took them above).
-            counts: dict[str, Any] = usage.columns()
             step = await tree.add_step(
                 db,
                 session_id=turn.session_id,
@@ -738,7 +736,7 @@ class ChatRunner:
                 provider=self.provider.name,
                 model=str(meta.get("model", "")),
                 latency_ms=latency_ms,
-                **counts,
+                **usage.columns(),
             )
             await queue_summary(db, turn.branch_id, self.settings.summary_settle_seconds)
             await queue_chunk_digests(db, reply, [c.last_message_id for c in past.unstored])

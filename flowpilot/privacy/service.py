@@ -20,12 +20,10 @@ from flowpilot.sessions.models import AISession
 LEVELS = ("secrets", "identifiers")
 
 
-# Read on every turn with a cloud model: built once, the account a parameter.
-_LEVEL = select(Account.ai_redaction).where(Account.id == bindparam("account_id"))
-
-
 # The account's level as a column another read can carry (a chat turn's account settings).
 LEVEL_COLUMN = Account.ai_redaction
+# Read by every model call outside a chat turn: built once, the account a parameter.
+_LEVEL = select(LEVEL_COLUMN).where(Account.id == bindparam("account_id"))
 
 
 def level_from(value: str | None) -> str:

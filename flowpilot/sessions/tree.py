@@ -99,15 +99,14 @@ async def add_step(
     *,
     session_id: uuid.UUID,
     account_id: uuid.UUID,
-    turn_usage: Usage | None = None,
     number: int | None = None,
     **fields: Any,
 ) -> AISessionStep:
-    """A step numbered next in the session (a chat turn's step also counts the turn and adds
-    its tokens to the session's totals, in the same statement). `number`: one the caller took
-    already (`next_step_number`, with the turn's usage)."""
+    """A step numbered next in the session. `number`: one the caller took already (a chat
+    turn takes it first, with its usage, `next_step_number`: that statement locks the
+    session's row)."""
     if number is None:
-        number = await next_step_number(db, session_id, turn_usage=turn_usage)
+        number = await next_step_number(db, session_id)
     step = AISessionStep(session_id=session_id, account_id=account_id, step_number=number, **fields)
     db.add(step)
     await db.flush()

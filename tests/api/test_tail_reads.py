@@ -33,6 +33,15 @@ def rows_read() -> Iterator[list[list[Any]]]:
         event.remove(Engine, "before_cursor_execute", count)
 
 
+async def rewrite(maker: async_sessionmaker[AsyncSession], message_id: Any, **values: Any) -> None:
+    """Change a stored message as a job or an edit would (a new row version)."""
+    async with maker() as db:
+        await db.execute(
+            update(SessionMessage).where(SessionMessage.id == message_id).values(**values)
+        )
+        await db.commit()
+
+
 async def test_unchanged_rows_come_from_memory_and_a_changed_one_is_read_again(
     client: httpx.AsyncClient, make_tenant: Any, maker: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -50,13 +59,7 @@ async def test_unchanged_rows_come_from_memory_and_a_changed_one_is_read_again(
         again = await tail()
         assert reads == [] and again == first
         enriched = first[-2]
-        async with maker() as db:
-            await db.execute(
-                update(SessionMessage)
-                .where(SessionMessage.id == enriched.id)
-                .values(meta={"evidence": {"codes": ["0x80070005"]}})
-            )
-            await db.commit()
+        await rewrite(maker, enriched.id, meta={"evidence": {"codes": ["0x80070005"]}})
         reads.clear()
         after = await tail()
     assert reads == [[enriched.id]]
@@ -73,13 +76,7 @@ async def test_a_very_long_message_is_read_each_time_not_kept(
     await seed(maker, sid, 10)
     first = (await read_branch_history(maker, sid)).tail
     pasted = first[-3]
-    async with maker() as db:
-        await db.execute(
-            update(SessionMessage)
-            .where(SessionMessage.id == pasted.id)
-            .values(content="Event log line\n" * (history.ROW_CHARS_KEPT // 10))
-        )
-        await db.commit()
+    await rewrite(maker, pasted.id, content="Event log line\n" * (history.ROW_CHARS_KEPT // 10))
     with rows_read() as reads:
         await read_branch_history(maker, sid)
         await read_branch_history(maker, sid)
